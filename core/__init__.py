@@ -1,0 +1,1 @@
+"""Shared plumbing for every package: the app factory, database, Redis, Twilio request checks."""

@@ -1,0 +1,24 @@
+"""Phone numbers: normalising, and masking them before they are stored or logged."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+def normalize(number: str, region: str = "US") -> str | None:
+    """The number in E.164 form, or None when it is not a real, textable number (anonymous, short junk)."""
+    try:
+        parsed = phonenumbers.parse(number or "", region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(number: str) -> str:
+    """A number safe to store in reports: all but the last four digits hidden."""
+    digits = [c for c in number or "" if c.isdigit()]
+    if len(digits) < 4:
+        return "unknown"
+    return ("+" if number.startswith("+") else "") + "*" * (len(digits) - 4) + "".join(digits[-4:])

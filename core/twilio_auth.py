@@ -1,0 +1,39 @@
+"""Twilio webhook authentication: every webhook's form is checked against X-Twilio-Signature."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from twilio.request_validator import RequestValidator
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_BODY = 64 * 1024
+
+
+def public_url(base_url: str, request: Request) -> str:
+    """The URL Twilio signed: the public base URL (behind any TLS proxy) plus path and query."""
+    query = request.url.query
+    return f"{base_url}{request.url.path}" + (f"?{query}" if query else "")
+
+
+async def signed_form(request: Request) -> dict[str, str]:
+    """The webhook's form fields, or an HTTP error when the body or its signature is not Twilio's."""
+    settings = request.app.state.ctx.settings
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM_TYPE:
+        raise HTTPException(415, f"expected {FORM_TYPE}")
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise HTTPException(413, "request body too large")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "request body is not UTF-8") from None
+    params = dict(parse_qsl(text, keep_blank_values=True))
+    signature = request.headers.get("x-twilio-signature", "")
+    validator = RequestValidator(settings.auth_token)
+    if not signature or not validator.validate(public_url(settings.public_base_url, request), params, signature):
+        raise HTTPException(403, "invalid Twilio signature")
+    return params

@@ -1,0 +1,90 @@
+"""The city's business calendar: agent hours, holidays, and counting business days for service levels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import holidays as holidays_lib
+
+from settings import Settings
+
+
+@dataclass(frozen=True)
+class OpenState:
+    is_open: bool
+    holiday: str | None
+
+
+class BusinessCalendar:
+    """When agents answer, built from config.toml's [hours] and [holidays]."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.zone = settings.timezone
+        self.hours = settings.hours
+        self._extra = settings.extra_holidays
+        self._holidays = holidays_lib.country_holidays(settings.holiday_country, subdiv=settings.holiday_subdivision)
+
+    def local(self, when: dt.datetime) -> dt.datetime:
+        """The moment in the city's time zone."""
+        return when.astimezone(self.zone)
+
+    def holiday(self, day: dt.date) -> str | None:
+        """The holiday's name on this date, if the city is closed for one."""
+        return self._extra.get(day) or self._holidays.get(day)
+
+    def is_business_day(self, day: dt.date) -> bool:
+        """Whether agents work at all on this date."""
+        return self.hours.get(day.weekday()) is not None and self.holiday(day) is None
+
+    def state(self, when: dt.datetime) -> OpenState:
+        """Whether agents are answering at this moment, and the holiday if that is why not."""
+        local = self.local(when)
+        name = self.holiday(local.date())
+        span = self.hours.get(local.weekday())
+        is_open = name is None and span is not None and span[0] <= local.time() < span[1]
+        return OpenState(is_open=is_open, holiday=name)
+
+
+def describe_hours(calendar: BusinessCalendar, wording, language: str) -> str:
+    """Agent hours in words, grouping days with the same hours: "Monday through Friday from 8 a.m. to 6 p.m."."""
+    days = [d.strip() for d in wording(language, "days").split(",")]
+    spans: list[tuple[list[int], tuple[dt.time, dt.time]]] = []
+    for day in range(7):
+        span = calendar.hours.get(day)
+        if span is None:
+            continue
+        if spans and spans[-1][1] == span and spans[-1][0][-1] == day - 1:
+            spans[-1][0].append(day)
+        else:
+            spans.append(([day], span))
+    parts = []
+    for group, (opens, closes) in spans:
+        names = (
+            days[group[0]]
+            if len(group) == 1
+            else wording(language, "day_range", first=days[group[0]], last=days[group[-1]])
+        )
+        parts.append(
+            wording(
+                language,
+                "hours_span",
+                days=names,
+                opens=_time(opens, wording, language),
+                closes=_time(closes, wording, language),
+            )
+        )
+    if len(parts) > 1:
+        return ", ".join(parts[:-1]) + f" {wording(language, 'list_and')} " + parts[-1]
+    return parts[0] if parts else ""
+
+
+def _time(value: dt.time, wording, language: str) -> str:
+    if value == dt.time.max or value == dt.time(0, 0):
+        return wording(language, "time_midnight")
+    if value == dt.time(12, 0):
+        return wording(language, "time_noon")
+    hour = value.hour % 12 or 12
+    text = f"{hour}" if value.minute == 0 else f"{hour}:{value.minute:02d}"
+    key = "time_morning" if value.hour < 12 else "time_afternoon" if value.hour < 18 else "time_evening"
+    return wording(language, key, time=text)

@@ -1,0 +1,278 @@
+"""Question → knowledge-article matcher: BM25 ranking, fuzzy token repair and a calibrated confidence.
+
+Channel-neutral and pure: callers hand in `Doc`s and text, nothing here touches files, the network or a clock.
+One index per language; languages are data (any code), the only per-language knowledge is a small
+prefix → (stemmer, stopwords) table with a safe default of "no stemmer, no stopwords".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s import stopwords as _sw
+from rapidfuzz import fuzz, process
+
+
+@dataclass(frozen=True)
+class Doc:
+    article_id: str
+    language: str
+    title: str
+    phrasings: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    article_id: str | None
+    confidence: float
+    candidates: tuple[tuple[str, float], ...]
+
+
+NO_MATCH = Match(None, 0.0, ())
+
+# Conversational filler a caller wraps around the question; it carries no topic, so it must not count as
+# unexplained content (which would push real questions below the refuse threshold).
+_FILLER_EN = """please hi hello hey thanks thank ok okay um uh yes yeah need want know tell like could would can
+    get got let help question ask wondering trying going gonna wanna im ive id dont cant whats hows wheres""".split()
+_FILLER_ES = """por favor hola gracias oiga bueno quiero quisiera necesito puedo puede pueden podria saber
+    decir dime digame ayuda pregunta usted ustedes buenas buenos dias tardes noches senor senora si""".split()
+
+# Language-code prefix → (Snowball stemmer name, stopwords). Unknown prefixes get neither.
+_LANGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "en": ("english", tuple(_sw.STOPWORDS_EN_PLUS) + tuple(_FILLER_EN)),
+    "es": ("spanish", tuple(_sw.STOPWORDS_SPANISH) + tuple(_FILLER_ES)),
+    "fr": ("french", tuple(_sw.STOPWORDS_FRENCH)),
+    "pt": ("portuguese", tuple(_sw.STOPWORDS_PORTUGUESE)),
+    "it": ("italian", tuple(_sw.STOPWORDS_ITALIAN)),
+    "de": ("german", tuple(_sw.STOPWORDS_GERMAN)),
+}
+
+_MAX_CHARS = 600  # a spoken or texted question is far shorter; bounds the work done on junk
+_MAX_WORDS = 30
+_WORD = re.compile(r"\w+")
+
+# Tuned by leave-one-out on the knowledge files' own phrasings plus invented out-of-scope questions.
+_FUZZY_CUTOFF = 85.0  # rapidfuzz ratio to accept "libary" → "library"
+_FUZZY_MIN_LEN = 5
+_OOV_WEIGHT = 1.0  # an unknown word weighs this times the rarest known word
+_CENTRAL_FLOOR = 0.45  # a word mentioned once in an article explains this much of itself ...
+_CENTRAL_FULL = 0.2  # ... and fully once this share of the article's phrasings use it
+_BM25_MIX = 0.5  # weight of normalised BM25 next to coverage when ranking
+_COVER_POWER = 1.6  # confidence falls faster than coverage: half-explained questions are refused
+_MARGIN_FLOOR = 0.5  # confidence kept when the runner-up is exactly as good
+
+
+def _central(share: float) -> float:
+    """How much a word explains of an article, from the share of the article's phrasings that use it."""
+    return min(1.0, _CENTRAL_FLOOR + (1 - _CENTRAL_FLOOR) * share / _CENTRAL_FULL)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents so "Recolección" and "recoleccion" are the same word."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+class _Analyzer:
+    """Tokenises, drops stopwords and stems for one language code."""
+
+    def __init__(self, language: str) -> None:
+        stemmer_name, stops = _LANGS.get(language.split("-")[0].lower(), (None, ()))
+        self.stopwords = frozenset(fold(w) for w in stops)
+        self._stemmer = Stemmer.Stemmer(stemmer_name) if stemmer_name else None
+        self._cache: dict[str, str] = {}
+
+    def tokens(self, text: str) -> list[str]:
+        """All folded word tokens, stopwords included."""
+        return _WORD.findall(fold(text[:_MAX_CHARS]))
+
+    def words(self, text: str) -> list[str]:
+        """Folded content words: no stopwords, no single letters."""
+        return [w for w in self.tokens(text) if w not in self.stopwords and (len(w) > 1 or w.isdigit())]
+
+    def stem(self, word: str) -> str:
+        """Stem of one folded word (memoised: the vocabulary is small and queries repeat)."""
+        if word not in self._cache:
+            self._cache[word] = self._stemmer.stemWord(word) if self._stemmer else word
+        return self._cache[word]
+
+
+class _Index:
+    """BM25 index plus term statistics for one language."""
+
+    def __init__(self, language: str, docs: list[Doc]) -> None:
+        self.analyzer = _Analyzer(language)
+        self.ids = tuple(d.article_id for d in docs)
+        self.surface: dict[str, str] = {}  # folded vocabulary word → stem, for fuzzy repair
+        self.centrality: list[dict[str, float]] = [self._article_terms(d) for d in docs]
+        df: dict[str, int] = defaultdict(int)
+        for terms in self.centrality:
+            for t in terms:
+                df[t] += 1
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
+        self.oov_idf = math.log(1 + (n - 0.5) / 1.5)
+        self.vocab = list(self.surface)
+        self.bm25 = bm25s.BM25()
+        self.bm25.index([self._bag(d) for d in docs], show_progress=False)
+
+    def _units(self, doc: Doc) -> list[str]:
+        return [doc.title, *doc.phrasings, " ".join(doc.keywords)]
+
+    def _stems(self, text: str) -> list[str]:
+        words = self.analyzer.words(text)
+        for w in words:
+            self.surface.setdefault(w, self.analyzer.stem(w))
+        return [self.analyzer.stem(w) for w in words]
+
+    def _article_terms(self, doc: Doc) -> dict[str, float]:
+        """Stem → how central it is to the article (share of its phrasings that use it, floored)."""
+        units = [set(self._stems(u)) for u in self._units(doc)]
+        counts: dict[str, int] = defaultdict(int)
+        for unit in units:
+            for t in unit:
+                counts[t] += 1
+        return {t: c / len(units) for t, c in counts.items()}
+
+    def _bag(self, doc: Doc) -> list[str]:
+        return [t for u in self._units(doc) for t in self._stems(u)] or [""]
+
+    def _repair(self, words: list[str]) -> list[tuple[str, float]]:
+        """Query words → (stem, trust): joins "pot hole", splits "streetlight", fixes "libary"; unknown kept."""
+        out: list[tuple[str, float]] = []
+        stem, i = self.analyzer.stem, 0
+        while i < len(words):
+            word = words[i]
+            joined = word + words[i + 1] if i + 1 < len(words) else ""
+            if joined in self.surface:
+                out.append((self.surface[joined], 1.0))
+                i += 2
+                continue
+            i += 1
+            if stem(word) in self.idf:
+                out.append((stem(word), 1.0))
+            elif split := self._split(word):
+                out.extend((s, 0.9) for s in split)
+            elif hit := self._fuzzy(word):
+                out.append(hit)
+            else:
+                out.append((stem(word), 0.0))
+        return out
+
+    def _fuzzy(self, word: str) -> tuple[str, float] | None:
+        """Closest vocabulary word for a misspelling; same first letter, since typos and mishearings keep it."""
+        if len(word) < _FUZZY_MIN_LEN:
+            return None
+        hit = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF,
+                                 processor=None)
+        if hit is None or hit[0][0] != word[0]:
+            return None
+        return self.surface[hit[0]], (hit[1] / 100) ** 2
+
+    def _split(self, word: str) -> list[str]:
+        for cut in range(3, len(word) - 2):
+            head, tail = word[:cut], word[cut:]
+            if head in self.surface and tail in self.surface:
+                return [self.surface[head], self.surface[tail]]
+        return []
+
+    def query_terms(self, text: str) -> dict[str, float]:
+        """Distinct query stems with their trust (0 = not in this language's vocabulary)."""
+        terms: dict[str, float] = {}
+        for t, trust in self._repair(self.analyzer.words(text)[:_MAX_WORDS]):
+            terms[t] = max(trust, terms.get(t, 0.0))
+        return terms
+
+    def coverage(self, terms: dict[str, float]) -> np.ndarray:
+        """Per article: idf-weighted share of the query's content the article explains."""
+        weights = {t: self.idf.get(t, self.oov_idf) * (1.0 if t in self.idf else _OOV_WEIGHT) for t in terms}
+        total = sum(weights.values())
+        cover = np.zeros(len(self.ids))
+        for t, trust in terms.items():
+            if trust <= 0:
+                continue
+            for a, shares in enumerate(self.centrality):
+                if t in shares:
+                    cover[a] += weights[t] * trust * _central(shares[t])
+        return cover / total
+
+    def match(self, text: str) -> Match:
+        """Best articles for `text` with calibrated confidences."""
+        terms = self.query_terms(text)
+        known = [t for t, trust in terms.items() if trust > 0]
+        if not known:
+            return NO_MATCH
+        bm = self.bm25.get_scores(known)
+        cover = self.coverage(terms)
+        rank = cover + _BM25_MIX * cover.max() * bm / max(bm.max(), 1e-9)
+        order = [int(a) for a in np.argsort(-rank, kind="stable")[:3] if rank[a] > 0]
+        if not order:
+            return NO_MATCH
+        top = order[0]
+        runner = rank[order[1]] if len(order) > 1 else 0.0
+        margin = (rank[top] - runner) / rank[top]
+        conf = cover[top] ** _COVER_POWER * (_MARGIN_FLOOR + (1 - _MARGIN_FLOOR) * margin)
+        cands = tuple((self.ids[a], round(float(conf * rank[a] / rank[top]), 4)) for a in order)
+        return Match(self.ids[top], cands[0][1], cands)
+
+
+def _merge(docs: Iterable[Doc]) -> dict[str, list[Doc]]:
+    """Group by language, merging repeated article ids so each article is one BM25 document."""
+    grouped: dict[str, dict[str, Doc]] = defaultdict(dict)
+    for d in docs:
+        prev = grouped[d.language].get(d.article_id)
+        if prev:
+            d = Doc(d.article_id, d.language, prev.title or d.title, prev.phrasings + (d.title, *d.phrasings),
+                    prev.keywords + d.keywords)
+        grouped[d.language][d.article_id] = d
+    return {lang: list(by_id.values()) for lang, by_id in grouped.items()}
+
+
+class Matcher:
+    """Matches a resident's question to a knowledge article, one index per language."""
+
+    def __init__(self, indexes: dict[str, _Index]) -> None:
+        self._indexes = indexes
+        self.languages: tuple[str, ...] = tuple(indexes)
+
+    @classmethod
+    def build(cls, docs: Iterable[Doc]) -> Matcher:
+        """Index the articles; build once and reuse, matching never rebuilds."""
+        return cls({lang: _Index(lang, group) for lang, group in _merge(docs).items()})
+
+    def match(self, text: str, language: str) -> Match:
+        """Best article for `text` in `language`; unknown language or no usable words → Match(None, 0.0, ())."""
+        index = self._indexes.get(language)
+        if index is None or not isinstance(text, str):
+            return NO_MATCH
+        return index.match(text)
+
+    def detect_language(self, text: str) -> str | None:
+        """Which indexed language `text` is in, judged by words only one language knows; None if unsure."""
+        if not isinstance(text, str) or len(self.languages) == 0:
+            return None
+        known = {lang: self._known_words(lang, text) for lang in self.languages}
+        every = set.intersection(*known.values()) if known else set()
+        votes = {lang: len(words - every) for lang, words in known.items()}
+        ranked = sorted(self.languages, key=lambda lang: (-votes[lang], -self.match(text, lang).confidence))
+        best = ranked[0]
+        if votes[best] == 0:
+            return None
+        if len(ranked) > 1 and votes[best] == votes[ranked[1]]:
+            gap = self.match(text, best).confidence - self.match(text, ranked[1]).confidence
+            return best if gap >= 0.15 else None
+        return best
+
+    def _known_words(self, language: str, text: str) -> set[str]:
+        index = self._indexes[language]
+        tokens = index.analyzer.tokens(text)
+        return {w for w in tokens if w in index.analyzer.stopwords or w in index.surface}

@@ -1,0 +1,35 @@
+"""What the service says, per language: flows/wording/<code>.toml, overridden by config.toml's [wording]."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+WORDING_DIR = Path(__file__).resolve().parent / "wording"
+
+
+class Wording:
+    """Phrases by language and key; a missing key falls back to the first language so nothing is silent."""
+
+    def __init__(self, phrases: dict[str, dict[str, str]], fallback: str) -> None:
+        self._phrases = phrases
+        self._fallback = fallback
+
+    @classmethod
+    def load(cls, languages: list[str], overrides: dict[str, dict[str, str]], directory: Path = WORDING_DIR):
+        """Read each language's wording file and apply the configured overrides."""
+        phrases = {}
+        for code in languages:
+            with open(directory / f"{code}.toml", "rb") as fh:
+                phrases[code] = {k: " ".join(str(v).split()) for k, v in tomllib.load(fh).items()}
+            phrases[code].update(overrides.get(code, {}))
+        return cls(phrases, languages[0])
+
+    def __call__(self, language: str, phrase: str, /, **values: object) -> str:
+        """The phrase for key in language, with {placeholders} filled in."""
+        template = self._phrases.get(language, {}).get(phrase) or self._phrases[self._fallback][phrase]
+        return template.format(**values) if values else template
+
+    def has(self, language: str, key: str) -> bool:
+        """Whether the language defines this phrase itself."""
+        return key in self._phrases.get(language, {})

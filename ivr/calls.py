@@ -1,0 +1,102 @@
+"""One voice webhook, start to finish: the session in Redis, a conversation step, the call record, side effects."""
+
+from __future__ import annotations
+
+import re
+
+from core.context import AppContext
+from core.db import run_db
+from core.phones import mask, normalize
+from core.worker import enqueue
+from flows.conversation import Conversation, Deps, Input, InputKind, Turn
+from flows.hours import describe_hours
+from flows.sessions import SessionStore
+from ivr import service, twiml
+from ivr.models import CallCreate
+from sms.outbound import send_text
+
+SESSION_TTL = 4 * 3600
+MAX_SPEECH = 500
+
+
+def parse_input(form: dict[str, str]) -> Input:
+    """The caller's input from Twilio's Gather fields: keys, speech with its confidence, or nothing."""
+    speech = " ".join(form.get("SpeechResult", "").split())[:MAX_SPEECH]
+    if speech:
+        return Input(InputKind.SPEECH, speech, _confidence(form.get("Confidence")))
+    digits = form.get("Digits", "").strip()
+    if digits:
+        # Only keypad characters are read back to the caller; anything else is "not understood".
+        return Input(InputKind.KEY, digits[:20]) if re.fullmatch(r"[0-9*#]+", digits) else Input(InputKind.TEXT, "?")
+    return Input(InputKind.NONE)
+
+
+def _confidence(raw: str | None) -> float:
+    try:
+        return min(1.0, max(0.0, float(raw))) if raw not in (None, "") else 1.0
+    except ValueError:
+        return 0.0
+
+
+async def _deps(ctx: AppContext) -> Deps:
+    kb = await ctx.knowledge.get()
+    return Deps(settings=ctx.settings, wording=ctx.wording, kb=kb, open_lines=_open_lines(ctx))
+
+
+def _open_lines(ctx: AppContext):
+    def lines(language: str) -> list[str]:
+        state = ctx.calendar.state(ctx.now())
+        if state.is_open:
+            return []
+        key = "closed_holiday" if state.holiday else "closed_now"
+        hours = describe_hours(ctx.calendar, ctx.wording, language)
+        return [ctx.wording(language, key, holiday=state.holiday), ctx.wording(language, "agent_hours", hours=hours)]
+
+    return lines
+
+
+def _call(form: dict[str, str], language: str = "") -> CallCreate:
+    return CallCreate(call_sid=form["CallSid"], caller_masked=mask(form.get("From", "")), language=language)
+
+
+async def incoming(ctx: AppContext, form: dict[str, str]) -> str:
+    """A new call: greet, record it, and wait for a language or a question."""
+    store = SessionStore(ctx.redis, "call", SESSION_TTL)
+    phone = normalize(form.get("From", ""))
+    session = {"lang": ctx.settings.default_language.code, "phone": phone, "can_text": phone is not None}
+    turn = Conversation(await _deps(ctx)).start(session)
+    return await _finish(ctx, store, form, session, turn, welcome=True)
+
+
+async def step(ctx: AppContext, form: dict[str, str], node: str) -> str:
+    """The caller answered a prompt at node: advance the conversation."""
+    store = SessionStore(ctx.redis, "call", SESSION_TTL)
+    session = await store.load(form["CallSid"])
+    if not session:  # expired or lost: carry on rather than fail the caller
+        phone = normalize(form.get("From", ""))
+        session = {"lang": ctx.settings.default_language.code, "phone": phone, "can_text": phone is not None}
+    turn = Conversation(await _deps(ctx)).advance(session, node, parse_input(form))
+    return await _finish(ctx, store, form, session, turn, welcome=turn.node == "welcome")
+
+
+async def _finish(ctx: AppContext, store: SessionStore, form, session: dict, turn: Turn, welcome: bool) -> str:
+    await run_db(ctx.engine, service.record_steps, call=_call(form), language=turn.language, steps=turn.steps)
+    if turn.send_text and session.get("phone"):
+        await enqueue(ctx.sync_redis, send_text, to=session["phone"], body=turn.send_text)
+    session["seq"] = session.get("seq", 0) + 1
+    await store.save(form["CallSid"], session)
+    return twiml.render(turn, ctx.settings, seq=session["seq"], welcome=welcome)
+
+
+async def status(ctx: AppContext, form: dict[str, str]) -> None:
+    """Twilio's status callback: the call ended."""
+    duration = form.get("CallDuration", "")
+    seconds = int(duration) if duration.isdigit() else None
+    await run_db(
+        ctx.engine,
+        service.complete_call,
+        call=_call(form),
+        status=form.get("CallStatus", "completed"),
+        duration=seconds,
+    )
+    await SessionStore(ctx.redis, "call", SESSION_TTL).delete(form["CallSid"])

@@ -1,0 +1,60 @@
+"""Call records: one row per call, one per step, the raw data for the metrics supervisors report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from flows.models import utcnow
+
+
+class CallBase(SQLModel):
+    call_sid: str = Field(max_length=64, unique=True, index=True)
+    caller_masked: str = Field(default="", max_length=32)
+    language: str = Field(default="", max_length=16)
+
+
+class CallCreate(CallBase):
+    pass
+
+
+class Call(CallBase, table=True):
+    __tablename__ = "ivr_call"
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    ended_at: dt.datetime | None = None
+    duration_seconds: int | None = None
+    status: str = Field(default="in-progress", max_length=20)
+    steps_taken: int = 0
+    article_id: str | None = Field(default=None, max_length=80)
+    agent_requested: bool = False
+    self_service: bool = False
+
+
+class CallPublic(CallBase):
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    duration_seconds: int | None
+    status: str
+    steps_taken: int
+    article_id: str | None
+    agent_requested: bool
+    self_service: bool
+
+
+class CallStep(SQLModel, table=True):
+    __tablename__ = "ivr_call_step"
+    __table_args__ = (UniqueConstraint("call_sid", "seq", name="uq_ivr_call_step_seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    call_sid: str = Field(max_length=64, index=True)
+    seq: int
+    node: str = Field(max_length=60)
+    outcome: str = Field(max_length=20)
+    input_kind: str = Field(max_length=10)
+    input_value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    language: str = Field(max_length=16)
+    article_id: str | None = Field(default=None, max_length=80)
+    confidence: float | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)

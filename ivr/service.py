@@ -1,0 +1,71 @@
+"""Call records: the database side of a call, one transaction per webhook."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from flows.conversation import Outcome, Step
+from flows.knowledge import record_unanswered
+from flows.models import utcnow
+from ivr.models import Call, CallCreate, CallStep
+
+
+def get_or_create_call(session: Session, *, call: CallCreate) -> Call:
+    """The call's record, created on its first webhook."""
+    row = session.exec(select(Call).where(Call.call_sid == call.call_sid)).first()
+    if row is None:
+        row = Call.model_validate(call)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def record_steps(session: Session, *, call: CallCreate, language: str, steps: list[Step]) -> Call:
+    """Append this turn's steps to the call, update its summary, and keep questions we could not answer."""
+    row = get_or_create_call(session, call=call)
+    seq = session.exec(select(func.max(CallStep.seq)).where(CallStep.call_sid == call.call_sid)).one() or 0
+    for step in steps:
+        seq += 1
+        session.add(
+            CallStep(
+                call_sid=call.call_sid,
+                seq=seq,
+                node=step.node,
+                outcome=step.outcome.value,
+                input_kind=step.input_kind.value,
+                input_value=step.input_value,
+                language=language,
+                article_id=step.article_id,
+                confidence=step.confidence,
+            )
+        )
+        if step.outcome is Outcome.ANSWERED:
+            row.article_id = step.article_id
+        if step.outcome is Outcome.AGENT:
+            row.agent_requested = True
+        if step.outcome is Outcome.UNSURE:
+            record_unanswered(
+                session, text=step.input_value, language=language, channel="voice", best_guess=step.article_id,
+                confidence=step.confidence,
+            )
+    row.language = language
+    row.steps_taken = seq
+    session.add(row)
+    return row
+
+
+def complete_call(session: Session, *, call: CallCreate, status: str, duration: int | None) -> Call:
+    """Mark the call finished; it resolved by self-service if it got an answer and never asked for a person."""
+    row = get_or_create_call(session, call=call)
+    row.status = status[:20]
+    row.ended_at = row.ended_at or utcnow()
+    if duration is None:
+        started = row.started_at if row.started_at.tzinfo else row.started_at.replace(tzinfo=dt.UTC)
+        duration = int((row.ended_at.replace(tzinfo=row.ended_at.tzinfo or dt.UTC) - started).total_seconds())
+    row.duration_seconds = max(0, duration)
+    row.self_service = row.article_id is not None and not row.agent_requested
+    session.add(row)
+    return row

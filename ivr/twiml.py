@@ -1,0 +1,68 @@
+"""Rendering a conversation Turn as TwiML a caller hears."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from flows.conversation import Turn
+from settings import Settings
+
+MAX_HINTS_CHARS = 2000
+
+
+def render(turn: Turn, settings: Settings, *, seq: int, welcome: bool = False) -> str:
+    """TwiML for the turn: its sentences, then a Gather for the prompt and options, or a goodbye.
+
+    The action URL carries the turn's sequence number, so Twilio re-sending one request (same URL, same form)
+    is told apart from the caller being silent twice at the same menu (a new URL each time).
+    """
+    response = VoiceResponse()
+    for language, text in turn.lines:
+        _say(response, settings, language, text)
+    if turn.end:
+        response.hangup()
+        return str(response)
+    hints = _hints(turn.hints)
+    gather = Gather(
+        input="dtmf speech",
+        action=f"/voice/step?{urlencode({'node': turn.node, 'seq': seq})}",
+        method="POST",
+        num_digits=1,
+        timeout=settings.gather_timeout,
+        speech_timeout="auto",
+        action_on_empty_result=True,
+        language=settings.welcome_speech_language if welcome else turn.language,
+        speech_model=settings.speech_model,
+        **({"hints": hints} if hints else {}),
+    )
+    for language, text in turn.prompt:
+        _say(gather, settings, language, text)
+    response.append(gather)
+    return str(response)
+
+
+def say_only(lines: list[tuple[str, str]], settings: Settings, *, hangup: bool = False) -> str:
+    """TwiML that only speaks, for errors and endings."""
+    response = VoiceResponse()
+    for language, text in lines:
+        _say(response, settings, language, text)
+    if hangup:
+        response.hangup()
+    return str(response)
+
+
+def _say(parent, settings: Settings, language: str, text: str) -> None:
+    parent.say(text, voice=settings.language(language).voice, language=language)
+
+
+def _hints(hints: list[str]) -> str:
+    # Twilio takes a comma-separated list; commas inside a hint would split it, so drop them.
+    result, size = [], 0
+    for hint in dict.fromkeys(h.replace(",", " ").strip() for h in hints if h.strip()):
+        if size + len(hint) + 1 > MAX_HINTS_CHARS:
+            break
+        result.append(hint)
+        size += len(hint) + 1
+    return ",".join(result)

