@@ -97,11 +97,14 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
     confirm = _number(knowledge, "knowledge.confirm_threshold", 0.35, 0.0, 1.0)
     if confirm > answer:
         raise ConfigError("knowledge.confirm_threshold", f"{confirm} is above answer_threshold {answer}")
+    knowledge_dir = _directory(knowledge.get("directory", "flows/knowledge"), "knowledge.directory")
+    languages = _languages(raw.get("languages"))
+    _check_language_files(languages, knowledge_dir)
     return Settings(
         city_name=_text(city, "city.name"),
         numbers=tuple(_phone(n, f"city.numbers[{i}]") for i, n in enumerate(_list(city, "city.numbers"))),
         timezone=_zone(_text(city, "city.timezone")),
-        languages=_languages(raw.get("languages")),
+        languages=languages,
         hours=_hours(_table(raw, "hours")),
         holiday_country=_holiday_country(hol),
         holiday_subdivision=_holiday_subdivision(hol),
@@ -110,7 +113,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         welcome_speech_language=str(voice.get("welcome_speech_language", "multi")),
         gather_timeout=int(_number(voice, "voice.gather_timeout", 6, 1, 60)),
         speech_confidence_floor=_number(voice, "voice.speech_confidence_floor", 0.4, 0.0, 1.0),
-        knowledge_dir=_directory(knowledge.get("directory", "flows/knowledge"), "knowledge.directory"),
+        knowledge_dir=knowledge_dir,
         answer_threshold=answer,
         confirm_threshold=confirm,
         wording=_wording(raw.get("wording", {})),
@@ -212,6 +215,14 @@ def _languages(raw: Any) -> tuple[Language, ...]:
             )
         )
     return tuple(result)
+
+
+def _check_language_files(languages: tuple[Language, ...], knowledge_dir: Path) -> None:
+    # Adding a language is data only, so a missing file is a configuration error, caught before the first call.
+    for i, language in enumerate(languages):
+        for folder in (knowledge_dir, ROOT / "flows" / "wording"):
+            if not (folder / f"{language.code}.toml").is_file():
+                raise ConfigError(f"languages[{i}].code", f"no file {folder / (language.code + '.toml')}")
 
 
 def _hours(raw: dict) -> dict[int, tuple[dt.time, dt.time] | None]:

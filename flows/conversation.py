@@ -132,7 +132,7 @@ class Conversation:
             return self._act(session, node, option, inp)
         if menu.free_text and inp.is_language_free and inp.value.strip():
             return self._answer_question(session, node, inp)
-        key = "invalid_key" if inp.kind is InputKind.KEY else "not_understood"
+        key = "invalid_key" if inp.kind is InputKind.KEY and inp.value else "not_understood"
         turn = render(False)
         turn.lines[:0] = [(turn.language, self.w(turn.language, key, key=inp.value))]
         turn.steps.insert(0, Step(node, Outcome.INVALID, inp.kind, inp.value[:200]))
@@ -185,7 +185,8 @@ class Conversation:
                 session["lang"] = detected
             return self._answer_question(session, "welcome", inp)
         turn = self._welcome(session)
-        turn.lines = [(session["lang"], self.w(session["lang"], "invalid_key", key=inp.value))]
+        key = "invalid_key" if inp.kind is InputKind.KEY and inp.value else "not_understood"
+        turn.lines = [(session["lang"], self.w(session["lang"], key, key=inp.value))]
         turn.steps = [Step("welcome", Outcome.INVALID, inp.kind, inp.value[:200])]
         return turn
 

@@ -66,6 +66,8 @@ _FUZZY_MIN_LEN = 5
 _OOV_WEIGHT = 1.0  # an unknown word weighs this times the rarest known word
 _CENTRAL_FLOOR = 0.45  # a word mentioned once in an article explains this much of itself ...
 _CENTRAL_FULL = 0.2  # ... and fully once this share of the article's phrasings use it
+_K1, _B = 1.5, 0.75
+_TITLE_REPEAT, _KEYWORD_REPEAT = 1, 1
 _BM25_MIX = 0.5  # weight of normalised BM25 next to coverage when ranking
 _COVER_POWER = 1.6  # confidence falls faster than coverage: half-explained questions are refused
 _MARGIN_FLOOR = 0.5  # confidence kept when the runner-up is exactly as good
@@ -113,6 +115,7 @@ class _Index:
         self.analyzer = _Analyzer(language)
         self.ids = tuple(d.article_id for d in docs)
         self.surface: dict[str, str] = {}  # folded vocabulary word → stem, for fuzzy repair
+        self.units: list[list[frozenset[str]]] = []  # per article: stems of its title, each phrasing, keywords
         self.centrality: list[dict[str, float]] = [self._article_terms(d) for d in docs]
         df: dict[str, int] = defaultdict(int)
         for terms in self.centrality:
@@ -122,7 +125,7 @@ class _Index:
         self.idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
         self.oov_idf = math.log(1 + (n - 0.5) / 1.5)
         self.vocab = list(self.surface)
-        self.bm25 = bm25s.BM25()
+        self.bm25 = bm25s.BM25(k1=_K1, b=_B)
         self.bm25.index([self._bag(d) for d in docs], show_progress=False)
 
     def _units(self, doc: Doc) -> list[str]:
@@ -136,7 +139,8 @@ class _Index:
 
     def _article_terms(self, doc: Doc) -> dict[str, float]:
         """Stem → how central it is to the article (share of its phrasings that use it, floored)."""
-        units = [set(self._stems(u)) for u in self._units(doc)]
+        units = [frozenset(self._stems(u)) for u in self._units(doc)]
+        self.units.append(units)
         counts: dict[str, int] = defaultdict(int)
         for unit in units:
             for t in unit:
@@ -144,7 +148,9 @@ class _Index:
         return {t: c / len(units) for t, c in counts.items()}
 
     def _bag(self, doc: Doc) -> list[str]:
-        return [t for u in self._units(doc) for t in self._stems(u)] or [""]
+        """The article as one BM25 document; title and keywords repeated since they name the topic."""
+        bag = self._stems(doc.title) * _TITLE_REPEAT + self._stems(" ".join(doc.keywords)) * _KEYWORD_REPEAT
+        return bag + [t for p in doc.phrasings for t in self._stems(p)] or [""]
 
     def _repair(self, words: list[str]) -> list[tuple[str, float]]:
         """Query words → (stem, trust): joins "pot hole", splits "streetlight", fixes "libary"; unknown kept."""

@@ -27,7 +27,7 @@ def parse_input(form: dict[str, str]) -> Input:
     digits = form.get("Digits", "").strip()
     if digits:
         # Only keypad characters are read back to the caller; anything else is "not understood".
-        return Input(InputKind.KEY, digits[:20]) if re.fullmatch(r"[0-9*#]+", digits) else Input(InputKind.TEXT, "?")
+        return Input(InputKind.KEY, digits[:20] if re.fullmatch(r"[0-9*#]+", digits) else "")
     return Input(InputKind.NONE)
 
 

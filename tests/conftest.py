@@ -51,8 +51,9 @@ def redis_url(tmp_path_factory):
 
 
 @pytest.fixture
-def env(database_url, redis_url, tmp_path) -> dict[str, str]:
+def env(database_url, redis_url, tmp_path, twilio_api) -> dict[str, str]:
     return {
+        "TWILIO_API_BASE_URL": twilio_api.url,
         "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
@@ -113,3 +114,23 @@ def app(settings, engine, redis, clock):
     with TestClient(application) as client:
         application.state.ctx.clock = clock
         yield client
+
+
+@pytest.fixture
+def twilio_api():
+    """A stand-in for api.twilio.com on a local port."""
+    from tests.twilio_stub import TwilioStub
+
+    stub = TwilioStub()
+    yield stub
+    stub.close()
+
+
+def run_jobs(settings, redis) -> None:
+    """Run every queued rq job to completion in this process, as a worker would."""
+    from rq import SimpleWorker
+
+    from core.worker import configure, queue
+
+    configure(settings)
+    SimpleWorker([queue(redis)], connection=redis).work(burst=True, with_scheduler=False)

@@ -1,0 +1,89 @@
+"""The shipped knowledge base: every language complete and consistent, loaded once, edits seen by every process."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlmodel import select
+
+from core.db import in_session
+from core.redis import async_client
+from flows.knowledge import VERSION_KEY, KnowledgeCache, KnowledgeFileError, read_file, seed
+from flows.models import Article
+from settings import ROOT
+
+KNOWLEDGE = ROOT / "flows" / "knowledge"
+REQUIRED = """library-hours shed-fence-deck-permit property-tax-appeal parking-ticket-payment missed-trash-pickup
+park-shelter-reservation storm-drain-backup absentee-ballot trash-recycling-schedule bulky-item-pickup pothole
+streetlight-out graffiti abandoned-vehicle noise-complaint rats-rodents fallen-tree water-main-break
+water-bill-payment towed-car voter-registration polling-place dog-license stray-animal birth-certificate
+business-license recreation-class-signup snow-sidewalk-shoveling street-sweeping sidewalk-repair traffic-signal-out
+illegal-dumping cooling-warming-centers emergency-shelter property-tax-due-dates city-jobs no-heat-landlord
+leaf-yard-waste marriage-license""".split()
+
+
+@pytest.fixture(scope="module")
+def files():
+    return {path.stem: read_file(path) for path in sorted(KNOWLEDGE.glob("*.toml"))}
+
+
+def test_every_required_question_is_answered_in_english_and_spanish(files):
+    for code in ("en-US", "es-US"):
+        ids = {a.article_id for a in files[code][2]}
+        assert set(REQUIRED) <= ids, set(REQUIRED) - ids
+        assert len(ids) >= 40
+
+
+def test_languages_have_the_same_articles_and_topics(files):
+    en_ids = {a.article_id: a.topic for a in files["en-US"][2]}
+    for code, (_, topics, articles) in files.items():
+        assert {a.article_id: a.topic for a in articles} == en_ids, code
+        assert [k for k, _ in topics] == [k for k, _ in files["en-US"][1]], code
+
+
+def test_answers_fit_their_channels(files):
+    for _, _, articles in files.values():
+        for article in articles:
+            assert len(article.text) <= 320, article.article_id
+            assert 20 <= len(article.spoken.split()) <= 110, article.article_id
+            assert len(article.phrasings) >= 5 and article.keywords, article.article_id
+
+
+def test_each_topic_fits_on_a_keypad(files):
+    for code, (_, topics, articles) in files.items():
+        assert len(topics) <= 9
+        for key, _ in topics:
+            assert 1 <= sum(a.topic == key for a in articles) <= 9, (code, key)
+
+
+def test_a_bad_article_is_refused_naming_the_field(tmp_path):
+    text = (KNOWLEDGE / "en-US.toml").read_text().replace('id = "library-hours"', 'id = ""', 1)
+    (tmp_path / "en-US.toml").write_text(text)
+    with pytest.raises(KnowledgeFileError, match="id must be a non-empty string"):
+        read_file(tmp_path / "en-US.toml")
+
+
+def test_seeding_loads_each_language_once(engine, session):
+    before = len(session.exec(select(Article)).all())
+    assert in_session(engine, seed, directory=KNOWLEDGE, languages=["en-US", "es-US"]) == 0
+    assert len(session.exec(select(Article)).all()) == before
+
+
+def test_an_edit_is_seen_after_the_version_moves_on(engine, settings, redis):
+    async def scenario():
+        client = async_client(settings.redis_url)
+        cache = KnowledgeCache(engine, client)
+        first = await cache.get()
+        with engine.begin() as conn:
+            conn.execute(Article.__table__.update().where(Article.article_id == "library-hours").values(
+                spoken="Libraries are closed today for the storm."))
+        unchanged = await cache.get()
+        await client.incr(VERSION_KEY)
+        edited = await cache.get()
+        await client.aclose()
+        return first, unchanged, edited
+
+    first, unchanged, edited = asyncio.run(scenario())
+    assert unchanged is first
+    assert edited.article("en-US", "library-hours").spoken == "Libraries are closed today for the storm."
