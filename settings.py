@@ -55,11 +55,18 @@ class Settings:
     answer_threshold: float
     confirm_threshold: float
     wording: dict[str, dict[str, str]]
+    workdays: frozenset[int]
+    workday_ends: dt.time
+    crm_adapter: str
+    crm_open311_endpoint: str | None
+    crm_open311_jurisdiction: str | None
     # From the environment.
     account_sid: str
     auth_token: str
     public_base_url: str
     twilio_api_base_url: str | None
+    crm_open311_api_key: str | None
+    open311_api_keys: tuple[str, ...]
     database_url: str
     redis_url: str | None
     dev_mode: bool = False
@@ -93,6 +100,8 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
     knowledge = _table(raw, "knowledge", required=False)
     hol = _table(raw, "holidays", required=False)
     token, dev_mode = _auth_token(env, var_dir)
+    levels = _table(raw, "service_levels", required=False)
+    crm = _table(raw, "crm", required=False)
     answer = _number(knowledge, "knowledge.answer_threshold", 0.55, 0.0, 1.0)
     confirm = _number(knowledge, "knowledge.confirm_threshold", 0.35, 0.0, 1.0)
     if confirm > answer:
@@ -117,10 +126,17 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         answer_threshold=answer,
         confirm_threshold=confirm,
         wording=_wording(raw.get("wording", {})),
+        workdays=_workdays(levels.get("workdays", list(WEEKDAYS[:5]))),
+        workday_ends=_clock(levels.get("workday_ends", "17:00"), "service_levels.workday_ends"),
+        crm_adapter=_choice(crm, "crm.adapter", ("builtin", "open311"), "builtin"),
+        crm_open311_endpoint=_open311_endpoint(crm),
+        crm_open311_jurisdiction=str(crm.get("jurisdiction_id")) if crm.get("jurisdiction_id") else None,
         account_sid=env.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
         auth_token=token,
         public_base_url=_base_url(env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8311"), "PUBLIC_BASE_URL"),
         twilio_api_base_url=env.get("TWILIO_API_BASE_URL") or None,
+        crm_open311_api_key=env.get("CRM_OPEN311_API_KEY") or None,
+        open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'onecall.db'}",
         redis_url=env.get("REDIS_URL") or None,
         dev_mode=dev_mode,
@@ -247,6 +263,33 @@ def _hours(raw: dict) -> dict[int, tuple[dt.time, dt.time] | None]:
             raise ConfigError(key, f"{value!r} closes before it opens")
         result[index] = (opens, closes)
     return result
+
+
+def _workdays(raw: Any) -> frozenset[int]:
+    if not isinstance(raw, list) or not raw or any(str(d).lower() not in WEEKDAYS for d in raw):
+        raise ConfigError("service_levels.workdays", f"must be a list of day names like \"monday\", got {raw!r}")
+    return frozenset(WEEKDAYS.index(str(d).lower()) for d in raw)
+
+
+def _clock(raw: Any, key: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(str(raw))
+    except ValueError:
+        raise ConfigError(key, f"{raw!r} is not a time like 17:00") from None
+
+
+def _choice(table: dict, key: str, allowed: tuple[str, ...], default: str) -> str:
+    value = table.get(key.rsplit(".", 1)[-1], default)
+    if value not in allowed:
+        raise ConfigError(key, f"{value!r} must be one of {', '.join(allowed)}")
+    return value
+
+
+def _open311_endpoint(crm: dict) -> str | None:
+    endpoint = crm.get("open311_endpoint")
+    if crm.get("adapter") == "open311" and not endpoint:
+        raise ConfigError("crm.open311_endpoint", "is required when crm.adapter is \"open311\"")
+    return _base_url(str(endpoint), "crm.open311_endpoint") if endpoint else None
 
 
 def _holiday_country(hol: dict) -> str:

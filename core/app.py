@@ -14,6 +14,7 @@ from core import health
 from core.context import AppContext
 from core.db import make_engine
 from core.redis import async_client, sync_client
+from crm_bridge.catalogue import load_catalogue
 from flows.hours import BusinessCalendar
 from flows.knowledge import KnowledgeCache
 from flows.wording import Wording
@@ -38,6 +39,7 @@ def build_context(settings: Settings) -> AppContext:
         knowledge=KnowledgeCache(engine, redis),
         wording=Wording.load(codes, settings.wording),
         calendar=BusinessCalendar(settings),
+        catalogue=load_catalogue(),
     )
 
 

@@ -9,6 +9,7 @@ import redis
 from redis.asyncio import Redis
 from sqlalchemy.engine import Engine
 
+from crm_bridge.catalogue import Catalogue
 from flows.hours import BusinessCalendar
 from flows.knowledge import KnowledgeCache
 from flows.wording import Wording
@@ -24,6 +25,7 @@ class AppContext:
     knowledge: KnowledgeCache
     wording: Wording
     calendar: BusinessCalendar
+    catalogue: Catalogue
     clock: object = field(default=None)  # a callable returning an aware datetime; tests set it
 
     def now(self) -> dt.datetime:

@@ -22,6 +22,8 @@ class BusinessCalendar:
     def __init__(self, settings: Settings) -> None:
         self.zone = settings.timezone
         self.hours = settings.hours
+        self.workdays = settings.workdays
+        self.workday_ends = settings.workday_ends
         self._extra = settings.extra_holidays
         self._holidays = holidays_lib.country_holidays(settings.holiday_country, subdiv=settings.holiday_subdivision)
 
@@ -34,8 +36,8 @@ class BusinessCalendar:
         return self._extra.get(day) or self._holidays.get(day)
 
     def is_business_day(self, day: dt.date) -> bool:
-        """Whether agents work at all on this date."""
-        return self.hours.get(day.weekday()) is not None and self.holiday(day) is None
+        """Whether this date counts towards service-level agreements: a working weekday that is no holiday."""
+        return day.weekday() in self.workdays and self.holiday(day) is None
 
     def state(self, when: dt.datetime) -> OpenState:
         """Whether agents are answering at this moment, and the holiday if that is why not."""

@@ -1,0 +1,106 @@
+"""Tickets: one city-wide number per request, a status history that is never overwritten, and the CRM outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel
+
+from flows.models import utcnow
+
+
+class TicketStatus(str, Enum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+    DUPLICATE = "duplicate"
+
+
+ACTIVE = (TicketStatus.OPEN, TicketStatus.ACKNOWLEDGED, TicketStatus.IN_PROGRESS)
+
+
+class DeliveryStatus(str, Enum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # gave up after every retry; an operator must look
+
+
+class TicketBase(SQLModel):
+    service_code: str = Field(max_length=80, index=True)
+    address: str = Field(default="", max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    lat: float | None = None
+    long: float | None = None
+    attributes: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    language: str = Field(default="en-US", max_length=16)
+    channel: str = Field(default="voice", max_length=10)
+
+
+class TicketCreate(TicketBase):
+    """What intake collects (phone, text or Open311) to open a request; lengths are checked by intake itself."""
+
+    address: str = ""
+
+    phone: str | None = Field(default=None, max_length=20)
+    notify_on_close: bool = False
+    recording_url: str | None = Field(default=None, max_length=500)
+
+
+class Ticket(TicketBase, table=True):
+    __tablename__ = "crm_ticket"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=12, unique=True, index=True)
+    status: str = Field(default=TicketStatus.OPEN.value, max_length=20, index=True)
+    address_key: str = Field(default="", max_length=300, index=True)
+    phone: str | None = Field(default=None, max_length=20)  # never shown in lookups
+    notify_on_close: bool = False
+    notified_at: dt.datetime | None = None
+    recording_url: str | None = Field(default=None, max_length=500)
+    duplicate_of: str | None = Field(default=None, max_length=12)
+    expected_at: dt.datetime
+    closing_note: str | None = Field(default=None, max_length=1000)
+    external_id: str | None = Field(default=None, max_length=100)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class TicketPublic(TicketBase):
+    """A ticket as anyone holding its number may see it: no phone number, no other tickets."""
+
+    number: str
+    status: str
+    expected_at: dt.datetime
+    closing_note: str | None
+    duplicate_of: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TicketEvent(SQLModel, table=True):
+    """One status change, kept forever: the history is appended to, never rewritten."""
+
+    __tablename__ = "crm_ticket_event"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="crm_ticket.id", index=True)
+    status: str = Field(max_length=20)
+    note: str = Field(default="", max_length=1000)
+    actor: str = Field(default="system", max_length=100)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CrmDelivery(SQLModel, table=True):
+    """The outbox: a ticket still to be delivered to the external CRM, with its idempotency key."""
+
+    __tablename__ = "crm_delivery"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="crm_ticket.id", unique=True)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    status: str = Field(default=DeliveryStatus.PENDING.value, max_length=20, index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=1000)
+    external_id: str | None = Field(default=None, max_length=100)
+    token: str | None = Field(default=None, max_length=100)
+    updated_at: dt.datetime = Field(default_factory=utcnow)

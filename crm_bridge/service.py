@@ -1,0 +1,206 @@
+"""Tickets: opening them (with duplicate detection), changing status with history, and looking them up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from crm_bridge import addresses, numbers
+from crm_bridge.catalogue import Catalogue
+from crm_bridge.models import (
+    ACTIVE,
+    CrmDelivery,
+    Ticket,
+    TicketCreate,
+    TicketEvent,
+    TicketPublic,
+    TicketStatus,
+)
+from crm_bridge.sla import expected_at
+from flows.hours import BusinessCalendar
+from flows.models import utcnow
+
+
+class IntakeError(ValueError):
+    """A request that cannot be opened as given; `code` and the message say why (Open311-style)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def validate(data: TicketCreate, catalogue: Catalogue) -> TicketCreate:
+    """Check a request against its service type; return it cleaned, or raise IntakeError naming the problem."""
+    service = catalogue.get(data.service_code)
+    if service is None:
+        raise IntakeError("service_code", f"unknown service_code {data.service_code!r}")
+    address = addresses.clean(data.address)
+    if len(data.address) > addresses.MAX_ADDRESS * 2:
+        raise IntakeError("address_string", "address_string is too long")
+    if service.location_required and not address and (data.lat is None or data.long is None):
+        raise IntakeError("address_string", "a location is required: address_string or lat and long")
+    description = " ".join(data.description.split())
+    if len(description) > 4000:
+        raise IntakeError("description", "description is longer than 4000 characters")
+    if service.details_required and not description and not data.recording_url:
+        raise IntakeError("description", "a description is required for this service")
+    attributes = {}
+    for attribute in service.attributes:
+        value = (data.attributes or {}).get(attribute.code)
+        if value in (None, ""):
+            if attribute.required:
+                raise IntakeError(f"attribute[{attribute.code}]", f"attribute {attribute.code} is required")
+            continue
+        if attribute.values and value not in {v.key for v in attribute.values}:
+            raise IntakeError(f"attribute[{attribute.code}]", f"{value!r} is not a value of {attribute.code}")
+        attributes[attribute.code] = str(value)[:200]
+    return data.model_copy(update={"address": address, "description": description, "attributes": attributes})
+
+
+def open_ticket(
+    session: Session,
+    *,
+    data: TicketCreate,
+    catalogue: Catalogue,
+    calendar: BusinessCalendar,
+    deliver: bool,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Open a request, committed locally with its number at once; a duplicate links to the open original."""
+    data = validate(data, catalogue)
+    now = now or utcnow()
+    address_key = addresses.key(data.address) if data.address else ""
+    original = find_duplicate(session, service_code=data.service_code, address_key=address_key)
+    ticket = Ticket.model_validate(
+        data,
+        update={
+            "number": _unused_number(session),
+            "address_key": address_key,
+            "expected_at": original.expected_at
+            if original
+            else expected_at(catalogue.get(data.service_code).sla, now, calendar),
+            "status": TicketStatus.DUPLICATE.value if original else TicketStatus.OPEN.value,
+            "duplicate_of": original.number if original else None,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    session.add(ticket)
+    session.flush()
+    note = f"duplicate of {original.number}" if original else "opened"
+    session.add(TicketEvent(ticket_id=ticket.id, status=ticket.status, note=note, actor=data.channel, created_at=now))
+    if original is None and deliver:
+        session.add(CrmDelivery(ticket_id=ticket.id, idempotency_key=f"onecall-{ticket.number}"))
+    return ticket
+
+
+def find_duplicate(session: Session, *, service_code: str, address_key: str) -> Ticket | None:
+    """An open request of the same type at the same place, if there is one."""
+    if not address_key:
+        return None
+    statement = (
+        select(Ticket)
+        .where(Ticket.service_code == service_code, Ticket.address_key == address_key)
+        .where(Ticket.status.in_([s.value for s in ACTIVE]))
+        .order_by(Ticket.created_at)
+    )
+    return session.exec(statement).first()
+
+
+def _unused_number(session: Session) -> str:
+    for _ in range(20):
+        number = numbers.new_number()
+        if session.exec(select(Ticket.id).where(Ticket.number == number)).first() is None:
+            return number
+    raise IntegrityError("could not find an unused ticket number", None, None)
+
+
+def get_ticket(session: Session, *, number: str) -> Ticket | None:
+    """The ticket with this number, if the number is well-formed and exists."""
+    if not numbers.is_valid(number):
+        return None
+    return session.exec(select(Ticket).where(Ticket.number == number)).first()
+
+
+def public(ticket: Ticket) -> TicketPublic:
+    """The ticket as its holder may see it."""
+    return TicketPublic.model_validate(ticket)
+
+
+def history(session: Session, *, ticket: Ticket) -> list[TicketEvent]:
+    """Every status change of the ticket, oldest first."""
+    statement = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+    return list(session.exec(statement).all())
+
+
+def change_status(
+    session: Session,
+    *,
+    ticket: Ticket,
+    status: TicketStatus,
+    note: str = "",
+    actor: str = "system",
+    now: dt.datetime | None = None,
+) -> bool:
+    """Move a ticket to a new status, appending to its history; False when it was already there."""
+    if ticket.status == status.value:
+        return False
+    now = now or utcnow()
+    ticket.status = status.value
+    ticket.updated_at = now
+    if status is TicketStatus.CLOSED:
+        ticket.closing_note = note[:1000] or ticket.closing_note
+    session.add(ticket)
+    session.add(
+        TicketEvent(ticket_id=ticket.id, status=status.value, note=note[:1000], actor=actor[:100], created_at=now)
+    )
+    if status is TicketStatus.CLOSED:
+        _close_duplicates(session, ticket=ticket, note=note, actor=actor, now=now)
+    return True
+
+
+def _close_duplicates(session: Session, *, ticket: Ticket, note: str, actor: str, now: dt.datetime) -> None:
+    # Everyone who reported the same problem hears it is fixed when the original closes.
+    for dup in session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.number)).all():
+        if dup.status == TicketStatus.CLOSED.value:
+            continue
+        dup.status = TicketStatus.CLOSED.value
+        dup.closing_note = note[:1000]
+        dup.updated_at = now
+        session.add(dup)
+        session.add(
+            TicketEvent(
+                ticket_id=dup.id,
+                status=TicketStatus.CLOSED.value,
+                note=f"closed with {ticket.number}: {note}"[:1000],
+                actor=actor[:100],
+                created_at=now,
+            )
+        )
+
+
+def list_tickets(
+    session: Session,
+    *,
+    numbers_: list[str] | None = None,
+    service_codes: list[str] | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    statuses: list[str] | None = None,
+    limit: int = 1000,
+) -> list[Ticket]:
+    """Tickets matching the filters, newest first (Open311's GET requests)."""
+    statement = select(Ticket)
+    if numbers_:
+        statement = statement.where(Ticket.number.in_(numbers_))
+    if service_codes:
+        statement = statement.where(Ticket.service_code.in_(service_codes))
+    if start:
+        statement = statement.where(Ticket.created_at >= start)
+    if end:
+        statement = statement.where(Ticket.created_at <= end)
+    if statuses:
+        statement = statement.where(Ticket.status.in_(statuses))
+    return list(session.exec(statement.order_by(Ticket.created_at.desc()).limit(limit)).all())
