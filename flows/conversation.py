@@ -2,106 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
 
-from flows.knowledge import KnowledgeBase
+from flows.reporting import ReportingSteps
+from flows.turns import Deps, Input, InputKind, Option, Outcome, Step, Turn, fold
 from flows.wording import Wording
-from settings import Settings
-
-Line = tuple[str, str]  # (language, sentence)
 
 
-class InputKind(str, Enum):
-    NONE = "none"
-    KEY = "key"
-    SPEECH = "speech"
-    TEXT = "text"
-
-
-class Outcome(str, Enum):
-    MENU = "menu"
-    ANSWERED = "answered"
-    CONFIRM = "confirm"
-    UNSURE = "unsure"
-    NO_INPUT = "no_input"
-    INVALID = "invalid"
-    AGENT = "agent_requested"
-    TEXT_ME = "text_me"
-    GOODBYE = "goodbye"
-    LANGUAGE = "language"
-
-
-@dataclass(frozen=True)
-class Input:
-    kind: InputKind
-    value: str = ""
-    confidence: float = 1.0  # the speech recognizer's confidence; 1.0 for keys and typed text
-
-    @property
-    def is_language_free(self) -> bool:
-        return self.kind in (InputKind.SPEECH, InputKind.TEXT)
-
-
-@dataclass(frozen=True)
-class Option:
-    key: str
-    action: str
-    label: str
-    words: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Step:
-    """What one turn did, for the call record and the metrics."""
-
-    node: str
-    outcome: Outcome
-    input_kind: InputKind
-    input_value: str = ""
-    article_id: str | None = None
-    confidence: float | None = None
-
-
-@dataclass
-class Turn:
-    """What to tell the resident next and what input to wait for."""
-
-    language: str
-    node: str
-    lines: list[Line] = field(default_factory=list)
-    prompt: list[Line] = field(default_factory=list)
-    options: list[Option] = field(default_factory=list)
-    free_text: bool = False
-    hints: list[str] = field(default_factory=list)
-    end: bool = False
-    steps: list[Step] = field(default_factory=list)
-    send_text: str | None = None
-    transfer: str | None = None
-
-
-@dataclass
-class Deps:
-    """What the conversation reads: configuration, wording and the knowledge base, plus live messages."""
-
-    settings: Settings
-    wording: Wording
-    kb: KnowledgeBase
-    open_lines: Callable[[str], list[str]] = lambda language: []  # closed/holiday/agent-hours sentences
-    announcements: Callable[[str], list[str]] = lambda language: []  # surge greeting messages
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free text for comparing what people say."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
-
-
-class Conversation:
+class Conversation(ReportingSteps):
     """The 311 menu tree; `start` opens a conversation and `advance` takes one input at one node."""
 
     def __init__(self, deps: Deps) -> None:
@@ -125,6 +33,11 @@ class Conversation:
             return self._main(session)
         if inp.kind is InputKind.NONE:
             return self._no_input(session, node, render)
+        custom = self._custom_input(session, node, inp)
+        if custom is not None:
+            session.setdefault("retries", {}).pop(node, None)
+            custom.steps.insert(0, Step(node, Outcome.MENU, inp.kind, inp.value[:200]))
+            return custom
         menu = render(False)
         option = self._pick(menu, inp)
         if option is not None:
@@ -153,7 +66,7 @@ class Conversation:
         }
         if node.startswith("topic:") and (lang, node[6:]) in self.d.kb.by_topic:
             return lambda simple: self._topic(session, node[6:])
-        return renderers.get(node)
+        return renderers.get(node) or self._reporting_renderer(session, node)
 
     def _welcome(self, session: dict) -> Turn:
         lang = session["lang"]
@@ -301,9 +214,17 @@ class Conversation:
         elif action == "agent":
             turn = self._agent(session)
             step = Step(node, Outcome.AGENT, inp.kind, inp.value[:200])
-        else:  # report, check, report_this: filled in by the CRM bridge
+        elif action == "report":
+            turn = self.start_report(session)
+        elif action == "report_this":
+            article = self.d.kb.article(lang, session.get("article"))
+            turn = self.start_report(session, article.service_code if article else None)
+        elif action == "check":
+            turn = self.start_check(session)
+        elif action.startswith("r:"):
+            turn = self._report_act(session, node, action, inp)
+        else:
             turn = self._main(session)
-            turn.lines.insert(0, (lang, self.w(lang, "coming_soon")))
         turn.steps.insert(0, step)
         return turn
 

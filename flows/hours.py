@@ -90,3 +90,12 @@ def _time(value: dt.time, wording, language: str) -> str:
     text = f"{hour}" if value.minute == 0 else f"{hour}:{value.minute:02d}"
     key = "time_morning" if value.hour < 12 else "time_afternoon" if value.hour < 18 else "time_evening"
     return wording(language, key, time=text)
+
+
+def spoken_date(when: dt.datetime, zone, wording, language: str) -> str:
+    """A date as a resident hears it: "Thursday, December 3" or "jueves 3 de diciembre"."""
+    local = when.astimezone(zone) if zone else when
+    days = [d.strip() for d in wording(language, "days").split(",")]
+    months = [m.strip() for m in wording(language, "months").split(",")]
+    return wording(language, "date_format", weekday=days[local.weekday()], month=months[local.month - 1],
+                   day=local.day)

@@ -8,9 +8,9 @@ from core.context import AppContext
 from core.db import run_db
 from core.phones import mask, normalize
 from core.worker import enqueue
-from flows.conversation import Conversation, Deps, Input, InputKind, Turn
-from flows.hours import describe_hours
+from flows import runner
 from flows.sessions import SessionStore
+from flows.turns import Input, InputKind, Turn
 from ivr import service, twiml
 from ivr.models import CallCreate
 from sms.outbound import send_text
@@ -21,6 +21,8 @@ MAX_SPEECH = 500
 
 def parse_input(form: dict[str, str]) -> Input:
     """The caller's input from Twilio's Gather fields: keys, speech with its confidence, or nothing."""
+    if form.get("RecordingUrl"):
+        return Input(InputKind.RECORDING, form["RecordingUrl"][:500])
     speech = " ".join(form.get("SpeechResult", "").split())[:MAX_SPEECH]
     if speech:
         return Input(InputKind.SPEECH, speech, _confidence(form.get("Confidence")))
@@ -38,23 +40,6 @@ def _confidence(raw: str | None) -> float:
         return 0.0
 
 
-async def _deps(ctx: AppContext) -> Deps:
-    kb = await ctx.knowledge.get()
-    return Deps(settings=ctx.settings, wording=ctx.wording, kb=kb, open_lines=_open_lines(ctx))
-
-
-def _open_lines(ctx: AppContext):
-    def lines(language: str) -> list[str]:
-        state = ctx.calendar.state(ctx.now())
-        if state.is_open:
-            return []
-        key = "closed_holiday" if state.holiday else "closed_now"
-        hours = describe_hours(ctx.calendar, ctx.wording, language)
-        return [ctx.wording(language, key, holiday=state.holiday), ctx.wording(language, "agent_hours", hours=hours)]
-
-    return lines
-
-
 def _call(form: dict[str, str], language: str = "") -> CallCreate:
     return CallCreate(call_sid=form["CallSid"], caller_masked=mask(form.get("From", "")), language=language)
 
@@ -64,7 +49,7 @@ async def incoming(ctx: AppContext, form: dict[str, str]) -> str:
     store = SessionStore(ctx.redis, "call", SESSION_TTL)
     phone = normalize(form.get("From", ""))
     session = {"lang": ctx.settings.default_language.code, "phone": phone, "can_text": phone is not None}
-    turn = Conversation(await _deps(ctx)).start(session)
+    turn = await runner.start(ctx, session)
     return await _finish(ctx, store, form, session, turn, welcome=True)
 
 
@@ -75,7 +60,8 @@ async def step(ctx: AppContext, form: dict[str, str], node: str) -> str:
     if not session:  # expired or lost: carry on rather than fail the caller
         phone = normalize(form.get("From", ""))
         session = {"lang": ctx.settings.default_language.code, "phone": phone, "can_text": phone is not None}
-    turn = Conversation(await _deps(ctx)).advance(session, node, parse_input(form))
+    session["channel"] = "voice"
+    turn = await runner.advance(ctx, session, node, parse_input(form), channel="voice")
     return await _finish(ctx, store, form, session, turn, welcome=turn.node == "welcome")
 
 

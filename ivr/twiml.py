@@ -24,13 +24,18 @@ def render(turn: Turn, settings: Settings, *, seq: int, welcome: bool = False) -
     if turn.end:
         response.hangup()
         return str(response)
+    action = f"/voice/step?{urlencode({'node': turn.node, 'seq': seq})}"
+    if turn.expect == "record":
+        return _record(response, turn, settings, action)
     hints = _hints(turn.hints)
+    digits = turn.expect == "digits"
     gather = Gather(
         input="dtmf speech",
-        action=f"/voice/step?{urlencode({'node': turn.node, 'seq': seq})}",
+        action=action,
         method="POST",
-        num_digits=1,
-        timeout=settings.gather_timeout,
+        num_digits=turn.num_digits,
+        **({"finish_on_key": "#"} if digits else {}),
+        timeout=settings.gather_timeout + (4 if digits else 0),
         speech_timeout="auto",
         action_on_empty_result=True,
         language=settings.welcome_speech_language if welcome else turn.language,
@@ -40,6 +45,15 @@ def render(turn: Turn, settings: Settings, *, seq: int, welcome: bool = False) -
     for language, text in turn.prompt:
         _say(gather, settings, language, text)
     response.append(gather)
+    return str(response)
+
+
+def _record(response: VoiceResponse, turn: Turn, settings: Settings, action: str) -> str:
+    # A short voice message for the crew; if nothing is recorded Twilio moves on to the Redirect (no input).
+    for language, text in turn.prompt:
+        _say(response, settings, language, text)
+    response.record(action=action, method="POST", max_length=90, timeout=5, finish_on_key="#", play_beep=True)
+    response.redirect(action, method="POST")
     return str(response)
 
 

@@ -54,8 +54,9 @@ def hear(response) -> Heard:
     says = [(el.get("language", ""), (el.text or "").strip()) for el in root.iter("Say")]
     gather = root.find("Gather")
     node = action = None
-    if gather is not None:
-        action = gather.get("action", "")
+    prompt = gather if gather is not None else root.find("Record")
+    if prompt is not None:
+        action = prompt.get("action", "")
         node = parse_qs(urlsplit(action).query).get("node", [None])[0]
     attrs = dict(gather.attrib) if gather is not None else None
     return Heard(response.status_code, response.text, says, node, action, attrs, root.find("Hangup") is not None)

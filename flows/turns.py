@@ -1,0 +1,124 @@
+"""The vocabulary of a conversation, shared by every channel: inputs, turns, steps and effects."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from crm_bridge.catalogue import Catalogue
+from flows.knowledge import KnowledgeBase
+from flows.wording import Wording
+from settings import Settings
+
+Line = tuple[str, str]  # (language, sentence)
+
+
+class InputKind(str, Enum):
+    NONE = "none"
+    KEY = "key"
+    SPEECH = "speech"
+    TEXT = "text"
+    RECORDING = "recording"
+
+
+class Outcome(str, Enum):
+    MENU = "menu"
+    ANSWERED = "answered"
+    CONFIRM = "confirm"
+    UNSURE = "unsure"
+    NO_INPUT = "no_input"
+    INVALID = "invalid"
+    AGENT = "agent_requested"
+    TEXT_ME = "text_me"
+    GOODBYE = "goodbye"
+    LANGUAGE = "language"
+    TICKET_OPENED = "ticket_opened"
+    TICKET_CHECKED = "ticket_checked"
+
+
+@dataclass(frozen=True)
+class Input:
+    kind: InputKind
+    value: str = ""
+    confidence: float = 1.0  # the speech recognizer's confidence; 1.0 for keys and typed text
+
+    @property
+    def is_language_free(self) -> bool:
+        return self.kind in (InputKind.SPEECH, InputKind.TEXT)
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    action: str
+    label: str
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one turn did, for the call record and the metrics."""
+
+    node: str
+    outcome: Outcome
+    input_kind: InputKind
+    input_value: str = ""
+    article_id: str | None = None
+    confidence: float | None = None
+
+
+@dataclass
+class Turn:
+    """What to tell the resident next and what input to wait for."""
+
+    language: str
+    node: str
+    lines: list[Line] = field(default_factory=list)
+    prompt: list[Line] = field(default_factory=list)
+    options: list[Option] = field(default_factory=list)
+    free_text: bool = False
+    hints: list[str] = field(default_factory=list)
+    end: bool = False
+    steps: list[Step] = field(default_factory=list)
+    send_text: str | None = None
+    transfer: str | None = None
+    expect: str = "menu"  # "menu" (a key or words), "speech" (words only), "digits", "record"
+    num_digits: int = 1
+    effect: object | None = None  # OpenTicket or LookupTicket, carried out by flows.runner, then resume()
+
+
+@dataclass
+class Deps:
+    """What the conversation reads: configuration, wording and the knowledge base, plus live messages."""
+
+    settings: Settings
+    wording: Wording
+    kb: KnowledgeBase
+    catalogue: Catalogue | None = None
+    zone: object = None  # the city's time zone, for dates said to residents
+    open_lines: Callable[[str], list[str]] = lambda language: []  # closed/holiday/agent-hours sentences
+    announcements: Callable[[str], list[str]] = lambda language: []  # surge greeting messages
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free text for comparing what people say."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    """Effect: open a ticket from the draft the resident gave."""
+
+    draft: dict
+
+
+@dataclass(frozen=True)
+class LookupTicket:
+    """Effect: look up a ticket by its number."""
+
+    number: str
