@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
+# Prism serves Twilio's own OpenAPI description so tests check every outbound request against Twilio's schema.
+PRISM := .tools/prism/node_modules/.bin/prism
+PRISM_VERSION := 5.14.2
 
 .PHONY: install run test lint bench clean
 
@@ -15,10 +18,14 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
 
+$(PRISM):
+	mkdir -p .tools/prism
+	cd .tools/prism && npm install --no-audit --no-fund --silent @stoplight/prism-cli@$(PRISM_VERSION)
+
 run: install
 	$(PY) run.py $(ARGS)
 
-test: install
+test: install $(PRISM)
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(ARGS)
 
@@ -30,4 +37,4 @@ bench: install
 	$(PY) bench/kb_accuracy.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .tools .pytest_cache .ruff_cache

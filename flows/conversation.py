@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from flows.reporting import ReportingSteps
 from flows.turns import Deps, Input, InputKind, Option, Outcome, Step, Turn, fold
-from flows.wording import Wording
 
 
 class Conversation(ReportingSteps):
@@ -316,17 +315,15 @@ class Conversation(ReportingSteps):
         free_text: bool = False,
         label: str = "press_option",
     ) -> Turn:
-        turn = Turn(language=lang, node=node, options=options, free_text=free_text)
+        turn = Turn(language=lang, node=node, options=options, free_text=free_text, option_style=label)
         turn.prompt = [(lang, p) for p in prompt]
-        turn.prompt += [
-            (lang, self.w(lang, label, label=o.label, key=_spoken_key(o.key, lang, self.w))) for o in options
-        ]
         turn.hints = [w for o in options for w in o.words][:50] + (self._hints(lang) if free_text else [])
         return turn
 
     def _pick(self, menu: Turn, inp: Input) -> Option | None:
-        if inp.kind is InputKind.KEY:
-            return next((o for o in menu.options if o.key == inp.value.strip()), None)
+        exact = next((o for o in menu.options if o.key == inp.value.strip()), None)
+        if inp.kind is InputKind.KEY or exact is not None:  # a key pressed, or a texted "2" or "*"
+            return exact
         said = fold(inp.value)
         if not said:
             return None
@@ -344,9 +341,3 @@ class Conversation(ReportingSteps):
         titles = sorted({a.title for (code, _), a in self.d.kb.articles.items() if code == lang})
         return titles[:100]
 
-
-def _spoken_key(key: str, lang: str, wording: Wording) -> str:
-    # "*" reads badly in text-to-speech; say "star" / "asterisco" via wording when defined.
-    if key == "*" and wording.has(lang, "key_star"):
-        return wording(lang, "key_star")
-    return key

@@ -42,18 +42,22 @@ NO_MATCH = Match(None, 0.0, ())
 # Conversational filler a caller wraps around the question; it carries no topic, so it must not count as
 # unexplained content (which would push real questions below the refuse threshold).
 _FILLER_EN = """please hi hello hey thanks thank ok okay um uh yes yeah need want know tell like could would can
-    get got let help question ask wondering trying going gonna wanna im ive id dont cant whats hows wheres""".split()
+    get got let help question ask wondering trying going gonna wanna im ive id dont cant whats hows wheres
+    today tonight right now""".split()
 _FILLER_ES = """por favor hola gracias oiga bueno quiero quisiera necesito puedo puede pueden podria saber
-    decir dime digame ayuda pregunta usted ustedes buenas buenos dias tardes noches senor senora si""".split()
+    decir dime digame ayuda pregunta usted ustedes buenas buenos dias tardes noches senor senora si hoy ahora
+    hace hacer hago hacen hay va voy vas ir""".split()
 
-# Language-code prefix → (Snowball stemmer name, stopwords). Unknown prefixes get neither.
-_LANGS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "en": ("english", tuple(_sw.STOPWORDS_EN_PLUS) + tuple(_FILLER_EN)),
-    "es": ("spanish", tuple(_sw.STOPWORDS_SPANISH) + tuple(_FILLER_ES)),
-    "fr": ("french", tuple(_sw.STOPWORDS_FRENCH)),
-    "pt": ("portuguese", tuple(_sw.STOPWORDS_PORTUGUESE)),
-    "it": ("italian", tuple(_sw.STOPWORDS_ITALIAN)),
-    "de": ("german", tuple(_sw.STOPWORDS_GERMAN)),
+# Language-code prefix → (Snowball stemmer, shortest word worth stemming, stopwords). Unknown prefixes get no
+# stemmer and no stopwords. Spanish Snowball conflates short words ("calle"/"call", "casa"/"casarse",
+# "hoy"/"hoyos"), so only longer Spanish words are stemmed.
+_LANGS: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "en": ("english", 0, tuple(_sw.STOPWORDS_EN_PLUS) + tuple(_FILLER_EN)),
+    "es": ("spanish", 6, tuple(_sw.STOPWORDS_SPANISH) + tuple(_FILLER_ES)),
+    "fr": ("french", 0, tuple(_sw.STOPWORDS_FRENCH)),
+    "pt": ("portuguese", 0, tuple(_sw.STOPWORDS_PORTUGUESE)),
+    "it": ("italian", 0, tuple(_sw.STOPWORDS_ITALIAN)),
+    "de": ("german", 0, tuple(_sw.STOPWORDS_GERMAN)),
 }
 
 _MAX_CHARS = 600  # a spoken or texted question is far shorter; bounds the work done on junk
@@ -63,14 +67,17 @@ _WORD = re.compile(r"\w+")
 # Tuned by leave-one-out on the knowledge files' own phrasings plus invented out-of-scope questions.
 _FUZZY_CUTOFF = 85.0  # rapidfuzz ratio to accept "libary" → "library"
 _FUZZY_MIN_LEN = 5
-_OOV_WEIGHT = 1.0  # an unknown word weighs this times the rarest known word
-_CENTRAL_FLOOR = 0.45  # a word mentioned once in an article explains this much of itself ...
-_CENTRAL_FULL = 0.2  # ... and fully once this share of the article's phrasings use it
+_OOV_WEIGHT = 0.4  # an unknown word weighs this times the rarest known word (paraphrases bring their own words)
+_CENTRAL_FLOOR = 0.3  # a word mentioned once in an article explains this much of itself ...
+_CENTRAL_FULL = 0.3  # ... and fully once this share of the article's phrasings use it
 _K1, _B = 2.0, 0.75
 _TITLE_REPEAT, _KEYWORD_REPEAT = 1, 3
-_BM25_MIX = 0.5  # weight of normalised BM25 next to coverage when ranking
-_COVER_POWER = 1.6  # confidence falls faster than coverage: half-explained questions are refused
-_MARGIN_FLOOR = 0.5  # confidence kept when the runner-up is exactly as good
+# Confidence = a linear score over the evidence features, mapped piecewise-linearly so the callers'
+# thresholds (0.35 confirm, 0.55 answer) sit where leave-one-out put them.
+_COEF = {"coverage": 1.0, "unknown": -1.0, "margin": 1.0, "support": 1.0, "peak": 1.0, "known": 0.0}
+_BIAS = 0.0
+_LOGIT_ANCHORS = (-3.0, 0.0, 1.0, 4.0)
+_CONF_ANCHORS = (0.0, 0.35, 0.55, 0.99)
 
 
 def _central(share: float) -> float:
@@ -88,7 +95,7 @@ class _Analyzer:
     """Tokenises, drops stopwords and stems for one language code."""
 
     def __init__(self, language: str) -> None:
-        stemmer_name, stops = _LANGS.get(language.split("-")[0].lower(), (None, ()))
+        stemmer_name, self._min_stem, stops = _LANGS.get(language.split("-")[0].lower(), (None, 0, ()))
         self.stopwords = frozenset(fold(w) for w in stops)
         self._stemmer = Stemmer.Stemmer(stemmer_name) if stemmer_name else None
         self._cache: dict[str, str] = {}
@@ -104,7 +111,8 @@ class _Analyzer:
     def stem(self, word: str) -> str:
         """Stem of one folded word (memoised: the vocabulary is small and queries repeat)."""
         if word not in self._cache:
-            self._cache[word] = self._stemmer.stemWord(word) if self._stemmer else word
+            long_enough = self._stemmer and len(word) >= self._min_stem
+            self._cache[word] = self._stemmer.stemWord(word) if long_enough else word
         return self._cache[word]
 
 
@@ -195,21 +203,31 @@ class _Index:
         """Distinct query stems with their trust (0 = not in this language's vocabulary)."""
         terms: dict[str, float] = {}
         for t, trust in self._repair(self.analyzer.words(text)[:_MAX_WORDS]):
-            terms[t] = max(trust, terms.get(t, 0.0))
+            if trust > 0 or not t.isdigit():  # house numbers and times are not content the KB should explain
+                terms[t] = max(trust, terms.get(t, 0.0))
         return terms
 
-    def coverage(self, terms: dict[str, float]) -> np.ndarray:
-        """Per article: idf-weighted share of the query's content the article explains."""
-        weights = {t: self.idf.get(t, self.oov_idf) * (1.0 if t in self.idf else _OOV_WEIGHT) for t in terms}
-        total = sum(weights.values())
-        cover = np.zeros(len(self.ids))
-        for t, trust in terms.items():
-            if trust <= 0:
-                continue
-            for a, shares in enumerate(self.centrality):
-                if t in shares:
-                    cover[a] += weights[t] * trust * _central(shares[t])
-        return cover / total
+    def features(self, terms: dict[str, float], bm: np.ndarray, a: int) -> dict[str, float]:
+        """Evidence that article `a` answers the query (the inputs of the confidence calibration)."""
+        weight = {t: self.idf.get(t, self.oov_idf * _OOV_WEIGHT) for t in terms}
+        total = sum(weight.values())
+        shares = self.centrality[a]
+        hit = [t for t, trust in terms.items() if trust > 0 and t in shares]
+        rival = max((float(x) for i, x in enumerate(bm) if i != a), default=0.0)
+        return {
+            "coverage": sum(weight[t] * terms[t] * _central(shares[t]) for t in hit) / total,
+            "unknown": sum(weight[t] for t, trust in terms.items() if trust <= 0) / total,
+            "margin": (bm[a] - rival) / max(bm[a], 1e-9),
+            "support": sum(1 for u in self.units[a] if any(t in u for t in hit)) / len(self.units[a]),
+            "peak": max((shares[t] * weight[t] for t in hit), default=0.0) / max(weight.values()),
+            "known": min(sum(1 for t in terms.values() if t > 0), 4) / 4,
+        }
+
+    def confidence(self, terms: dict[str, float], bm: np.ndarray, a: int) -> float:
+        """Calibrated 0..1 confidence that article `a` is what the caller asked about."""
+        f = self.features(terms, bm, a)
+        logit = _BIAS + sum(_COEF[k] * f[k] for k in _COEF)
+        return float(np.interp(logit, _LOGIT_ANCHORS, _CONF_ANCHORS))
 
     def match(self, text: str) -> Match:
         """Best articles for `text` with calibrated confidences."""
@@ -218,17 +236,14 @@ class _Index:
         if not known:
             return NO_MATCH
         bm = self.bm25.get_scores(known)
-        cover = self.coverage(terms)
-        rank = cover + _BM25_MIX * cover.max() * bm / max(bm.max(), 1e-9)
-        order = [int(a) for a in np.argsort(-rank, kind="stable")[:3] if rank[a] > 0]
+        order = [int(a) for a in np.argsort(-bm, kind="stable")[:3] if bm[a] > 0]
         if not order:
             return NO_MATCH
-        top = order[0]
-        runner = rank[order[1]] if len(order) > 1 else 0.0
-        margin = (rank[top] - runner) / rank[top]
-        conf = cover[top] ** _COVER_POWER * (_MARGIN_FLOOR + (1 - _MARGIN_FLOOR) * margin)
-        cands = tuple((self.ids[a], round(float(conf * rank[a] / rank[top]), 4)) for a in order)
-        return Match(self.ids[top], cands[0][1], cands)
+        cands, ceiling = [], 1.0
+        for a in order:
+            ceiling = min(ceiling, self.confidence(terms, bm, a))  # keep candidates ordered best first
+            cands.append((self.ids[a], round(ceiling, 4)))
+        return Match(cands[0][0], cands[0][1], tuple(cands))
 
 
 def _merge(docs: Iterable[Doc]) -> dict[str, list[Doc]]:

@@ -190,7 +190,8 @@ class ReportingSteps:
 
     def _report_details(self, session: dict) -> Turn:
         lang = session["lang"]
-        options = [Option("1", "r:record", self.w(lang, "opt_record"), ())]
+        by_text = session.get("channel") == "sms"
+        options = [] if by_text else [Option("1", "r:record", self.w(lang, "opt_record"), ())]
         if not self._service(session).details_required:
             options.append(Option("2", "r:details_skip", self.w(lang, "opt_skip"), ()))
         return self._menu(lang, "report_details", [self._w(session, "report_details_prompt")], options,

@@ -85,6 +85,7 @@ class Turn:
     steps: list[Step] = field(default_factory=list)
     send_text: str | None = None
     transfer: str | None = None
+    option_style: str = "press_option"  # wording key for reading an option: "To {label}, press {key}."
     expect: str = "menu"  # "menu" (a key or words), "speech" (words only), "digits", "record"
     num_digits: int = 1
     effect: object | None = None  # OpenTicket or LookupTicket, carried out by flows.runner, then resume()

@@ -71,7 +71,7 @@ async def _finish(ctx: AppContext, store: SessionStore, form, session: dict, tur
         await enqueue(ctx.sync_redis, send_text, to=session["phone"], body=turn.send_text)
     session["seq"] = session.get("seq", 0) + 1
     await store.save(form["CallSid"], session)
-    return twiml.render(turn, ctx.settings, seq=session["seq"], welcome=welcome)
+    return twiml.render(turn, ctx.settings, ctx.wording, seq=session["seq"], welcome=welcome)
 
 
 async def status(ctx: AppContext, form: dict[str, str]) -> None:

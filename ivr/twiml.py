@@ -6,13 +6,14 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from flows.conversation import Turn
+from flows.turns import Turn
+from flows.wording import Wording
 from settings import Settings
 
 MAX_HINTS_CHARS = 2000
 
 
-def render(turn: Turn, settings: Settings, *, seq: int, welcome: bool = False) -> str:
+def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcome: bool = False) -> str:
     """TwiML for the turn: its sentences, then a Gather for the prompt and options, or a goodbye.
 
     The action URL carries the turn's sequence number, so Twilio re-sending one request (same URL, same form)
@@ -44,6 +45,9 @@ def render(turn: Turn, settings: Settings, *, seq: int, welcome: bool = False) -
     )
     for language, text in turn.prompt:
         _say(gather, settings, language, text)
+    for option in turn.options:
+        key = _spoken_key(option.key, turn.language, wording)
+        _say(gather, settings, turn.language, wording(turn.language, turn.option_style, label=option.label, key=key))
     response.append(gather)
     return str(response)
 
@@ -69,6 +73,11 @@ def say_only(lines: list[tuple[str, str]], settings: Settings, *, hangup: bool =
 
 def _say(parent, settings: Settings, language: str, text: str) -> None:
     parent.say(text, voice=settings.language(language).voice, language=language)
+
+
+def _spoken_key(key: str, language: str, wording: Wording) -> str:
+    # "*" reads badly in text-to-speech; say "star" / "asterisco" when the wording defines it.
+    return wording(language, "key_star") if key == "*" and wording.has(language, "key_star") else key
 
 
 def _hints(hints: list[str]) -> str:

@@ -102,3 +102,29 @@ class Caller:
 
     def hang_up(self, duration: int = 75):
         return twilio_post(self.client, "/voice/status", self._form(CallStatus="completed", CallDuration=str(duration)))
+
+
+class Texter:
+    """A simulated resident texting the 311 number: each method posts what Twilio would and returns our reply."""
+
+    def __init__(self, client: TestClient, phone: str = "+13125550188") -> None:
+        self.client = client
+        self.phone = phone
+        self.last_sid: str | None = None
+
+    def form(self, body: str, **extra: str) -> dict[str, str]:
+        self.last_sid = f"SM{next(_sids):032x}"
+        return {"MessageSid": self.last_sid, "AccountSid": "AC" + "1" * 32, "From": self.phone,
+                "To": "+15555550311", "Body": body, "NumMedia": "0", **extra}
+
+    def send(self, body: str, **extra: str) -> str | None:
+        """Text the body; return the reply text, or None when we send no reply."""
+        return reply_text(twilio_post(self.client, "/sms/incoming", self.form(body, **extra)))
+
+
+def reply_text(response) -> str | None:
+    """The <Message> body of a messaging TwiML response."""
+    assert response.status_code == 200, response.text
+    messages = [el.text or "" for el in ET.fromstring(response.text).iter("Message")]
+    assert len(messages) <= 1
+    return messages[0] if messages else None

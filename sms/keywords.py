@@ -1,0 +1,50 @@
+"""Keywords a resident can text: Twilio's opt-out words (whole body, any case) and the service's own commands."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from flows.turns import fold
+
+# Twilio's default opt-out, opt-in and help keywords; the whole message must be the word.
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
+START_WORDS = {"start", "yes", "unstop"}
+HELP_WORDS = {"help", "info"}
+
+
+class Keyword(str, Enum):
+    STOP = "stop"
+    START = "start"
+    HELP = "help"
+    MENU = "menu"
+    REPORT = "report"
+    STATUS = "status"
+    AGENT = "agent"
+    LANGUAGE = "language"
+    NONE = "none"
+
+
+def classify(body: str, commands: dict[str, dict[str, set[str]]], opt_out_type: str = "") -> tuple[Keyword, str]:
+    """The keyword a text is, and its argument (a ticket number, a language code); NONE for anything else."""
+    if opt_out_type.upper() in ("STOP", "START", "HELP"):
+        return Keyword(opt_out_type.lower()), ""
+    words = fold(body).split()
+    whole = " ".join(words)
+    if whole in STOP_WORDS:
+        return Keyword.STOP, ""
+    if whole in START_WORDS:
+        return Keyword.START, ""
+    if whole in HELP_WORDS:
+        return Keyword.HELP, ""
+    if not words:
+        return Keyword.NONE, ""
+    for code, table in commands.items():
+        if whole in table.get("language", set()):
+            return Keyword.LANGUAGE, code
+    for table in commands.values():
+        for keyword in (Keyword.MENU, Keyword.REPORT, Keyword.AGENT):
+            if whole in table.get(keyword.value, set()):
+                return keyword, ""
+        if words[0] in table.get("status", set()):
+            return Keyword.STATUS, " ".join(words[1:])
+    return Keyword.NONE, ""

@@ -1,0 +1,34 @@
+"""The messaging webhook: read Twilio's signed form, answer with TwiML <Message>."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from twilio.twiml.messaging_response import MessagingResponse
+
+from core import replay
+from core.twilio_auth import signed_form
+from sms import messages
+
+
+async def incoming(request: Request) -> Response:
+    form = await signed_form(request)
+    if not form.get("MessageSid") or not form.get("From"):
+        raise HTTPException(400, "MessageSid and From are required")
+    ctx = request.app.state.ctx
+
+    async def answer() -> str:
+        response = MessagingResponse()
+        reply = await messages.handle(ctx, form)
+        if reply:
+            response.message(reply)
+        return str(response)
+
+    # Twilio may deliver one message twice: the same MessageSid gets one reply and one record.
+    twiml = await replay.once(ctx.redis, f"replay:sms:{form['MessageSid']}", answer)
+    return Response(twiml, media_type="application/xml")
+
+
+routes = [Route("/sms/incoming", incoming, methods=["POST"])]

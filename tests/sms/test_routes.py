@@ -1,0 +1,153 @@
+"""Residents texting the 311 number: answers, reports, status, language, opt-out, limits, duplicates."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from core.app import create_app
+from crm_bridge import numbers
+from crm_bridge.models import Ticket
+from flows.models import Unanswered
+from settings import ROOT, load_settings
+from sms.models import SmsInbound, SmsOptOut
+from sms.segments import segment_count
+from tests.helpers import Texter, reply_text, twilio_post
+
+
+def test_a_question_gets_the_text_answer_and_a_footer(app, session):
+    reply = Texter(app).send("when does the library close?")
+    assert "Mon-Thu 9am-8pm" in reply and reply.endswith("Reply MENU for more.")
+    assert segment_count(reply) <= 3
+    row = session.exec(select(SmsInbound)).one()
+    assert (row.kind, row.article_id, row.from_masked) == ("answer", "library-hours", "+*******0188")
+
+
+def test_spanish_text_is_answered_in_spanish_and_stays_spanish(app):
+    texter = Texter(app)
+    reply = texter.send("¿a qué hora cierra la biblioteca?")
+    assert "Responda MENU" in reply
+    assert texter.send("menu").startswith("Envíenos una pregunta")
+
+
+def test_language_switch_keywords(app):
+    texter = Texter(app)
+    assert texter.send("ES") == "De acuerdo, le contestaré en español. Envíenos una pregunta o responda MENU."
+    assert texter.send("EN").startswith("OK, I'll answer in English.")
+
+
+def test_unanswerable_question_is_admitted_and_kept(app, session):
+    reply = Texter(app).send("tell me a joke about penguins")
+    assert reply.startswith("Sorry, I don't have an answer for that yet") and "555-555-0311" in reply
+    assert session.exec(select(Unanswered)).one().channel == "sms"
+
+
+def test_report_by_text_gives_a_ticket_number_and_date(app, session):
+    texter = Texter(app)
+    reply = texter.send("REPORT")
+    assert "What kind of problem?" in reply and "3 Pothole" in reply
+    assert "Where is it?" in texter.send("pothole")
+    assert "I have the location as: 5th and Main." in texter.send("5th and Main")
+    reply = texter.send("1")
+    assert "Is it in a traffic lane?" in reply
+    reply = texter.send("1")
+    while "Reply with any details" not in reply:
+        reply = texter.send("*")
+    assert "Would you like a text message when this is fixed?" in texter.send("Deep hole, a car lost a tire")
+    assert "You are reporting: Pothole, at 5th and Main." in texter.send("1")
+    reply = texter.send("1")
+    number = numbers.clean(re.search(r"Your ticket number is ([\d-]+)\.", reply).group(1))
+    assert "We expect this to be done by Friday, November 20." in reply
+    assert f"Reply STATUS {number} to check on it." in reply
+    ticket = session.exec(select(Ticket)).one()
+    assert (ticket.number, ticket.channel, ticket.phone) == (number, "sms", "+13125550188")
+    assert ticket.description == "Deep hole, a car lost a tire" and ticket.notify_on_close
+    assert "is open and waiting for a crew" in texter.send(f"STATUS {number}")
+
+
+def test_status_with_a_bad_number(app):
+    texter = Texter(app)
+    assert texter.send("STATUS").startswith("Reply STATUS and your 9-digit ticket number")
+    assert texter.send("status 123").startswith("That number doesn't look right")
+
+
+def test_stop_is_recorded_and_start_reverses_it(app, session):
+    texter = Texter(app)
+    assert texter.send("Stop") == "You won't get more texts from Springfield 311. Reply START to opt back in."
+    assert session.exec(select(SmsOptOut)).one().opted_out is True
+    assert texter.send("START").startswith("You're subscribed to Springfield 311 texts again.")
+    session.expire_all()
+    assert session.exec(select(SmsOptOut)).one().opted_out is False
+
+
+def test_opt_out_word_inside_a_sentence_is_not_an_opt_out(app, session):
+    Texter(app).send("how do I stop my water service")
+    assert session.exec(select(SmsOptOut)).all() == []
+
+
+def test_twilio_opt_out_type_is_honoured_without_a_second_reply(app, session):
+    assert Texter(app).send("arret", OptOutType="STOP") is None
+    assert session.exec(select(SmsOptOut)).one().opted_out is True
+
+
+def test_help_names_the_service_and_how_to_stop(app):
+    reply = Texter(app).send("HELP")
+    assert "Springfield 311" in reply and "Reply STOP to opt out." in reply
+
+
+def test_duplicate_delivery_gets_one_reply_and_one_record(app, session):
+    texter = Texter(app)
+    form = texter.form("when does the library close?")
+    first = reply_text(twilio_post(app, "/sms/incoming", form))
+    second = reply_text(twilio_post(app, "/sms/incoming", form))
+    assert first == second
+    assert len(session.exec(select(SmsInbound)).all()) == 1
+
+
+def test_media_and_very_long_texts_get_a_polite_answer(app):
+    texter = Texter(app)
+    assert texter.send("look at this", NumMedia="1").startswith("Sorry, we can only read texts up to 1,600")
+    assert texter.send("x" * 10_000).startswith("Sorry, we can only read texts up to 1,600")
+
+
+def test_unicode_emoji_and_empty_bodies(app):
+    texter = Texter(app)
+    assert texter.send("").startswith("Text us a question")
+    assert texter.send("🚮🚮🚮") is not None
+    assert texter.send("ゴミの日はいつですか") is not None
+    assert texter.send("unknownkeyword") is not None
+
+
+def test_a_flood_of_texts_is_slowed_down_once(app):
+    texter = Texter(app)
+    replies = [texter.send("when does the library close?") for _ in range(12)]
+    assert all("Mon-Thu 9am-8pm" in r for r in replies[:10])
+    assert replies[10] == "You're texting faster than we can answer. Please wait a minute and try again."
+    assert replies[11] is None
+
+
+def test_unsigned_text_is_refused_and_nothing_is_stored(app, session):
+    texter = Texter(app)
+    response = twilio_post(app, "/sms/incoming", texter.form("hi"), signature="bad")
+    assert response.status_code == 403
+    assert session.exec(select(SmsInbound)).all() == []
+
+
+def test_did_you_mean_offers_choices_and_a_number_picks_one(settings, engine, redis, tmp_path):
+    # With the answer bar set above any match, every question is confirmed instead of answered.
+    text = (ROOT / "config.toml").read_text().replace("answer_threshold = 0.55", "answer_threshold = 0.999")
+    (tmp_path / "config.toml").write_text(text)
+    strict = load_settings(tmp_path / "config.toml", {"TWILIO_AUTH_TOKEN": settings.auth_token,
+                                                      "PUBLIC_BASE_URL": settings.public_base_url,
+                                                      "DATABASE_URL": settings.database_url,
+                                                      "REDIS_URL": settings.redis_url,
+                                                      "ONECALL_VAR_DIR": str(tmp_path)})
+    with TestClient(create_app(strict)) as client:
+        texter = Texter(client)
+        reply = texter.send("when does the library close tonight")
+        assert reply.startswith("Did you mean: 1) Library hours")
+        assert "Reply 1" in reply
+        answer = texter.send("1")
+    assert "Mon-Thu 9am-8pm" in answer
