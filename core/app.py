@@ -20,6 +20,7 @@ from flows.knowledge import KnowledgeCache
 from flows.wording import Wording
 from ivr import routes as ivr_routes
 from settings import Settings
+from sms import routes as sms_routes
 
 log = logging.getLogger("onecall")
 
@@ -57,7 +58,7 @@ def create_app(settings: Settings) -> Starlette:
             app.state.ctx.sync_redis.close()
             app.state.ctx.engine.dispose()
 
-    routes = [*health.routes, *ivr_routes.routes]
+    routes = [*health.routes, *ivr_routes.routes, *sms_routes.routes]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error, 500: _crash})
 
 
