@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run only an rq worker with its scheduler (REDIS_URL must be set)").set_defaults(
         command=worker_only
     )
+    from console.cli import add_commands
+
+    add_commands(sub)
     for p in (web,):
         p.add_argument("--host", default=argparse.SUPPRESS)
         p.add_argument("--port", type=int, default=argparse.SUPPRESS)
@@ -98,9 +101,11 @@ def serve(settings: Settings, args) -> int:
         from core.redis import start_embedded
 
         embedded, env["REDIS_URL"] = start_embedded(settings.var_dir)
+        (settings.var_dir / "redis.url").write_text(env["REDIS_URL"])  # for `run.py announce` while we run
         print(f"redis: embedded server at {env['REDIS_URL']} (set REDIS_URL to use your own)")
     env["DATABASE_URL"] = settings.database_url
     migrate(settings)
+    queue_outbox_reconcile(env["REDIS_URL"])
     if settings.dev_mode:
         print(
             "\n*** DEVELOPMENT MODE: TWILIO_AUTH_TOKEN is not set. Webhooks are accepted only when signed with the\n"
@@ -114,10 +119,23 @@ def serve(settings: Settings, args) -> int:
     print(f"web:      http://{args.host}:{args.port}/  (health: http://{args.host}:{args.port}/healthz)")
     print(f"webhooks: {settings.public_base_url}/voice/incoming, /voice/status (Twilio signs PUBLIC_BASE_URL)")
     print("worker:   rq worker with scheduler, queue 'default'")
-    return _supervise(children, embedded)
+    return _supervise(children, embedded, settings.var_dir)
 
 
-def _supervise(children: list[subprocess.Popen], embedded) -> int:
+def queue_outbox_reconcile(redis_url: str) -> None:
+    """Queue one pass over the CRM outbox, so deliveries left pending by a stop or an outage go out."""
+    from core.redis import sync_client
+    from core.worker import queue
+    from crm_bridge.jobs import reconcile_outbox
+
+    connection = sync_client(redis_url)
+    try:
+        queue(connection).enqueue(reconcile_outbox)
+    finally:
+        connection.close()
+
+
+def _supervise(children: list[subprocess.Popen], embedded, var_dir: Path) -> int:
     stopping = False
 
     def stop(signum, _frame):
@@ -146,6 +164,7 @@ def _supervise(children: list[subprocess.Popen], embedded) -> int:
                 child.kill()
         if embedded is not None:
             embedded.shutdown()
+            (var_dir / "redis.url").unlink(missing_ok=True)
         print("stopped")
     return code
 

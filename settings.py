@@ -38,6 +38,25 @@ class Language:
 
 
 @dataclass(frozen=True)
+class Agent:
+    name: str
+    phone: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    names: dict[str, str]  # language code -> Twilio queue name
+    callback_queue: str
+    offer_every: int
+    max_wait: int
+    max_size: int
+    agents: int
+    handle_time: int
+    hold_music: str
+
+
+@dataclass(frozen=True)
 class Settings:
     city_name: str
     numbers: tuple[str, ...]
@@ -57,6 +76,8 @@ class Settings:
     wording: dict[str, dict[str, str]]
     workdays: frozenset[int]
     workday_ends: dt.time
+    queue: QueueSettings
+    agents: tuple[Agent, ...]
     crm_adapter: str
     crm_open311_endpoint: str | None
     crm_open311_jurisdiction: str | None
@@ -128,6 +149,8 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         wording=_wording(raw.get("wording", {})),
         workdays=_workdays(levels.get("workdays", list(WEEKDAYS[:5]))),
         workday_ends=_clock(levels.get("workday_ends", "17:00"), "service_levels.workday_ends"),
+        queue=_queue(_table(raw, "queue", required=False), languages),
+        agents=_agents(raw.get("agents", []), languages),
         crm_adapter=_choice(crm, "crm.adapter", ("builtin", "open311"), "builtin"),
         crm_open311_endpoint=_open311_endpoint(crm),
         crm_open311_jurisdiction=str(crm.get("jurisdiction_id")) if crm.get("jurisdiction_id") else None,
@@ -263,6 +286,42 @@ def _hours(raw: dict) -> dict[int, tuple[dt.time, dt.time] | None]:
             raise ConfigError(key, f"{value!r} closes before it opens")
         result[index] = (opens, closes)
     return result
+
+
+def _queue(raw: dict, languages: tuple[Language, ...]) -> QueueSettings:
+    names = raw.get("names", {lang.code: f"311-{lang.code.lower()}" for lang in languages})
+    if not isinstance(names, dict) or {lang.code for lang in languages} - set(names):
+        raise ConfigError("queue.names", "must name a queue for every configured language")
+    for code, name in names.items():
+        if not isinstance(name, str) or not 0 < len(name) <= 64:
+            raise ConfigError(f"queue.names.{code}", "must be a queue name of 1 to 64 characters")
+    music = str(raw.get("hold_music", ""))
+    if music and not re.match(r"^https?://", music):
+        raise ConfigError("queue.hold_music", f"{music!r} must be an http(s) URL of an audio file")
+    return QueueSettings(
+        names=dict(names),
+        callback_queue=str(raw.get("callback_queue", "311-callbacks"))[:64],
+        offer_every=int(_number(raw, "queue.offer_every", 45, 15, 600)),
+        max_wait=int(_number(raw, "queue.max_wait", 900, 60, 7200)),
+        max_size=int(_number(raw, "queue.max_size", 50, 1, 1000)),
+        agents=int(_number(raw, "queue.agents", 4, 1, 1000)),
+        handle_time=int(_number(raw, "queue.handle_time", 240, 10, 7200)),
+        hold_music=music,
+    )
+
+
+def _agents(raw: Any, languages: tuple[Language, ...]) -> tuple[Agent, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("agents", "must be a list of [[agents]] tables")
+    codes = {lang.code for lang in languages}
+    result = []
+    for i, entry in enumerate(raw):
+        key = f"agents[{i}]"
+        spoken = entry.get("languages", [])
+        if not isinstance(spoken, list) or not spoken or not set(spoken) <= codes:
+            raise ConfigError(f"{key}.languages", f"must list configured languages ({', '.join(sorted(codes))})")
+        result.append(Agent(_text(entry, f"{key}.name"), _phone(entry.get("phone"), f"{key}.phone"), tuple(spoken)))
+    return tuple(result)
 
 
 def _workdays(raw: Any) -> frozenset[int]:

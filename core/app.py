@@ -10,15 +10,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
+from console import routes as console_routes
+from console.live import AnnouncementCache
 from core import health
 from core.context import AppContext
 from core.db import make_engine
 from core.redis import async_client, sync_client
+from crm_bridge import routes as crm_routes
 from crm_bridge.catalogue import load_catalogue
 from flows.hours import BusinessCalendar
 from flows.knowledge import KnowledgeCache
 from flows.wording import Wording
 from ivr import routes as ivr_routes
+from queueing import routes as queue_routes
 from settings import Settings
 from sms import routes as sms_routes
 
@@ -32,7 +36,7 @@ def build_context(settings: Settings) -> AppContext:
     redis = async_client(settings.redis_url)
     engine = make_engine(settings.database_url)
     codes = [language.code for language in settings.languages]
-    return AppContext(
+    ctx = AppContext(
         settings=settings,
         engine=engine,
         redis=redis,
@@ -42,6 +46,8 @@ def build_context(settings: Settings) -> AppContext:
         calendar=BusinessCalendar(settings),
         catalogue=load_catalogue(),
     )
+    ctx.announcements = AnnouncementCache(engine, redis, ctx.now)
+    return ctx
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -58,7 +64,14 @@ def create_app(settings: Settings) -> Starlette:
             app.state.ctx.sync_redis.close()
             app.state.ctx.engine.dispose()
 
-    routes = [*health.routes, *ivr_routes.routes, *sms_routes.routes]
+    routes = [
+        *health.routes,
+        *ivr_routes.routes,
+        *sms_routes.routes,
+        *queue_routes.routes,
+        *console_routes.routes,
+        *crm_routes.routes,
+    ]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error, 500: _crash})
 
 

@@ -26,6 +26,7 @@ class AppContext:
     wording: Wording
     calendar: BusinessCalendar
     catalogue: Catalogue
+    announcements: object = field(default=None)  # console.live.AnnouncementCache
     clock: object = field(default=None)  # a callable returning an aware datetime; tests set it
 
     def now(self) -> dt.datetime:

@@ -22,3 +22,14 @@ def mask(number: str) -> str:
     if len(digits) < 4:
         return "unknown"
     return ("+" if number.startswith("+") else "") + "*" * (len(digits) - 4) + "".join(digits[-4:])
+
+
+def e164(number: str, region: str = "US") -> str | None:
+    """The number in E.164 form if it is at least possible (staff and test numbers like 555-0101 included)."""
+    try:
+        parsed = phonenumbers.parse(number or "", region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

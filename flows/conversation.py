@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flows.agents import AgentSteps
 from flows.reporting import ReportingSteps
 from flows.turns import Deps, Input, InputKind, Option, Outcome, Step, Turn, fold
 
 
-class Conversation(ReportingSteps):
+class Conversation(ReportingSteps, AgentSteps):
     """The 311 menu tree; `start` opens a conversation and `advance` takes one input at one node."""
 
     def __init__(self, deps: Deps) -> None:
@@ -22,6 +23,12 @@ class Conversation(ReportingSteps):
         session.setdefault("lang", self.d.settings.default_language.code)
         return self._welcome(session)
 
+    def show(self, session: dict, node: str) -> Turn:
+        """The turn at node without any input; the main menu for an unknown node."""
+        session.setdefault("lang", self.d.settings.default_language.code)
+        render = self._renderer(session, node)
+        return render(False) if render else self._main(session)
+
     def advance(self, session: dict, node: str, inp: Input) -> Turn:
         """Handle the resident's input at node and return the next turn."""
         session.setdefault("lang", self.d.settings.default_language.code)
@@ -32,7 +39,7 @@ class Conversation(ReportingSteps):
             return self._main(session)
         if inp.kind is InputKind.NONE:
             return self._no_input(session, node, render)
-        custom = self._custom_input(session, node, inp)
+        custom = self._custom_input(session, node, inp) or self._voicemail_input(session, node, inp)
         if custom is not None:
             session.setdefault("retries", {}).pop(node, None)
             custom.steps.insert(0, Step(node, Outcome.MENU, inp.kind, inp.value[:200]))
@@ -62,6 +69,8 @@ class Conversation(ReportingSteps):
             "after": lambda simple: self._after(session),
             "unsure": lambda simple: self._unsure(session),
             "offer_agent": lambda simple: self._offer_agent(session),
+            "voicemail_offer": lambda simple: self._voicemail_offer(session),
+            "voicemail_record": lambda simple: self._voicemail_record(session),
         }
         if node.startswith("topic:") and (lang, node[6:]) in self.d.kb.by_topic:
             return lambda simple: self._topic(session, node[6:])
@@ -112,6 +121,8 @@ class Conversation(ReportingSteps):
             self._option(lang, "0", "agent"),
             self._option(lang, "*", "repeat_menu"),
         ]
+        if self.d.short_menu:  # storm mode: the fewest choices; reports and status still work by speech
+            options = [options[0], options[3], options[4]]
         return self._menu(lang, "main", [self.w(lang, intro)], options, free_text=True)
 
     def _ask(self, session: dict, simple: bool = False) -> Turn:
@@ -211,8 +222,10 @@ class Conversation(ReportingSteps):
             turn.lines.append((lang, self.w(lang, "goodbye", city=self.d.settings.city_name)))
             step = Step(node, Outcome.GOODBYE, inp.kind, inp.value[:200])
         elif action == "agent":
-            turn = self._agent(session)
+            turn = self.request_agent(session)
             step = Step(node, Outcome.AGENT, inp.kind, inp.value[:200])
+        elif action == "voicemail":
+            turn = self._voicemail_record(session)
         elif action == "report":
             turn = self.start_report(session)
         elif action == "report_this":
@@ -225,13 +238,6 @@ class Conversation(ReportingSteps):
         else:
             turn = self._main(session)
         turn.steps.insert(0, step)
-        return turn
-
-    def _agent(self, session: dict) -> Turn:
-        lang = session["lang"]
-        session["wants_agent"] = True
-        turn = self._main(session)
-        turn.lines.insert(0, (lang, self.w(lang, "agent_coming_soon")))
         return turn
 
     def _text_me(self, session: dict) -> Turn:
@@ -340,4 +346,3 @@ class Conversation(ReportingSteps):
     def _hints(self, lang: str) -> list[str]:
         titles = sorted({a.title for (code, _), a in self.d.kb.articles.items() if code == lang})
         return titles[:100]
-

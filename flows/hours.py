@@ -97,5 +97,4 @@ def spoken_date(when: dt.datetime, zone, wording, language: str) -> str:
     local = when.astimezone(zone) if zone else when
     days = [d.strip() for d in wording(language, "days").split(",")]
     months = [m.strip() for m in wording(language, "months").split(",")]
-    return wording(language, "date_format", weekday=days[local.weekday()], month=months[local.month - 1],
-                   day=local.day)
+    return wording(language, "date_format", weekday=days[local.weekday()], month=months[local.month - 1], day=local.day)

@@ -36,6 +36,10 @@ class ReportingSteps:
         awaiting = session.pop("awaiting", None)
         if awaiting == "ticket":
             return self._report_done(session, result)
+        if awaiting == "queue":
+            return self._queue_decided(session, result)
+        if awaiting == "voicemail":
+            return self._voicemail_saved(session)
         return self._check_done(session, result)
 
     # ----- renderers and input handlers for the nodes below
@@ -44,12 +48,18 @@ class ReportingSteps:
         if node.startswith("report_type:") and node[12:] in ("1", "2"):
             return lambda simple: self._report_type(session, int(node[12:]))
         renderers = {
-            "report_location": self._report_location, "report_location_ok": self._report_location_ok,
-            "report_attr": self._report_attr, "report_details": self._report_details,
-            "report_record": self._report_record, "report_phone": self._report_phone,
-            "report_phone_entry": self._report_phone_entry, "report_notify": self._report_notify,
-            "report_review": self._report_review, "report_done": self._report_done_menu,
-            "check_number": self._check_number, "check_done": self._check_done_menu,
+            "report_location": self._report_location,
+            "report_location_ok": self._report_location_ok,
+            "report_attr": self._report_attr,
+            "report_details": self._report_details,
+            "report_record": self._report_record,
+            "report_phone": self._report_phone,
+            "report_phone_entry": self._report_phone_entry,
+            "report_notify": self._report_notify,
+            "report_review": self._report_review,
+            "report_done": self._report_done_menu,
+            "check_number": self._check_number,
+            "check_done": self._check_done_menu,
         }
         # A stale node (the draft already sent or expired) falls back to the main menu.
         needs = "ticket" if node == "report_done" else "report" if node.startswith("report") else None
@@ -143,8 +153,14 @@ class ReportingSteps:
             options.append(Option("9", "r:page:2", self.w(lang, "opt_more_types"), ()))
         if page > 1:
             options.append(Option("*", "r:page:1", self.w(lang, "opt_back"), ()))
-        turn = self._menu(lang, f"report_type:{page}", [self._w(session, "report_type_prompt")], options,
-                          free_text=True, label="topic_option")
+        turn = self._menu(
+            lang,
+            f"report_type:{page}",
+            [self._w(session, "report_type_prompt")],
+            options,
+            free_text=True,
+            label="topic_option",
+        )
         turn.hints = [w for s in services for w in s.keywords.get(lang, ())][:100]
         return turn
 
@@ -156,10 +172,14 @@ class ReportingSteps:
 
     def _report_location(self, session: dict) -> Turn:
         lang = session["lang"]
-        options = [] if self._service(session).location_required else [Option("*", "r:loc_skip", self.w(
-            lang, "opt_skip"), ())]
-        turn = self._menu(lang, "report_location", [self._w(session, "report_location_prompt")], options,
-                          free_text=True)
+        options = (
+            []
+            if self._service(session).location_required
+            else [Option("*", "r:loc_skip", self.w(lang, "opt_skip"), ())]
+        )
+        turn = self._menu(
+            lang, "report_location", [self._w(session, "report_location_prompt")], options, free_text=True
+        )
         turn.expect = "speech"
         return turn
 
@@ -194,8 +214,7 @@ class ReportingSteps:
         options = [] if by_text else [Option("1", "r:record", self.w(lang, "opt_record"), ())]
         if not self._service(session).details_required:
             options.append(Option("2", "r:details_skip", self.w(lang, "opt_skip"), ()))
-        return self._menu(lang, "report_details", [self._w(session, "report_details_prompt")], options,
-                          free_text=True)
+        return self._menu(lang, "report_details", [self._w(session, "report_details_prompt")], options, free_text=True)
 
     def _report_record(self, session: dict) -> Turn:
         turn = Turn(language=session["lang"], node="report_record", expect="record")
@@ -263,8 +282,12 @@ class ReportingSteps:
             turn = self._main(session)
             turn.lines.insert(0, (lang, self.w(lang, "report_failed")))
             return turn
-        session["ticket"] = {"number": ticket.number, "expected": ticket.expected_at.isoformat(),
-                             "duplicate_of": ticket.duplicate_of, "service": ticket.service_code}
+        session["ticket"] = {
+            "number": ticket.number,
+            "expected": ticket.expected_at.isoformat(),
+            "duplicate_of": ticket.duplicate_of,
+            "service": ticket.service_code,
+        }
         session.pop("report", None)
         turn = self._report_done_menu(session, repeat=True)
         turn.steps.insert(0, Step("report_review", Outcome.TICKET_OPENED, InputKind.NONE, ticket.number))
@@ -327,13 +350,21 @@ class ReportingSteps:
             turn.lines = [(lang, self.w(lang, "ticket_not_found", number=self._say_number(session, number)))]
             return turn
         service = self.d.catalogue.get(ticket.service_code)
-        updated = spoken_date(ticket.updated_at.replace(tzinfo=ticket.updated_at.tzinfo or dt.UTC), self.d.zone,
-                              self.w, lang)
-        expected = spoken_date(ticket.expected_at.replace(tzinfo=ticket.expected_at.tzinfo or dt.UTC), self.d.zone,
-                               self.w, lang)
-        lines = [self.w(lang, "ticket_status", number=self._say_number(session, ticket.number),
-                        service=service.label(lang) if service else ticket.service_code,
-                        status=self.w(lang, f"status_{ticket.status}"))]
+        updated = spoken_date(
+            ticket.updated_at.replace(tzinfo=ticket.updated_at.tzinfo or dt.UTC), self.d.zone, self.w, lang
+        )
+        expected = spoken_date(
+            ticket.expected_at.replace(tzinfo=ticket.expected_at.tzinfo or dt.UTC), self.d.zone, self.w, lang
+        )
+        lines = [
+            self.w(
+                lang,
+                "ticket_status",
+                number=self._say_number(session, ticket.number),
+                service=service.label(lang) if service else ticket.service_code,
+                status=self.w(lang, f"status_{ticket.status}"),
+            )
+        ]
         lines.append(self.w(lang, "ticket_updated", date=updated))
         if ticket.status == "closed" and ticket.closing_note:
             lines.append(self.w(lang, "ticket_note", note=ticket.closing_note))

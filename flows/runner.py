@@ -8,14 +8,24 @@ from crm_bridge.models import TicketCreate
 from crm_bridge.service import IntakeError
 from flows.conversation import Conversation
 from flows.hours import describe_hours
-from flows.turns import Deps, Input, LookupTicket, OpenTicket, Turn
+from flows.turns import Deps, EnterQueue, Input, LookupTicket, OpenTicket, SaveVoicemail, Turn
+from queueing import entry
 
 
 async def conversation(ctx: AppContext) -> Conversation:
     """A conversation over the current knowledge base and configuration."""
     kb = await ctx.knowledge.get()
-    deps = Deps(settings=ctx.settings, wording=ctx.wording, kb=kb, catalogue=ctx.catalogue,
-                zone=ctx.settings.timezone, open_lines=_open_lines(ctx))
+    greeting = {lang.code: await ctx.announcements.lines("greeting", lang.code) for lang in ctx.settings.languages}
+    deps = Deps(
+        settings=ctx.settings,
+        wording=ctx.wording,
+        kb=kb,
+        catalogue=ctx.catalogue,
+        zone=ctx.settings.timezone,
+        open_lines=_open_lines(ctx),
+        announcements=lambda code: greeting[code],
+        short_menu=await ctx.announcements.short_menu(),
+    )
     return Conversation(deps)
 
 
@@ -36,6 +46,12 @@ async def start(ctx: AppContext, session: dict) -> Turn:
     return (await conversation(ctx)).start(session)
 
 
+async def render(ctx: AppContext, session: dict, node: str) -> Turn:
+    """The turn at node, as if arriving there (no input)."""
+    conv = await conversation(ctx)
+    return conv.show(session, node)
+
+
 async def advance(ctx: AppContext, session: dict, node: str, inp: Input, *, channel: str) -> Turn:
     """One step: the resident's input at node, then any ticket to open or look up, then what comes next."""
     conv = await conversation(ctx)
@@ -53,10 +69,15 @@ async def _perform(ctx: AppContext, session: dict, effect: object, *, channel: s
     if isinstance(effect, OpenTicket):
         draft = effect.draft
         data = TicketCreate(
-            service_code=draft.get("service", ""), address=draft.get("address", ""),
-            description=draft.get("details", ""), recording_url=draft.get("recording"), phone=draft.get("phone"),
-            notify_on_close=bool(draft.get("notify")) and bool(draft.get("phone")), attributes=draft.get("attrs", {}),
-            language=session["lang"], channel=channel,
+            service_code=draft.get("service", ""),
+            address=draft.get("address", ""),
+            description=draft.get("details", ""),
+            recording_url=draft.get("recording"),
+            phone=draft.get("phone"),
+            notify_on_close=bool(draft.get("notify")) and bool(draft.get("phone")),
+            attributes=draft.get("attrs", {}),
+            language=session["lang"],
+            channel=channel,
         )
         try:
             return await intake.submit(ctx, data)
@@ -64,4 +85,8 @@ async def _perform(ctx: AppContext, session: dict, effect: object, *, channel: s
             return exc
     if isinstance(effect, LookupTicket):
         return await intake.lookup(ctx, effect.number)
+    if isinstance(effect, EnterQueue):
+        return await entry.decide(ctx, effect.language)
+    if isinstance(effect, SaveVoicemail):
+        return await entry.save_voicemail(ctx, session, effect.recording_url)
     raise TypeError(f"unknown effect {effect!r}")

@@ -37,6 +37,7 @@ class Outcome(str, Enum):
     LANGUAGE = "language"
     TICKET_OPENED = "ticket_opened"
     TICKET_CHECKED = "ticket_checked"
+    VOICEMAIL = "voicemail"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Deps:
     zone: object = None  # the city's time zone, for dates said to residents
     open_lines: Callable[[str], list[str]] = lambda language: []  # closed/holiday/agent-hours sentences
     announcements: Callable[[str], list[str]] = lambda language: []  # surge greeting messages
+    short_menu: bool = False  # storm mode: the main menu offers only the essentials
 
 
 def fold(text: str) -> str:
@@ -123,3 +125,25 @@ class LookupTicket:
     """Effect: look up a ticket by its number."""
 
     number: str
+
+
+@dataclass(frozen=True)
+class EnterQueue:
+    """Effect: decide whether the caller can wait for a person now (open, queue not full, wait not too long)."""
+
+    language: str
+
+
+@dataclass(frozen=True)
+class QueueDecision:
+    """The answer to EnterQueue: the queue to join, or why not (closed, busy)."""
+
+    queue: str | None
+    reason: str = ""  # "", "closed", "busy"
+
+
+@dataclass(frozen=True)
+class SaveVoicemail:
+    """Effect: keep a voice message for staff to return the call."""
+
+    recording_url: str

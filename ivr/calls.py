@@ -49,6 +49,7 @@ async def incoming(ctx: AppContext, form: dict[str, str]) -> str:
     store = SessionStore(ctx.redis, "call", SESSION_TTL)
     phone = normalize(form.get("From", ""))
     session = {"lang": ctx.settings.default_language.code, "phone": phone, "can_text": phone is not None}
+    session.update(channel="voice", call_sid=form["CallSid"])
     turn = await runner.start(ctx, session)
     return await _finish(ctx, store, form, session, turn, welcome=True)
 
@@ -60,7 +61,7 @@ async def step(ctx: AppContext, form: dict[str, str], node: str) -> str:
     if not session:  # expired or lost: carry on rather than fail the caller
         phone = normalize(form.get("From", ""))
         session = {"lang": ctx.settings.default_language.code, "phone": phone, "can_text": phone is not None}
-    session["channel"] = "voice"
+    session.update(channel="voice", call_sid=form["CallSid"])
     turn = await runner.advance(ctx, session, node, parse_input(form), channel="voice")
     return await _finish(ctx, store, form, session, turn, welcome=turn.node == "welcome")
 
@@ -86,3 +87,12 @@ async def status(ctx: AppContext, form: dict[str, str]) -> None:
         duration=seconds,
     )
     await SessionStore(ctx.redis, "call", SESSION_TTL).delete(form["CallSid"])
+
+
+async def show(ctx: AppContext, form: dict[str, str], node: str) -> str:
+    """Render a node of the conversation without input (e.g. after leaving a queue)."""
+    store = SessionStore(ctx.redis, "call", SESSION_TTL)
+    session = await store.load(form["CallSid"]) or {"lang": ctx.settings.default_language.code}
+    session.update(channel="voice", call_sid=form["CallSid"])
+    turn = await runner.render(ctx, session, node)
+    return await _finish(ctx, store, form, session, turn, welcome=False)

@@ -25,6 +25,8 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
     if turn.end:
         response.hangup()
         return str(response)
+    if turn.transfer:
+        return _enqueue(response, turn)
     action = f"/voice/step?{urlencode({'node': turn.node, 'seq': seq})}"
     if turn.expect == "record":
         return _record(response, turn, settings, action)
@@ -49,6 +51,14 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
         key = _spoken_key(option.key, turn.language, wording)
         _say(gather, settings, turn.language, wording(turn.language, turn.option_style, label=option.label, key=key))
     response.append(gather)
+    return str(response)
+
+
+def _enqueue(response: VoiceResponse, turn: Turn) -> str:
+    # The wait and action URLs carry the language so every process serves the caller the same way.
+    query = urlencode({"lang": turn.language, "queue": turn.transfer})
+    response.enqueue(turn.transfer, wait_url=f"/voice/queue/wait?{query}", wait_url_method="POST",
+                     action=f"/voice/queue/result?{query}", method="POST")
     return str(response)
 
 

@@ -38,18 +38,33 @@ async def handle(ctx: AppContext, form: dict[str, str]) -> str | None:
     store = SessionStore(ctx.redis, "sms", SESSION_TTL)
     session = await store.load(phone) or {"lang": ctx.settings.default_language.code}
     session.update(channel="sms", phone=phone, can_text=True)
+    session["surge_footer"] = await ctx.announcements.lines("sms", session["lang"])
     handled = await _handle(ctx, session, phone, form)
     await run_db(ctx.engine, _record, form=form, phone=phone, language=session["lang"], handled=handled)
+    session.pop("surge_footer", None)
     await store.save(phone, session)
     return handled.reply
 
 
 def _record(db, *, form: dict[str, str], phone: str, language: str, handled: Handled) -> None:
-    fresh = service.record_inbound(db, message_sid=form["MessageSid"], phone=phone, language=language,
-                                   kind=handled.kind, article_id=handled.article_id, confidence=handled.confidence)
+    fresh = service.record_inbound(
+        db,
+        message_sid=form["MessageSid"],
+        phone=phone,
+        language=language,
+        kind=handled.kind,
+        article_id=handled.article_id,
+        confidence=handled.confidence,
+    )
     if fresh and handled.unanswered:
-        record_unanswered(db, text=handled.unanswered, language=language, channel="sms",
-                          best_guess=handled.article_id, confidence=handled.confidence)
+        record_unanswered(
+            db,
+            text=handled.unanswered,
+            language=language,
+            channel="sms",
+            best_guess=handled.article_id,
+            confidence=handled.confidence,
+        )
 
 
 async def _handle(ctx: AppContext, session: dict, phone: str, form: dict[str, str]) -> Handled:
@@ -144,8 +159,9 @@ async def _question(ctx: AppContext, session: dict, body: str) -> Handled:
         keys = f" {w(lang, 'sms_or')} ".join(session["choices"])
         reply = w(lang, "sms_did_you_mean", choices="; ".join(titles), keys=keys)
         return Handled(render.reply(reply), "did_you_mean", match.article_id, match.confidence)
-    return Handled(w(lang, "sms_unsure", phone=_phone(ctx)), "unanswered", match.article_id, match.confidence,
-                   unanswered=text)
+    return Handled(
+        w(lang, "sms_unsure", phone=_phone(ctx)), "unanswered", match.article_id, match.confidence, unanswered=text
+    )
 
 
 def _answer(ctx: AppContext, session: dict, article, confidence: float | None) -> Handled:
@@ -153,7 +169,8 @@ def _answer(ctx: AppContext, session: dict, article, confidence: float | None) -
     if article is None:
         return Handled(ctx.wording(lang, "sms_menu"), "menu")
     session["article"] = article.article_id
-    reply = render.reply(f"{article.text} {ctx.wording(lang, 'sms_footer')}")
+    footer = " ".join([*session.get("surge_footer", []), ctx.wording(lang, "sms_footer")])
+    reply = render.reply(f"{article.text} {footer}")
     return Handled(reply, "answer", article.article_id, confidence)
 
 

@@ -1,0 +1,168 @@
+"""Knowledge-base matcher accuracy: held-out questions, leave-one-out on the articles' own phrasings, speed.
+
+Run from the repo root: `.venv/bin/python bench/kb_accuracy.py`. It is a report, so it exits 0 whatever the
+figures; it exits 1 only when the knowledge or held-out files are missing or unreadable.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flows.matching import Doc, Matcher  # noqa: E402
+
+KNOWLEDGE = ROOT / "flows" / "knowledge"
+HELDOUT = {
+    "en-US": ROOT / "bench" / "data" / "kb_heldout_en.toml",
+    "es-US": ROOT / "bench" / "data" / "kb_heldout_es.toml",
+}
+ANSWER, CONFIRM = 0.55, 0.35  # the callers' default thresholds (config.toml [knowledge])
+
+
+@dataclass
+class Tally:
+    in_scope: int = 0
+    top1: int = 0  # right article, answered or confirmed (>= CONFIRM)
+    direct: int = 0  # right article, answered directly (>= ANSWER)
+    wrong_confident: int = 0  # wrong article at >= ANSWER
+    refused_in_scope: int = 0
+    out_of_scope: int = 0
+    oos_refused: int = 0
+
+    def add(self, other: Tally) -> None:
+        """Accumulate another tally into this one."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def load_docs(directory: Path = KNOWLEDGE) -> list[Doc]:
+    """Every article of every flows/knowledge/<code>.toml as a Doc."""
+    docs = []
+    for path in sorted(directory.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        language = data.get("language", path.stem)
+        for a in data.get("article", []):
+            docs.append(
+                Doc(a["id"], language, a.get("title", ""), tuple(a.get("phrasings", ())), tuple(a.get("keywords", ())))
+            )
+    return docs
+
+
+def load_cases(path: Path) -> list[tuple[str, str]]:
+    """Held-out (text, expected article id or "" for out of scope)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [(c["text"], c.get("expect", "")) for c in data.get("case", [])]
+
+
+def pct(part: int, whole: int) -> str:
+    """Percentage with the raw counts, or n/a."""
+    return f"{100 * part / whole:5.1f} % ({part}/{whole})" if whole else "  n/a"
+
+
+def run_heldout(matcher: Matcher, language: str, cases: list[tuple[str, str]]) -> tuple[Tally, list[str]]:
+    """Score the held-out cases of one language; returns the tally and printable misses."""
+    tally, misses = Tally(), []
+    for text, expect in cases:
+        m = matcher.match(text, language)
+        if not expect:
+            tally.out_of_scope += 1
+            tally.oos_refused += m.confidence < CONFIRM
+            if m.confidence >= CONFIRM:
+                misses.append(f"  OUT-OF-SCOPE NOT REFUSED {text!r}: got {m.article_id} {m.confidence:.2f}")
+            continue
+        tally.in_scope += 1
+        right = m.article_id == expect
+        tally.top1 += right and m.confidence >= CONFIRM
+        tally.direct += right and m.confidence >= ANSWER
+        tally.wrong_confident += (not right) and m.confidence >= ANSWER
+        tally.refused_in_scope += m.confidence < CONFIRM
+        if not right or m.confidence < CONFIRM:
+            misses.append(f"  MISS {text!r}: expected {expect}, got {m.article_id} {m.confidence:.2f}")
+    return tally, misses
+
+
+def print_tally(label: str, t: Tally) -> None:
+    """One block of figures."""
+    rows = [
+        ("in-scope cases", str(t.in_scope)),
+        (f"top-1 (right, conf >= {CONFIRM})", pct(t.top1, t.in_scope)),
+        (f"answered directly, right (>= {ANSWER})", pct(t.direct, t.in_scope)),
+        (f"wrong but confident (>= {ANSWER})", pct(t.wrong_confident, t.in_scope)),
+        (f"refused in-scope (< {CONFIRM})", pct(t.refused_in_scope, t.in_scope)),
+        ("out-of-scope refused", pct(t.oos_refused, t.out_of_scope)),
+    ]
+    print(label)
+    for name, value in rows:
+        print(f"  {name:<40}{value}")
+
+
+def leave_one_out(docs: list[Doc], language: str) -> tuple[int, int, int]:
+    """Each phrasing asked against an index built without it: (right at >= CONFIRM, right at all, total)."""
+    own = [d for d in docs if d.language == language]
+    confirmed = ranked = total = 0
+    for i, doc in enumerate(own):
+        for j, phrasing in enumerate(doc.phrasings):
+            held = replace(doc, phrasings=doc.phrasings[:j] + doc.phrasings[j + 1 :])
+            m = Matcher.build(own[:i] + [held] + own[i + 1 :]).match(phrasing, language)
+            total += 1
+            ranked += m.article_id == doc.article_id
+            confirmed += m.article_id == doc.article_id and m.confidence >= CONFIRM
+    return confirmed, ranked, total
+
+
+def timings(docs: list[Doc], queries: list[tuple[str, str]]) -> tuple[float, float]:
+    """(build seconds, mean match milliseconds)."""
+    start = time.perf_counter()
+    matcher = Matcher.build(docs)
+    build = time.perf_counter() - start
+    rounds = 20
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for text, language in queries:
+            matcher.match(text, language)
+    per_match = (time.perf_counter() - start) / max(1, rounds * len(queries))
+    return build, per_match * 1000
+
+
+def main() -> int:
+    """Print the report; 1 only when input files are missing."""
+    missing = [str(p) for p in HELDOUT.values() if not p.exists()]
+    if not list(KNOWLEDGE.glob("*.toml")) or missing:
+        print(f"missing input: {', '.join(missing) or KNOWLEDGE}", file=sys.stderr)
+        return 1
+    try:
+        docs = load_docs()
+        cases = {lang: load_cases(path) for lang, path in HELDOUT.items()}
+    except (tomllib.TOMLDecodeError, KeyError) as exc:
+        print(f"unreadable input: {exc}", file=sys.stderr)
+        return 1
+    matcher = Matcher.build(docs)
+    overall, all_misses = Tally(), []
+    for language, lang_cases in cases.items():
+        tally, misses = run_heldout(matcher, language, lang_cases)
+        print_tally(f"held-out {language}", tally)
+        overall.add(tally)
+        all_misses += [f"{language}{line}" for line in misses]
+    print_tally("held-out overall", overall)
+    print("misses (text, expected, got, confidence):")
+    print("\n".join(all_misses) or "  none")
+    for language in matcher.languages:
+        confirmed, ranked, total = leave_one_out(docs, language)
+        print(
+            f"leave-one-out {language}: top-1 {pct(confirmed, total)}, ranked first at any confidence "
+            f"{pct(ranked, total)}"
+        )
+    queries = [(text, lang) for lang, lang_cases in cases.items() for text, _ in lang_cases]
+    build, per_match = timings(docs, queries)
+    print(f"build {len(docs)} articles: {build * 1000:.1f} ms; mean match: {per_match:.3f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The supervisor console: API tokens, surge messages (announcements) with their audit trail, live queue figures."""

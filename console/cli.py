@@ -1,0 +1,114 @@
+"""Command-line sub-commands for supervisors: API tokens, surge messages and presets (`python run.py ...`)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+
+from console import announcements, tokens
+from console.live import VERSION_KEY
+from console.models import AnnouncementCreate, AnnouncementPublic, Scope
+from core.db import in_session, make_engine
+from core.redis import sync_client
+from settings import Settings
+
+
+def add_commands(sub) -> None:
+    """Register `token`, `announce` and `preset` on run.py's sub-command parser."""
+    token = sub.add_parser("token", help="create an API token for the supervisors' API")
+    token.add_argument("action", choices=["create"])
+    token.add_argument("name", help="who or what holds the token, e.g. ana or console")
+    token.set_defaults(command=token_command)
+    announce = sub.add_parser("announce", help="list, set or end surge messages")
+    announce.add_argument("action", choices=["list", "set", "end"])
+    announce.add_argument("--scope", choices=[s.value for s in Scope], default=Scope.GREETING.value)
+    announce.add_argument("--text", action="append", default=[], metavar="LANG=TEXT", help="e.g. en-US='Roads closed'")
+    announce.add_argument("--hours", type=float, help="end the message after this many hours")
+    announce.add_argument("--priority", type=int, default=0)
+    announce.add_argument("--id", type=int, help="the message to end")
+    announce.add_argument("--actor", default="cli")
+    announce.set_defaults(command=announce_command)
+    preset = sub.add_parser("preset", help="apply a ready-made set of surge messages, e.g. storm")
+    preset.add_argument("name")
+    preset.add_argument("--actor", default="cli")
+    preset.set_defaults(command=preset_command)
+
+
+def token_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a token and print it once."""
+    try:
+        token = _db(settings, tokens.create_token, name=args.name)
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 2
+    print(f"API token for {args.name} (shown once; store it safely):\n{token}")
+    return 0
+
+
+def announce_command(settings: Settings, args: argparse.Namespace) -> int:
+    """List, set or end messages; a change is on every call within seconds."""
+    languages = [language.code for language in settings.languages]
+    try:
+        if args.action == "list":
+            rows = _db(settings, announcements.current)
+            print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2, ensure_ascii=False))
+            return 0
+        if args.action == "end":
+            if args.id is None:
+                print("error: --id: which message to end")
+                return 2
+            row = _db(settings, announcements.deactivate, announcement_id=args.id, actor=args.actor)
+            if row is None:
+                print(f"error: --id: no message {args.id}")
+                return 2
+        else:
+            texts = dict(t.split("=", 1) for t in args.text if "=" in t)
+            now = dt.datetime.now(dt.UTC)
+            ends = now + dt.timedelta(hours=args.hours) if args.hours else None
+            data = AnnouncementCreate(scope=Scope(args.scope), texts=texts, priority=args.priority, ends_at=ends)
+            row = _db(settings, announcements.create, data=data, languages=languages, actor=args.actor)
+    except announcements.AnnouncementError as exc:
+        print(f"error: {exc.field}: {exc}")
+        return 2
+    _publish(settings)
+    print(json.dumps(AnnouncementPublic.model_validate(row).model_dump(mode="json"), ensure_ascii=False))
+    return 0
+
+
+def preset_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply a preset."""
+    languages = [language.code for language in settings.languages]
+    try:
+        rows = _db(settings, announcements.apply_preset, name=args.name, languages=languages, actor=args.actor,
+                   now=dt.datetime.now(dt.UTC))
+    except announcements.AnnouncementError as exc:
+        print(f"error: {exc.field}: {exc}")
+        return 2
+    _publish(settings)
+    print(f"preset {args.name}: {len(rows)} messages on the air")
+    return 0
+
+
+def _db(settings: Settings, fn, **kwargs):
+    engine = make_engine(settings.database_url)
+    try:
+        return in_session(engine, fn, **kwargs)
+    finally:
+        engine.dispose()
+
+
+def _publish(settings: Settings) -> None:
+    url = settings.redis_url or _embedded_url(settings)
+    if url is None:
+        print("note: no Redis running (REDIS_URL unset and run.py not started): processes see it when they start")
+        return
+    client = sync_client(url)
+    client.incr(VERSION_KEY)
+    client.close()
+
+
+def _embedded_url(settings: Settings) -> str | None:
+    # run.py writes the embedded Redis's address here while it runs.
+    path = settings.var_dir / "redis.url"
+    return path.read_text().strip() if path.exists() else None

@@ -1,0 +1,51 @@
+"""What callers hear now: every process keeps the active messages and reloads them when the version moves on."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from console import announcements
+from console.models import AnnouncementPublic
+from core.db import run_db
+
+VERSION_KEY = "announcements:version"
+
+
+class AnnouncementCache:
+    """Active messages for this process: one Redis read per use, a database read only after a change."""
+
+    def __init__(self, engine, redis, clock) -> None:
+        self._engine, self._redis, self._clock = engine, redis, clock
+        self._version: str | None = None
+        self._rows: list[AnnouncementPublic] = []
+        self._lock = asyncio.Lock()
+
+    async def _current(self) -> list[AnnouncementPublic]:
+        version = await self._redis.get(VERSION_KEY) or "0"
+        if version != self._version:
+            async with self._lock:
+                if version != self._version:
+                    self._rows = await run_db(self._engine, announcements.current)
+                    self._version = version
+        now = self._clock()
+        return [r for r in self._rows if _on_air(r, now)]
+
+    async def lines(self, scope: str, language: str) -> list[str]:
+        """The texts to say (or send) in this scope and language, highest priority first."""
+        return [r.texts[language] for r in await self._current() if r.scope == scope and language in r.texts]
+
+    async def short_menu(self) -> bool:
+        """Whether a storm-mode message asks for the shortest menu."""
+        return any(r.short_menu for r in await self._current())
+
+
+def _on_air(row: AnnouncementPublic, now: dt.datetime) -> bool:
+    starts = row.starts_at.replace(tzinfo=row.starts_at.tzinfo or dt.UTC) if row.starts_at else None
+    ends = row.ends_at.replace(tzinfo=row.ends_at.tzinfo or dt.UTC) if row.ends_at else None
+    return (starts is None or starts <= now) and (ends is None or now < ends)
+
+
+async def publish(redis) -> None:
+    """Tell every process that the messages changed; they serve the new ones on their next request."""
+    await redis.incr(VERSION_KEY)

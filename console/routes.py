@@ -1,0 +1,92 @@
+"""The supervisors' JSON API (bearer tokens): surge messages, presets, the audit trail and live queue figures."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from console import service
+from console.announcements import AnnouncementError
+from console.models import AnnouncementCreate
+
+
+async def _actor(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    actor = await service.authenticate(request.app.state.ctx, token) if token else None
+    if actor is None:
+        raise HTTPException(401, "a valid API token is required (Authorization: Bearer ...)")
+    return actor
+
+
+async def _json(request: Request) -> dict:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise HTTPException(400, "the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise HTTPException(400, "the body must be a JSON object")
+    return body
+
+
+def _error(exc: Exception) -> JSONResponse:
+    if isinstance(exc, AnnouncementError):
+        return JSONResponse({"error": str(exc), "field": exc.field}, status_code=422)
+    errors = [{"field": ".".join(map(str, e["loc"])), "error": e["msg"]} for e in exc.errors()]
+    return JSONResponse({"error": "invalid message", "details": errors}, status_code=422)
+
+
+async def list_announcements(request: Request) -> JSONResponse:
+    await _actor(request)
+    return JSONResponse(await service.list_announcements(request.app.state.ctx))
+
+
+async def create_announcement(request: Request) -> JSONResponse:
+    actor = await _actor(request)
+    try:
+        data = AnnouncementCreate.model_validate(await _json(request))
+        return JSONResponse(await service.create_announcement(request.app.state.ctx, data, actor), status_code=201)
+    except (AnnouncementError, ValidationError) as exc:
+        return _error(exc)
+
+
+async def end_announcement(request: Request) -> JSONResponse:
+    actor = await _actor(request)
+    found = await service.end_announcement(request.app.state.ctx, int(request.path_params["id"]), actor)
+    if found is None:
+        raise HTTPException(404, "no such announcement")
+    return JSONResponse(found)
+
+
+async def apply_preset(request: Request) -> JSONResponse:
+    actor = await _actor(request)
+    try:
+        created = await service.apply_preset(request.app.state.ctx, request.path_params["name"], actor)
+    except AnnouncementError as exc:
+        return JSONResponse({"error": str(exc), "field": exc.field}, status_code=404)
+    return JSONResponse(created, status_code=201)
+
+
+async def audit(request: Request) -> JSONResponse:
+    await _actor(request)
+    return JSONResponse(await service.audit(request.app.state.ctx))
+
+
+async def queues(request: Request) -> JSONResponse:
+    await _actor(request)
+    return JSONResponse(await service.queues(request.app.state.ctx))
+
+
+routes = [
+    Route("/api/announcements", list_announcements, methods=["GET"]),
+    Route("/api/announcements", create_announcement, methods=["POST"]),
+    Route("/api/announcements/{id:int}", end_announcement, methods=["DELETE"]),
+    Route("/api/presets/{name}", apply_preset, methods=["POST"]),
+    Route("/api/audit", audit, methods=["GET"]),
+    Route("/api/queues", queues, methods=["GET"]),
+]

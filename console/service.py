@@ -1,0 +1,73 @@
+"""The console's operations: each does its database work, then publishes the change to every process."""
+
+from __future__ import annotations
+
+from console import announcements, tokens
+from console.live import publish
+from console.models import AnnouncementCreate, AnnouncementPublic
+from core.context import AppContext
+from core.db import run_db
+from queueing.live import LiveQueues
+
+
+def _languages(ctx: AppContext) -> list[str]:
+    return [language.code for language in ctx.settings.languages]
+
+
+async def authenticate(ctx: AppContext, token: str) -> str | None:
+    """The token holder's name, or None."""
+    return await run_db(ctx.engine, tokens.verify_token, token=token)
+
+
+async def list_announcements(ctx: AppContext) -> list[dict]:
+    """Every active message."""
+    rows = await run_db(ctx.engine, announcements.current)
+    return [r.model_dump(mode="json") for r in rows]
+
+
+async def create_announcement(ctx: AppContext, data: AnnouncementCreate, actor: str) -> dict:
+    """Store a message and put it on the air within seconds."""
+
+    def create(session, **kwargs):
+        return AnnouncementPublic.model_validate(announcements.create(session, **kwargs)).model_dump(mode="json")
+
+    created = await run_db(ctx.engine, create, data=data, languages=_languages(ctx), actor=actor)
+    await publish(ctx.redis)
+    return created
+
+
+async def end_announcement(ctx: AppContext, announcement_id: int, actor: str) -> dict | None:
+    """Take a message off the air."""
+
+    def end(session, **kwargs):
+        row = announcements.deactivate(session, **kwargs)
+        return AnnouncementPublic.model_validate(row).model_dump(mode="json") if row else None
+
+    ended = await run_db(ctx.engine, end, announcement_id=announcement_id, actor=actor)
+    await publish(ctx.redis)
+    return ended
+
+
+async def apply_preset(ctx: AppContext, name: str, actor: str) -> list[dict]:
+    """Apply a preset such as storm mode."""
+
+    def apply(session, **kwargs):
+        rows = announcements.apply_preset(session, **kwargs)
+        return [AnnouncementPublic.model_validate(r).model_dump(mode="json") for r in rows]
+
+    created = await run_db(ctx.engine, apply, name=name, languages=_languages(ctx), actor=actor, now=ctx.now())
+    await publish(ctx.redis)
+    return created
+
+
+async def audit(ctx: AppContext) -> list[dict]:
+    """The latest audited changes."""
+    rows = await run_db(ctx.engine, announcements.history)
+    return [r.model_dump(mode="json") for r in rows]
+
+
+async def queues(ctx: AppContext) -> list[dict]:
+    """Live figures for every queue."""
+    live = LiveQueues(ctx.redis, ctx.settings)
+    names = [*ctx.settings.queue.names.values(), ctx.settings.queue.callback_queue]
+    return [await live.snapshot(name, ctx.now()) for name in names]

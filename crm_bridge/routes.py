@@ -1,0 +1,192 @@
+"""Open311 GeoReport v2 under /open311/v2/: read the request, call one function, render JSON or XML.
+
+Tokens are our ticket numbers (a POST answers with the number at once), so GET tokens/{token} resolves to itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from core.context import AppContext
+from core.db import run_db
+from crm_bridge import intake, open311, service
+from crm_bridge.models import TicketCreate, TicketPublic
+from crm_bridge.open311 import Open311Error
+
+PREFIX = "/open311/v2"
+FORMATS = ("json", "xml")
+MAX_BODY = 64 * 1024
+DEVICE_TTL = 30 * 86400  # a client retrying a POST within a month gets the first request back
+DEVICE_PENDING = "-"
+DEVICE_WAIT_SECONDS = 10.0
+
+
+def _api(root: str):
+    """Wrap a handler: pick the format from the path, turn Open311Error into the spec's error list."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            fmt = request.path_params.get("fmt", "json")
+            if fmt not in FORMATS:
+                return _render(open311.errors(404, f"unknown format {fmt[:20]!r}: use .json or .xml"), "json", 404)
+            try:
+                data, status = await handler(request, request.app.state.ctx)
+            except Open311Error as exc:
+                return _render(open311.errors(exc.status, exc.description), fmt, exc.status, root="errors")
+            return _render(data, fmt, status, root=root)
+
+        return endpoint
+
+    return decorate
+
+
+def _render(data: object, fmt: str, status: int, root: str = "errors") -> Response:
+    if fmt == "xml":
+        return Response(open311.to_xml(root, data), status_code=status, media_type="text/xml; charset=utf-8")
+    return Response(open311.to_json(data), status_code=status, media_type="application/json")
+
+
+def _lang(request: Request, ctx: AppContext) -> str:
+    return open311.language(request.query_params.get("locale"), [lang.code for lang in ctx.settings.languages])
+
+
+@_api("services")
+async def services(request: Request, ctx: AppContext):
+    """GET services: the service list."""
+    return open311.service_list(ctx.catalogue, _lang(request, ctx)), 200
+
+
+@_api("service_definition")
+async def service_definition(request: Request, ctx: AppContext):
+    """GET services/{code}: a service's attributes."""
+    found = ctx.catalogue.get(request.path_params["code"])
+    if found is None:
+        raise Open311Error(404, f"unknown service_code {request.path_params['code'][:80]!r}")
+    return open311.service_definition(found, _lang(request, ctx)), 200
+
+
+@_api("service_requests")
+async def create_request(request: Request, ctx: AppContext):
+    """POST requests: open a request (api_key required; a repeated device_id and report returns the first)."""
+    form = await _form(request)
+    given = form.get("api_key") or request.query_params.get("api_key")
+    api_key = open311.check_api_key(given, ctx.settings.open311_api_keys)
+    data, device_id = open311.parse_create(form, [lang.code for lang in ctx.settings.languages])
+    key = open311.device_key(api_key, device_id, data) if device_id else None
+    ticket = await _submit_once(ctx, data, key)
+    return [open311.created(ticket, ctx.settings.timezone)], 201
+
+
+@_api("service_requests")
+async def list_requests(request: Request, ctx: AppContext):
+    """GET requests: filtered, the last 90 days by default, at most 1000."""
+    query = open311.parse_query(request.query_params, now=ctx.now())
+    lang, zone = _lang(request, ctx), ctx.settings.timezone
+    return await run_db(ctx.engine, _find, query=query, catalogue=ctx.catalogue, lang=lang, zone=zone), 200
+
+
+@_api("service_requests")
+async def get_request(request: Request, ctx: AppContext):
+    """GET requests/{id}: one request."""
+    ticket = await _lookup(ctx, request.path_params["id"])
+    return open311.service_requests([ticket], ctx.catalogue, _lang(request, ctx), ctx.settings.timezone), 200
+
+
+@_api("service_requests")
+async def get_token(request: Request, ctx: AppContext):
+    """GET tokens/{token}: a token is the ticket number, so it resolves to itself."""
+    ticket = await _lookup(ctx, request.path_params["token"])
+    return [open311.token(ticket.number)], 200
+
+
+@_api("discovery")
+async def discovery(request: Request, ctx: AppContext):
+    """GET discovery: this endpoint's description."""
+    return open311.discovery(ctx.settings.public_base_url, ctx.settings.city_name), 200
+
+
+# ---------------------------------------------------------------- the work behind the handlers
+
+
+async def _form(request: Request) -> dict[str, str]:
+    if "content-length" not in request.headers:
+        raise Open311Error(411, "Content-Length is required")  # so the size limit below cannot be bypassed
+    try:
+        length = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        raise Open311Error(400, "Content-Length is not a number") from None
+    if length > MAX_BODY:
+        raise Open311Error(413, f"the request body is larger than {MAX_BODY // 1024} KB")
+    form = await request.form()
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+async def _lookup(ctx: AppContext, number: str) -> TicketPublic:
+    ticket = await intake.lookup(ctx, number.strip()[:20])
+    if ticket is None:
+        raise Open311Error(404, f"no request {number[:20]!r}")
+    return ticket
+
+
+def _find(session, *, query: open311.RequestQuery, catalogue, lang: str, zone) -> list[dict]:
+    # Shaped here, in the database thread: masking phone numbers in up to 1000 descriptions is CPU work.
+    tickets = service.list_tickets(
+        session,
+        numbers_=list(query.numbers) or None,
+        service_codes=list(query.service_codes) or None,
+        start=query.start,
+        end=query.end,
+        statuses=list(query.statuses) or None,
+        limit=query.limit,
+    )
+    return open311.service_requests([service.public(t) for t in tickets], catalogue, lang, zone)
+
+
+async def _submit(ctx: AppContext, data: TicketCreate) -> TicketPublic:
+    try:
+        return await intake.submit(ctx, data)
+    except service.IntakeError as exc:
+        raise Open311Error(400, f"{exc.code}: {exc}") from None
+
+
+async def _submit_once(ctx: AppContext, data: TicketCreate, key: str | None) -> TicketPublic:
+    """Open the request, or, for a repeat of a POST already handled (same device_id and report), return that one."""
+    if key is None:
+        return await _submit(ctx, data)
+    name = f"open311:device:{key}"
+    for _ in range(int(DEVICE_WAIT_SECONDS / 0.1)):
+        # The placeholder makes a twin POST arriving at the same moment wait instead of opening a second ticket.
+        if await ctx.redis.set(name, DEVICE_PENDING, nx=True, ex=60):
+            try:
+                ticket = await _submit(ctx, data)
+            except BaseException:
+                await ctx.redis.delete(name)
+                raise
+            await ctx.redis.set(name, ticket.number, ex=DEVICE_TTL)
+            return ticket
+        number = await ctx.redis.get(name)
+        if number and number != DEVICE_PENDING:
+            ticket = await intake.lookup(ctx, number)
+            if ticket is not None:
+                return ticket
+            await ctx.redis.delete(name)  # the ticket it named is gone (database restored): open it again
+            continue
+        await asyncio.sleep(0.1)
+    raise Open311Error(503, "the same request is still being opened; try again shortly")
+
+
+routes = [
+    Route(f"{PREFIX}/discovery.{{fmt}}", discovery, methods=["GET"]),
+    Route(f"{PREFIX}/services.{{fmt}}", services, methods=["GET"]),
+    Route(f"{PREFIX}/services/{{code}}.{{fmt}}", service_definition, methods=["GET"]),
+    Route(f"{PREFIX}/requests.{{fmt}}", list_requests, methods=["GET"]),
+    Route(f"{PREFIX}/requests.{{fmt}}", create_request, methods=["POST"]),
+    Route(f"{PREFIX}/requests/{{id}}.{{fmt}}", get_request, methods=["GET"]),
+    Route(f"{PREFIX}/tokens/{{token}}.{{fmt}}", get_token, methods=["GET"]),
+]

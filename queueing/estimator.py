@@ -1,0 +1,403 @@
+"""Estimated wait time (EWT) for callers in a Twilio <Enqueue> queue: what we may honestly tell a caller.
+
+Pure Python, no I/O, no clock of its own: every event and query carries the time `t` (seconds, any epoch), so many
+web processes can share one estimator whose whole state is a small JSON dict (kept in Redis by the caller).
+
+Model: Ibrahim & Whitt's queue-length predictor for a many-server queue with abandonment (QL_m). A caller at place k
+moves up whenever an agent takes the head of the line (service throughput r) or someone ahead hangs up (hazard a per
+waiting caller), so the wait is a sum of k exponential stages, W(k) = sum_{j<k} Exp(r + j*a). Two predictors use it:
+  configured  r = configured agents / handle time;
+  observed    r = answers per second while someone was waiting (all agents busy), counted over a decaying window,
+              pooled with the configured rate while the two agree; a CUSUM detector restarts the window when the
+              line changes (agents leave or come back).
+Both use the observed hang-up hazard, and are blended by their measured errors: every announcement is kept (bounded)
+and scored when its caller is answered. The point estimate is the median of W(k) (it minimizes the mean absolute
+error); the range is its 10th to 90th percentile, recalibrated by the same scores (quantiles learned in
+Wilson-Hilferty normal space, counting callers who hung up as censored). "Less than a minute" is said only when even
+the high end of the range is at most a minute.
+
+Measured and rejected (bench/ewt_accuracy.py): blending in the last-to-enter-service wait rescaled to the caller's
+place made every scenario but one worse; a learned median correction chased surges too late.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+STATE_VERSION = 1
+# An answer within this many seconds found a free agent: it says nothing about how fast the line moves.
+IMMEDIATE = 2.0
+# Places beyond this are treated as this many (garbage input).
+MAX_POSITION = 100_000
+# Stages summed term by term; the rest by their integral.
+EXACT_STAGES = 64
+# Join times and answered-after waits come from different processes; this much disagreement still matches.
+MATCH_TOLERANCE = 3.0
+# Pseudo-observations of the configured rate while we trust it (300 is two busy hours of 10 agents at 240 s). Large,
+# because a long queue multiplies any error in the rate: 5 % on a 40-minute wait is 2 minutes.
+PRIOR_ANSWERS = 300.0
+# Stop trusting the configuration when the long run strays this many standard deviations from it; trust it again once
+# the long run is back within REAGREE_Z with at least REAGREE_COUNT answers' worth of evidence.
+DISTRUST_Z, REAGREE_Z, REAGREE_COUNT = 2.5, 2.0, 30.0
+# CUSUM on throughput: alternatives 40 % slower / faster, alarm threshold in log-likelihood units.
+SHIFT, ALARM = 0.4, 7.0
+# Pseudo caller-seconds of "nobody hangs up", so one early hang-up doesn't imply a huge hazard.
+PRIOR_HOLD = 900.0
+# Step sizes of the online learners: predictor errors and free-agent share (EWMA), range quantiles (Robbins-Monro).
+ERROR_SMOOTHING = 0.05
+QUANTILE_STEP = 0.02
+# Quantile levels of the announced range.
+LEVELS = (0.10, 0.90)
+SHORT_WAIT = 60.0
+
+
+class Basis(str, Enum):
+    CONFIGURED = "configured"  # configured agents x handle time (and observed hang-ups)
+    OBSERVED = "observed"  # observed service throughput and hang-ups
+
+
+# The blended predictors, in the order of the state's "err" list.
+_PREDICTORS = (Basis.CONFIGURED, Basis.OBSERVED)
+
+
+@dataclass(frozen=True)
+class EstimatorConfig:
+    agents: int
+    handle_time: float  # seconds, the configured average
+    window: float = 7200.0  # seconds; time constant of the long-run decayed counts
+    recent: float = 900.0  # seconds; time constant of the recent counts a detected change restarts from
+    max_records: int = 128  # announcements kept for scoring; bounds the state size
+
+
+@dataclass(frozen=True)
+class Estimate:
+    seconds: float  # median remaining wait
+    low: float  # about the 10th percentile
+    high: float  # about the 90th percentile
+    basis: str  # a Basis value: which predictor weighed most
+
+
+def spoken_range(est: Estimate) -> tuple[int, int] | None:
+    """Whole minutes (lo, hi), lo < hi, to announce ("about lo to hi minutes"), or None for "less than a minute".
+
+    None only when even the high end of the range is at most a minute; otherwise hi >= 2, and lo may be 0 ("up to hi
+    minutes").
+    """
+    if not est.high > SHORT_WAIT:  # also catches NaN
+        return None
+    lo = max(0, math.floor(est.low / 60.0)) if math.isfinite(est.low) else 0
+    hi = max(math.ceil(min(est.high, 1e7) / 60.0), lo + 1)
+    return lo, hi
+
+
+def _finite(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _phi(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def _wh_quantile(mean: float, shape: float, z: float) -> float:
+    # Wilson-Hilferty: the cube root of a gamma(shape) variable is nearly normal, so a normal z maps to a quantile.
+    c = 1.0 / (9.0 * shape)
+    return mean * max(0.0, 1.0 - c + z * math.sqrt(c)) ** 3
+
+
+def _wh_score(mean: float, shape: float, actual: float) -> float:
+    c = 1.0 / (9.0 * shape)
+    return ((max(actual, 0.0) / mean) ** (1.0 / 3.0) - (1.0 - c)) / math.sqrt(c)
+
+
+def _poisson_z(count: float, exposure: float, rate: float) -> float:
+    # How many standard deviations `count` events in `exposure` seconds are from what `rate` predicts.
+    expected = rate * exposure
+    return (count - expected) / math.sqrt(expected + 1.0)
+
+
+def _stages(place: int, rate: float, hazard: float) -> tuple[float, float]:
+    """Mean and variance of the wait at `place`: one exponential stage per caller ahead plus the caller's own turn."""
+    place = min(place, MAX_POSITION)
+    exact = min(place, EXACT_STAGES)
+    mean = sum(1.0 / (rate + j * hazard) for j in range(exact))
+    var = sum(1.0 / (rate + j * hazard) ** 2 for j in range(exact))
+    if place > exact:
+        # Far back the stages change slowly: the midpoint rule on their integral is exact to a part in 10^5.
+        a, b = rate + (exact - 0.5) * hazard, rate + (place - 0.5) * hazard
+        if hazard > 0:
+            mean += math.log(b / a) / hazard
+            var += (1.0 / a - 1.0 / b) / hazard
+        else:
+            mean += (place - exact) / rate
+            var += (place - exact) / rate**2
+    return mean, var
+
+
+def _fresh_state() -> dict:
+    return {
+        "v": STATE_VERSION,
+        "t": None,  # time of the latest event
+        "q": 0,  # callers waiting, as counted from events
+        "ans": 0.0,  # decayed count of answers that had to wait (long window)
+        "busy": 0.0,  # decayed seconds with someone waiting (long window)
+        "ans_r": 0.0,  # the same two over the recent window
+        "busy_r": 0.0,
+        "abn": 0.0,  # decayed count of hang-ups
+        "held": 0.0,  # decayed caller-seconds spent waiting
+        "cusum": [0.0, 0.0],  # evidence that throughput dropped / rose
+        "trust": True,  # whether the configured agents x handle time still describe the line
+        "agents": None,  # agents-active hint, overrides the configured count
+        "p0": 0.5,  # share of callers joining at place 1 who find a free agent
+        "err": [None, None],  # smoothed absolute error (s) of each predictor, in _PREDICTORS order
+        "zq": [-1.2816, 1.2816],  # learned quantiles of the outcome at LEVELS, in Wilson-Hilferty normal space
+        "rec": [],  # [t_join, place, mean per predictor, blended mean, shape] per recent announcement
+    }
+
+
+def _pair(x: object) -> bool:
+    return isinstance(x, list) and len(x) == 2 and all(_finite(v) for v in x)
+
+
+_VALID = {
+    "t": lambda x: x is None or _finite(x),
+    "q": lambda x: _finite(x) and x >= 0,
+    "trust": lambda x: isinstance(x, bool),
+    "agents": lambda x: x is None or (_finite(x) and x > 0),
+    "cusum": _pair,
+    "zq": _pair,
+    "err": lambda x: isinstance(x, list) and len(x) == 2 and all(v is None or _finite(v) for v in x),
+    "rec": lambda x: isinstance(x, list) and len(x) <= 10_000,
+}
+
+
+def _sanitize(state: object) -> dict:
+    # Keep only values shaped like a fresh state's; a key that isn't (old version, hand-edited, corrupt) starts fresh.
+    out = _fresh_state()
+    if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
+        return out
+    for key in out:
+        if key in state and _VALID.get(key, _finite)(state[key]):
+            out[key] = copy.deepcopy(state[key])
+    out["q"] = int(out["q"])
+    out["rec"] = [r for r in out["rec"] if isinstance(r, list) and len(r) == 6 and all(_finite(x) for x in r)]
+    return out
+
+
+class WaitEstimator:
+    """Estimated wait for one queue; feed it events, ask it for estimates."""
+
+    def __init__(self, config: EstimatorConfig, state: dict | None = None):
+        self.config = config
+        self.s = _sanitize(state)
+
+    def to_state(self) -> dict:
+        """The whole state as a JSON-serializable dict of bounded size."""
+        return copy.deepcopy(self.s)
+
+    @classmethod
+    def from_state(cls, state: dict, config: EstimatorConfig) -> WaitEstimator:
+        """Rebuild from to_state(); a state that doesn't fit starts fresh rather than failing a call."""
+        return cls(config, state)
+
+    # ---- events --------------------------------------------------------------------------------------------------
+
+    def joined(self, t: float, position: int | None = None) -> None:
+        """A caller joined the queue at `position` (default: behind everyone we know of)."""
+        if not _finite(t):
+            return
+        self._advance(t)
+        place = self._place(position if position is not None else self.s["q"] + 1)
+        self._record(t, place)
+        self.s["q"] = max(self.s["q"], place - 1) + 1
+
+    def answered(self, t: float, waited: float) -> None:
+        """An agent took a caller who had waited `waited` seconds."""
+        if not (_finite(t) and _finite(waited)):
+            return
+        waited = max(0.0, float(waited))
+        self._advance(t)
+        if waited > IMMEDIATE:
+            self._count_answer()
+        self.s["q"] = max(0, self.s["q"] - 1)
+        rec = self._match(t - waited)
+        if rec:
+            self._score(rec, waited)
+
+    def abandoned(self, t: float, waited: float) -> None:
+        """A caller hung up after waiting `waited` seconds."""
+        if not (_finite(t) and _finite(waited)):
+            return
+        waited = max(0.0, float(waited))
+        self._advance(t)
+        self.s["abn"] += 1.0
+        self.s["q"] = max(0, self.s["q"] - 1)
+        rec = self._match(t - waited)
+        if rec:
+            self._score(rec, waited, censored=True)
+
+    def observe_queue(self, t: float, size: int) -> None:
+        """Correct our count with the queue size Twilio reports (CurrentQueueSize)."""
+        if not (_finite(t) and _finite(size)):
+            return
+        self._advance(t)
+        self.s["q"] = max(0, int(size))
+        if self.s["q"] == 0:
+            self.s["rec"] = []  # nobody waits: any record left is from a lost event
+
+    def agents_active(self, count: int | None) -> None:
+        """Hint how many agents take calls now (None: back to the configured count); restarts the long run."""
+        count = int(count) if _finite(count) and count > 0 else None
+        if count != self.s["agents"]:
+            s = self.s
+            s["agents"], s["trust"], s["cusum"] = count, True, [0.0, 0.0]
+            s["ans"], s["busy"] = s["ans_r"], s["busy_r"]
+
+    # ---- query ---------------------------------------------------------------------------------------------------
+
+    def estimate(self, position: int, t: float, waited_so_far: float = 0) -> Estimate:
+        """Remaining wait for the caller at 1-based `position` at time `t`; does not change the state.
+
+        `waited_so_far` (Twilio's QueueTime) matters only at place 1: a caller who has already waited is not about
+        to find a free agent. Otherwise the place in line carries all we know.
+        """
+        place = self._place(position)
+        t = float(t) if _finite(t) else (self.s["t"] or 0.0)
+        mean, shape, basis = self._predict(place, t)[1:]
+        waiting = _finite(waited_so_far) and waited_so_far > IMMEDIATE
+        return self._distribution(place, mean, shape, basis, free_agent=not waiting)
+
+    # ---- internals -----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _place(position: object) -> int:
+        return int(min(max(1.0, position), MAX_POSITION)) if _finite(position) else 1
+
+    def _advance(self, t: float) -> None:
+        s = self.s
+        if s["t"] is not None and t > s["t"]:
+            if s["q"] > 0:
+                # Waiting time with no answer is evidence the line slowed down, and against it having sped up.
+                exposure = SHIFT * self._rates(s["t"])[0] * (t - s["t"])
+                s["cusum"] = [max(0.0, s["cusum"][0] + exposure), max(0.0, s["cusum"][1] - exposure)]
+            s.update(self._counts_at(t))
+        if s["t"] is None or t > s["t"]:
+            s["t"] = float(t)
+
+    def _count_answer(self) -> None:
+        s = self.s
+        s["ans"] += 1.0
+        s["ans_r"] += 1.0
+        s["cusum"] = [max(0.0, s["cusum"][0] + math.log(1.0 - SHIFT)), max(0.0, s["cusum"][1] + math.log(1.0 + SHIFT))]
+        if max(s["cusum"]) > ALARM:
+            # The line changed (agents left or came back): restart the long run from the recent window.
+            s["ans"], s["busy"], s["cusum"], s["trust"] = s["ans_r"], s["busy_r"], [0.0, 0.0], False
+        r0 = self._prior_rate()
+        z = _poisson_z(s["ans"], s["busy"], r0)
+        if s["trust"] and abs(z) > DISTRUST_Z:
+            s["trust"] = False
+        elif not s["trust"] and abs(z) < REAGREE_Z and r0 * s["busy"] >= REAGREE_COUNT:
+            s["trust"] = True
+
+    def _counts_at(self, t: float) -> dict:
+        # Decayed counts projected to t: a count is worth f after dt; dt seconds of exposure are worth tau * (1 - f).
+        s = self.s
+        out = {k: s[k] for k in ("ans", "busy", "ans_r", "busy_r", "abn", "held")}
+        if s["t"] is None or t <= s["t"]:
+            return out
+        dt, waiting = t - s["t"], 1.0 if s["q"] > 0 else 0.0
+        for count, exposure, tau, per_second in (
+            ("ans", "busy", self.config.window, waiting),
+            ("ans_r", "busy_r", self.config.recent, waiting),
+            ("abn", "held", self.config.window, float(s["q"])),
+        ):
+            tau = max(tau, 1.0)
+            f = math.exp(-dt / tau)
+            out[count] *= f
+            out[exposure] = out[exposure] * f + per_second * tau * (1.0 - f)
+        return out
+
+    def _prior_rate(self) -> float:
+        agents = self.s["agents"] or self.config.agents
+        return max(agents, 1) / max(self.config.handle_time, 1.0)
+
+    def _rates(self, t: float) -> tuple[float, float, bool]:
+        """Observed service throughput (answers/s while someone waits), hang-up hazard per waiting caller, history."""
+        c = self._counts_at(t)
+        r0 = self._prior_rate()
+        prior = PRIOR_ANSWERS if self.s["trust"] else 1.0
+        rate = (c["ans"] + prior) / (c["busy"] + prior / r0)
+        hazard = c["abn"] / (c["held"] + PRIOR_HOLD)
+        return rate, hazard, c["ans"] + c["abn"] >= 1.0
+
+    def _predict(self, place: int, t: float) -> tuple[list[float], float, float, str]:
+        """(each predictor's mean, blended mean, gamma shape, basis) for the wait of the caller at `place`."""
+        rate, hazard, history = self._rates(t)
+        observed, var = _stages(place, rate, hazard)
+        shape = max(observed * observed / var, 1.0) if var > 0 else 1.0
+        configured = _stages(place, self._prior_rate(), hazard)[0]
+        means = [configured, observed]
+        if not history:
+            return means, configured, shape, Basis.CONFIGURED.value
+        if None in self.s["err"]:
+            return means, observed, shape, Basis.OBSERVED.value
+        # Inverse squared measured error: the predictor that has been closer lately counts more.
+        weights = [1.0 / (e * e + 1e-9) for e in self.s["err"]]
+        mean = sum(w * m for w, m in zip(weights, means, strict=True)) / sum(weights)
+        return means, mean, shape, _PREDICTORS[weights.index(max(weights))].value
+
+    def _distribution(self, place: int, mean: float, shape: float, basis: str, free_agent: bool) -> Estimate:
+        # Clamped so that low <= seconds <= high whatever the learners did.
+        z_lo, z_hi = min(self.s["zq"][0], 0.0), max(self.s["zq"][1], 0.0)
+        if place == 1:
+            # A caller joining at place 1 may find a free agent (no wait); otherwise one exponential stage.
+            p0 = min(max(self.s["p0"], 0.0), 0.99) if free_agent else 0.0
+
+            def q(level: float) -> float:
+                return 0.0 if level <= p0 else -mean * math.log(1.0 - (level - p0) / (1.0 - p0))
+
+            return Estimate(q(0.5), q(_phi(z_lo)), q(_phi(z_hi)), basis)
+        lo, mid, hi = (_wh_quantile(mean, shape, z) for z in (z_lo, 0.0, z_hi))
+        return Estimate(mid, lo, hi, basis)
+
+    def _record(self, t: float, place: int) -> None:
+        recs = self.s["rec"]
+        if len(recs) >= self.config.max_records:
+            # Nobody waits this long: a record this old is from a lost event.
+            recs[:] = [r for r in recs if r[0] >= t - 2.0 * self.config.window]
+        if len(recs) >= self.config.max_records:
+            # Keep the oldest: they are answered first, so scores keep flowing during a long queue.
+            return
+        means, mean, shape, _ = self._predict(place, t)
+        recs.append([round(t, 3), place, *(round(m, 1) for m in means), round(mean, 1), round(shape, 2)])
+
+    def _match(self, t_join: float) -> list | None:
+        recs = self.s["rec"]
+        best = min(range(len(recs)), key=lambda i: abs(recs[i][0] - t_join), default=None)
+        if best is None or abs(recs[best][0] - t_join) > MATCH_TOLERANCE:
+            return None
+        return recs.pop(best)
+
+    def _score(self, rec: list, waited: float, censored: bool = False) -> None:
+        """Learn from one announcement's outcome: predictor errors, free-agent share, the quantiles of the range.
+
+        A caller who hung up (`censored`) would have waited at least `waited`: they were above any quantile below
+        that, and we learn nothing about the others.
+        """
+        _, place, *means, mean, shape = rec
+        s = self.s
+        if place == 1:
+            s["p0"] += ERROR_SMOOTHING * ((1.0 if waited <= IMMEDIATE and not censored else 0.0) - s["p0"])
+            return
+        if not censored:
+            for i, m in enumerate(means):
+                e = abs(waited - m)
+                s["err"][i] = e if s["err"][i] is None else s["err"][i] + ERROR_SMOOTHING * (e - s["err"][i])
+        z = _wh_score(max(mean, 1.0), max(shape, 1.0), waited)
+        for i, level in enumerate(LEVELS):
+            if z >= s["zq"][i]:
+                s["zq"][i] += QUANTILE_STEP * level
+            elif not censored:
+                s["zq"][i] -= QUANTILE_STEP * (1.0 - level)

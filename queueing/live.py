@@ -1,0 +1,122 @@
+"""Live queue figures in Redis, shared by every process: who is waiting, today's counts, the wait estimator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from redis.asyncio import Redis
+
+from queueing.estimator import Estimate, EstimatorConfig, WaitEstimator
+from settings import Settings
+
+SERVICE_LEVEL_SECONDS = 30
+AGENT_ACTIVE_SECONDS = 15 * 60
+META_TTL = 4 * 3600
+
+
+class LiveQueues:
+    """Figures for every queue; events are idempotent per call, so Twilio retries count once."""
+
+    def __init__(self, redis: Redis, settings: Settings) -> None:
+        self.redis = redis
+        self.zone = settings.timezone
+        self.config = EstimatorConfig(agents=settings.queue.agents, handle_time=float(settings.queue.handle_time))
+
+    def _day(self, queue: str, now: dt.datetime) -> str:
+        return f"q:{queue}:day:{now.astimezone(self.zone):%Y%m%d}"
+
+    async def joined(
+        self, queue: str, call_sid: str, now: dt.datetime, *, waited: float, position: int, meta: dict[str, str]
+    ) -> None:
+        """A caller is waiting (first wait-URL poll); counted once per call."""
+        if not await self.redis.zadd(f"q:{queue}:waiting", {call_sid: now.timestamp() - waited}, nx=True):
+            return
+        day = self._day(queue, now)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(day, "offered", 1).expire(day, 3 * 86400)
+            pipe.hset(f"q:{queue}:meta:{call_sid}", mapping=meta or {"language": ""})
+            pipe.expire(f"q:{queue}:meta:{call_sid}", META_TTL)
+            await pipe.execute()
+        await self._update(queue, lambda est: est.joined(now.timestamp() - waited, position))
+
+    async def observe(self, queue: str, now: dt.datetime, size: int) -> None:
+        """Twilio's own count of callers waiting (CurrentQueueSize) corrects ours when an event was lost."""
+        await self._update(queue, lambda est: est.observe_queue(now.timestamp(), size))
+
+    async def answered(self, queue: str, call_sid: str, now: dt.datetime, *, waited: float) -> bool:
+        """An agent took the caller; False if this was already counted."""
+        if not await self.redis.zrem(f"q:{queue}:waiting", call_sid):
+            return False
+        day = self._day(queue, now)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(day, "answered", 1).hincrbyfloat(day, "answer_wait_sum", waited)
+            if waited <= SERVICE_LEVEL_SECONDS:
+                pipe.hincrby(day, "answered_in_time", 1)
+            await pipe.execute()
+        await self._update(queue, lambda est: est.answered(now.timestamp(), waited))
+        return True
+
+    async def left(self, queue: str, call_sid: str, now: dt.datetime, *, waited: float, abandoned: bool) -> bool:
+        """The caller left without an agent: hung up (abandoned) or chose another way; False if already counted."""
+        if not await self.redis.zrem(f"q:{queue}:waiting", call_sid):
+            return False
+        if abandoned:
+            await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
+        # Either way they no longer wait ahead of anyone: to the estimator a caller who left is one who hung up.
+        await self._update(queue, lambda est: est.abandoned(now.timestamp(), waited))
+        return True
+
+    async def queue_full(self, queue: str, now: dt.datetime) -> None:
+        """A caller could not join because the queue was full."""
+        await self.redis.hincrby(self._day(queue, now), "full", 1)
+
+    async def estimate(self, queue: str, position: int, now: dt.datetime, waited: float = 0) -> Estimate:
+        """The estimated remaining wait for the caller at this position."""
+        return (await self._load(queue)).estimate(position, now.timestamp(), waited)
+
+    async def oldest(self, queue: str) -> tuple[str, float] | None:
+        """The longest-waiting caller (next to be answered) and when they joined."""
+        head = await self.redis.zrange(f"q:{queue}:waiting", 0, 0, withscores=True)
+        return (head[0][0], head[0][1]) if head else None
+
+    async def meta(self, queue: str, call_sid: str) -> dict[str, str]:
+        """What we know of a waiting caller: language and topic."""
+        return await self.redis.hgetall(f"q:{queue}:meta:{call_sid}")
+
+    async def agent_seen(self, phone: str, now: dt.datetime) -> None:
+        """An agent took (or asked for) a call."""
+        await self.redis.zadd("agents:seen", {phone: now.timestamp()})
+
+    async def snapshot(self, queue: str, now: dt.datetime) -> dict:
+        """Everything a supervisor watches for one queue."""
+        waiting = await self.redis.zcard(f"q:{queue}:waiting")
+        oldest = await self.oldest(queue)
+        day = {k: float(v) for k, v in (await self.redis.hgetall(self._day(queue, now))).items()}
+        answered = day.get("answered", 0)
+        agents = await self.redis.zcount("agents:seen", now.timestamp() - AGENT_ACTIVE_SECONDS, "+inf")
+        ewt = await self.estimate(queue, waiting + 1, now)
+        return {
+            "queue": queue,
+            "waiting": waiting,
+            "longest_wait_seconds": round(now.timestamp() - oldest[1]) if oldest else 0,
+            "estimated_wait_seconds": round(ewt.seconds),
+            "offered_today": int(day.get("offered", 0)),
+            "answered_today": int(answered),
+            "abandoned_today": int(day.get("abandoned", 0)),
+            "queue_full_today": int(day.get("full", 0)),
+            "service_level": round(day.get("answered_in_time", 0) / answered, 3) if answered else None,
+            "average_speed_of_answer_seconds": round(day.get("answer_wait_sum", 0) / answered) if answered else None,
+            "agents_active": agents,
+        }
+
+    async def _load(self, queue: str) -> WaitEstimator:
+        raw = await self.redis.get(f"q:{queue}:ewt")
+        return WaitEstimator.from_state(json.loads(raw) if raw else {}, self.config)
+
+    async def _update(self, queue: str, change) -> None:
+        # Read-modify-write of the shared estimator under a short lock, so concurrent processes don't lose events.
+        async with self.redis.lock(f"q:{queue}:ewt:lock", timeout=5, blocking_timeout=5):
+            estimator = await self._load(queue)
+            change(estimator)
+            await self.redis.set(f"q:{queue}:ewt", json.dumps(estimator.to_state()))

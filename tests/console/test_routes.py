@@ -1,0 +1,113 @@
+"""Supervisors during a surge: messages set through the API are heard on every call within seconds."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from console.models import AuditEntry
+from console.tokens import create_token
+from core.app import create_app
+from core.db import in_session
+from tests.helpers import Caller, hear, twilio_post
+
+
+def api_token(app: TestClient, name: str = "ana") -> str:
+    engine = app.app.state.ctx.engine
+    return in_session(engine, create_token, name=f"{name}-{id(app)}")
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+STORM = {"scope": "greeting", "texts": {"en-US": "Roads are flooded downtown. Avoid Main Street.",
+                                        "es-US": "Las calles del centro están inundadas. Evite la calle Main."}}
+
+
+def test_api_needs_a_valid_token(app):
+    assert app.get("/api/announcements").status_code == 401
+    assert app.get("/api/announcements", headers=auth("oc_wrong")).status_code == 401
+    assert app.get("/api/announcements", headers=auth(api_token(app))).status_code == 200
+
+
+def test_greeting_message_is_heard_first_on_the_next_call_in_both_languages(app):
+    token = api_token(app)
+    assert app.post("/api/announcements", json=STORM, headers=auth(token)).status_code == 201
+    heard = Caller(app).dial()
+    assert heard.says[0] == ("en-US", "Roads are flooded downtown. Avoid Main Street.")
+    assert heard.says[1] == ("es-US", "Las calles del centro están inundadas. Evite la calle Main.")
+
+
+def test_queue_message_change_is_heard_on_the_next_poll_served_by_another_process(app, settings, clock):
+    other = create_app(settings)  # a second web process: its own caches, the same database and Redis
+    with TestClient(other) as second:
+        other.state.ctx.clock = clock
+        caller = Caller(app)
+        caller.dial()
+        caller.press("0")
+        query = urlencode({"lang": "en-US", "queue": "311-english"})
+        form = {**caller._form(), "QueuePosition": "2", "QueueTime": "10"}
+        before = hear(twilio_post(second, f"/voice/queue/wait?{query}", form))
+        message = {"scope": "queue", "texts": {"en-US": "Power outage questions: call Springfield Electric."}}
+        assert app.post("/api/announcements", json=message, headers=auth(api_token(app))).status_code == 201
+        after = hear(twilio_post(second, f"/voice/queue/wait?{query}", form))
+    assert "Springfield Electric" not in before.text
+    assert "Power outage questions: call Springfield Electric." in after.text
+
+
+def test_ending_a_message_takes_it_off_the_air_and_everything_is_audited(app, session):
+    token = api_token(app)
+    created = app.post("/api/announcements", json=STORM, headers=auth(token)).json()
+    assert app.delete(f"/api/announcements/{created['id']}", headers=auth(token)).status_code == 200
+    assert "Roads are flooded" not in Caller(app).dial().text
+    audit = session.exec(select(AuditEntry).where(AuditEntry.subject == f"announcement:{created['id']}")).all()
+    assert [a.action for a in audit] == ["announcement.create", "announcement.deactivate"]
+    assert audit[1].before["active"] is True and audit[1].after["active"] is False
+    assert audit[0].actor.startswith("ana")
+
+
+def test_bad_messages_are_refused_with_a_clear_error(app):
+    token = api_token(app)
+    cases = [
+        ({"scope": "greeting", "texts": {"en-US": "   "}}, "texts.en-US"),
+        ({"scope": "greeting", "texts": {"en-US": "x" * 10_000}}, "texts.en-US"),
+        ({"scope": "greeting", "texts": {"en-US": "<Hangup/> gotcha"}}, "texts.en-US"),
+        ({"scope": "greeting", "texts": {"fr-FR": "Bonjour"}}, "texts.fr-FR"),
+        ({"scope": "greeting", "texts": {}}, "texts"),
+        ({"scope": "billboard", "texts": {"en-US": "hi"}}, "scope"),
+    ]
+    for body, field in cases:
+        response = app.post("/api/announcements", json=body, headers=auth(token))
+        assert response.status_code == 422, body
+        payload = response.json()
+        assert payload.get("field") == field or payload["details"][0]["field"] == field
+    assert app.post("/api/announcements", content=b"not json", headers=auth(token)).status_code == 400
+    assert app.get("/api/announcements", headers=auth(token)).json() == []
+
+
+def test_message_outside_its_window_is_not_said(app):
+    body = {**STORM, "starts_at": "2030-01-01T00:00:00Z"}
+    assert app.post("/api/announcements", json=body, headers=auth(api_token(app))).status_code == 201
+    assert "Roads are flooded" not in Caller(app).dial().text
+
+
+def test_storm_preset_shortens_the_menu_and_promotes_texting(app):
+    assert app.post("/api/presets/storm", headers=auth(api_token(app))).status_code == 201
+    caller = Caller(app)
+    heard = caller.dial()
+    assert "you can also text us" in heard.text
+    menu = caller.press("1")
+    assert "To ask a question, press 1." in menu.text and "To speak to someone, press 0." in menu.text
+    assert "report a problem" not in menu.text
+    assert app.post("/api/presets/nonesuch", headers=auth(api_token(app, "b"))).status_code == 404
+
+
+def test_sms_footer_message(app):
+    from tests.helpers import Texter
+
+    message = {"scope": "sms", "texts": {"en-US": "Storm updates: text STORM."}}
+    app.post("/api/announcements", json=message, headers=auth(api_token(app)))
+    assert "Storm updates: text STORM. Reply MENU for more." in Texter(app).send("when does the library close?")

@@ -1,0 +1,268 @@
+"""Open311 GeoReport v2 through HTTP into the real app: services, posting with an api_key, querying, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from core.app import create_app
+from crm_bridge.models import CrmDelivery, Ticket, TicketEvent, TicketStatus
+from crm_bridge.service import change_status, get_ticket, history
+from settings import ROOT, load_settings
+from tests.crm_bridge.builders import make_ticket
+
+API_KEY = "k1"
+PHONE = "+13125550147"
+BASE = "/open311/v2"
+
+
+@pytest.fixture
+def open311_settings(env):
+    return load_settings(ROOT / "config.toml", {**env, "OPEN311_API_KEYS": f"{API_KEY}, k2"})
+
+
+@pytest.fixture
+def api(open311_settings, engine, redis, clock):
+    application = create_app(open311_settings)
+    with TestClient(application) as client:
+        application.state.ctx.clock = clock
+        yield client
+
+
+def post(api, **fields):
+    form = {"api_key": API_KEY, "service_code": "pothole", "address_string": "123 Main Street", **fields}
+    return api.post(f"{BASE}/requests.json", data={k: v for k, v in form.items() if v is not None})
+
+
+def assert_error(response, status: int, mentions: str = "") -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert isinstance(body, list) and body[0]["code"] == status and mentions in body[0]["description"]
+
+
+def count_tickets(session) -> int:
+    return len(session.exec(select(Ticket)).all())
+
+
+def test_service_list_in_json_and_xml(api):
+    services = api.get(f"{BASE}/services.json").json()
+    pothole = next(s for s in services if s["service_code"] == "pothole")
+    assert pothole["service_name"] == "Pothole" and pothole["metadata"] is True and pothole["type"] == "realtime"
+    assert pothole["group"] == "Streets" and "pothole" in pothole["keywords"].split(", ")
+    assert next(s for s in services if s["service_code"] == "other")["metadata"] is False
+    spanish = api.get(f"{BASE}/services.json?locale=es").json()
+    assert next(s for s in spanish if s["service_code"] == "pothole")["service_name"] == "Bache"
+
+    response = api.get(f"{BASE}/services.xml")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/xml")
+    root = ET.fromstring(response.text)
+    assert root.tag == "services" and len(root.findall("service")) == len(services)
+    first = root.find("service")
+    assert first.findtext("service_code") == services[0]["service_code"] and first.findtext("metadata") == "true"
+
+
+def test_service_definition_lists_attributes_with_their_values(api):
+    definition = api.get(f"{BASE}/services/missed-trash.json").json()
+    assert definition["service_code"] == "missed-trash"
+    cart = definition["attributes"][0]
+    assert cart["code"] == "cart_type" and cart["required"] is True and cart["variable"] is True
+    assert cart["datatype"] == "singlevaluelist" and cart["order"] == 1 and cart["description"]
+    assert {"key": "recycling", "name": "Recycling"} in cart["values"]
+
+    root = ET.fromstring(api.get(f"{BASE}/services/missed-trash.xml").text)
+    assert root.tag == "service_definition"
+    values = root.findall("attributes/attribute/values/value")
+    assert ("garbage", "Garbage") in [(v.findtext("key"), v.findtext("name")) for v in values]
+
+
+def test_unknown_service_or_format_is_a_spec_shaped_404(api):
+    assert_error(api.get(f"{BASE}/services/no-such-thing.json"), 404, "no-such-thing")
+    response = api.get(f"{BASE}/services/no-such-thing.xml")
+    assert response.status_code == 404
+    error = ET.fromstring(response.text)
+    assert error.tag == "errors" and error.findtext("error/code") == "404"
+    assert_error(api.get(f"{BASE}/services.yaml"), 404, "json")
+
+
+def test_posting_with_an_api_key_opens_a_real_ticket_with_history(api, session):
+    response = post(
+        api,
+        service_code="missed-trash",
+        description="Recycling skipped again",
+        phone="(312) 555-0147",
+        email="someone@example.com",
+        first_name="Pat",
+        **{"attribute[cart_type]": "recycling", "lat": "41.8781", "long": "-87.6298"},
+    )
+    assert response.status_code == 201, response.text
+    [created] = response.json()
+    number = created["service_request_id"]
+    assert created["service_notice"].startswith("Expected by ")
+    ticket = get_ticket(session, number=number)
+    assert ticket.channel == "open311" and ticket.status == "open" and ticket.phone == PHONE
+    assert ticket.attributes == {"cart_type": "recycling"} and (ticket.lat, ticket.long) == (41.8781, -87.6298)
+    assert [(e.status, e.actor) for e in history(session, ticket=ticket)] == [("open", "open311")]
+    assert session.exec(select(CrmDelivery)).all() == []  # the builtin adapter: our database is the CRM
+
+    form = {"api_key": "k2", "service_code": "graffiti", "address_string": "9 Elm"}
+    xml = api.post(f"{BASE}/requests.xml", data=form)
+    assert xml.status_code == 201
+    assert ET.fromstring(xml.text).findtext("request/service_request_id").isdigit()
+
+
+@pytest.mark.parametrize("api_key", [None, "", "wrong", "k1x", "K1"])
+def test_missing_or_wrong_api_key_is_403_and_writes_nothing(api, session, api_key):
+    assert_error(post(api, api_key=api_key), 403, "api_key")
+    assert count_tickets(session) == 0
+
+
+def test_no_configured_keys_means_no_one_can_post(app, session):
+    response = app.post(f"{BASE}/requests.json", data={"api_key": "", "service_code": "pothole"})
+    assert_error(response, 403)
+    assert count_tickets(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "mentions"),
+    [
+        ({"service_code": "unicorns"}, "service_code"),
+        ({"service_code": "missed-trash"}, "attribute[cart_type]"),
+        ({"service_code": "missed-trash", "attribute[cart_type]": "piano"}, "attribute[cart_type]"),
+        ({"address_string": "A" * 5000}, "address_string"),
+        ({"address_string": "", "lat": "north", "long": "-87.6"}, "lat"),
+        ({"address_string": "", "lat": "91", "long": "-87.6"}, "lat"),
+        ({"address_string": "", "lat": "nan", "long": "-87.6"}, "lat"),
+        ({"address_string": "", "lat": "41.8"}, "long"),
+        ({"address_string": ""}, "address_string"),
+        ({"service_code": "x" * 500}, "service_code"),
+        ({"device_id": "d" * 500}, "device_id"),
+    ],
+)
+def test_bad_requests_are_400_naming_the_problem_and_write_nothing(api, session, redis, fields, mentions):
+    assert_error(post(api, **{"device_id": "phone-1", **fields}), 400, mentions)
+    assert count_tickets(session) == 0
+    assert list(redis.scan_iter("open311:device:*")) == []
+
+
+def test_oversized_or_unsized_bodies_are_refused(api, session):
+    big = {"api_key": API_KEY, "service_code": "pothole", "address_string": "1 Main", "description": "x" * 70_000}
+    assert_error(api.post(f"{BASE}/requests.json", data=big), 413)
+    streamed = (part for part in [b"api_key=k1&service_code=pothole&address_string=1+Main"])  # chunked, no length
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert_error(api.post(f"{BASE}/requests.json", content=streamed, headers=headers), 411)
+    assert count_tickets(session) == 0
+
+
+def test_xml_errors_have_the_spec_shape(api):
+    response = api.post(f"{BASE}/requests.xml", data={"api_key": "nope", "service_code": "pothole"})
+    root = ET.fromstring(response.text)
+    assert response.status_code == 403 and root.tag == "errors"
+    assert root.findtext("error/code") == "403" and "api_key" in root.findtext("error/description")
+
+
+def test_a_repeated_device_id_returns_the_first_request(api, session):
+    first = post(api, device_id="onecall-123", description="deep hole")
+    again = post(api, device_id="onecall-123", description="deep hole")
+    assert first.status_code == again.status_code == 201
+    assert first.json()[0]["service_request_id"] == again.json()[0]["service_request_id"]
+    assert count_tickets(session) == 1
+    # The same phone reporting something else is a new request, not a replay of the first.
+    other = post(api, device_id="onecall-123", service_code="streetlight", address_string="5 Oak Ave")
+    assert other.json()[0]["service_request_id"] != first.json()[0]["service_request_id"]
+    assert count_tickets(session) == 2
+
+
+def test_a_device_id_whose_ticket_vanished_opens_it_again(api, session):
+    first = post(api, device_id="d-9").json()[0]["service_request_id"]
+    for table in (TicketEvent, CrmDelivery, Ticket):  # as after restoring an older database
+        for row in session.exec(select(table)).all():
+            session.delete(row)
+        session.flush()
+    session.commit()
+    again = post(api, device_id="d-9")
+    assert again.status_code == 201 and again.json()[0]["service_request_id"] != first
+    assert count_tickets(session) == 1
+
+
+def test_one_request_never_shows_the_phone_number(api, session):
+    number = post(api, phone=PHONE, description="Call me at 312-555-0147 about it").json()[0]["service_request_id"]
+    response = api.get(f"{BASE}/requests/{number}.json")
+    assert response.status_code == 200
+    [request] = response.json()
+    assert request["service_request_id"] == number and request["status"] == "open"
+    assert request["service_name"] == "Pothole" and request["agency_responsible"] == "Streets and Sanitation"
+    assert request["address"] == "123 Main Street" and request["lat"] is None
+    assert request["requested_datetime"] == "2026-11-17T10:00:00-06:00"  # the city's time, with its offset
+    assert request["expected_datetime"].endswith("-06:00") and request["media_url"] is None
+    assert "[phone number removed]" in request["description"]
+    for fmt in ("json", "xml"):
+        text = api.get(f"{BASE}/requests/{number}.{fmt}").text
+        assert "555" not in text and "0147" not in text
+    xml = ET.fromstring(api.get(f"{BASE}/requests/{number}.xml").text)
+    assert xml.tag == "service_requests" and xml.findtext("request/service_request_id") == number
+    assert_error(api.get(f"{BASE}/requests/123456789.json"), 404)
+    assert_error(api.get(f"{BASE}/requests/not-a-number.json"), 404)
+
+
+def test_tokens_are_ticket_numbers(api):
+    number = post(api).json()[0]["service_request_id"]
+    assert api.get(f"{BASE}/tokens/{number}.json").json() == [{"service_request_id": number, "token": number}]
+    assert_error(api.get(f"{BASE}/tokens/000000000.json"), 404)
+
+
+def test_get_requests_filters(api, session, settings, clock):
+    pothole = post(api).json()[0]["service_request_id"]
+    light = post(api, service_code="streetlight", address_string="5 Oak Ave").json()[0]["service_request_id"]
+    closed = post(api, service_code="graffiti", address_string="9 Elm St").json()[0]["service_request_id"]
+    ticket = get_ticket(session, number=closed)
+    change_status(session, ticket=ticket, status=TicketStatus.CLOSED, note="Painted over.")
+    session.commit()
+    old = make_ticket(session, settings, address="1 Old Road", now=clock.now - dt.timedelta(days=120)).number
+
+    def ids(query: str = "") -> set[str]:
+        response = api.get(f"{BASE}/requests.json{query}")
+        assert response.status_code == 200, response.text
+        return {r["service_request_id"] for r in response.json()}
+
+    assert ids() == {pothole, light, closed}  # the last 90 days by default
+    assert ids("?status=open") == {pothole, light}
+    assert ids("?status=closed") == {closed}
+    assert ids("?service_code=pothole,streetlight") == {pothole, light}
+    assert ids(f"?service_request_id={old},{light}") == {old, light}  # overrides the other filters
+    assert ids("?start_date=2026-11-18T00:00:00Z") == set()
+    assert ids("?start_date=2026-07-01T00:00:00Z&end_date=2026-08-01T00:00:00-05:00") == {old}
+    assert ids("?end_date=2026-11-17T09:00:00-06:00") == set()  # they were opened at 10:00 Chicago
+    [closed_one] = api.get(f"{BASE}/requests.json?status=closed").json()
+    assert closed_one["status"] == "closed" and closed_one["status_notes"] == "Painted over."
+    assert ET.fromstring(api.get(f"{BASE}/requests.xml?status=open").text).tag == "service_requests"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start_date=yesterday",
+        "end_date=2026-13-01",
+        "start_date=2026-11-10T00:00:00Z&end_date=2026-11-01T00:00:00Z",
+        "start_date=2026-01-01T00:00:00Z&end_date=2026-11-01T00:00:00Z",
+        "status=pending",
+    ],
+)
+def test_bad_filters_are_400(api, query):
+    assert_error(api.get(f"{BASE}/requests.json?{query}"), 400)
+
+
+def test_at_most_1000_results(api, session, settings):
+    from crm_bridge import open311
+
+    assert open311.MAX_RESULTS == 1000
+    query = open311.parse_query({}, now=dt.datetime(2026, 11, 17, tzinfo=dt.UTC))
+    assert query.limit == 1000 and query.start == dt.datetime(2026, 8, 19, tzinfo=dt.UTC)
+
+
+def test_discovery(api):
+    body = api.get(f"{BASE}/discovery.json").json()
+    assert body["endpoints"][0]["url"] == "https://311.example.gov/open311/v2"

@@ -1,0 +1,226 @@
+"""The wait estimator, driven by a fake clock: event streams in, estimates and spoken ranges out."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+
+from queueing.estimator import Basis, Estimate, EstimatorConfig, WaitEstimator, spoken_range
+
+
+class FakeClock:
+    """Seconds since an arbitrary epoch; moves only when told."""
+
+    def __init__(self, start: float = 1_700_000_000.0):
+        self.t = start
+
+    def tick(self, seconds: float) -> float:
+        self.t += seconds
+        return self.t
+
+
+def steady_line(est: WaitEstimator, clock: FakeClock, *, ahead: int, every: float, minutes: float) -> None:
+    """A line that holds `ahead` callers: one joins and the head is answered every `every` seconds."""
+    for _ in range(ahead):
+        est.joined(clock.t)
+    for _ in range(int(minutes * 60 / every)):
+        clock.tick(every)
+        est.joined(clock.t)
+        est.answered(clock.t, ahead * every)
+
+
+def test_no_history_falls_back_to_agents_times_handle_time():
+    est = WaitEstimator(EstimatorConfig(agents=3, handle_time=300))
+    e = est.estimate(6, FakeClock().t)
+    # 6 places x 300 s / 3 agents = 600 s; the point is the median, a little under the mean.
+    assert e.seconds == pytest.approx(600, rel=0.1)
+    assert e.low < 600 < e.high
+    assert e.basis == Basis.CONFIGURED
+
+
+def test_estimate_tracks_a_steady_stream_of_answered_callers():
+    # Configured for a much slower line than the real one: the estimator has to learn it from the events.
+    est, clock = WaitEstimator(EstimatorConfig(agents=2, handle_time=300)), FakeClock()
+    steady_line(est, clock, ahead=10, every=30, minutes=90)
+    e = est.estimate(11, clock.t)
+    assert e.seconds == pytest.approx(11 * 30, rel=0.15)
+    assert e.low < 300 < e.high
+    assert e.basis == Basis.OBSERVED
+
+
+def test_place_1_is_told_less_than_place_10():
+    est, clock = WaitEstimator(EstimatorConfig(agents=10, handle_time=240)), FakeClock()
+    steady_line(est, clock, ahead=5, every=24, minutes=30)
+    first, tenth = est.estimate(1, clock.t), est.estimate(10, clock.t)
+    assert first.seconds < tenth.seconds
+    assert first.high < tenth.high
+
+
+def test_a_surge_of_callers_raises_the_estimate_at_once():
+    est, clock = WaitEstimator(EstimatorConfig(agents=10, handle_time=240)), FakeClock()
+    steady_line(est, clock, ahead=3, every=24, minutes=60)
+    before = est.estimate(est.to_state()["q"] + 1, clock.t).seconds
+    for _ in range(5):  # five callers join within a few seconds
+        est.joined(clock.tick(1))
+    after = est.estimate(est.to_state()["q"] + 1, clock.t).seconds
+    assert after > before + 4 * 20
+
+
+def test_a_slower_line_raises_the_estimate_for_the_same_place():
+    est, clock = WaitEstimator(EstimatorConfig(agents=10, handle_time=300)), FakeClock()
+    steady_line(est, clock, ahead=10, every=30, minutes=120)
+    before = est.estimate(10, clock.t).seconds
+    # Half the agents go: answers come every 60 s, and those answered have waited longer and longer.
+    for n in range(30):
+        clock.tick(60)
+        est.joined(clock.t)
+        est.answered(clock.t, 300 + 30 * n)
+    assert est.estimate(10, clock.t).seconds > 1.2 * before
+
+
+def test_callers_ahead_hanging_up_shorten_the_wait():
+    plain, quitters = (WaitEstimator(EstimatorConfig(agents=10, handle_time=300)) for _ in range(2))
+    clock = FakeClock()
+    for _ in range(20):
+        plain.joined(clock.t)
+        quitters.joined(clock.t)
+    for _ in range(120):
+        clock.tick(30)
+        for est in (plain, quitters):
+            est.joined(clock.t)
+            est.answered(clock.t, 600)
+        quitters.joined(clock.t)
+        quitters.abandoned(clock.t, 200)
+    assert quitters.estimate(20, clock.t).seconds < 0.9 * plain.estimate(20, clock.t).seconds
+
+
+def test_agents_active_hint_moves_the_fallback():
+    est = WaitEstimator(EstimatorConfig(agents=10, handle_time=300))
+    t = FakeClock().t
+    full = est.estimate(10, t).seconds
+    est.agents_active(5)
+    assert est.estimate(10, t).seconds == pytest.approx(2 * full, rel=0.01)
+    est.agents_active(None)
+    assert est.estimate(10, t).seconds == pytest.approx(full, rel=0.01)
+
+
+def test_a_caller_who_already_waited_at_place_1_is_not_promised_a_free_agent():
+    est, clock = WaitEstimator(EstimatorConfig(agents=10, handle_time=240)), FakeClock()
+    for _ in range(50):  # callers who join an empty line are answered at once
+        est.joined(clock.tick(60))
+        est.answered(clock.t, 0)
+    assert est.estimate(1, clock.t).seconds == 0
+    assert est.estimate(1, clock.t, waited_so_far=90).seconds > 0
+
+
+def test_estimate_does_not_change_the_state():
+    est, clock = WaitEstimator(EstimatorConfig(agents=4, handle_time=200)), FakeClock()
+    steady_line(est, clock, ahead=4, every=50, minutes=20)
+    before = json.dumps(est.to_state(), sort_keys=True)
+    est.estimate(7, clock.tick(500), waited_so_far=30)
+    assert json.dumps(est.to_state(), sort_keys=True) == before
+
+
+def test_state_round_trips_through_json():
+    config = EstimatorConfig(agents=6, handle_time=240)
+    est, clock = WaitEstimator(config), FakeClock()
+    steady_line(est, clock, ahead=8, every=40, minutes=45)
+    est.abandoned(clock.tick(5), 100)
+    copy = WaitEstimator.from_state(json.loads(json.dumps(est.to_state())), config)
+    for place in (1, 3, 9, 30):
+        assert copy.estimate(place, clock.t + 20) == est.estimate(place, clock.t + 20)
+    copy.joined(clock.tick(3))
+    est.joined(clock.t)
+    assert copy.to_state() == est.to_state()
+
+
+def test_state_stays_bounded_after_100k_events():
+    config = EstimatorConfig(agents=10, handle_time=240)
+    est, clock, rng = WaitEstimator(config), FakeClock(), random.Random(311)
+    waiting: list[float] = []
+    for _ in range(100_000):
+        clock.tick(rng.expovariate(1 / 10))
+        roll = rng.random()
+        if roll < 0.5 or not waiting:
+            est.joined(clock.t)
+            waiting.append(clock.t)
+        elif roll < 0.9:
+            est.answered(clock.t, clock.t - waiting.pop(0))
+        elif roll < 0.97:
+            est.abandoned(clock.t, clock.t - waiting.pop(rng.randrange(len(waiting))))
+        else:
+            waiting.pop(0)  # an event we never hear about
+    state = est.to_state()
+    assert len(state["rec"]) <= config.max_records
+    assert len(json.dumps(state)) < 16_000
+    assert math.isfinite(est.estimate(len(waiting) + 1, clock.t).seconds)
+
+
+def test_state_stays_bounded_when_answers_are_never_heard():
+    config = EstimatorConfig(agents=10, handle_time=240, max_records=50)
+    est, clock = WaitEstimator(config), FakeClock()
+    for _ in range(5_000):
+        est.joined(clock.tick(5))
+    assert len(est.to_state()["rec"]) <= 50
+    est.observe_queue(clock.tick(1), 0)  # Twilio says the queue is empty after all
+    assert est.to_state()["q"] == 0 and est.to_state()["rec"] == []
+
+
+def test_spoken_range_is_none_only_for_short_waits():
+    assert spoken_range(Estimate(20, 0, 45, "configured")) is None
+    assert spoken_range(Estimate(40, 10, 60, "configured")) is None
+    assert spoken_range(Estimate(300, 250, 410, "observed")) == (4, 7)
+    assert spoken_range(Estimate(45, 5, 61, "observed")) == (0, 2)
+    assert spoken_range(Estimate(600, 600, 600, "observed")) == (10, 11)
+
+
+def test_spoken_range_from_real_estimates():
+    est, clock = WaitEstimator(EstimatorConfig(agents=10, handle_time=240)), FakeClock()
+    steady_line(est, clock, ahead=6, every=24, minutes=60)
+    for place in range(1, 200):
+        e = est.estimate(place, clock.t)
+        spoken = spoken_range(e)
+        if spoken is None:
+            assert e.high <= 60 and e.seconds < 60
+        else:
+            lo, hi = spoken
+            assert 0 <= lo < hi and lo * 60 <= e.low and e.high <= hi * 60
+    assert spoken_range(est.estimate(1, clock.t)) is None
+    assert spoken_range(est.estimate(30, clock.t)) is not None
+
+
+@pytest.mark.parametrize("position", [0, -3, 10**9, 2.7, float("nan"), float("inf"), None, "4"])
+def test_garbage_positions_do_not_crash(position):
+    est = WaitEstimator(EstimatorConfig(agents=3, handle_time=300))
+    e = est.estimate(position, FakeClock().t)
+    assert math.isfinite(e.seconds) and 0 <= e.low <= e.seconds <= e.high
+
+
+def test_garbage_events_do_not_crash():
+    est, clock = WaitEstimator(EstimatorConfig(agents=3, handle_time=300)), FakeClock()
+    est.answered(clock.tick(10), -50)  # an answer nobody joined for, with a negative wait
+    est.abandoned(clock.t, -1)
+    est.joined(float("nan"))
+    est.answered(clock.t, float("inf"))
+    est.joined(clock.t - 3600)  # another process, with a clock an hour behind
+    est.answered(clock.t - 7200, 30)
+    est.observe_queue(clock.t, -4)
+    est.agents_active(-2)
+    est.joined(clock.tick(5), position=0)
+    for place in (1, 2, 50):
+        e = est.estimate(place, clock.t, waited_so_far=-20)
+        assert math.isfinite(e.seconds) and e.low <= e.seconds <= e.high
+    json.dumps(est.to_state())
+
+
+@pytest.mark.parametrize(
+    "state",
+    [None, {}, {"v": 99}, {"v": 1, "q": "x", "rec": [[1, 2]], "zq": [0], "trust": "yes"}, {"v": 1, "err": ["a", 3]}],
+)
+def test_a_broken_state_starts_fresh(state):
+    config = EstimatorConfig(agents=3, handle_time=300)
+    est = WaitEstimator.from_state(state, config)
+    assert est.estimate(6, 0.0) == WaitEstimator(config).estimate(6, 0.0)
