@@ -35,6 +35,8 @@ lint: install
 
 bench: install
 	$(PY) bench/kb_accuracy.py
+	$(PY) bench/ewt_accuracy.py
+	$(PY) bench/webhook_speed.py
 
 clean:
 	rm -rf $(VENV) var .tools .pytest_cache .ruff_cache

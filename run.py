@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run only an rq worker with its scheduler (REDIS_URL must be set)").set_defaults(
         command=worker_only
     )
+    sub.add_parser("cron", help="run the periodic-job scheduler (REDIS_URL must be set)").set_defaults(
+        command=cron_only
+    )
     from console.cli import add_commands
 
     add_commands(sub)
@@ -93,6 +96,22 @@ def worker_only(settings: Settings, args) -> int:
     return 0
 
 
+def cron_only(settings: Settings, args) -> int:
+    """Enqueue periodic jobs (CRM outbox, CRM status polling) on their intervals until stopped."""
+    from rq.cron import CronScheduler
+
+    from core.redis import sync_client
+    from crm_bridge import schedule
+
+    if not settings.redis_url:
+        print("config error: REDIS_URL: must be set for `run.py cron`", file=sys.stderr)
+        return 2
+    cron = CronScheduler(connection=sync_client(settings.redis_url))
+    schedule.register(cron)
+    cron.start()
+    return 0
+
+
 def serve(settings: Settings, args) -> int:
     """Start embedded Redis if needed, migrate, then run the web process and a worker until stopped."""
     embedded = None
@@ -115,10 +134,11 @@ def serve(settings: Settings, args) -> int:
     children = [
         subprocess.Popen([*base, "web", "--host", args.host, "--port", str(args.port)], env=env),
         subprocess.Popen([*base, "worker"], env=env),
+        subprocess.Popen([*base, "cron"], env=env),
     ]
     print(f"web:      http://{args.host}:{args.port}/  (health: http://{args.host}:{args.port}/healthz)")
     print(f"webhooks: {settings.public_base_url}/voice/incoming, /voice/status (Twilio signs PUBLIC_BASE_URL)")
-    print("worker:   rq worker with scheduler, queue 'default'")
+    print("worker:   rq worker with scheduler, queue 'default'; cron: CRM outbox every 60 s, CRM statuses every 120 s")
     return _supervise(children, embedded, settings.var_dir)
 
 

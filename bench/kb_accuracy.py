@@ -1,11 +1,14 @@
-"""Knowledge-base matcher accuracy: held-out questions, leave-one-out on the articles' own phrasings, speed.
+"""Knowledge-base matcher accuracy: dev and held-out questions, leave-one-out on the articles' phrasings, speed.
 
-Run from the repo root: `.venv/bin/python bench/kb_accuracy.py`. It is a report, so it exits 0 whatever the
-figures; it exits 1 only when the knowledge or held-out files are missing or unreadable.
+Run from the repo root: `.venv/bin/python bench/kb_accuracy.py` prints the development set (tuned on), the
+held-out set (the final measure, never tuned on), leave-one-out and timings. `--dev-only` skips the held-out
+set, for whoever is tuning the matcher. A missing held-out file is reported and skipped. It is a report, so it
+exits 0 whatever the figures; it exits 1 only when the knowledge or development files are missing or unreadable.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 import tomllib
@@ -18,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 from flows.matching import Doc, Matcher  # noqa: E402
 
 KNOWLEDGE = ROOT / "flows" / "knowledge"
-HELDOUT = {
-    "en-US": ROOT / "bench" / "data" / "kb_heldout_en.toml",
-    "es-US": ROOT / "bench" / "data" / "kb_heldout_es.toml",
-}
+DATA = ROOT / "bench" / "data"
+DEV = {"en-US": DATA / "kb_dev_en.toml", "es-US": DATA / "kb_dev_es.toml"}
+HELDOUT = {"en-US": DATA / "kb_heldout_en.toml", "es-US": DATA / "kb_heldout_es.toml"}
+HELDOUT_LABEL = "held-out (final measure; never tuned on)"
 ANSWER, CONFIRM = 0.55, 0.35  # the callers' default thresholds (config.toml [knowledge])
 
 
@@ -55,7 +58,7 @@ def load_docs(directory: Path = KNOWLEDGE) -> list[Doc]:
 
 
 def load_cases(path: Path) -> list[tuple[str, str]]:
-    """Held-out (text, expected article id or "" for out of scope)."""
+    """Benchmark (text, expected article id or "" for out of scope)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return [(c["text"], c.get("expect", "")) for c in data.get("case", [])]
 
@@ -65,8 +68,8 @@ def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:5.1f} % ({part}/{whole})" if whole else "  n/a"
 
 
-def run_heldout(matcher: Matcher, language: str, cases: list[tuple[str, str]]) -> tuple[Tally, list[str]]:
-    """Score the held-out cases of one language; returns the tally and printable misses."""
+def run_cases(matcher: Matcher, language: str, cases: list[tuple[str, str]]) -> tuple[Tally, list[str]]:
+    """Score the cases of one language; returns the tally and printable misses."""
     tally, misses = Tally(), []
     for text, expect in cases:
         m = matcher.match(text, language)
@@ -130,35 +133,58 @@ def timings(docs: list[Doc], queries: list[tuple[str, str]]) -> tuple[float, flo
     return build, per_match * 1000
 
 
-def main() -> int:
-    """Print the report; 1 only when input files are missing."""
-    missing = [str(p) for p in HELDOUT.values() if not p.exists()]
+def report_set(matcher: Matcher, label: str, cases: dict[str, list[tuple[str, str]]]) -> None:
+    """Per-language and overall figures plus the misses for one question set."""
+    overall, all_misses = Tally(), []
+    for language, lang_cases in cases.items():
+        tally, misses = run_cases(matcher, language, lang_cases)
+        print_tally(f"{label} {language}", tally)
+        overall.add(tally)
+        all_misses += [f"{language}{line}" for line in misses]
+    print_tally(f"{label} overall", overall)
+    print(f"{label} misses (text, expected, got, confidence):")
+    print("\n".join(all_misses) or "  none")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the report; 1 only when the knowledge or development files are missing or unreadable."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dev-only", action="store_true", help="skip the held-out set (use while tuning)")
+    args = parser.parse_args(argv)
+    missing = [str(p) for p in DEV.values() if not p.exists()]
     if not list(KNOWLEDGE.glob("*.toml")) or missing:
         print(f"missing input: {', '.join(missing) or KNOWLEDGE}", file=sys.stderr)
         return 1
     try:
         docs = load_docs()
-        cases = {lang: load_cases(path) for lang, path in HELDOUT.items()}
-    except (tomllib.TOMLDecodeError, KeyError) as exc:
+        dev = {lang: load_cases(path) for lang, path in DEV.items()}
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
         print(f"unreadable input: {exc}", file=sys.stderr)
         return 1
     matcher = Matcher.build(docs)
-    overall, all_misses = Tally(), []
-    for language, lang_cases in cases.items():
-        tally, misses = run_heldout(matcher, language, lang_cases)
-        print_tally(f"held-out {language}", tally)
-        overall.add(tally)
-        all_misses += [f"{language}{line}" for line in misses]
-    print_tally("held-out overall", overall)
-    print("misses (text, expected, got, confidence):")
-    print("\n".join(all_misses) or "  none")
+    report_set(matcher, "dev", dev)
+    queries = [(text, lang) for lang, lang_cases in dev.items() for text, _ in lang_cases]
+    if args.dev_only:
+        print(f"{HELDOUT_LABEL}: skipped (--dev-only)")
+    else:
+        heldout: dict[str, list[tuple[str, str]]] = {}
+        for language, path in HELDOUT.items():
+            if not path.exists():
+                print(f"{HELDOUT_LABEL} {language}: missing {path.relative_to(ROOT)}, not scored")
+                continue
+            try:
+                heldout[language] = load_cases(path)
+            except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
+                print(f"{HELDOUT_LABEL} {language}: unreadable {path.relative_to(ROOT)} ({exc}), not scored")
+        if heldout:
+            report_set(matcher, HELDOUT_LABEL, heldout)
+            queries += [(text, lang) for lang, lang_cases in heldout.items() for text, _ in lang_cases]
     for language in matcher.languages:
         confirmed, ranked, total = leave_one_out(docs, language)
         print(
             f"leave-one-out {language}: top-1 {pct(confirmed, total)}, ranked first at any confidence "
             f"{pct(ranked, total)}"
         )
-    queries = [(text, lang) for lang, lang_cases in cases.items() for text, _ in lang_cases]
     build, per_match = timings(docs, queries)
     print(f"build {len(docs)} articles: {build * 1000:.1f} ms; mean match: {per_match:.3f} ms")
     return 0

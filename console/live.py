@@ -21,6 +21,10 @@ class AnnouncementCache:
         self._rows: list[AnnouncementPublic] = []
         self._lock = asyncio.Lock()
 
+    async def on_air(self) -> list[AnnouncementPublic]:
+        """The messages on the air now (one Redis read)."""
+        return await self._current()
+
     async def _current(self) -> list[AnnouncementPublic]:
         version = await self._redis.get(VERSION_KEY) or "0"
         if version != self._version:
@@ -33,7 +37,7 @@ class AnnouncementCache:
 
     async def lines(self, scope: str, language: str) -> list[str]:
         """The texts to say (or send) in this scope and language, highest priority first."""
-        return [r.texts[language] for r in await self._current() if r.scope == scope and language in r.texts]
+        return texts(await self._current(), scope, language)
 
     async def short_menu(self) -> bool:
         """Whether a storm-mode message asks for the shortest menu."""
@@ -49,3 +53,8 @@ def _on_air(row: AnnouncementPublic, now: dt.datetime) -> bool:
 async def publish(redis) -> None:
     """Tell every process that the messages changed; they serve the new ones on their next request."""
     await redis.incr(VERSION_KEY)
+
+
+def texts(rows: list[AnnouncementPublic], scope: str, language: str) -> list[str]:
+    """The texts of the messages in this scope and language."""
+    return [r.texts[language] for r in rows if r.scope == scope and language in r.texts]

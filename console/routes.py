@@ -77,6 +77,19 @@ async def audit(request: Request) -> JSONResponse:
     return JSONResponse(await service.audit(request.app.state.ctx))
 
 
+async def ticket_status(request: Request) -> JSONResponse:
+    actor = await _actor(request)
+    body = await _json(request)
+    try:
+        ticket = await service.set_ticket_status(request.app.state.ctx, request.path_params["number"],
+                                                 str(body.get("status", "")), str(body.get("note", ""))[:1000], actor)
+    except ValueError as exc:
+        return JSONResponse({"error": str(exc), "field": "status"}, status_code=422)
+    if ticket is None:
+        raise HTTPException(404, "no such ticket")
+    return JSONResponse(ticket)
+
+
 async def queues(request: Request) -> JSONResponse:
     await _actor(request)
     return JSONResponse(await service.queues(request.app.state.ctx))
@@ -89,4 +102,5 @@ routes = [
     Route("/api/presets/{name}", apply_preset, methods=["POST"]),
     Route("/api/audit", audit, methods=["GET"]),
     Route("/api/queues", queues, methods=["GET"]),
+    Route("/api/tickets/{number}/status", ticket_status, methods=["POST"]),
 ]

@@ -7,6 +7,8 @@ from console.live import publish
 from console.models import AnnouncementCreate, AnnouncementPublic
 from core.context import AppContext
 from core.db import run_db
+from crm_bridge import intake
+from crm_bridge.models import TicketStatus
 from queueing.live import LiveQueues
 
 
@@ -71,3 +73,16 @@ async def queues(ctx: AppContext) -> list[dict]:
     live = LiveQueues(ctx.redis, ctx.settings)
     names = [*ctx.settings.queue.names.values(), ctx.settings.queue.callback_queue]
     return [await live.snapshot(name, ctx.now()) for name in names]
+
+
+async def set_ticket_status(ctx: AppContext, number: str, status: str, note: str, actor: str) -> dict | None:
+    """A supervisor moves a ticket on (built-in CRM); closing it texts the reporters who asked."""
+    try:
+        new_status = TicketStatus(status)
+    except ValueError:
+        raise ValueError(f"status must be one of {', '.join(s.value for s in TicketStatus)}") from None
+    try:
+        ticket = await intake.update_status(ctx, number=number, status=new_status, note=note, actor=actor)
+    except LookupError:
+        return None
+    return ticket.model_dump(mode="json")

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
-TTL_SECONDS = 6 * 3600
+TTL_SECONDS = 3600  # Twilio retries within seconds; an hour covers any retry
 WAIT_SECONDS = 10.0
 
 
@@ -32,7 +32,9 @@ async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]]) ->
     except BaseException:
         await redis.delete(f"{key}:lock")
         raise
-    await redis.set(key, result, ex=TTL_SECONDS)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(key, result, ex=TTL_SECONDS).delete(f"{key}:lock")
+        await pipe.execute()
     return result
 
 

@@ -204,6 +204,15 @@ def _utc(value: dt.datetime) -> dt.datetime:
 # ---------------------------------------------------------------- parsing
 
 
+def read_post(
+    form: Mapping[str, str], api_keys: Sequence[str], codes: Sequence[str]
+) -> tuple[TicketCreate, str | None]:
+    """A POST requests form checked: its api_key, the ticket to open and its idempotency key (from device_id)."""
+    api_key = check_api_key(form.get("api_key"), api_keys)
+    data, device_id = parse_create(form, codes)
+    return data, device_key(api_key, device_id, data) if device_id else None
+
+
 def check_api_key(given: str | None, keys: Sequence[str]) -> str:
     """The client's api_key when it is one we issued; else a 403."""
     given = (given or "").strip()

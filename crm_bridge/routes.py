@@ -75,10 +75,7 @@ async def service_definition(request: Request, ctx: AppContext):
 async def create_request(request: Request, ctx: AppContext):
     """POST requests: open a request (api_key required; a repeated device_id and report returns the first)."""
     form = await _form(request)
-    given = form.get("api_key") or request.query_params.get("api_key")
-    api_key = open311.check_api_key(given, ctx.settings.open311_api_keys)
-    data, device_id = open311.parse_create(form, [lang.code for lang in ctx.settings.languages])
-    key = open311.device_key(api_key, device_id, data) if device_id else None
+    data, key = open311.read_post(form, ctx.settings.open311_api_keys, [lang.code for lang in ctx.settings.languages])
     ticket = await _submit_once(ctx, data, key)
     return [open311.created(ticket, ctx.settings.timezone)], 201
 
@@ -124,7 +121,9 @@ async def _form(request: Request) -> dict[str, str]:
     if length > MAX_BODY:
         raise Open311Error(413, f"the request body is larger than {MAX_BODY // 1024} KB")
     form = await request.form()
-    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    # Some clients put api_key in the query string of the POST; the form wins when both are there.
+    return {"api_key": request.query_params.get("api_key", ""), **fields}
 
 
 async def _lookup(ctx: AppContext, number: str) -> TicketPublic:

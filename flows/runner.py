@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from console.live import texts
 from core.context import AppContext
 from crm_bridge import intake
 from crm_bridge.models import TicketCreate
@@ -15,7 +16,8 @@ from queueing import entry
 async def conversation(ctx: AppContext) -> Conversation:
     """A conversation over the current knowledge base and configuration."""
     kb = await ctx.knowledge.get()
-    greeting = {lang.code: await ctx.announcements.lines("greeting", lang.code) for lang in ctx.settings.languages}
+    on_air = await ctx.announcements.on_air()
+    greeting = {lang.code: texts(on_air, "greeting", lang.code) for lang in ctx.settings.languages}
     deps = Deps(
         settings=ctx.settings,
         wording=ctx.wording,

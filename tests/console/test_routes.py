@@ -111,3 +111,19 @@ def test_sms_footer_message(app):
     message = {"scope": "sms", "texts": {"en-US": "Storm updates: text STORM."}}
     app.post("/api/announcements", json=message, headers=auth(api_token(app)))
     assert "Storm updates: text STORM. Reply MENU for more." in Texter(app).send("when does the library close?")
+
+
+def test_supervisor_closes_a_ticket_and_the_reporter_is_texted(app, session, settings, redis, twilio_api):
+    from tests.conftest import run_jobs
+    from tests.crm_bridge.builders import make_ticket
+
+    ticket = make_ticket(session, settings, notify_on_close=True)
+    token = api_token(app)
+    url = f"/api/tickets/{ticket.number}/status"
+    bad = app.post(url, json={"status": "teleported"}, headers=auth(token))
+    assert bad.status_code == 422 and "status must be one of" in bad.json()["error"]
+    assert app.post("/api/tickets/123456789/status", json={"status": "closed"}, headers=auth(token)).status_code == 404
+    done = app.post(url, json={"status": "closed", "note": "Patched today."}, headers=auth(token))
+    assert done.status_code == 200 and done.json()["status"] == "closed" and "phone" not in done.json()
+    run_jobs(settings, redis)
+    assert "Patched today." in twilio_api.messages()[0]["Body"]

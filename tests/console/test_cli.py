@@ -1,0 +1,55 @@
+"""Supervisors at a terminal: `run.py token create`, `run.py announce`, `run.py preset`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from sqlmodel import select
+
+from console.models import Announcement, AuditEntry
+from settings import ROOT
+from tests.helpers import Caller
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    full = {**os.environ, **env}
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, env=full,
+                          timeout=120)
+
+
+def test_token_created_once_works_on_the_api_and_is_stored_hashed(env, engine, app, session):
+    done = run(env, "token", "create", "ana")
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip().splitlines()[-1]
+    assert token.startswith("oc_")
+    assert app.get("/api/announcements", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert run(env, "token", "create", "ana").returncode == 2
+    from console.models import ApiToken
+
+    stored = session.exec(select(ApiToken)).one()
+    assert token not in stored.token_hash and stored.token_hash.startswith("$argon2")
+
+
+def test_announce_from_the_command_line_is_heard_on_the_next_call(env, engine, app, session):
+    done = run(env, "announce", "set", "--scope", "greeting", "--text", "en-US=Leaf pickup starts Monday.",
+               "--hours", "2", "--actor", "ben")
+    assert done.returncode == 0, done.stdout + done.stderr
+    created = json.loads(done.stdout)
+    assert Caller(app).dial().says[0] == ("en-US", "Leaf pickup starts Monday.")
+    assert run(env, "announce", "end", "--id", str(created["id"])).returncode == 0
+    assert "Leaf pickup" not in Caller(app).dial().text
+    assert [a.actor for a in session.exec(select(AuditEntry)).all()] == ["ben", "cli"]
+
+
+def test_bad_announcement_names_the_problem(env, engine):
+    done = run(env, "announce", "set", "--text", "en-US=<b>bold</b>")
+    assert done.returncode == 2 and done.stdout.startswith("error: texts.en-US: markup")
+
+
+def test_storm_preset_from_the_command_line(env, engine, session):
+    done = run(env, "preset", "storm")
+    assert done.returncode == 0 and "3 messages on the air" in done.stdout
+    assert len(session.exec(select(Announcement)).all()) == 3
