@@ -170,12 +170,12 @@ def main(argv: list[str] | None = None) -> int:
         heldout: dict[str, list[tuple[str, str]]] = {}
         for language, path in HELDOUT.items():
             if not path.exists():
-                print(f"{HELDOUT_LABEL} {language}: missing {path.relative_to(ROOT)}, not scored")
+                print(f"{HELDOUT_LABEL} {language}: missing {path.name}, not scored")
                 continue
             try:
                 heldout[language] = load_cases(path)
             except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-                print(f"{HELDOUT_LABEL} {language}: unreadable {path.relative_to(ROOT)} ({exc}), not scored")
+                print(f"{HELDOUT_LABEL} {language}: unreadable {path.name} ({exc}), not scored")
         if heldout:
             report_set(matcher, HELDOUT_LABEL, heldout)
             queries += [(text, lang) for lang, lang_cases in heldout.items() for text, _ in lang_cases]
