@@ -45,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("cron", help="run the periodic-job scheduler (REDIS_URL must be set)").set_defaults(
         command=cron_only
     )
+    simulate = sub.add_parser("simulate", help="make a test call from this terminal to a running server")
+    simulate.add_argument("--url", default=None, help="the server (default http://HOST:PORT)")
+    simulate.add_argument("--from", dest="caller", default="+13125550147")
+    simulate.set_defaults(command=simulate_call)
     from console.cli import add_commands
 
     add_commands(sub)
@@ -94,6 +98,13 @@ def worker_only(settings: Settings, args) -> int:
         return 2
     run_worker(settings)
     return 0
+
+
+def simulate_call(settings: Settings, args) -> int:
+    """An interactive call in the terminal, signed with the same token the server checks."""
+    from ivr.simulator import simulate
+
+    return simulate(settings, url=args.url or f"http://{args.host}:{args.port}", caller=args.caller)
 
 
 def cron_only(settings: Settings, args) -> int:

@@ -57,6 +57,9 @@ def test_run_py_serves_a_signed_call_and_stops_cleanly_on_sigterm(tmp_path):
         unsigned = httpx.post(url, content=urlencode(form), headers={"Content-Type": headers["Content-Type"]})
         assert unsigned.status_code == 403
         assert (tmp_path / "var" / "onecall.db").exists()
+        sim = subprocess.run([sys.executable, str(ROOT / "run.py"), "--port", str(port), "simulate"], env=env,
+                             input="1\nwhen does the library close\n9\n", capture_output=True, text=True, timeout=60)
+        assert "Thank you for calling Springfield" in sim.stdout and "Goodbye" in sim.stdout, sim.stdout + sim.stderr
         children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) >= 3  # web, worker, embedded redis-server
         proc.send_signal(signal.SIGTERM)

@@ -170,8 +170,9 @@ def test_two_workers_never_send_one_ticket_at_the_same_moment(
     ticket = open_ticket(session, settings)
     configure(crm_settings)
     proxy.mode, proxy.stall_seconds = "stall", 0.5  # a slow CRM, well inside the timeout
+    ticket_id = ticket.id  # read here: the test's session must not be used from the worker threads
     results: list[str] = []
-    workers = [threading.Thread(target=lambda: results.append(jobs.deliver_ticket(ticket_id=ticket.id)))
+    workers = [threading.Thread(target=lambda: results.append(jobs.deliver_ticket(ticket_id=ticket_id)))
                for _ in range(2)]
     for worker in workers:
         worker.start()
