@@ -167,10 +167,21 @@ def poll_updates() -> int:
 
 
 def on_closed(ticket_ids: list[int]) -> None:
-    """Tickets the CRM just closed (with their linked duplicates).
+    """Tickets the CRM just closed (with their linked duplicates): queue the "your request is fixed" texts.
 
-    Does nothing yet: this is the single place close notifications (e.g. "your request is fixed" texts) hook in.
+    The same job the built-in CRM's close queues (crm_bridge.intake.update_status); it texts only residents who
+    asked, once, and never an opted-out number.
     """
+    from sms.outbound import notify_closed
+
+    ctx = context()
+    with _connection(ctx) as connection:
+        for ticket_id in ticket_ids:
+            queue(connection).enqueue_call(
+                notify_closed,
+                kwargs={"ticket_id": ticket_id},
+                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            )
 
 
 def _resolve_tokens(ctx: JobContext, adapter: Adapter) -> None:

@@ -47,10 +47,18 @@ def crm_settings(settings, remote, proxy):
 
 
 @pytest.fixture
-def closed_hook(monkeypatch):
-    calls: list[list[int]] = []
-    monkeypatch.setattr(jobs, "on_closed", calls.append)
-    return calls
+def closed_hook(redis):
+    """The ticket ids whose "your request is fixed" text was queued, as the worker will see them."""
+
+    class Queued(list):
+        def __eq__(self, other):
+            return sorted(self.now()) == sorted(other)
+
+        def now(self) -> list[int]:
+            jobs_ = queue(redis).get_jobs()
+            return [j.kwargs["ticket_id"] for j in jobs_ if j.func_name == "sms.outbound.notify_closed"]
+
+    return Queued()
 
 
 def open_ticket(session, settings, **fields) -> Ticket:
@@ -71,8 +79,13 @@ def test_a_request_posted_to_us_reaches_the_crm_once_and_its_close_comes_back(
     ours = dataclasses.replace(crm_settings, open311_api_keys=("ours",))
     application = create_app(ours)
     with TestClient(application) as client:
-        form = {"api_key": "ours", "service_code": "pothole", "address_string": "77 Sunrise Ave",
-                "description": f"wheel-eater {uuid.uuid4().hex[:8]}", "phone": "3125550147"}
+        form = {
+            "api_key": "ours",
+            "service_code": "pothole",
+            "address_string": "77 Sunrise Ave",
+            "description": f"wheel-eater {uuid.uuid4().hex[:8]}",
+            "phone": "3125550147",
+        }
         response = client.post("/open311/v2/requests.json", data=form)
     assert response.status_code == 201
     ticket = get_ticket(session, number=response.json()[0]["service_request_id"])
@@ -93,8 +106,8 @@ def test_a_request_posted_to_us_reaches_the_crm_once_and_its_close_comes_back(
     session.refresh(ticket)
     assert ticket.status == "closed" and ticket.closing_note == "Patched by crew 12."
     assert [(e.status, e.actor) for e in history(session, ticket=ticket)] == [("open", "open311"), ("closed", "crm")]
-    assert closed_hook == [[ticket.id]]
-    assert jobs.poll_updates() == 0 and closed_hook == [[ticket.id]]  # closed once, announced once
+    assert closed_hook == [ticket.id]
+    assert jobs.poll_updates() == 0 and closed_hook == [ticket.id]  # closed once, announced once
 
 
 def test_an_outage_through_every_retry_loses_nothing_and_sends_once(
@@ -172,8 +185,9 @@ def test_two_workers_never_send_one_ticket_at_the_same_moment(
     proxy.mode, proxy.stall_seconds = "stall", 0.5  # a slow CRM, well inside the timeout
     ticket_id = ticket.id  # read here: the test's session must not be used from the worker threads
     results: list[str] = []
-    workers = [threading.Thread(target=lambda: results.append(jobs.deliver_ticket(ticket_id=ticket_id)))
-               for _ in range(2)]
+    workers = [
+        threading.Thread(target=lambda: results.append(jobs.deliver_ticket(ticket_id=ticket_id))) for _ in range(2)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -218,7 +232,7 @@ def test_tokens_resolve_and_a_close_reaches_the_linked_duplicates(
     assert delivery(session, original).external_id == number
     remote.close(number, "Filled.")
     assert jobs.poll_updates() == 2
-    assert sorted(closed_hook[0]) == sorted([original.id, duplicate.id])
+    assert closed_hook == [original.id, duplicate.id]
     session.expire_all()
     assert get_ticket(session, number=duplicate.number).status == "closed"
 
@@ -270,3 +284,19 @@ def test_the_cron_schedule(engine, redis, session, settings):
     assert len(cron.enqueue_jobs()) == 2  # never run yet: both are due at once
     run_jobs(settings, redis)
     assert delivery(session, ticket).status == "delivered"
+
+
+def test_a_close_from_the_city_crm_texts_the_resident_who_asked(
+    engine, redis, session, remote, proxy, crm_settings, twilio_api
+):
+    ticket = open_ticket(session, crm_settings, notify_on_close=True, phone="+13125550147")
+    configure(crm_settings)
+    assert jobs.deliver_ticket(ticket_id=ticket.id) == "delivered"
+    remote.close(delivery(session, ticket).external_id, "Crew 7 filled it.")
+    assert jobs.poll_updates() == 1
+    run_jobs(crm_settings, redis)
+    [sent] = twilio_api.messages()
+    assert sent["To"] == "+13125550147" and "Crew 7 filled it." in sent["Body"]
+    assert jobs.poll_updates() == 0
+    run_jobs(crm_settings, redis)
+    assert len(twilio_api.messages()) == 1
