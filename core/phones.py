@@ -7,13 +7,7 @@ import phonenumbers
 
 def normalize(number: str, region: str = "US") -> str | None:
     """The number in E.164 form, or None when it is not a real, textable number (anonymous, short junk)."""
-    try:
-        parsed = phonenumbers.parse(number or "", region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return _e164(number, region, phonenumbers.is_valid_number)
 
 
 def mask(number: str) -> str:
@@ -26,10 +20,12 @@ def mask(number: str) -> str:
 
 def e164(number: str, region: str = "US") -> str | None:
     """The number in E.164 form if it is at least possible (staff and test numbers like 555-0101 included)."""
+    return _e164(number, region, phonenumbers.is_possible_number)
+
+
+def _e164(number: str, region: str, acceptable) -> str | None:
     try:
         parsed = phonenumbers.parse(number or "", region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if acceptable(parsed) else None

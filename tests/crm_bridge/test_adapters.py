@@ -14,23 +14,9 @@ from crm_bridge.adapters import open311 as open311_adapter
 from crm_bridge.adapters.builtin import BuiltinAdapter
 from crm_bridge.adapters.open311 import Open311Adapter
 from crm_bridge.models import TicketPublic
-from tests.crm_bridge.open311_servers import FlakyProxy, free_port, start_remote_crm
+from tests.crm_bridge.open311_servers import free_port
 
 NOW = dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def remote(tmp_path_factory, redis_url):
-    crm = start_remote_crm(tmp_path_factory.mktemp("city-crm"), redis_url)
-    yield crm
-    crm.stop()
-
-
-@pytest.fixture
-def proxy(remote):
-    stand_in = FlakyProxy(remote.base)
-    yield stand_in
-    stand_in.close()
 
 
 @pytest.fixture

@@ -21,21 +21,7 @@ from crm_bridge.models import CrmDelivery, Ticket
 from crm_bridge.service import get_ticket, history
 from tests.conftest import run_jobs
 from tests.crm_bridge.builders import make_ticket
-from tests.crm_bridge.open311_servers import FlakyProxy, run_due_retries, start_remote_crm
-
-
-@pytest.fixture(scope="module")
-def remote(tmp_path_factory, redis_url):
-    crm = start_remote_crm(tmp_path_factory.mktemp("city-crm"), redis_url)
-    yield crm
-    crm.stop()
-
-
-@pytest.fixture
-def proxy(remote):
-    stand_in = FlakyProxy(remote.base)
-    yield stand_in
-    stand_in.close()
+from tests.crm_bridge.open311_servers import run_due_retries
 
 
 @pytest.fixture
