@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from pydantic import ValidationError
@@ -90,6 +91,15 @@ async def ticket_status(request: Request) -> JSONResponse:
     return JSONResponse(ticket)
 
 
+async def daily_report(request: Request) -> JSONResponse:
+    await _actor(request)
+    try:
+        day = dt.date.fromisoformat(request.query_params["date"]) if "date" in request.query_params else None
+    except ValueError:
+        return JSONResponse({"error": "date must look like 2026-11-23", "field": "date"}, status_code=422)
+    return JSONResponse(await service.daily_report(request.app.state.ctx, day))
+
+
 async def queues(request: Request) -> JSONResponse:
     await _actor(request)
     return JSONResponse(await service.queues(request.app.state.ctx))
@@ -102,5 +112,6 @@ routes = [
     Route("/api/presets/{name}", apply_preset, methods=["POST"]),
     Route("/api/audit", audit, methods=["GET"]),
     Route("/api/queues", queues, methods=["GET"]),
+    Route("/api/reports/daily", daily_report, methods=["GET"]),
     Route("/api/tickets/{number}/status", ticket_status, methods=["POST"]),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console import announcements, tokens
+from console import announcements, reports, tokens
 from console.live import publish
 from console.models import AnnouncementCreate, AnnouncementPublic
 from core.context import AppContext
@@ -86,3 +86,9 @@ async def set_ticket_status(ctx: AppContext, number: str, status: str, note: str
     except LookupError:
         return None
     return ticket.model_dump(mode="json")
+
+
+async def daily_report(ctx: AppContext, day) -> dict:
+    """The day's figures (today in the city's time zone by default)."""
+    day = day or ctx.now().astimezone(ctx.settings.timezone).date()
+    return await run_db(ctx.engine, reports.daily, day=day, zone=ctx.settings.timezone)

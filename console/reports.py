@@ -1,0 +1,67 @@
+"""The figures cities report, for one day: calls, self-service, top questions, unanswered, queue performance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlmodel import Session, select
+
+from flows.models import Unanswered
+from ivr.models import Call, CallStep
+from queueing.models import QueueOutcome
+from sms.models import SmsInbound
+
+
+def daily(session: Session, *, day: dt.date, zone) -> dict:
+    """One day's report (the day in the city's time zone)."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    end = start + dt.timedelta(days=1)
+    calls = session.exec(select(Call).where(Call.started_at >= start, Call.started_at < end)).all()
+    outcomes = session.exec(
+        select(QueueOutcome).where(QueueOutcome.created_at >= start, QueueOutcome.created_at < end)
+    ).all()
+    texts = session.exec(select(SmsInbound).where(SmsInbound.created_at >= start, SmsInbound.created_at < end)).all()
+    answered_steps = session.exec(
+        select(CallStep.article_id).where(
+            CallStep.created_at >= start, CallStep.created_at < end, CallStep.outcome == "answered"
+        )
+    ).all()
+    unanswered = session.exec(
+        select(Unanswered)
+        .where(Unanswered.created_at >= start, Unanswered.created_at < end)
+        .order_by(Unanswered.created_at.desc())
+    ).all()
+    topics = Counter(a for a in answered_steps if a) + Counter(t.article_id for t in texts if t.article_id)
+    return {
+        "date": day.isoformat(),
+        "calls": len(calls),
+        "calls_resolved_by_self_service": sum(c.self_service for c in calls),
+        "self_service_rate": _rate(sum(c.self_service for c in calls), len(calls)),
+        "calls_asking_for_a_person": sum(c.agent_requested for c in calls),
+        "texts": len(texts),
+        "queue": _queue(outcomes),
+        "top_questions": [{"article_id": a, "count": n} for a, n in topics.most_common(10)],
+        "unanswered_questions": [
+            {"text": u.text, "language": u.language, "channel": u.channel} for u in unanswered[:50]
+        ],
+    }
+
+
+def _queue(outcomes: list[QueueOutcome]) -> dict:
+    answered = [o for o in outcomes if o.result == "answered"]
+    abandoned = [o for o in outcomes if o.result == "abandoned"]
+    return {
+        "offered": len(outcomes),
+        "answered": len(answered),
+        "abandoned": len(abandoned),
+        "abandonment_rate": _rate(len(abandoned), len(outcomes)),
+        "average_speed_of_answer_seconds": round(sum(o.wait_seconds for o in answered) / len(answered))
+        if answered
+        else None,
+        "answered_within_30_seconds": _rate(sum(o.wait_seconds <= 30 for o in answered), len(answered)),
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
