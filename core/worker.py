@@ -28,6 +28,18 @@ class JobContext:
     def twilio(self):
         return make_client(self.settings)
 
+    @cached_property
+    def wording(self):
+        from flows.wording import Wording
+
+        return Wording.load([language.code for language in self.settings.languages], self.settings.wording)
+
+    @cached_property
+    def catalogue(self):
+        from crm_bridge.catalogue import load_catalogue
+
+        return load_catalogue()
+
 
 _context: JobContext | None = None
 

@@ -23,6 +23,17 @@ class Conversation(ReportingSteps, AgentSteps):
         session.setdefault("lang", self.d.settings.default_language.code)
         return self._welcome(session)
 
+    def resume(self, session: dict, result: object) -> Turn:
+        """Continue after flows.runner carried out a turn's effect (a ticket opened or looked up)."""
+        awaiting = session.pop("awaiting", None)
+        if awaiting == "ticket":
+            return self._report_done(session, result)
+        if awaiting == "queue":
+            return self._queue_decided(session, result)
+        if awaiting == "voicemail":
+            return self._voicemail_saved(session)
+        return self._check_done(session, result)
+
     def show(self, session: dict, node: str) -> Turn:
         """The turn at node without any input; the main menu for an unknown node."""
         session.setdefault("lang", self.d.settings.default_language.code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from core.phones import normalize
@@ -30,17 +31,6 @@ class ReportingSteps:
     def start_check(self, session: dict) -> Turn:
         """Ask for a ticket number."""
         return self._check_number(session)
-
-    def resume(self, session: dict, result: object) -> Turn:
-        """Continue after flows.runner carried out a turn's effect (a ticket opened or looked up)."""
-        awaiting = session.pop("awaiting", None)
-        if awaiting == "ticket":
-            return self._report_done(session, result)
-        if awaiting == "queue":
-            return self._queue_decided(session, result)
-        if awaiting == "voicemail":
-            return self._voicemail_saved(session)
-        return self._check_done(session, result)
 
     # ----- renderers and input handlers for the nodes below
 
@@ -305,8 +295,6 @@ class ReportingSteps:
         return turn
 
     def _ticket_lines(self, session: dict) -> list[str]:
-        import datetime as dt
-
         lang, ticket = session["lang"], session["ticket"]
         expected = spoken_date(dt.datetime.fromisoformat(ticket["expected"]), self.d.zone, self.w, lang)
         number = self._say_number(session, ticket["number"])
@@ -340,8 +328,6 @@ class ReportingSteps:
         return Turn(language=session["lang"], node="check_number", effect=LookupTicket(number))
 
     def _check_done(self, session: dict, ticket) -> Turn:
-        import datetime as dt
-
         lang = session["lang"]
         number = session.pop("checking", "")
         turn = self._check_done_menu(session)

@@ -11,6 +11,7 @@ from twilio.base.exceptions import TwilioRestException
 from core.phones import mask
 from core.worker import context
 from crm_bridge.models import Ticket
+from crm_bridge.numbers import printed
 from flows.models import utcnow
 from sms import limits, segments, service
 
@@ -46,16 +47,10 @@ def notify_closed(*, ticket_id: int) -> str:
 
 def closed_text(ctx, ticket: Ticket) -> str:
     """The closing notice in the resident's language."""
-    from crm_bridge.catalogue import load_catalogue
-    from crm_bridge.numbers import printed
-    from flows.wording import Wording
-
-    codes = [language.code for language in ctx.settings.languages]
-    wording = Wording.load(codes, ctx.settings.wording)
-    service_type = load_catalogue().get(ticket.service_code)
+    service_type = ctx.catalogue.get(ticket.service_code)
     name = service_type.label(ticket.language) if service_type else ticket.service_code
-    text = wording(ticket.language, "sms_ticket_closed", city=ctx.settings.city_name, number=printed(ticket.number),
-                   service=name, note=ticket.closing_note or "")
+    text = ctx.wording(ticket.language, "sms_ticket_closed", city=ctx.settings.city_name,
+                       number=printed(ticket.number), service=name, note=ticket.closing_note or "")
     return segments.fit(" ".join(text.split()), 4)
 
 
