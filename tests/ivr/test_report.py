@@ -139,32 +139,36 @@ def test_text_me_the_ticket_number(app, settings, redis, twilio_api):
     assert numbers.printed(number) in sent["Body"] and sent["To"] == "+13125550147"
 
 
-def test_check_a_request_by_keypad(app, session, settings):
+def reported_then(app, session, status: TicketStatus, note: str) -> str:
+    """Report a pothole by phone, move its ticket to status, and return its number."""
     number = spoken_number(finish_report(report_pothole(Caller(app))).text)
     ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
-    change_status(session, ticket=ticket, status=TicketStatus.IN_PROGRESS, note="crew assigned")
+    change_status(session, ticket=ticket, status=status, note=note)
     session.commit()
+    return number
+
+
+def check_by_phone(app, number: str):
+    """Call, choose "check on a request", key the number; return what the caller hears then."""
     caller = Caller(app)
     caller.dial()
     caller.press("1")
     heard = caller.press("3")
     assert heard.gather["numDigits"] == "9" and heard.gather["finishOnKey"] == "#"
-    heard = caller.press(number)
+    return caller.press(number)
+
+
+def test_check_a_request_by_keypad(app, session, settings):
+    number = reported_then(app, session, TicketStatus.IN_PROGRESS, "crew assigned")
+    heard = check_by_phone(app, number)
     assert f"Request {numbers.spoken(number)}, Pothole, is being worked on." in heard.text
     assert "We expect this to be done by Friday, November 20." in heard.text
     assert "0147" not in heard.text
 
 
 def test_a_closed_request_reads_the_crews_note(app, session):
-    number = spoken_number(finish_report(report_pothole(Caller(app))).text)
-    ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
-    change_status(session, ticket=ticket, status=TicketStatus.CLOSED, note="Filled the pothole.")
-    session.commit()
-    caller = Caller(app)
-    caller.dial()
-    caller.press("1")
-    caller.press("3")
-    heard = caller.press(number)
+    number = reported_then(app, session, TicketStatus.CLOSED, "Filled the pothole.")
+    heard = check_by_phone(app, number)
     assert "has been completed" in heard.text and "The crew's note: Filled the pothole." in heard.text
 
 
