@@ -39,10 +39,6 @@ class AnnouncementCache:
         """The texts to say (or send) in this scope and language, highest priority first."""
         return texts(await self._current(), scope, language)
 
-    async def short_menu(self) -> bool:
-        """Whether a storm-mode message asks for the shortest menu."""
-        return any(r.short_menu for r in await self._current())
-
 
 def _on_air(row: AnnouncementPublic, now: dt.datetime) -> bool:
     starts = row.starts_at.replace(tzinfo=row.starts_at.tzinfo or dt.UTC) if row.starts_at else None

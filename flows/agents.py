@@ -10,7 +10,6 @@ class AgentSteps:
 
     def request_agent(self, session: dict) -> Turn:
         """The caller wants a person: ask flows.runner whether they can join a queue now."""
-        session["wants_agent"] = True
         session["awaiting"] = "queue"
         return Turn(language=session["lang"], node="main", effect=EnterQueue(session["lang"]))
 

@@ -26,7 +26,7 @@ async def conversation(ctx: AppContext) -> Conversation:
         zone=ctx.settings.timezone,
         open_lines=_open_lines(ctx),
         announcements=lambda code: greeting[code],
-        short_menu=await ctx.announcements.short_menu(),
+        short_menu=any(row.short_menu for row in on_air),
     )
     return Conversation(deps)
 

@@ -57,8 +57,13 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
 def _enqueue(response: VoiceResponse, turn: Turn) -> str:
     # The wait and action URLs carry the language so every process serves the caller the same way.
     query = urlencode({"lang": turn.language, "queue": turn.transfer})
-    response.enqueue(turn.transfer, wait_url=f"/voice/queue/wait?{query}", wait_url_method="POST",
-                     action=f"/voice/queue/result?{query}", method="POST")
+    response.enqueue(
+        turn.transfer,
+        wait_url=f"/voice/queue/wait?{query}",
+        wait_url_method="POST",
+        action=f"/voice/queue/result?{query}",
+        method="POST",
+    )
     return str(response)
 
 
@@ -68,16 +73,6 @@ def _record(response: VoiceResponse, turn: Turn, settings: Settings, action: str
         _say(response, settings, language, text)
     response.record(action=action, method="POST", max_length=90, timeout=5, finish_on_key="#", play_beep=True)
     response.redirect(action, method="POST")
-    return str(response)
-
-
-def say_only(lines: list[tuple[str, str]], settings: Settings, *, hangup: bool = False) -> str:
-    """TwiML that only speaks, for errors and endings."""
-    response = VoiceResponse()
-    for language, text in lines:
-        _say(response, settings, language, text)
-    if hangup:
-        response.hangup()
     return str(response)
 
 
