@@ -80,7 +80,7 @@ def web_only(settings: Settings, args) -> int:
     """Serve HTTP in this process."""
     import uvicorn
 
-    from core.app import create_app
+    from app import create_app
 
     if not settings.redis_url:
         print("config error: REDIS_URL: must be set for `run.py web`", file=sys.stderr)
@@ -111,8 +111,8 @@ def cron_only(settings: Settings, args) -> int:
     """Enqueue periodic jobs (CRM outbox, CRM status polling) on their intervals until stopped."""
     from rq.cron import CronScheduler
 
+    from app import schedule
     from core.redis import sync_client
-    from crm_bridge import schedule
 
     if not settings.redis_url:
         print("config error: REDIS_URL: must be set for `run.py cron`", file=sys.stderr)

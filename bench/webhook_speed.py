@@ -57,7 +57,7 @@ sys.path.insert(0, sys.argv[2])
 {body}
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="info", proxy_headers=True)
 """
-OURS = "from core.app import create_app\nfrom settings import load_settings\napp = create_app(load_settings())"
+OURS = "from app import create_app\nfrom settings import load_settings\napp = create_app(load_settings())"
 BASELINE = """
 from starlette.applications import Starlette
 from starlette.responses import Response

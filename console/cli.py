@@ -6,12 +6,13 @@ import argparse
 import datetime as dt
 import json
 
-from console import announcements, tokens
-from console.live import VERSION_KEY
-from console.models import AnnouncementCreate, AnnouncementPublic, Scope
+from console import tokens
 from core.db import in_session, make_engine
 from core.redis import sync_client
 from settings import Settings
+from surge import service as announcements
+from surge.cache import VERSION_KEY
+from surge.models import AnnouncementCreate, AnnouncementPublic, Scope
 
 
 def add_commands(sub) -> None:

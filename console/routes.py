@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from console import service
-from console.announcements import AnnouncementError
-from console.models import AnnouncementCreate
+from surge.models import AnnouncementCreate
+from surge.service import AnnouncementError
 
 
 async def _actor(request: Request) -> str:
@@ -75,7 +75,7 @@ async def apply_preset(request: Request) -> JSONResponse:
 
 async def audit(request: Request) -> JSONResponse:
     await _actor(request)
-    return JSONResponse(await service.audit(request.app.state.ctx))
+    return JSONResponse(await service.audit_trail(request.app.state.ctx))
 
 
 async def ticket_status(request: Request) -> JSONResponse:

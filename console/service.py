@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from console import announcements, reports, tokens
-from console.live import publish
-from console.models import AnnouncementCreate, AnnouncementPublic
-from core.context import AppContext
+from console import metrics, tokens
+from core import audit
 from core.db import run_db
+from core.worker import enqueue
 from crm_bridge import intake
 from crm_bridge.models import TicketStatus
-from queueing.live import LiveQueues
+from flows import on_ticket_closed
+from flows.context import FlowContext
+from queueing.live_queues import LiveQueues
+from surge import service as announcements
+from surge.cache import publish
+from surge.models import AnnouncementCreate, AnnouncementPublic
 
 
-def _languages(ctx: AppContext) -> list[str]:
+def _languages(ctx: FlowContext) -> list[str]:
     return [language.code for language in ctx.settings.languages]
 
 
-async def authenticate(ctx: AppContext, token: str) -> str | None:
+async def authenticate(ctx: FlowContext, token: str) -> str | None:
     """The token holder's name, or None."""
     return await run_db(ctx.engine, tokens.verify_token, token=token)
 
 
-async def list_announcements(ctx: AppContext) -> list[dict]:
+async def list_announcements(ctx: FlowContext) -> list[dict]:
     """Every active message."""
     rows = await run_db(ctx.engine, announcements.current)
     return [r.model_dump(mode="json") for r in rows]
 
 
-async def create_announcement(ctx: AppContext, data: AnnouncementCreate, actor: str) -> dict:
+async def create_announcement(ctx: FlowContext, data: AnnouncementCreate, actor: str) -> dict:
     """Store a message and put it on the air within seconds."""
 
     def create(session, **kwargs):
@@ -38,7 +42,7 @@ async def create_announcement(ctx: AppContext, data: AnnouncementCreate, actor: 
     return created
 
 
-async def end_announcement(ctx: AppContext, announcement_id: int, actor: str) -> dict | None:
+async def end_announcement(ctx: FlowContext, announcement_id: int, actor: str) -> dict | None:
     """Take a message off the air."""
 
     def end(session, **kwargs):
@@ -50,7 +54,7 @@ async def end_announcement(ctx: AppContext, announcement_id: int, actor: str) ->
     return ended
 
 
-async def apply_preset(ctx: AppContext, name: str, actor: str) -> list[dict]:
+async def apply_preset(ctx: FlowContext, name: str, actor: str) -> list[dict]:
     """Apply a preset such as storm mode."""
 
     def apply(session, **kwargs):
@@ -62,33 +66,35 @@ async def apply_preset(ctx: AppContext, name: str, actor: str) -> list[dict]:
     return created
 
 
-async def audit(ctx: AppContext) -> list[dict]:
+async def audit_trail(ctx: FlowContext) -> list[dict]:
     """The latest audited changes."""
-    rows = await run_db(ctx.engine, announcements.history)
+    rows = await run_db(ctx.engine, audit.history)
     return [r.model_dump(mode="json") for r in rows]
 
 
-async def queues(ctx: AppContext) -> list[dict]:
+async def queues(ctx: FlowContext) -> list[dict]:
     """Live figures for every queue."""
     live = LiveQueues(ctx.redis, ctx.settings)
     names = [*ctx.settings.queue.names.values(), ctx.settings.queue.callback_queue]
     return [await live.snapshot(name, ctx.now()) for name in names]
 
 
-async def set_ticket_status(ctx: AppContext, number: str, status: str, note: str, actor: str) -> dict | None:
+async def set_ticket_status(ctx: FlowContext, number: str, status: str, note: str, actor: str) -> dict | None:
     """A supervisor moves a ticket on (built-in CRM); closing it texts the reporters who asked."""
     try:
         new_status = TicketStatus(status)
     except ValueError:
         raise ValueError(f"status must be one of {', '.join(s.value for s in TicketStatus)}") from None
     try:
-        ticket = await intake.update_status(ctx, number=number, status=new_status, note=note, actor=actor)
+        ticket, closed = await intake.update_status(ctx, number=number, status=new_status, note=note, actor=actor)
     except LookupError:
         return None
+    if closed:
+        await enqueue(ctx.sync_redis, on_ticket_closed.sweep)
     return ticket.model_dump(mode="json")
 
 
-async def daily_report(ctx: AppContext, day) -> dict:
+async def daily_report(ctx: FlowContext, day) -> dict:
     """The day's figures (today in the city's time zone by default)."""
     day = day or ctx.now().astimezone(ctx.settings.timezone).date()
-    return await run_db(ctx.engine, reports.daily, day=day, zone=ctx.settings.timezone)
+    return await run_db(ctx.engine, metrics.daily, day=day, zone=ctx.settings.timezone)

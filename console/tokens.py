@@ -8,7 +8,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from console.models import ApiToken, AuditEntry
+from console.models import ApiToken
+from core import audit
 
 PREFIX_LENGTH = 8
 _hasher = PasswordHasher()
@@ -20,7 +21,7 @@ def create_token(session: Session, *, name: str, actor: str = "cli") -> str:
         raise ValueError(f"a token named {name!r} exists already")
     token = "oc_" + secrets.token_urlsafe(32)
     session.add(ApiToken(name=name, prefix=token[:PREFIX_LENGTH], token_hash=_hasher.hash(token)))
-    session.add(AuditEntry(actor=actor, action="token.create", subject=name))
+    audit.record(session, actor=actor, action="token.create", subject=name)
     return token
 
 

@@ -1,24 +1,35 @@
-"""The rq worker process: jobs read their configuration from the context the worker was started with."""
+"""rq plumbing: the worker's job context, the queue, and putting jobs on it from the event loop."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
-from rq import Queue, Worker
+import anyio.to_thread
+from rq import Queue, Retry, Worker
 from sqlalchemy.engine import Engine
 
+from core import clock
+from core.calendar import BusinessCalendar
 from core.db import make_engine
+from core.defaults import JOB_RETRY_INTERVALS
 from core.redis import sync_client
 from core.twilio_client import make_client
 from settings import Settings
 
 QUEUE_NAMES = ("default",)
+T = TypeVar("T")
 
 
 @dataclass
 class JobContext:
+    """What a job reads: settings, the database, Twilio, the clock; packages keep their own caches in memo()."""
+
     settings: Settings
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def engine(self) -> Engine:
@@ -29,16 +40,18 @@ class JobContext:
         return make_client(self.settings)
 
     @cached_property
-    def wording(self):
-        from flows.wording import Wording
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.settings)
 
-        return Wording.load([language.code for language in self.settings.languages], self.settings.wording)
+    def now(self) -> dt.datetime:
+        """The current time from the process's clock."""
+        return clock.now()
 
-    @cached_property
-    def catalogue(self):
-        from crm_bridge.catalogue import load_catalogue
-
-        return load_catalogue()
+    def memo(self, key: str, factory: Callable[[], T]) -> T:
+        """A per-process value a higher package builds once (its wording, its catalogue)."""
+        if key not in self._memo:
+            self._memo[key] = factory()
+        return self._memo[key]
 
 
 _context: JobContext | None = None
@@ -63,6 +76,11 @@ def queue(redis_connection, name: str = "default") -> Queue:
     return Queue(name, connection=redis_connection)
 
 
+def retry() -> Retry:
+    """The back-off every job that talks to an outside service gets."""
+    return Retry(max=len(JOB_RETRY_INTERVALS), interval=JOB_RETRY_INTERVALS)
+
+
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
     """Run one rq worker with its scheduler until stopped."""
     configure(settings)
@@ -73,10 +91,8 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
 
 async def enqueue(connection, fn, /, **kwargs):
     """Put a job on the queue from the event loop, retried with back-off if it fails."""
-    import anyio.to_thread
-    from rq import Retry
 
     def put():
-        return queue(connection).enqueue_call(fn, kwargs=kwargs, retry=Retry(max=5, interval=[10, 30, 60, 300, 900]))
+        return queue(connection).enqueue_call(fn, kwargs=kwargs, retry=retry())
 
     return await anyio.to_thread.run_sync(put)

@@ -121,3 +121,8 @@ def _attribute(service: str, raw: dict) -> Attribute:
         dict(raw.get("prompt", {})),
         values,
     )
+
+
+def of(ctx) -> Catalogue:
+    """The service catalogue of this process (web or worker), read from its file once."""
+    return ctx.memo("crm_bridge.catalogue", load_catalogue)

@@ -1,11 +1,16 @@
-"""Where every channel opens and updates tickets: the database write, then the side effects (CRM delivery jobs)."""
+"""Where every channel opens and updates tickets: the database write, then the side effects (CRM delivery jobs).
+
+A ticket closing is recorded here (its status, its history, and `notified_at` still empty); telling the residents
+who asked is done from above, by flows.on_ticket_closed, which reads that record.
+"""
 
 from __future__ import annotations
 
 from core.context import AppContext
 from core.db import run_db
 from core.worker import enqueue
-from crm_bridge import service
+from crm_bridge import catalogue, service
+from crm_bridge.jobs import deliver_ticket
 from crm_bridge.models import TicketCreate, TicketPublic, TicketStatus
 
 
@@ -16,14 +21,12 @@ async def submit(ctx: AppContext, data: TicketCreate) -> TicketPublic:
         ctx.engine,
         service.open_ticket,
         data=data,
-        catalogue=ctx.catalogue,
+        catalogue=catalogue.of(ctx),
         calendar=ctx.calendar,
         deliver=deliver,
         now=ctx.now(),
     )
     if deliver and ticket.duplicate_of is None:
-        from crm_bridge.jobs import deliver_ticket
-
         await enqueue(ctx.sync_redis, deliver_ticket, ticket_id=ticket.id)
     return service.public(ticket)
 
@@ -40,24 +43,14 @@ async def lookup(ctx: AppContext, number: str) -> TicketPublic | None:
 
 async def update_status(
     ctx: AppContext, *, number: str, status: TicketStatus, note: str = "", actor: str
-) -> TicketPublic:
-    """Change a ticket's status (history kept); when it closes, queue the texts its reporters asked for."""
+) -> tuple[TicketPublic, bool]:
+    """Change a ticket's status (history kept); returns the ticket and whether it (and its duplicates) just closed."""
 
     def change(session, *, number: str):
         ticket = service.get_ticket(session, number=number)
         if ticket is None:
             raise LookupError(number)
         changed = service.change_status(session, ticket=ticket, status=status, note=note, actor=actor, now=ctx.now())
-        closed = (
-            [ticket.id, *service.duplicate_ids(session, ticket=ticket)]
-            if changed and status is TicketStatus.CLOSED
-            else []
-        )
-        return service.public(ticket), closed
+        return service.public(ticket), changed and status is TicketStatus.CLOSED
 
-    ticket, closed = await run_db(ctx.engine, change, number=number)
-    for ticket_id in closed:
-        from sms.outbound import notify_closed
-
-        await enqueue(ctx.sync_redis, notify_closed, ticket_id=ticket_id)
-    return ticket
+    return await run_db(ctx.engine, change, number=number)

@@ -13,23 +13,22 @@ import contextlib
 import logging
 
 from redis.exceptions import LockError
-from rq import Retry, get_current_job
+from rq import get_current_job
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlmodel import Session, select
 
+from core import clock
 from core.db import in_session
+from core.defaults import CRM_TICKET_LOCK_SECONDS
 from core.redis import sync_client
-from core.worker import JobContext, context, queue
+from core.worker import JobContext, context, queue, retry
 from crm_bridge import service
 from crm_bridge.adapters import Adapter, CrmRejected, CrmUnavailable, Delivered, make_adapter
 from crm_bridge.models import ACTIVE, CrmDelivery, DeliveryStatus, Ticket, TicketPublic, TicketStatus
-from flows.models import utcnow
 
 log = logging.getLogger("onecall.crm")
 
-RETRY_INTERVALS = [10, 30, 60, 300, 900]  # the back-off core.worker.enqueue gives intake's delivery job
-TICKET_LOCK_SECONDS = 120  # longer than the slowest delivery (three HTTP timeouts of 10 s and the DB writes)
 RECONCILE_LOCK_SECONDS = 55
 POLL_LOCK_SECONDS = 110
 RECONCILE_BATCH = 10_000
@@ -45,7 +44,7 @@ def deliver_ticket(*, ticket_id: int) -> str:
     """Send one ticket to the CRM once; CrmUnavailable is re-raised so rq retries it with back-off."""
     ctx = context()
     with _connection(ctx) as connection:
-        lock = connection.lock(f"crm:deliver:{ticket_id}", timeout=TICKET_LOCK_SECONDS, blocking=False)
+        lock = connection.lock(f"crm:deliver:{ticket_id}", timeout=CRM_TICKET_LOCK_SECONDS, blocking=False)
         if not lock.acquire(blocking=False):
             return "busy"  # another worker is sending it right now; it retries or leaves it PENDING
         try:
@@ -96,7 +95,7 @@ def _record(
     delivery.attempts += 1
     delivery.status = status.value
     delivery.last_error = error[:1000] if error else None
-    delivery.updated_at = utcnow()
+    delivery.updated_at = clock.now()
     if delivered is not None:
         delivery.external_id, delivery.token = delivered.external_id, delivered.token
         if delivered.external_id:
@@ -138,7 +137,7 @@ def _queue_delivery(connection, ticket_id: int) -> bool:
             deliver_ticket,
             kwargs={"ticket_id": ticket_id},
             job_id=job_id,
-            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            retry=retry(),
             unique=True,  # atomic: two reconcilers at once still queue one job
         )
     except DuplicateJobError:
@@ -161,27 +160,7 @@ def poll_updates() -> int:
                 _apply_statuses(ctx, adapter, closed)
         except CrmUnavailable as exc:
             log.warning("CRM status poll stopped early, next run tries again: %s", exc)
-    if closed:
-        on_closed(closed)
-    return len(closed)
-
-
-def on_closed(ticket_ids: list[int]) -> None:
-    """Tickets the CRM just closed (with their linked duplicates): queue the "your request is fixed" texts.
-
-    The same job the built-in CRM's close queues (crm_bridge.intake.update_status); it texts only residents who
-    asked, once, and never an opted-out number.
-    """
-    from sms.outbound import notify_closed
-
-    ctx = context()
-    with _connection(ctx) as connection:
-        for ticket_id in ticket_ids:
-            queue(connection).enqueue_call(
-                notify_closed,
-                kwargs={"ticket_id": ticket_id},
-                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-            )
+    return len(closed)  # flows.on_ticket_closed tells the residents who asked (it reads the closed tickets)
 
 
 def _resolve_tokens(ctx: JobContext, adapter: Adapter) -> None:
@@ -205,7 +184,7 @@ def _set_external_id(session: Session, *, ticket_id: int, external_id: str) -> N
     delivery = session.exec(select(CrmDelivery).where(CrmDelivery.ticket_id == ticket_id)).one()
     ticket = session.get(Ticket, ticket_id)
     delivery.external_id = ticket.external_id = external_id[:100]
-    delivery.updated_at = utcnow()
+    delivery.updated_at = clock.now()
     session.add(delivery)
     session.add(ticket)
 

@@ -8,7 +8,7 @@ from enum import Enum
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-from flows.models import utcnow
+from core.timestamps import moment, stamped
 
 
 class TicketStatus(str, Enum):
@@ -57,14 +57,14 @@ class Ticket(TicketBase, table=True):
     address_key: str = Field(default="", max_length=300, index=True)
     phone: str | None = Field(default=None, max_length=20)  # never shown in lookups
     notify_on_close: bool = False
-    notified_at: dt.datetime | None = None
+    notified_at: dt.datetime | None = moment()
     recording_url: str | None = Field(default=None, max_length=500)
     duplicate_of: str | None = Field(default=None, max_length=12)
     expected_at: dt.datetime
     closing_note: str | None = Field(default=None, max_length=1000)
     external_id: str | None = Field(default=None, max_length=100)
-    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = stamped(index=True)
+    updated_at: dt.datetime = stamped()
 
 
 class TicketPublic(TicketBase):
@@ -88,7 +88,7 @@ class TicketEvent(SQLModel, table=True):
     status: str = Field(max_length=20)
     note: str = Field(default="", max_length=1000)
     actor: str = Field(default="system", max_length=100)
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = stamped()
 
 
 class CrmDelivery(SQLModel, table=True):
@@ -103,4 +103,4 @@ class CrmDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1000)
     external_id: str | None = Field(default=None, max_length=100)
     token: str | None = Field(default=None, max_length=100)
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = stamped()

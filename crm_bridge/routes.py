@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from core.context import AppContext
 from core.db import run_db
-from crm_bridge import intake, open311, service
+from crm_bridge import catalogue, intake, open311, service
 from crm_bridge.models import TicketCreate, TicketPublic
 from crm_bridge.open311 import Open311Error
 
@@ -59,13 +59,13 @@ def _lang(request: Request, ctx: AppContext) -> str:
 @_api("services")
 async def services(request: Request, ctx: AppContext):
     """GET services: the service list."""
-    return open311.service_list(ctx.catalogue, _lang(request, ctx)), 200
+    return open311.service_list(catalogue.of(ctx), _lang(request, ctx)), 200
 
 
 @_api("service_definition")
 async def service_definition(request: Request, ctx: AppContext):
     """GET services/{code}: a service's attributes."""
-    found = ctx.catalogue.get(request.path_params["code"])
+    found = catalogue.of(ctx).get(request.path_params["code"])
     if found is None:
         raise Open311Error(404, f"unknown service_code {request.path_params['code'][:80]!r}")
     return open311.service_definition(found, _lang(request, ctx)), 200
@@ -85,14 +85,14 @@ async def list_requests(request: Request, ctx: AppContext):
     """GET requests: filtered, the last 90 days by default, at most 1000."""
     query = open311.parse_query(request.query_params, now=ctx.now())
     lang, zone = _lang(request, ctx), ctx.settings.timezone
-    return await run_db(ctx.engine, _find, query=query, catalogue=ctx.catalogue, lang=lang, zone=zone), 200
+    return await run_db(ctx.engine, _find, query=query, catalogue=catalogue.of(ctx), lang=lang, zone=zone), 200
 
 
 @_api("service_requests")
 async def get_request(request: Request, ctx: AppContext):
     """GET requests/{id}: one request."""
     ticket = await _lookup(ctx, request.path_params["id"])
-    return open311.service_requests([ticket], ctx.catalogue, _lang(request, ctx), ctx.settings.timezone), 200
+    return open311.service_requests([ticket], catalogue.of(ctx), _lang(request, ctx), ctx.settings.timezone), 200
 
 
 @_api("service_requests")

@@ -7,7 +7,9 @@ import datetime as dt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from crm_bridge import addresses, numbers
+from core import clock
+from core.calendar import BusinessCalendar
+from crm_bridge import addresses, ticket_numbers
 from crm_bridge.catalogue import Catalogue
 from crm_bridge.models import (
     ACTIVE,
@@ -19,8 +21,6 @@ from crm_bridge.models import (
     TicketStatus,
 )
 from crm_bridge.sla import expected_at
-from flows.hours import BusinessCalendar
-from flows.models import utcnow
 
 
 class IntakeError(ValueError):
@@ -70,7 +70,7 @@ def open_ticket(
 ) -> Ticket:
     """Open a request, committed locally with its number at once; a duplicate links to the open original."""
     data = validate(data, catalogue)
-    now = now or utcnow()
+    now = now or clock.now()
     address_key = addresses.key(data.address) if data.address else ""
     original = find_duplicate(session, service_code=data.service_code, address_key=address_key)
     ticket = Ticket.model_validate(
@@ -111,7 +111,7 @@ def find_duplicate(session: Session, *, service_code: str, address_key: str) -> 
 
 def _unused_number(session: Session) -> str:
     for _ in range(20):
-        number = numbers.new_number()
+        number = ticket_numbers.new_number()
         if session.exec(select(Ticket.id).where(Ticket.number == number)).first() is None:
             return number
     raise IntegrityError("could not find an unused ticket number", None, None)
@@ -119,7 +119,7 @@ def _unused_number(session: Session) -> str:
 
 def get_ticket(session: Session, *, number: str) -> Ticket | None:
     """The ticket with this number, if the number is well-formed and exists."""
-    if not numbers.is_valid(number):
+    if not ticket_numbers.is_valid(number):
         return None
     return session.exec(select(Ticket).where(Ticket.number == number)).first()
 
@@ -147,7 +147,7 @@ def change_status(
     """Move a ticket to a new status, appending to its history; False when it was already there."""
     if ticket.status == status.value:
         return False
-    now = now or utcnow()
+    now = now or clock.now()
     ticket.status = status.value
     ticket.updated_at = now
     if status is TicketStatus.CLOSED:

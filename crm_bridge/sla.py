@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.calendar import BusinessCalendar
 from crm_bridge.catalogue import Sla
-from flows.hours import BusinessCalendar
 
 
 def expected_at(sla: Sla, created: dt.datetime, calendar: BusinessCalendar) -> dt.datetime:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flows.turns import EnterQueue, Input, InputKind, Option, Outcome, QueueDecision, SaveVoicemail, Step, Turn
+from flows.turns import EnterQueue, Input, InputKind, Option, Outcome, SaveVoicemail, Step, Turn
+from queueing.admission import Admission
 
 
 class AgentSteps:
@@ -13,7 +14,7 @@ class AgentSteps:
         session["awaiting"] = "queue"
         return Turn(language=session["lang"], node="main", effect=EnterQueue(session["lang"]))
 
-    def _queue_decided(self, session: dict, decision: QueueDecision) -> Turn:
+    def _queue_decided(self, session: dict, decision: Admission) -> Turn:
         lang = session["lang"]
         if decision.queue:
             turn = Turn(language=lang, node="queue", transfer=decision.queue)

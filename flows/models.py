@@ -7,10 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> dt.datetime:
-    """Now, in UTC, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
+from core.timestamps import stamped
 
 
 class ArticleBase(SQLModel):
@@ -35,7 +32,7 @@ class Article(ArticleBase, table=True):
     __tablename__ = "kb_article"
     __table_args__ = (UniqueConstraint("article_id", "language", name="uq_kb_article_lang"),)
     id: int | None = Field(default=None, primary_key=True)
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = stamped()
 
 
 class ArticlePublic(ArticleBase):
@@ -65,4 +62,4 @@ class Unanswered(UnansweredBase, table=True):
 
     __tablename__ = "kb_unanswered"
     id: int | None = Field(default=None, primary_key=True)
-    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    created_at: dt.datetime = stamped(index=True)

@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Callable
 
 from core.phones import normalize
-from crm_bridge import addresses, numbers
+from crm_bridge import addresses
+from crm_bridge import ticket_numbers as numbers
 from crm_bridge.catalogue import ServiceType
-from flows.hours import spoken_date
+from flows.spoken_time import spoken_date
 from flows.turns import Input, InputKind, LookupTicket, OpenTicket, Option, Outcome, Step, Turn
 
 PAGE = 8  # service types per keypad page; 9 turns the page

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from console.live import texts
-from core.context import AppContext
-from crm_bridge import intake
+from crm_bridge import catalogue, intake
 from crm_bridge.models import TicketCreate
 from crm_bridge.service import IntakeError
+from flows.context import FlowContext
 from flows.conversation import Conversation
-from flows.hours import describe_hours
+from flows.spoken_time import describe_hours
 from flows.turns import Deps, EnterQueue, Input, LookupTicket, OpenTicket, SaveVoicemail, Turn
-from queueing import entry
+from queueing import admission
+from surge.cache import texts
 
 
-async def conversation(ctx: AppContext) -> Conversation:
+async def conversation(ctx: FlowContext) -> Conversation:
     """A conversation over the current knowledge base and configuration."""
     kb = await ctx.knowledge.get()
     on_air = await ctx.announcements.on_air()
@@ -22,7 +22,7 @@ async def conversation(ctx: AppContext) -> Conversation:
         settings=ctx.settings,
         wording=ctx.wording,
         kb=kb,
-        catalogue=ctx.catalogue,
+        catalogue=catalogue.of(ctx),
         zone=ctx.settings.timezone,
         open_lines=_open_lines(ctx),
         announcements=lambda code: greeting[code],
@@ -31,7 +31,7 @@ async def conversation(ctx: AppContext) -> Conversation:
     return Conversation(deps)
 
 
-def _open_lines(ctx: AppContext):
+def _open_lines(ctx: FlowContext):
     def lines(language: str) -> list[str]:
         state = ctx.calendar.state(ctx.now())
         if state.is_open:
@@ -43,18 +43,18 @@ def _open_lines(ctx: AppContext):
     return lines
 
 
-async def start(ctx: AppContext, session: dict) -> Turn:
+async def start(ctx: FlowContext, session: dict) -> Turn:
     """The first turn of a conversation."""
     return (await conversation(ctx)).start(session)
 
 
-async def render(ctx: AppContext, session: dict, node: str) -> Turn:
+async def render(ctx: FlowContext, session: dict, node: str) -> Turn:
     """The turn at node, as if arriving there (no input)."""
     conv = await conversation(ctx)
     return conv.show(session, node)
 
 
-async def advance(ctx: AppContext, session: dict, node: str, inp: Input, *, channel: str) -> Turn:
+async def advance(ctx: FlowContext, session: dict, node: str, inp: Input, *, channel: str) -> Turn:
     """One step: the resident's input at node, then any ticket to open or look up, then what comes next."""
     conv = await conversation(ctx)
     turn = conv.advance(session, node, inp)
@@ -67,7 +67,7 @@ async def advance(ctx: AppContext, session: dict, node: str, inp: Input, *, chan
     return following
 
 
-async def _perform(ctx: AppContext, session: dict, effect: object, *, channel: str):
+async def _perform(ctx: FlowContext, session: dict, effect: object, *, channel: str):
     if isinstance(effect, OpenTicket):
         draft = effect.draft
         data = TicketCreate(
@@ -88,7 +88,10 @@ async def _perform(ctx: AppContext, session: dict, effect: object, *, channel: s
     if isinstance(effect, LookupTicket):
         return await intake.lookup(ctx, effect.number)
     if isinstance(effect, EnterQueue):
-        return await entry.decide(ctx, effect.language)
+        return await admission.decide(ctx, effect.language)
     if isinstance(effect, SaveVoicemail):
-        return await entry.save_voicemail(ctx, session, effect.recording_url)
+        return await admission.save_voicemail(
+            ctx, call_sid=session.get("call_sid", ""), caller=session.get("phone"), language=session["lang"],
+            url=effect.recording_url,
+        )
     raise TypeError(f"unknown effect {effect!r}")

@@ -134,12 +134,6 @@ class EnterQueue:
     language: str
 
 
-@dataclass(frozen=True)
-class QueueDecision:
-    """The answer to EnterQueue: the queue to join, or why not (closed, busy)."""
-
-    queue: str | None
-    reason: str = ""  # "", "closed", "busy"
 
 
 @dataclass(frozen=True)

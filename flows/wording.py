@@ -33,3 +33,9 @@ class Wording:
     def has(self, language: str, key: str) -> bool:
         """Whether the language defines this phrase itself."""
         return key in self._phrases.get(language, {})
+
+    @classmethod
+    def of(cls, ctx) -> Wording:
+        """The wording of this process (web or worker), for its configured languages, loaded once."""
+        codes = [language.code for language in ctx.settings.languages]
+        return ctx.memo("flows.wording", lambda: cls.load(codes, ctx.settings.wording))

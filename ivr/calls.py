@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import re
 
-from core.context import AppContext
 from core.db import run_db
+from core.defaults import CALL_SESSION_TTL as SESSION_TTL
 from core.phones import mask, normalize
 from core.worker import enqueue
 from flows import runner
+from flows.context import FlowContext
 from flows.sessions import SessionStore
 from flows.turns import Input, InputKind, Turn
 from ivr import service, twiml
 from ivr.models import CallCreate
-from sms.outbound import send_text
+from messaging.outbound import send_text
 
-SESSION_TTL = 4 * 3600
 MAX_SPEECH = 500
 
 
@@ -44,7 +44,7 @@ def _call(form: dict[str, str], language: str = "") -> CallCreate:
     return CallCreate(call_sid=form["CallSid"], caller_masked=mask(form.get("From", "")), language=language)
 
 
-async def incoming(ctx: AppContext, form: dict[str, str]) -> str:
+async def incoming(ctx: FlowContext, form: dict[str, str]) -> str:
     """A new call: greet, record it, and wait for a language or a question."""
     store = SessionStore(ctx.redis, "call", SESSION_TTL)
     phone = normalize(form.get("From", ""))
@@ -54,7 +54,7 @@ async def incoming(ctx: AppContext, form: dict[str, str]) -> str:
     return await _finish(ctx, store, form, session, turn, welcome=True)
 
 
-async def step(ctx: AppContext, form: dict[str, str], node: str) -> str:
+async def step(ctx: FlowContext, form: dict[str, str], node: str) -> str:
     """The caller answered a prompt at node: advance the conversation."""
     store = SessionStore(ctx.redis, "call", SESSION_TTL)
     session = await store.load(form["CallSid"])
@@ -66,7 +66,7 @@ async def step(ctx: AppContext, form: dict[str, str], node: str) -> str:
     return await _finish(ctx, store, form, session, turn, welcome=turn.node == "welcome")
 
 
-async def _finish(ctx: AppContext, store: SessionStore, form, session: dict, turn: Turn, welcome: bool) -> str:
+async def _finish(ctx: FlowContext, store: SessionStore, form, session: dict, turn: Turn, welcome: bool) -> str:
     await run_db(ctx.engine, service.record_steps, call=_call(form), language=turn.language, steps=turn.steps)
     if turn.send_text and session.get("phone"):
         await enqueue(ctx.sync_redis, send_text, to=session["phone"], body=turn.send_text)
@@ -75,7 +75,7 @@ async def _finish(ctx: AppContext, store: SessionStore, form, session: dict, tur
     return twiml.render(turn, ctx.settings, ctx.wording, seq=session["seq"], welcome=welcome)
 
 
-async def status(ctx: AppContext, form: dict[str, str]) -> None:
+async def status(ctx: FlowContext, form: dict[str, str]) -> None:
     """Twilio's status callback: the call ended."""
     duration = form.get("CallDuration", "")
     seconds = int(duration) if duration.isdigit() else None
@@ -89,7 +89,7 @@ async def status(ctx: AppContext, form: dict[str, str]) -> None:
     await SessionStore(ctx.redis, "call", SESSION_TTL).delete(form["CallSid"])
 
 
-async def show(ctx: AppContext, form: dict[str, str], node: str) -> str:
+async def show(ctx: FlowContext, form: dict[str, str], node: str) -> str:
     """Render a node of the conversation without input (e.g. after leaving a queue)."""
     store = SessionStore(ctx.redis, "call", SESSION_TTL)
     session = await store.load(form["CallSid"]) or {"lang": ctx.settings.default_language.code}

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from flows.models import utcnow
+from core.timestamps import moment, stamped
 
 
 class CallBase(SQLModel):
@@ -23,8 +23,8 @@ class CallCreate(CallBase):
 class Call(CallBase, table=True):
     __tablename__ = "ivr_call"
     id: int | None = Field(default=None, primary_key=True)
-    started_at: dt.datetime = Field(default_factory=utcnow, index=True)
-    ended_at: dt.datetime | None = None
+    started_at: dt.datetime = stamped(index=True)
+    ended_at: dt.datetime | None = moment()
     duration_seconds: int | None = None
     status: str = Field(default="in-progress", max_length=20)
     steps_taken: int = 0
@@ -57,4 +57,4 @@ class CallStep(SQLModel, table=True):
     language: str = Field(max_length=16)
     article_id: str | None = Field(default=None, max_length=80)
     confidence: float | None = None
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = stamped()

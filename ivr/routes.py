@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from core import replay
 from core.twilio_auth import signed_form
-from ivr import calls
+from ivr import agent_line, calls, queue_calls
 
 TWIML = "application/xml"
 
@@ -49,8 +49,54 @@ async def status(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def _queued_call(request: Request) -> tuple[dict[str, str], str, str]:
+    form = await _form(request)
+    ctx = request.app.state.ctx
+    names = ctx.settings.queue.names
+    language = request.query_params.get("lang", ctx.settings.default_language.code)
+    queue = request.query_params.get("queue") or names.get(language, "")
+    if language not in names or queue not in {*names.values(), ctx.settings.queue.callback_queue}:
+        raise HTTPException(400, "unknown queue or language")
+    return form, queue, language
+
+
+async def queue_wait(request: Request) -> Response:
+    form, queue, language = await _queued_call(request)
+    twiml = await queue_calls.wait(request.app.state.ctx, form, queue=queue, language=language)
+    return Response(twiml, media_type=TWIML)
+
+
+async def queue_keys(request: Request) -> Response:
+    form, queue, language = await _queued_call(request)
+    twiml = await queue_calls.keys(request.app.state.ctx, form, queue=queue, language=language)
+    return Response(twiml, media_type=TWIML)
+
+
+async def queue_result(request: Request) -> Response:
+    form, queue, language = await _queued_call(request)
+    ctx = request.app.state.ctx
+    key = replay.request_key(f"{request.url.path}?{request.url.query}", form)
+    twiml = await replay.once(ctx.redis, key, lambda: queue_calls.result(ctx, form, queue=queue, language=language))
+    return Response(twiml, media_type=TWIML)
+
+
+async def agent(request: Request) -> Response:
+    form = await signed_form(request)
+    return Response(await agent_line.agent_line(request.app.state.ctx, form), media_type=TWIML)
+
+
+async def agent_connect(request: Request) -> Response:
+    form, queue, _ = await _queued_call(request)
+    return Response(await agent_line.connect(request.app.state.ctx, form, queue=queue), media_type=TWIML)
+
+
 routes = [
     Route("/voice/incoming", incoming, methods=["POST"]),
     Route("/voice/step", step, methods=["POST"]),
     Route("/voice/status", status, methods=["POST"]),
+    Route("/voice/queue/wait", queue_wait, methods=["POST"]),
+    Route("/voice/queue/keys", queue_keys, methods=["POST"]),
+    Route("/voice/queue/result", queue_result, methods=["POST"]),
+    Route("/voice/agent", agent, methods=["POST"]),
+    Route("/voice/agent/connect", agent_connect, methods=["POST"]),
 ]

@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from flows.conversation import Outcome, Step
+from core import clock
 from flows.knowledge import record_unanswered
-from flows.models import utcnow
+from flows.turns import Outcome, Step
 from ivr.models import Call, CallCreate, CallStep
 
 
@@ -61,7 +61,7 @@ def complete_call(session: Session, *, call: CallCreate, status: str, duration: 
     """Mark the call finished; it resolved by self-service if it got an answer and never asked for a person."""
     row = get_or_create_call(session, call=call)
     row.status = status[:20]
-    row.ended_at = row.ended_at or utcnow()
+    row.ended_at = row.ended_at or clock.now()
     if duration is None:
         started = row.started_at if row.started_at.tzinfo else row.started_at.replace(tzinfo=dt.UTC)
         duration = int((row.ended_at.replace(tzinfo=row.ended_at.tzinfo or dt.UTC) - started).total_seconds())

@@ -7,7 +7,7 @@ from enum import Enum
 
 from sqlmodel import Field, SQLModel
 
-from flows.models import utcnow
+from core.timestamps import moment, stamped
 
 
 class QueueResult(str, Enum):
@@ -28,7 +28,7 @@ class QueueOutcome(SQLModel, table=True):
     language: str = Field(max_length=16)
     result: str = Field(max_length=20)
     wait_seconds: int = 0
-    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    created_at: dt.datetime = stamped(index=True)
 
 
 class Voicemail(SQLModel, table=True):
@@ -40,5 +40,5 @@ class Voicemail(SQLModel, table=True):
     caller: str | None = Field(default=None, max_length=20)  # needed to call back; never shown in reports
     language: str = Field(max_length=16)
     recording_url: str = Field(max_length=500)
-    returned_at: dt.datetime | None = None
-    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    returned_at: dt.datetime | None = moment()
+    created_at: dt.datetime = stamped(index=True)

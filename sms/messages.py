@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.context import AppContext
 from core.db import run_db
+from core.defaults import TEXT_SESSION_TTL
 from core.phones import normalize
-from crm_bridge import numbers
+from crm_bridge import ticket_numbers as numbers
 from flows import runner
-from flows.hours import describe_hours
+from flows.context import FlowContext
 from flows.knowledge import record_unanswered
 from flows.sessions import SessionStore
+from flows.spoken_time import describe_hours
 from flows.turns import Input, InputKind
+from messaging import consent
 from sms import limits, render, service
 from sms.keywords import Keyword, classify
 
-SESSION_TTL = 30 * 60
 MAX_BODY = 1600
 END_NODES = {"report_done", "check_done", "main"}
 
@@ -32,10 +33,10 @@ class Handled:
     unanswered: str | None = None
 
 
-async def handle(ctx: AppContext, form: dict[str, str]) -> str | None:
+async def handle(ctx: FlowContext, form: dict[str, str]) -> str | None:
     """Answer one inbound text; returns the reply body, or None for no reply."""
     phone = normalize(form.get("From", "")) or form.get("From", "")[:20]
-    store = SessionStore(ctx.redis, "sms", SESSION_TTL)
+    store = SessionStore(ctx.redis, "sms", TEXT_SESSION_TTL)
     session = await store.load(phone) or {"lang": ctx.settings.default_language.code}
     session.update(channel="sms", phone=phone, can_text=True)
     session["surge_footer"] = await ctx.announcements.lines("sms", session["lang"])
@@ -67,7 +68,7 @@ def _record(db, *, form: dict[str, str], phone: str, language: str, handled: Han
         )
 
 
-async def _handle(ctx: AppContext, session: dict, phone: str, form: dict[str, str]) -> Handled:
+async def _handle(ctx: FlowContext, session: dict, phone: str, form: dict[str, str]) -> Handled:
     w, lang = ctx.wording, session["lang"]
     allowed, warn = await limits.allow_inbound(ctx.redis, phone, ctx.now())
     if not allowed:
@@ -78,12 +79,12 @@ async def _handle(ctx: AppContext, session: dict, phone: str, form: dict[str, st
     keyword, arg = classify(body, _commands(ctx), form.get("OptOutType", ""))
     twilio_replied = bool(form.get("OptOutType"))  # Twilio's own opt-out handling already answered
     if keyword is Keyword.STOP:
-        await run_db(ctx.engine, service.set_opt_out, phone=phone, opted_out=True, source="STOP")
+        await run_db(ctx.engine, consent.set_opt_out, phone=phone, opted_out=True, source="STOP")
         session.pop("node", None)
         return Handled(None if twilio_replied else w(lang, "sms_stopped", city=ctx.settings.city_name), "stop")
     if keyword is Keyword.START:
-        if twilio_replied or await run_db(ctx.engine, service.is_opted_out, phone=phone):
-            await run_db(ctx.engine, service.set_opt_out, phone=phone, opted_out=False, source="START")
+        if twilio_replied or await run_db(ctx.engine, consent.is_opted_out, phone=phone):
+            await run_db(ctx.engine, consent.set_opt_out, phone=phone, opted_out=False, source="START")
             return Handled(None if twilio_replied else w(lang, "sms_started", city=ctx.settings.city_name), "start")
         keyword = Keyword.NONE  # "yes" from someone who never opted out is an ordinary reply
     if keyword is Keyword.HELP:
@@ -92,7 +93,7 @@ async def _handle(ctx: AppContext, session: dict, phone: str, form: dict[str, st
     return await _command(ctx, session, keyword, arg, body)
 
 
-async def _command(ctx: AppContext, session: dict, keyword: Keyword, arg: str, body: str) -> Handled:
+async def _command(ctx: FlowContext, session: dict, keyword: Keyword, arg: str, body: str) -> Handled:
     w = ctx.wording
     if keyword is Keyword.LANGUAGE:
         session["lang"] = arg
@@ -116,7 +117,7 @@ async def _command(ctx: AppContext, session: dict, keyword: Keyword, arg: str, b
     return await _question(ctx, session, body)
 
 
-async def _status(ctx: AppContext, session: dict, arg: str) -> Handled:
+async def _status(ctx: FlowContext, session: dict, arg: str) -> Handled:
     number = numbers.clean(arg)
     if not number:
         return Handled(ctx.wording(session["lang"], "sms_status_usage"), "status")
@@ -124,7 +125,7 @@ async def _status(ctx: AppContext, session: dict, arg: str) -> Handled:
     return _flow_reply(ctx, session, turn, "status")
 
 
-def _flow_reply(ctx: AppContext, session: dict, turn, kind: str) -> Handled:
+def _flow_reply(ctx: FlowContext, session: dict, turn, kind: str) -> Handled:
     if turn.node in END_NODES or turn.end:
         session.pop("node", None)
         turn.options, turn.prompt = [], []
@@ -136,7 +137,7 @@ def _flow_reply(ctx: AppContext, session: dict, turn, kind: str) -> Handled:
     return Handled(render.render(turn, ctx.wording), kind)
 
 
-async def _question(ctx: AppContext, session: dict, body: str) -> Handled:
+async def _question(ctx: FlowContext, session: dict, body: str) -> Handled:
     w = ctx.wording
     text = " ".join(body.split())[:500]
     kb = await ctx.knowledge.get()
@@ -164,7 +165,7 @@ async def _question(ctx: AppContext, session: dict, body: str) -> Handled:
     )
 
 
-def _answer(ctx: AppContext, session: dict, article, confidence: float | None) -> Handled:
+def _answer(ctx: FlowContext, session: dict, article, confidence: float | None) -> Handled:
     lang = session["lang"]
     if article is None:
         return Handled(ctx.wording(lang, "sms_menu"), "menu")
@@ -174,7 +175,7 @@ def _answer(ctx: AppContext, session: dict, article, confidence: float | None) -
     return Handled(reply, "answer", article.article_id, confidence)
 
 
-def _commands(ctx: AppContext) -> dict[str, dict[str, set[str]]]:
+def _commands(ctx: FlowContext) -> dict[str, dict[str, set[str]]]:
     result = {}
     for language in ctx.settings.languages:
         result[language.code] = {
@@ -189,6 +190,6 @@ def _media(form: dict[str, str]) -> bool:
     return form.get("NumMedia", "0") not in ("", "0")
 
 
-def _phone(ctx: AppContext) -> str:
+def _phone(ctx: FlowContext) -> str:
     number = ctx.settings.numbers[0]
     return f"{number[2:5]}-{number[5:8]}-{number[8:]}" if number.startswith("+1") and len(number) == 12 else number

@@ -1,4 +1,4 @@
-"""Text messages: inbound and outbound records (masked numbers) and each number's opt-out state."""
+"""Inbound text records: what each text was about, never its number in clear."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
-from flows.models import utcnow
+from core.timestamps import stamped
 
 
 class SmsInbound(SQLModel, table=True):
-    """One text a resident sent: what it was about, never its number in clear."""
+    """One text a resident sent."""
 
     __tablename__ = "sms_inbound"
     id: int | None = Field(default=None, primary_key=True)
@@ -20,29 +20,4 @@ class SmsInbound(SQLModel, table=True):
     kind: str = Field(max_length=20)
     article_id: str | None = Field(default=None, max_length=80)
     confidence: float | None = None
-    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
-
-
-class SmsOptOut(SQLModel, table=True):
-    """A number's consent to texts: STOP sets opted_out, START clears it. Checked before every outbound text."""
-
-    __tablename__ = "sms_opt_out"
-    id: int | None = Field(default=None, primary_key=True)
-    phone: str = Field(max_length=20, unique=True, index=True)
-    opted_out: bool = True
-    source: str = Field(default="", max_length=40)
-    updated_at: dt.datetime = Field(default_factory=utcnow)
-
-
-class SmsOutbound(SQLModel, table=True):
-    """One text we sent (or chose not to send, and why)."""
-
-    __tablename__ = "sms_outbound"
-    id: int | None = Field(default=None, primary_key=True)
-    to_masked: str = Field(max_length=32)
-    kind: str = Field(max_length=20)
-    status: str = Field(max_length=20)  # sent, opted_out, limited, failed
-    segments: int = 0
-    twilio_sid: str | None = Field(default=None, max_length=64)
-    ticket_number: str | None = Field(default=None, max_length=12)
-    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    created_at: dt.datetime = stamped(index=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.turns import Turn
-from sms import segments
+from messaging import segments
 
 MAX_SEGMENTS = 6
 

@@ -1,4 +1,4 @@
-"""Text-message records and consent, in the database."""
+"""Inbound text records in the database."""
 
 from __future__ import annotations
 
@@ -6,23 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core.phones import mask
-from flows.models import utcnow
-from sms.models import SmsInbound, SmsOptOut, SmsOutbound
-
-
-def set_opt_out(session: Session, *, phone: str, opted_out: bool, source: str) -> None:
-    """Record STOP (opted_out) or START for a number."""
-    row = session.exec(select(SmsOptOut).where(SmsOptOut.phone == phone)).first() or SmsOptOut(phone=phone)
-    row.opted_out = opted_out
-    row.source = source[:40]
-    row.updated_at = utcnow()
-    session.add(row)
-
-
-def is_opted_out(session: Session, *, phone: str) -> bool:
-    """Whether the number has said STOP and not START since."""
-    row = session.exec(select(SmsOptOut).where(SmsOptOut.phone == phone)).first()
-    return bool(row and row.opted_out)
+from sms.models import SmsInbound
 
 
 def record_inbound(
@@ -40,12 +24,3 @@ def record_inbound(
         session.rollback()
         return False
     return True
-
-
-def record_outbound(
-    session: Session, *, phone: str, kind: str, status: str, segments: int = 0, twilio_sid: str | None = None,
-    ticket_number: str | None = None,
-) -> None:
-    """Store one outbound text and what became of it."""
-    session.add(SmsOutbound(to_masked=mask(phone), kind=kind, status=status, segments=segments,
-                            twilio_sid=twilio_sid, ticket_number=ticket_number))

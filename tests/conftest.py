@@ -15,8 +15,9 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
 
-import core.models  # noqa: F401
-from core.app import create_app
+import app.tables  # noqa: F401
+import core.clock
+from app import create_app
 from core.db import in_session, make_engine
 from core.migrate import upgrade
 from core.redis import start_embedded, sync_client
@@ -112,10 +113,12 @@ def clock():
 @contextlib.contextmanager
 def running_app(settings, clock):
     """The real app for these settings, started (lifespan run) and seeing the test's clock."""
-    application = create_app(settings)
-    with TestClient(application) as client:
-        application.state.ctx.clock = clock
-        yield client
+    application = create_app(settings, clock=clock)
+    try:
+        with TestClient(application) as client:
+            yield client
+    finally:
+        core.clock.install(None)
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from crm_bridge.adapters.base import Adapter, CrmRejected, CrmUnavailable, Delivered, ExternalStatus
+from crm_bridge.adapters.builtin import BuiltinAdapter
+from crm_bridge.adapters.open311 import Open311Adapter
 from settings import Settings
 
 __all__ = ["Adapter", "CrmRejected", "CrmUnavailable", "Delivered", "ExternalStatus", "make_adapter"]
@@ -11,13 +13,9 @@ __all__ = ["Adapter", "CrmRejected", "CrmUnavailable", "Delivered", "ExternalSta
 def make_adapter(settings: Settings) -> Adapter:
     """The adapter the settings choose; close it (or use `with`) when done."""
     if settings.crm_adapter == "open311":
-        from crm_bridge.adapters.open311 import Open311Adapter
-
         return Open311Adapter(
             settings.crm_open311_endpoint or "",
             api_key=settings.crm_open311_api_key,
             jurisdiction=settings.crm_open311_jurisdiction,
         )
-    from crm_bridge.adapters.builtin import BuiltinAdapter
-
     return BuiltinAdapter()

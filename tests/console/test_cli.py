@@ -9,8 +9,9 @@ import sys
 
 from sqlmodel import select
 
-from console.models import Announcement, AuditEntry
+from core.audit import AuditEntry
 from settings import ROOT
+from surge.models import Announcement
 from tests.helpers import Caller
 
 

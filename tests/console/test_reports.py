@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -10,7 +9,7 @@ from tests.console.test_routes import api_token, auth
 from tests.helpers import Caller, Texter, twilio_post
 
 
-def test_daily_report_counts_what_happened(app):
+def test_daily_report_counts_what_happened(app, clock):
     helped = Caller(app)
     helped.dial()
     helped.say("when does the library close")
@@ -24,7 +23,7 @@ def test_daily_report_counts_what_happened(app):
     twilio_post(app, f"/voice/queue/result?{query}", {**waited._form(), "QueueResult": "hangup", "QueueTime": "80"})
     waited.hang_up()
     Texter(app).send("when does the library close?")
-    today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("America/Chicago")).date()  # records carry real time
+    today = clock.now.astimezone(ZoneInfo("America/Chicago")).date()  # records carry the app's one clock
     report = app.get(f"/api/reports/daily?date={today}", headers=auth(api_token(app))).json()
     assert (report["calls"], report["calls_resolved_by_self_service"], report["self_service_rate"]) == (2, 1, 0.5)
     assert report["texts"] == 1 and report["calls_asking_for_a_person"] == 1

@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from console.models import AuditEntry
+from app import create_app
 from console.tokens import create_token
-from core.app import create_app
+from core.audit import AuditEntry
 from core.db import in_session
 from tests.helpers import Caller, hear, twilio_post
 
@@ -42,9 +42,8 @@ def test_greeting_message_is_heard_first_on_the_next_call_in_both_languages(app)
 
 
 def test_queue_message_change_is_heard_on_the_next_poll_served_by_another_process(app, settings, clock):
-    other = create_app(settings)  # a second web process: its own caches, the same database and Redis
+    other = create_app(settings, clock=clock)  # a second web process: its own caches, the same database and Redis
     with TestClient(other) as second:
-        other.state.ctx.clock = clock
         caller = Caller(app)
         caller.dial()
         caller.press("0")

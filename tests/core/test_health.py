@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from core.app import create_app
+from app import create_app
 from core.redis import async_client
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.calendar import BusinessCalendar
 from crm_bridge.catalogue import load_catalogue
 from crm_bridge.models import Ticket, TicketCreate
 from crm_bridge.service import open_ticket
-from flows.hours import BusinessCalendar
 
 CATALOGUE = load_catalogue()
 # Tuesday 17 November 2026, 10:00 in Chicago.

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from crm_bridge import numbers
+from crm_bridge import ticket_numbers as numbers
 from crm_bridge.adapters import CrmRejected, CrmUnavailable, make_adapter
 from crm_bridge.adapters import open311 as open311_adapter
 from crm_bridge.adapters.builtin import BuiltinAdapter

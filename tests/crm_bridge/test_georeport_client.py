@@ -15,7 +15,7 @@ import requests
 import uvicorn
 from georeport import GeoReport
 
-from core.app import create_app
+from app import create_app
 from settings import ROOT, load_settings
 from tests.conftest import OPEN_HOURS
 from tests.crm_bridge.open311_servers import free_port
@@ -28,7 +28,7 @@ def endpoint(env, engine, redis):
     """Our app served by uvicorn on a free port, with an api key issued; yields the GeoReport v2 root."""
     settings = load_settings(ROOT / "config.toml", {**env, "OPEN311_API_KEYS": API_KEY})
     port = free_port()
-    application = create_app(settings)
+    application = create_app(settings, clock=lambda: OPEN_HOURS)
     server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -36,7 +36,6 @@ def endpoint(env, engine, redis):
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    application.state.ctx.clock = lambda: OPEN_HOURS
     yield f"http://127.0.0.1:{port}/open311/v2"
     server.should_exit = True
     thread.join(timeout=10)

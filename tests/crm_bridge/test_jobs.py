@@ -13,12 +13,13 @@ from rq.job import Job, JobStatus
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from core.app import create_app
+from app import create_app, schedule
 from core.worker import configure, queue
-from crm_bridge import jobs, schedule
+from crm_bridge import jobs
 from crm_bridge.adapters import open311 as open311_adapter
-from crm_bridge.models import CrmDelivery, Ticket
+from crm_bridge.models import CrmDelivery, Ticket, TicketEvent
 from crm_bridge.service import get_ticket, history
+from flows import on_ticket_closed
 from tests.conftest import run_jobs
 from tests.crm_bridge.builders import make_ticket
 from tests.crm_bridge.open311_servers import run_due_retries
@@ -33,18 +34,19 @@ def crm_settings(settings, remote, proxy):
 
 
 @pytest.fixture
-def closed_hook(redis):
-    """The ticket ids whose "your request is fixed" text was queued, as the worker will see them."""
+def closed_hook(session):
+    """The tickets the CRM closed, one id per recorded close: the record flows.on_ticket_closed acts on."""
 
-    class Queued(list):
+    class Closed(list):
         def __eq__(self, other):
             return sorted(self.now()) == sorted(other)
 
         def now(self) -> list[int]:
-            jobs_ = queue(redis).get_jobs()
-            return [j.kwargs["ticket_id"] for j in jobs_ if j.func_name == "sms.outbound.notify_closed"]
+            session.expire_all()
+            events = session.exec(select(TicketEvent).where(TicketEvent.status == "closed")).all()
+            return [e.ticket_id for e in events]
 
-    return Queued()
+    return Closed()
 
 
 def open_ticket(session, settings, **fields) -> Ticket:
@@ -265,9 +267,9 @@ def test_the_cron_schedule(engine, redis, session, settings):
     cron = CronScheduler(connection=redis)
     schedule.register(cron)
     intervals = {job.func_name.rsplit(".", 1)[1]: job.interval for job in cron.get_jobs()}
-    assert intervals == {"reconcile_outbox": 60, "poll_updates": 120}
+    assert intervals == {"reconcile_outbox": 60, "poll_updates": 120, "sweep": 30}
     ticket = open_ticket(session, settings)
-    assert len(cron.enqueue_jobs()) == 2  # never run yet: both are due at once
+    assert len(cron.enqueue_jobs()) == 3  # never run yet: all are due at once
     run_jobs(settings, redis)
     assert delivery(session, ticket).status == "delivered"
 
@@ -280,9 +282,11 @@ def test_a_close_from_the_city_crm_texts_the_resident_who_asked(
     assert jobs.deliver_ticket(ticket_id=ticket.id) == "delivered"
     remote.close(delivery(session, ticket).external_id, "Crew 7 filled it.")
     assert jobs.poll_updates() == 1
+    assert on_ticket_closed.sweep() == 1  # the scheduler's sweep acts on the recorded close
     run_jobs(crm_settings, redis)
     [sent] = twilio_api.messages()
     assert sent["To"] == "+13125550147" and "Crew 7 filled it." in sent["Body"]
     assert jobs.poll_updates() == 0
+    assert on_ticket_closed.sweep() == 0
     run_jobs(crm_settings, redis)
     assert len(twilio_api.messages()) == 1

@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from crm_bridge import addresses, numbers
+from core.calendar import BusinessCalendar
+from crm_bridge import addresses
+from crm_bridge import ticket_numbers as numbers
 from crm_bridge.catalogue import Sla
 from crm_bridge.models import CrmDelivery, TicketCreate, TicketStatus
 from crm_bridge.service import IntakeError, change_status, get_ticket, history, public, validate
 from crm_bridge.sla import expected_at
-from flows.hours import BusinessCalendar
 from tests.crm_bridge.builders import CATALOGUE, make_ticket
 
 CHICAGO = dt.timezone(dt.timedelta(hours=-6))

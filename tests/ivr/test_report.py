@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import select
 
-from crm_bridge import numbers
+from crm_bridge import ticket_numbers as numbers
 from crm_bridge.models import Ticket, TicketStatus
 from crm_bridge.service import change_status
 from tests.conftest import run_jobs

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from crm_bridge import intake
-from crm_bridge.models import TicketStatus
-from flows.models import utcnow
-from sms.models import SmsOptOut, SmsOutbound
+from console import service
+from core.clock import now as utcnow
+from messaging.models import SmsOptOut, SmsOutbound
 from tests.conftest import run_jobs
 from tests.crm_bridge.builders import make_ticket
 
 
 def close(app, number: str, note: str = "Filled the pothole.") -> None:
     ctx = app.app.state.ctx
-    app.portal.call(lambda: intake.update_status(ctx, number=number, status=TicketStatus.CLOSED, note=note,
-                                                 actor="supervisor:ana"))
+    app.portal.call(lambda: service.set_ticket_status(ctx, number, "closed", note, "supervisor:ana"))
 
 
 def test_closing_texts_the_reporter_once_with_the_note(app, session, settings, redis, twilio_api):
@@ -59,11 +57,11 @@ def test_no_text_when_not_asked_or_opted_out(app, session, settings, redis, twil
 
 
 def test_daily_cap_on_outbound_texts(app, session, settings, redis, twilio_api):
-    from sms import limits
+    from core.defaults import SMS_OUTBOUND_PER_DAY
 
     tickets = [make_ticket(session, settings, service_code=code, phone="+13125550147", notify_on_close=True)
                for code in ("pothole", "graffiti", "streetlight")]
-    redis.set(f"sms:out:+13125550147:{utcnow():%Y%m%d}", limits.OUTBOUND_PER_DAY - 1)  # the cap counts real days
+    redis.set(f"sms:out:+13125550147:{utcnow():%Y%m%d}", SMS_OUTBOUND_PER_DAY - 1)  # the cap counts real days
     for ticket in tickets:
         close(app, ticket.number)
     run_jobs(settings, redis)

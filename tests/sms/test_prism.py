@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from messaging.models import SmsOutbound
 from settings import ROOT, load_settings
-from sms.models import SmsOutbound
 from tests.conftest import run_jobs
 from tests.crm_bridge.builders import make_ticket
 
@@ -56,7 +56,7 @@ def test_prism_rejects_a_message_twilio_would_reject(prism_url):
 
 def test_answer_text_is_a_valid_twilio_message_request(prism_settings, engine, redis, session):
     from core.worker import queue
-    from sms.outbound import send_text
+    from messaging.outbound import send_text
 
     queue(redis).enqueue_call(send_text, kwargs={"to": "+13125550147", "body": "Most branches: Mon-Thu 9am-8pm."})
     run_jobs(prism_settings, redis)
@@ -68,7 +68,7 @@ def test_closing_notice_is_a_valid_twilio_message_request(prism_settings, engine
     from core.worker import queue
     from crm_bridge.models import TicketStatus
     from crm_bridge.service import change_status
-    from sms.outbound import notify_closed
+    from flows.on_ticket_closed import notify_closed
 
     ticket = make_ticket(session, prism_settings, notify_on_close=True, language="es-US")
     change_status(session, ticket=ticket, status=TicketStatus.CLOSED, note="Se rellenó el bache. ✅")

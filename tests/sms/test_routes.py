@@ -7,13 +7,14 @@ import re
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from core.app import create_app
-from crm_bridge import numbers
+from app import create_app
+from crm_bridge import ticket_numbers as numbers
 from crm_bridge.models import Ticket
 from flows.models import Unanswered
+from messaging.models import SmsOptOut
+from messaging.segments import segment_count
 from settings import ROOT, load_settings
-from sms.models import SmsInbound, SmsOptOut
-from sms.segments import segment_count
+from sms.models import SmsInbound
 from tests.helpers import Texter, reply_text, twilio_post
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sms.segments import _GSM_BASIC, _GSM_EXTENDED, Encoding, encoding, fit, segment_count, split
+from messaging.segments import _GSM_BASIC, _GSM_EXTENDED, Encoding, encoding, fit, segment_count, split
 
 EMOJI = "\U0001f600"  # outside the BMP: a surrogate pair, 2 UTF-16 code units
 LOREM = (

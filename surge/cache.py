@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from console import announcements
-from console.models import AnnouncementPublic
 from core.db import run_db
+from surge import service
+from surge.models import AnnouncementPublic
 
 VERSION_KEY = "announcements:version"
 
@@ -30,7 +30,7 @@ class AnnouncementCache:
         if version != self._version:
             async with self._lock:
                 if version != self._version:
-                    self._rows = await run_db(self._engine, announcements.current)
+                    self._rows = await run_db(self._engine, service.current)
                     self._version = version
         now = self._clock()
         return [r for r in self._rows if _on_air(r, now)]

@@ -1,8 +1,11 @@
 """Every package's tables, imported in one place so Alembic and tests see the whole schema."""
 
-from console.models import Announcement, ApiToken, AuditEntry  # noqa: F401
+from console.models import ApiToken  # noqa: F401
+from core.audit import AuditEntry  # noqa: F401
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent  # noqa: F401
 from flows.models import Article, Topic, Unanswered  # noqa: F401
 from ivr.models import Call, CallStep  # noqa: F401
+from messaging.models import SmsOptOut, SmsOutbound  # noqa: F401
 from queueing.models import QueueOutcome, Voicemail  # noqa: F401
-from sms.models import SmsInbound, SmsOptOut, SmsOutbound  # noqa: F401
+from sms.models import SmsInbound  # noqa: F401
+from surge.models import Announcement  # noqa: F401

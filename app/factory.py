@@ -11,47 +11,46 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from console import routes as console_routes
-from console.live import AnnouncementCache
+from core import clock as clocks
 from core import health
-from core.context import AppContext
+from core.calendar import BusinessCalendar
 from core.db import make_engine
 from core.redis import async_client, sync_client
 from crm_bridge import routes as crm_routes
-from crm_bridge.catalogue import load_catalogue
-from flows.hours import BusinessCalendar
+from flows.context import FlowContext
 from flows.knowledge import KnowledgeCache
 from flows.wording import Wording
 from ivr import routes as ivr_routes
-from queueing import routes as queue_routes
 from settings import Settings
 from sms import routes as sms_routes
+from surge.cache import AnnouncementCache
 
 log = logging.getLogger("onecall")
 
 
-def build_context(settings: Settings) -> AppContext:
+def build_context(settings: Settings) -> FlowContext:
     """Connections and shared read-only data for one web process."""
     if not settings.redis_url:
         raise ValueError("settings.redis_url must be set (run.py starts an embedded Redis when REDIS_URL is unset)")
     redis = async_client(settings.redis_url)
     engine = make_engine(settings.database_url)
     codes = [language.code for language in settings.languages]
-    ctx = AppContext(
+    return FlowContext(
         settings=settings,
         engine=engine,
         redis=redis,
         sync_redis=sync_client(settings.redis_url),
+        calendar=BusinessCalendar(settings),
         knowledge=KnowledgeCache(engine, redis),
         wording=Wording.load(codes, settings.wording),
-        calendar=BusinessCalendar(settings),
-        catalogue=load_catalogue(),
+        announcements=AnnouncementCache(engine, redis, clocks.now),
     )
-    ctx.announcements = AnnouncementCache(engine, redis, ctx.now)
-    return ctx
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The OneCall 311 web app."""
+def create_app(settings: Settings, *, clock: clocks.Clock | None = None) -> Starlette:
+    """The OneCall 311 web app; `clock` pins the time this process reads (tests, replays)."""
+    if clock is not None:
+        clocks.install(clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -68,7 +67,6 @@ def create_app(settings: Settings) -> Starlette:
         *health.routes,
         *ivr_routes.routes,
         *sms_routes.routes,
-        *queue_routes.routes,
         *console_routes.routes,
         *crm_routes.routes,
     ]

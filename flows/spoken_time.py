@@ -1,51 +1,10 @@
-"""The city's business calendar: agent hours, holidays, and counting business days for service levels."""
+"""Hours and dates in words, as a resident hears or reads them, in their language."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-import holidays as holidays_lib
-
-from settings import Settings
-
-
-@dataclass(frozen=True)
-class OpenState:
-    is_open: bool
-    holiday: str | None
-
-
-class BusinessCalendar:
-    """When agents answer, built from config.toml's [hours] and [holidays]."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.zone = settings.timezone
-        self.hours = settings.hours
-        self.workdays = settings.workdays
-        self.workday_ends = settings.workday_ends
-        self._extra = settings.extra_holidays
-        self._holidays = holidays_lib.country_holidays(settings.holiday_country, subdiv=settings.holiday_subdivision)
-
-    def local(self, when: dt.datetime) -> dt.datetime:
-        """The moment in the city's time zone."""
-        return when.astimezone(self.zone)
-
-    def holiday(self, day: dt.date) -> str | None:
-        """The holiday's name on this date, if the city is closed for one."""
-        return self._extra.get(day) or self._holidays.get(day)
-
-    def is_business_day(self, day: dt.date) -> bool:
-        """Whether this date counts towards service-level agreements: a working weekday that is no holiday."""
-        return day.weekday() in self.workdays and self.holiday(day) is None
-
-    def state(self, when: dt.datetime) -> OpenState:
-        """Whether agents are answering at this moment, and the holiday if that is why not."""
-        local = self.local(when)
-        name = self.holiday(local.date())
-        span = self.hours.get(local.weekday())
-        is_open = name is None and span is not None and span[0] <= local.time() < span[1]
-        return OpenState(is_open=is_open, holiday=name)
+from core.calendar import BusinessCalendar
 
 
 def describe_hours(calendar: BusinessCalendar, wording, language: str) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from console.models import Announcement, AnnouncementCreate, AnnouncementPublic, AuditEntry, Scope
-from flows.models import utcnow
+from core import audit, clock
+from surge.models import Announcement, AnnouncementCreate, AnnouncementPublic, Scope
 
 MAX_TEXT = 500  # about 30 seconds of speech
 PRESETS = Path(__file__).resolve().parent / "presets.toml"
@@ -69,7 +69,7 @@ def deactivate(session: Session, *, announcement_id: int, actor: str) -> Announc
         return row
     before = _dump(row)
     row.active = False
-    row.updated_at = utcnow()
+    row.updated_at = clock.now()
     session.add(row)
     _audit(session, actor=actor, action="announcement.deactivate", row=row, before=before)
     return row
@@ -107,16 +107,9 @@ def current(session: Session) -> list[AnnouncementPublic]:
     return [AnnouncementPublic.model_validate(r) for r in rows]
 
 
-def history(session: Session, *, limit: int = 200) -> list[AuditEntry]:
-    """The latest audited changes, newest first."""
-    return list(session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all())
-
-
 def _dump(row: Announcement) -> dict:
     return AnnouncementPublic.model_validate(row).model_dump(mode="json")
 
 
 def _audit(session: Session, *, actor: str, action: str, row: Announcement, before: dict | None) -> None:
-    session.add(
-        AuditEntry(actor=actor[:100], action=action, subject=f"announcement:{row.id}", before=before, after=_dump(row))
-    )
+    audit.record(session, actor=actor, action=action, subject=f"announcement:{row.id}", before=before, after=_dump(row))

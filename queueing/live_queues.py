@@ -7,12 +7,11 @@ import json
 
 from redis.asyncio import Redis
 
+from core.defaults import AGENT_ACTIVE_SECONDS, QUEUE_DAY_TTL, QUEUE_META_TTL, SERVICE_LEVEL_SECONDS
 from queueing.estimator import Estimate, EstimatorConfig, WaitEstimator
 from settings import Settings
 
-SERVICE_LEVEL_SECONDS = 30
-AGENT_ACTIVE_SECONDS = 15 * 60
-META_TTL = 4 * 3600
+AGENTS_SEEN_KEY = "agents:seen"
 
 
 class LiveQueues:
@@ -23,20 +22,33 @@ class LiveQueues:
         self.zone = settings.timezone
         self.config = EstimatorConfig(agents=settings.queue.agents, handle_time=float(settings.queue.handle_time))
 
+    # The Redis keys this class owns, one place for their names.
     def _day(self, queue: str, now: dt.datetime) -> str:
         return f"q:{queue}:day:{now.astimezone(self.zone):%Y%m%d}"
+
+    @staticmethod
+    def _waiting(queue: str) -> str:
+        return f"q:{queue}:waiting"
+
+    @staticmethod
+    def _meta(queue: str, call_sid: str) -> str:
+        return f"q:{queue}:meta:{call_sid}"
+
+    @staticmethod
+    def _ewt(queue: str) -> str:
+        return f"q:{queue}:ewt"
 
     async def joined(
         self, queue: str, call_sid: str, now: dt.datetime, *, waited: float, position: int, meta: dict[str, str]
     ) -> None:
         """A caller is waiting (first wait-URL poll); counted once per call."""
-        if not await self.redis.zadd(f"q:{queue}:waiting", {call_sid: now.timestamp() - waited}, nx=True):
+        if not await self.redis.zadd(self._waiting(queue), {call_sid: now.timestamp() - waited}, nx=True):
             return
         day = self._day(queue, now)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(day, "offered", 1).expire(day, 3 * 86400)
-            pipe.hset(f"q:{queue}:meta:{call_sid}", mapping=meta or {"language": ""})
-            pipe.expire(f"q:{queue}:meta:{call_sid}", META_TTL)
+            pipe.hincrby(day, "offered", 1).expire(day, QUEUE_DAY_TTL)
+            pipe.hset(self._meta(queue, call_sid), mapping=meta or {"language": ""})
+            pipe.expire(self._meta(queue, call_sid), QUEUE_META_TTL)
             await pipe.execute()
         await self._update(queue, lambda est: est.joined(now.timestamp() - waited, position))
 
@@ -46,7 +58,7 @@ class LiveQueues:
 
     async def answered(self, queue: str, call_sid: str, now: dt.datetime, *, waited: float) -> bool:
         """An agent took the caller; False if this was already counted."""
-        if not await self.redis.zrem(f"q:{queue}:waiting", call_sid):
+        if not await self.redis.zrem(self._waiting(queue), call_sid):
             return False
         day = self._day(queue, now)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -59,7 +71,7 @@ class LiveQueues:
 
     async def left(self, queue: str, call_sid: str, now: dt.datetime, *, waited: float, abandoned: bool) -> bool:
         """The caller left without an agent: hung up (abandoned) or chose another way; False if already counted."""
-        if not await self.redis.zrem(f"q:{queue}:waiting", call_sid):
+        if not await self.redis.zrem(self._waiting(queue), call_sid):
             return False
         if abandoned:
             await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
@@ -75,26 +87,30 @@ class LiveQueues:
         """The estimated remaining wait for the caller at this position."""
         return (await self._load(queue)).estimate(position, now.timestamp(), waited)
 
+    async def waiting_count(self, queue: str) -> int:
+        """How many callers wait in the queue now."""
+        return await self.redis.zcard(self._waiting(queue))
+
     async def oldest(self, queue: str) -> tuple[str, float] | None:
         """The longest-waiting caller (next to be answered) and when they joined."""
-        head = await self.redis.zrange(f"q:{queue}:waiting", 0, 0, withscores=True)
+        head = await self.redis.zrange(self._waiting(queue), 0, 0, withscores=True)
         return (head[0][0], head[0][1]) if head else None
 
     async def meta(self, queue: str, call_sid: str) -> dict[str, str]:
         """What we know of a waiting caller: language and topic."""
-        return await self.redis.hgetall(f"q:{queue}:meta:{call_sid}")
+        return await self.redis.hgetall(self._meta(queue, call_sid))
 
     async def agent_seen(self, phone: str, now: dt.datetime) -> None:
         """An agent took (or asked for) a call."""
-        await self.redis.zadd("agents:seen", {phone: now.timestamp()})
+        await self.redis.zadd(AGENTS_SEEN_KEY, {phone: now.timestamp()})
 
     async def snapshot(self, queue: str, now: dt.datetime) -> dict:
         """Everything a supervisor watches for one queue."""
-        waiting = await self.redis.zcard(f"q:{queue}:waiting")
+        waiting = await self.waiting_count(queue)
         oldest = await self.oldest(queue)
         day = {k: float(v) for k, v in (await self.redis.hgetall(self._day(queue, now))).items()}
         answered = day.get("answered", 0)
-        agents = await self.redis.zcount("agents:seen", now.timestamp() - AGENT_ACTIVE_SECONDS, "+inf")
+        agents = await self.redis.zcount(AGENTS_SEEN_KEY, now.timestamp() - AGENT_ACTIVE_SECONDS, "+inf")
         ewt = await self.estimate(queue, waiting + 1, now)
         return {
             "queue": queue,
@@ -111,12 +127,12 @@ class LiveQueues:
         }
 
     async def _load(self, queue: str) -> WaitEstimator:
-        raw = await self.redis.get(f"q:{queue}:ewt")
+        raw = await self.redis.get(self._ewt(queue))
         return WaitEstimator.from_state(json.loads(raw) if raw else {}, self.config)
 
     async def _update(self, queue: str, change) -> None:
         # Read-modify-write of the shared estimator under a short lock, so concurrent processes don't lose events.
-        async with self.redis.lock(f"q:{queue}:ewt:lock", timeout=5, blocking_timeout=5):
+        async with self.redis.lock(self._ewt(queue) + ":lock", timeout=5, blocking_timeout=5):
             estimator = await self._load(queue)
             change(estimator)
-            await self.redis.set(f"q:{queue}:ewt", json.dumps(estimator.to_state()))
+            await self.redis.set(self._ewt(queue), json.dumps(estimator.to_state()))

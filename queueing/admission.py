@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.context import AppContext
 from core.db import run_db
-from flows.turns import QueueDecision
-from queueing.live import LiveQueues
+from queueing.live_queues import LiveQueues
 from queueing.models import Voicemail
 
 
-async def decide(ctx: AppContext, language: str) -> QueueDecision:
+@dataclass(frozen=True)
+class Admission:
+    """The queue to join, or why not ("closed": agents off duty; "busy": full or the wait is over the limit)."""
+
+    queue: str | None
+    reason: str = ""
+
+
+async def decide(ctx: AppContext, language: str) -> Admission:
     """Join the language's queue, unless agents are off duty, it is full, or the wait is over the limit."""
     queue = ctx.settings.queue.names.get(language) or ctx.settings.queue.names[ctx.settings.default_language.code]
     now = ctx.now()
     if not ctx.calendar.state(now).is_open:
-        return QueueDecision(None, "closed")
+        return Admission(None, "closed")
     live = LiveQueues(ctx.redis, ctx.settings)
-    waiting = await ctx.redis.zcard(f"q:{queue}:waiting")
+    waiting = await live.waiting_count(queue)
     if waiting >= ctx.settings.queue.max_size:
         await live.queue_full(queue, now)
-        return QueueDecision(None, "busy")
+        return Admission(None, "busy")
     estimate = await live.estimate(queue, waiting + 1, now)
     if estimate.seconds > ctx.settings.queue.max_wait:
-        return QueueDecision(None, "busy")
-    return QueueDecision(queue)
+        return Admission(None, "busy")
+    return Admission(queue)
 
 
-async def save_voicemail(ctx: AppContext, session: dict, recording_url: str) -> int:
+async def save_voicemail(ctx: AppContext, *, call_sid: str, caller: str | None, language: str, url: str) -> int:
     """Keep the caller's voice message (and number, to call back); return its id."""
 
     def save(db, *, call_sid: str, caller: str | None, language: str, url: str) -> int:
@@ -35,11 +44,4 @@ async def save_voicemail(ctx: AppContext, session: dict, recording_url: str) -> 
         db.flush()
         return row.id
 
-    return await run_db(
-        ctx.engine,
-        save,
-        call_sid=session.get("call_sid", ""),
-        caller=session.get("phone"),
-        language=session["lang"],
-        url=recording_url,
-    )
+    return await run_db(ctx.engine, save, call_sid=call_sid, caller=caller, language=language, url=url)

@@ -1,0 +1,35 @@
+"""The audit trail: who changed what, when, from what to what. Rows are only ever added, never updated or deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, Session, SQLModel, select
+
+from core.timestamps import stamped
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change, made anywhere (console, API, command line)."""
+
+    __tablename__ = "console_audit"
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=40)
+    subject: str = Field(max_length=100)
+    before: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    at: dt.datetime = stamped(index=True)
+
+
+def record(
+    session: Session, *, actor: str, action: str, subject: str, before: dict | None = None, after: dict | None = None
+) -> None:
+    """Add one entry to the trail, in the caller's transaction (so a change and its audit land together)."""
+    session.add(AuditEntry(actor=actor[:100], action=action[:40], subject=subject[:100], before=before, after=after))
+
+
+def history(session: Session, *, limit: int = 200) -> list[AuditEntry]:
+    """The latest changes, newest first."""
+    return list(session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all())

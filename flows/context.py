@@ -1,0 +1,19 @@
+"""What the conversations read besides the core context: the knowledge base, the wording, the surge messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.context import AppContext
+from flows.knowledge import KnowledgeCache
+from flows.wording import Wording
+from surge.cache import AnnouncementCache
+
+
+@dataclass(kw_only=True)
+class FlowContext(AppContext):
+    """The web process's context as the channels and the console see it."""
+
+    knowledge: KnowledgeCache
+    wording: Wording
+    announcements: AnnouncementCache

@@ -1,0 +1,112 @@
+"""A caller waiting for a person, as TwiML: the wait document on every poll, keys pressed, leaving the queue."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from core.defaults import CALL_SESSION_TTL
+from flows.context import FlowContext
+from flows.sessions import SessionStore
+from ivr import calls
+from queueing import waiting
+from queueing.estimator import spoken_range
+from queueing.models import QueueResult
+
+
+def _seconds(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+def _store(ctx: FlowContext) -> SessionStore:
+    return SessionStore(ctx.redis, "call", CALL_SESSION_TTL)
+
+
+async def wait(ctx: FlowContext, form: dict[str, str], *, queue: str, language: str) -> str:
+    """The TwiML played while waiting: position (not at the head of the line), estimate, message, offers."""
+    session = await _store(ctx).load(form["CallSid"])
+    size = form.get("CurrentQueueSize", "")
+    poll = waiting.Poll(
+        call_sid=form["CallSid"],
+        queue=queue,
+        waited=_seconds(form.get("QueueTime")),
+        position=max(1, _seconds(form.get("QueuePosition")) or 1),
+        size=int(size) if size.isdigit() else None,
+    )
+    meta = {"language": session.get("lang", ""), "topic": session.get("article") or ""}
+    news = await waiting.poll(ctx, poll, meta=meta)
+    w = ctx.wording
+    lines = [] if news.position == 1 else [w(language, "queue_position", position=news.position)]
+    minutes = spoken_range(news.estimate)
+    if minutes is None:
+        lines.append(w(language, "queue_wait_short"))
+    elif minutes[0] == 0:
+        lines.append(w(language, "queue_wait_up_to", high=minutes[1]))
+    else:
+        lines.append(w(language, "queue_wait_range", low=minutes[0], high=minutes[1]))
+    lines += await ctx.announcements.lines("queue", language)
+    lines += [w(language, "queue_offer_soon"), w(language, "queue_offer_voicemail")]
+    return _wait_twiml(ctx, lines, queue=queue, language=language)
+
+
+def _wait_twiml(ctx: FlowContext, lines: list[str], *, queue: str, language: str) -> str:
+    response = VoiceResponse()
+    query = urlencode({"lang": language, "queue": queue})
+    # Everything sits inside the Gather so a key works during the announcements and the music; when the document
+    # ends Twilio polls the wait URL again, so the estimate follows reality about every offer_every seconds.
+    gather = Gather(input="dtmf", num_digits=1, action=f"/voice/queue/keys?{query}", method="POST", timeout=1)
+    voice = ctx.settings.language(language).voice
+    for line in lines:
+        gather.say(line, voice=voice, language=language)
+    if ctx.settings.queue.hold_music:
+        gather.play(ctx.settings.queue.hold_music)
+    else:
+        gather.pause(length=ctx.settings.queue.offer_every)
+    response.append(gather)
+    return str(response)
+
+
+async def keys(ctx: FlowContext, form: dict[str, str], *, queue: str, language: str) -> str:
+    """A key pressed while waiting: 3 leaves the queue for a voice message; call-backs are announced as coming."""
+    response = VoiceResponse()
+    voice = ctx.settings.language(language).voice
+    query = urlencode({"lang": language, "queue": queue})
+    if form.get("Digits") == "3":
+        store = _store(ctx)
+        session = await store.load(form["CallSid"])
+        session["after_queue"] = "voicemail"
+        await store.save(form["CallSid"], session)
+        response.leave()
+        return str(response)
+    if form.get("Digits") in ("1", "2"):
+        response.say(ctx.wording(language, "callback_coming_soon"), voice=voice, language=language)
+    response.redirect(f"/voice/queue/wait?{query}", method="POST")
+    return str(response)
+
+
+async def result(ctx: FlowContext, form: dict[str, str], *, queue: str, language: str) -> str:
+    """The caller left the queue: record how, then offer a voice message or say goodbye."""
+    outcome = await waiting.left(
+        ctx,
+        call_sid=form["CallSid"],
+        queue=queue,
+        language=language,
+        twilio_result=form.get("QueueResult", ""),
+        waited=_seconds(form.get("QueueTime")),
+    )
+    if outcome in (QueueResult.LEFT, QueueResult.QUEUE_FULL, QueueResult.ERROR):
+        store = _store(ctx)
+        session = await store.load(form["CallSid"])
+        node = "voicemail_record" if session.pop("after_queue", None) == "voicemail" else "voicemail_offer"
+        await store.save(form["CallSid"], session)
+        return await calls.show(ctx, form, node)
+    response = VoiceResponse()
+    if outcome is QueueResult.ANSWERED:
+        response.say(
+            ctx.wording(language, "goodbye", city=ctx.settings.city_name),
+            voice=ctx.settings.language(language).voice,
+            language=language,
+        )
+    response.hangup()
+    return str(response)
