@@ -24,7 +24,21 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
+    if args.command in (serve, web_only) and (problem := _data_problem(settings)):
+        print(f"config error: {problem}", file=sys.stderr)
+        return 2
     return args.command(settings, args)
+
+
+def _data_problem(settings: Settings) -> str | None:
+    """What is wrong with the menus, wording or service catalogue files, checked before anything starts."""
+    from app import check_data
+
+    try:
+        check_data(settings)
+    except (ValueError, KeyError) as exc:
+        return str(exc)
+    return None
 
 
 def _parser() -> argparse.ArgumentParser:

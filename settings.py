@@ -71,6 +71,7 @@ class Settings:
     gather_timeout: int
     speech_confidence_floor: float
     knowledge_dir: Path
+    menus_file: Path
     answer_threshold: float
     confirm_threshold: float
     wording: dict[str, dict[str, str]]
@@ -128,6 +129,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
     if confirm > answer:
         raise ConfigError("knowledge.confirm_threshold", f"{confirm} is above answer_threshold {answer}")
     knowledge_dir = _directory(knowledge.get("directory", "flows/knowledge"), "knowledge.directory")
+    menus_file = _file(_table(raw, "menus", required=False).get("file", "flows/menus.toml"), "menus.file")
     languages = _languages(raw.get("languages"))
     _check_language_files(languages, knowledge_dir)
     return Settings(
@@ -144,6 +146,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         gather_timeout=int(_number(voice, "voice.gather_timeout", 6, 1, 60)),
         speech_confidence_floor=_number(voice, "voice.speech_confidence_floor", 0.4, 0.0, 1.0),
         knowledge_dir=knowledge_dir,
+        menus_file=menus_file,
         answer_threshold=answer,
         confirm_threshold=confirm,
         wording=_wording(raw.get("wording", {})),
@@ -385,6 +388,14 @@ def _directory(value: Any, key: str) -> Path:
     path = path if path.is_absolute() else ROOT / path
     if not path.is_dir():
         raise ConfigError(key, f"{value!r} is not a directory")
+    return path
+
+
+def _file(value: Any, key: str) -> Path:
+    path = Path(str(value))
+    path = path if path.is_absolute() else ROOT / path
+    if not path.is_file():
+        raise ConfigError(key, f"{value!r} is not a file")
     return path
 
 

@@ -17,6 +17,8 @@ from core.calendar import BusinessCalendar
 from core.db import make_engine
 from core.redis import async_client, sync_client
 from crm_bridge import routes as crm_routes
+from crm_bridge.catalogue import load_catalogue
+from flows import runner
 from flows.context import FlowContext
 from flows.knowledge import KnowledgeCache
 from flows.wording import Wording
@@ -35,6 +37,7 @@ def build_context(settings: Settings) -> FlowContext:
     redis = async_client(settings.redis_url)
     engine = make_engine(settings.database_url)
     codes = [language.code for language in settings.languages]
+    wording = Wording.load(codes, settings.wording)
     return FlowContext(
         settings=settings,
         engine=engine,
@@ -42,9 +45,17 @@ def build_context(settings: Settings) -> FlowContext:
         sync_redis=sync_client(settings.redis_url),
         calendar=BusinessCalendar(settings),
         knowledge=KnowledgeCache(engine, redis),
-        wording=Wording.load(codes, settings.wording),
+        wording=wording,
+        menus=runner.menus_for(settings, wording),
         announcements=AnnouncementCache(engine, redis, clocks.now),
     )
+
+
+def check_data(settings: Settings) -> None:
+    """Load the data files a start depends on (wording, menus, service catalogue); raise ValueError naming the key."""
+    codes = [language.code for language in settings.languages]
+    runner.menus_for(settings, Wording.load(codes, settings.wording))
+    load_catalogue()
 
 
 def create_app(settings: Settings, *, clock: clocks.Clock | None = None) -> Starlette:

@@ -29,3 +29,10 @@ def _e164(number: str, region: str, acceptable) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if acceptable(parsed) else None
+
+
+def display(number: str) -> str:
+    """A number as residents read it: 555-555-0311 for North American numbers, E.164 otherwise."""
+    if number.startswith("+1") and len(number) == 12:
+        return f"{number[2:5]}-{number[5:8]}-{number[8:]}"
+    return number

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from core.context import AppContext
 from flows.knowledge import KnowledgeCache
+from flows.menus import Menus
 from flows.wording import Wording
 from surge.cache import AnnouncementCache
 
@@ -16,4 +17,5 @@ class FlowContext(AppContext):
 
     knowledge: KnowledgeCache
     wording: Wording
+    menus: Menus
     announcements: AnnouncementCache

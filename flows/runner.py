@@ -1,20 +1,34 @@
-"""Running one conversation step for any channel: the knowledge base, the step, and the effects it asks for."""
+"""Running one conversation step for any channel: the knowledge base and menus, the step, the effects it asks for."""
 
 from __future__ import annotations
 
-from crm_bridge import catalogue, intake
-from crm_bridge.models import TicketCreate
-from crm_bridge.service import IntakeError
+from crm_bridge import catalogue
+from flows import effects, steps  # noqa: F401  (importing steps registers every step and action)
+from flows.capabilities import Capabilities
 from flows.context import FlowContext
-from flows.conversation import Conversation
+from flows.engine import REGISTRY, REQUIRED_MENUS, At, Conversation, Deps
+from flows.menus import Menus, load_menus
+from flows.session import Session
 from flows.spoken_time import describe_hours
-from flows.turns import Deps, EnterQueue, Input, LookupTicket, OpenTicket, SaveVoicemail, Turn
-from queueing import admission
+from flows.turns import Input, Turn
+from flows.wording import Wording
 from surge.cache import texts
 
 
-async def conversation(ctx: FlowContext) -> Conversation:
-    """A conversation over the current knowledge base and configuration."""
+def menus_for(settings, wording: Wording) -> Menus:
+    """The city's menus file, checked against the registered steps and actions and the configured languages."""
+    return load_menus(
+        settings.menus_file,
+        actions=set(REGISTRY.actions),
+        nodes=set(REGISTRY.nodes) - {"topic", "report_type", "did_you_mean"},
+        required=REQUIRED_MENUS,
+        languages=[language.code for language in settings.languages],
+        wording=wording,
+    )
+
+
+async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
+    """A conversation over the current knowledge base, menus and surge messages, for one channel."""
     kb = await ctx.knowledge.get()
     on_air = await ctx.announcements.on_air()
     greeting = {lang.code: texts(on_air, "greeting", lang.code) for lang in ctx.settings.languages}
@@ -22,6 +36,8 @@ async def conversation(ctx: FlowContext) -> Conversation:
         settings=ctx.settings,
         wording=ctx.wording,
         kb=kb,
+        menus=ctx.menus,
+        caps=caps,
         catalogue=catalogue.of(ctx),
         zone=ctx.settings.timezone,
         open_lines=_open_lines(ctx),
@@ -43,55 +59,39 @@ def _open_lines(ctx: FlowContext):
     return lines
 
 
-async def start(ctx: FlowContext, session: dict) -> Turn:
+async def start(ctx: FlowContext, s: Session, caps: Capabilities) -> Turn:
     """The first turn of a conversation."""
-    return (await conversation(ctx)).start(session)
+    return (await conversation(ctx, caps)).start(s)
 
 
-async def render(ctx: FlowContext, session: dict, node: str) -> Turn:
+async def render(ctx: FlowContext, s: Session, node: str, caps: Capabilities) -> Turn:
     """The turn at node, as if arriving there (no input)."""
-    conv = await conversation(ctx)
-    return conv.show(session, node)
+    return (await conversation(ctx, caps)).show(s, node)
 
 
-async def advance(ctx: FlowContext, session: dict, node: str, inp: Input, *, channel: str) -> Turn:
-    """One step: the resident's input at node, then any ticket to open or look up, then what comes next."""
-    conv = await conversation(ctx)
-    turn = conv.advance(session, node, inp)
+async def advance(ctx: FlowContext, s: Session, node: str, inp: Input, caps: Capabilities) -> Turn:
+    """One step: the resident's input at node, then any effect it asked for, then what comes next."""
+    conv = await conversation(ctx, caps)
+    return await _settle(ctx, conv, s, conv.advance(s, node, inp))
+
+
+async def ask(ctx: FlowContext, s: Session, inp: Input, caps: Capabilities) -> Turn:
+    """A question in the resident's own words, outside any menu (a text message): the one answer path."""
+    conv = await conversation(ctx, caps)
+    return conv.run("question", s, At("ask"), inp)
+
+
+async def begin(ctx: FlowContext, s: Session, action: str, caps: Capabilities) -> Turn:
+    """Start a part of the conversation by its action's name ("report", "check"), as a text keyword does."""
+    conv = await conversation(ctx, caps)
+    return await _settle(ctx, conv, s, conv.run(action, s, At("main"), Input.none()))
+
+
+async def _settle(ctx: FlowContext, conv: Conversation, s: Session, turn: Turn) -> Turn:
     if turn.effect is None:
         return turn
-    result = await _perform(ctx, session, turn.effect, channel=channel)
-    following = conv.resume(session, result)
+    result = await effects.perform(ctx, s, turn.effect, channel=conv.caps.channel)
+    following = conv.resume(s, result)
     following.steps[:0] = turn.steps
     following.lines[:0] = turn.lines
     return following
-
-
-async def _perform(ctx: FlowContext, session: dict, effect: object, *, channel: str):
-    if isinstance(effect, OpenTicket):
-        draft = effect.draft
-        data = TicketCreate(
-            service_code=draft.get("service", ""),
-            address=draft.get("address", ""),
-            description=draft.get("details", ""),
-            recording_url=draft.get("recording"),
-            phone=draft.get("phone"),
-            notify_on_close=bool(draft.get("notify")) and bool(draft.get("phone")),
-            attributes=draft.get("attrs", {}),
-            language=session["lang"],
-            channel=channel,
-        )
-        try:
-            return await intake.submit(ctx, data)
-        except IntakeError as exc:
-            return exc
-    if isinstance(effect, LookupTicket):
-        return await intake.lookup(ctx, effect.number)
-    if isinstance(effect, EnterQueue):
-        return await admission.decide(ctx, effect.language)
-    if isinstance(effect, SaveVoicemail):
-        return await admission.save_voicemail(
-            ctx, call_sid=session.get("call_sid", ""), caller=session.get("phone"), language=session["lang"],
-            url=effect.recording_url,
-        )
-    raise TypeError(f"unknown effect {effect!r}")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
+from pydantic import ValidationError
 from redis.asyncio import Redis
+
+from flows.session import Session
 
 
 class SessionStore:
@@ -15,18 +16,24 @@ class SessionStore:
         self._prefix = prefix
         self._ttl = ttl
 
-    def _key(self, session_id: str) -> str:
+    def key(self, session_id: str) -> str:
+        """The Redis key of one session."""
         return f"session:{self._prefix}:{session_id}"
 
-    async def load(self, session_id: str) -> dict:
-        """The saved session, or an empty one."""
-        raw = await self._redis.get(self._key(session_id))
-        return json.loads(raw) if raw else {}
+    async def load(self, session_id: str) -> Session | None:
+        """The saved session, or None (never saved, expired, or unreadable)."""
+        raw = await self._redis.get(self.key(session_id))
+        if not raw:
+            return None
+        try:
+            return Session.model_validate_json(raw)
+        except ValidationError:  # written by an incompatible release: start afresh rather than fail the caller
+            return None
 
-    async def save(self, session_id: str, data: dict) -> None:
+    async def save(self, session_id: str, session: Session) -> None:
         """Save the session and restart its expiry."""
-        await self._redis.set(self._key(session_id), json.dumps(data), ex=self._ttl)
+        await self._redis.set(self.key(session_id), session.model_dump_json(exclude_defaults=True), ex=self._ttl)
 
     async def delete(self, session_id: str) -> None:
         """Forget the session."""
-        await self._redis.delete(self._key(session_id))
+        await self._redis.delete(self.key(session_id))

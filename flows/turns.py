@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from crm_bridge.catalogue import Catalogue
-from flows.knowledge import KnowledgeBase
-from flows.wording import Wording
-from settings import Settings
+from flows.session import ReportDraft
 
 Line = tuple[str, str]  # (language, sentence)
 
@@ -46,15 +42,33 @@ class Input:
     value: str = ""
     confidence: float = 1.0  # the speech recognizer's confidence; 1.0 for keys and typed text
 
+    @classmethod
+    def none(cls) -> Input:
+        """No input: silence, or a step started directly."""
+        return cls(InputKind.NONE)
+
     @property
     def is_language_free(self) -> bool:
         return self.kind in (InputKind.SPEECH, InputKind.TEXT)
 
 
 @dataclass(frozen=True)
+class Action:
+    """What choosing an option does: a registered action by name, with its argument (a node, an article...)."""
+
+    name: str
+    arg: str = ""
+
+
+def goto(node: str) -> Action:
+    """The action that moves to a node."""
+    return Action("goto", node)
+
+
+@dataclass(frozen=True)
 class Option:
     key: str
-    action: str
+    action: Action
     label: str
     words: tuple[str, ...] = ()
 
@@ -84,26 +98,13 @@ class Turn:
     hints: list[str] = field(default_factory=list)
     end: bool = False
     steps: list[Step] = field(default_factory=list)
-    send_text: str | None = None
+    send_text: str | None = None  # a text to send to the resident's own number (flows.effects sends it)
     transfer: str | None = None
+    list_options: bool = True  # False when the prompt already names the choices (a text's "did you mean")
     option_style: str = "press_option"  # wording key for reading an option: "To {label}, press {key}."
     expect: str = "menu"  # "menu" (a key or words), "speech" (words only), "digits", "record"
     num_digits: int = 1
-    effect: object | None = None  # OpenTicket or LookupTicket, carried out by flows.runner, then resume()
-
-
-@dataclass
-class Deps:
-    """What the conversation reads: configuration, wording and the knowledge base, plus live messages."""
-
-    settings: Settings
-    wording: Wording
-    kb: KnowledgeBase
-    catalogue: Catalogue | None = None
-    zone: object = None  # the city's time zone, for dates said to residents
-    open_lines: Callable[[str], list[str]] = lambda language: []  # closed/holiday/agent-hours sentences
-    announcements: Callable[[str], list[str]] = lambda language: []  # surge greeting messages
-    short_menu: bool = False  # storm mode: the main menu offers only the essentials
+    effect: Effect | None = None  # carried out by flows.effects, then Conversation.resume()
 
 
 def fold(text: str) -> str:
@@ -117,7 +118,7 @@ def fold(text: str) -> str:
 class OpenTicket:
     """Effect: open a ticket from the draft the resident gave."""
 
-    draft: dict
+    draft: ReportDraft
 
 
 @dataclass(frozen=True)
@@ -141,3 +142,6 @@ class SaveVoicemail:
     """Effect: keep a voice message for staff to return the call."""
 
     recording_url: str
+
+
+Effect = OpenTicket | LookupTicket | EnterQueue | SaveVoicemail

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 from core.db import run_db
-from core.defaults import CALL_SESSION_TTL as SESSION_TTL
+from core.defaults import CALL_SESSION_TTL
 from core.phones import mask, normalize
 from core.worker import enqueue
 from flows import runner
+from flows.capabilities import VOICE
 from flows.context import FlowContext
+from flows.session import Session
 from flows.sessions import SessionStore
 from flows.turns import Input, InputKind, Turn
 from ivr import service, twiml
@@ -44,35 +46,41 @@ def _call(form: dict[str, str], language: str = "") -> CallCreate:
     return CallCreate(call_sid=form["CallSid"], caller_masked=mask(form.get("From", "")), language=language)
 
 
+def store(ctx: FlowContext) -> SessionStore:
+    """Where calls' sessions live."""
+    return SessionStore(ctx.redis, "call", CALL_SESSION_TTL)
+
+
+def new_session(ctx: FlowContext, form: dict[str, str]) -> Session:
+    """A call's session from its first webhook: the caller's number when it is a real one."""
+    phone = normalize(form.get("From", ""))
+    return Session(
+        lang=ctx.settings.default_language.code, channel="voice", phone=phone, can_text=phone is not None,
+        call_sid=form["CallSid"],
+    )
+
+
 async def incoming(ctx: FlowContext, form: dict[str, str]) -> str:
     """A new call: greet, record it, and wait for a language or a question."""
-    store = SessionStore(ctx.redis, "call", SESSION_TTL)
-    phone = normalize(form.get("From", ""))
-    session = {"lang": ctx.settings.default_language.code, "phone": phone, "can_text": phone is not None}
-    session.update(channel="voice", call_sid=form["CallSid"])
-    turn = await runner.start(ctx, session)
-    return await _finish(ctx, store, form, session, turn, welcome=True)
+    session = new_session(ctx, form)
+    turn = await runner.start(ctx, session, VOICE)
+    return await _finish(ctx, form, session, turn, welcome=True)
 
 
 async def step(ctx: FlowContext, form: dict[str, str], node: str) -> str:
     """The caller answered a prompt at node: advance the conversation."""
-    store = SessionStore(ctx.redis, "call", SESSION_TTL)
-    session = await store.load(form["CallSid"])
-    if not session:  # expired or lost: carry on rather than fail the caller
-        phone = normalize(form.get("From", ""))
-        session = {"lang": ctx.settings.default_language.code, "phone": phone, "can_text": phone is not None}
-    session.update(channel="voice", call_sid=form["CallSid"])
-    turn = await runner.advance(ctx, session, node, parse_input(form), channel="voice")
-    return await _finish(ctx, store, form, session, turn, welcome=turn.node == "welcome")
+    session = await store(ctx).load(form["CallSid"]) or new_session(ctx, form)  # expired or lost: carry on
+    turn = await runner.advance(ctx, session, node, parse_input(form), VOICE)
+    return await _finish(ctx, form, session, turn, welcome=turn.node == "welcome")
 
 
-async def _finish(ctx: FlowContext, store: SessionStore, form, session: dict, turn: Turn, welcome: bool) -> str:
+async def _finish(ctx: FlowContext, form, session: Session, turn: Turn, welcome: bool) -> str:
     await run_db(ctx.engine, service.record_steps, call=_call(form), language=turn.language, steps=turn.steps)
-    if turn.send_text and session.get("phone"):
-        await enqueue(ctx.sync_redis, send_text, to=session["phone"], body=turn.send_text)
-    session["seq"] = session.get("seq", 0) + 1
-    await store.save(form["CallSid"], session)
-    return twiml.render(turn, ctx.settings, ctx.wording, seq=session["seq"], welcome=welcome)
+    if turn.send_text and session.phone:
+        await enqueue(ctx.sync_redis, send_text, to=session.phone, body=turn.send_text)
+    session.seq += 1
+    await store(ctx).save(form["CallSid"], session)
+    return twiml.render(turn, ctx.settings, ctx.wording, seq=session.seq, welcome=welcome)
 
 
 async def status(ctx: FlowContext, form: dict[str, str]) -> None:
@@ -86,13 +94,11 @@ async def status(ctx: FlowContext, form: dict[str, str]) -> None:
         status=form.get("CallStatus", "completed"),
         duration=seconds,
     )
-    await SessionStore(ctx.redis, "call", SESSION_TTL).delete(form["CallSid"])
+    await store(ctx).delete(form["CallSid"])
 
 
 async def show(ctx: FlowContext, form: dict[str, str], node: str) -> str:
     """Render a node of the conversation without input (e.g. after leaving a queue)."""
-    store = SessionStore(ctx.redis, "call", SESSION_TTL)
-    session = await store.load(form["CallSid"]) or {"lang": ctx.settings.default_language.code}
-    session.update(channel="voice", call_sid=form["CallSid"])
-    turn = await runner.render(ctx, session, node)
-    return await _finish(ctx, store, form, session, turn, welcome=False)
+    session = await store(ctx).load(form["CallSid"]) or new_session(ctx, form)
+    turn = await runner.render(ctx, session, node, VOICE)
+    return await _finish(ctx, form, session, turn, welcome=False)

@@ -6,9 +6,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from core.defaults import CALL_SESSION_TTL
 from flows.context import FlowContext
-from flows.sessions import SessionStore
 from ivr import calls
 from queueing import waiting
 from queueing.estimator import spoken_range
@@ -19,13 +17,9 @@ def _seconds(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
 
 
-def _store(ctx: FlowContext) -> SessionStore:
-    return SessionStore(ctx.redis, "call", CALL_SESSION_TTL)
-
-
 async def wait(ctx: FlowContext, form: dict[str, str], *, queue: str, language: str) -> str:
     """The TwiML played while waiting: position (not at the head of the line), estimate, message, offers."""
-    session = await _store(ctx).load(form["CallSid"])
+    session = await calls.store(ctx).load(form["CallSid"])
     size = form.get("CurrentQueueSize", "")
     poll = waiting.Poll(
         call_sid=form["CallSid"],
@@ -34,7 +28,7 @@ async def wait(ctx: FlowContext, form: dict[str, str], *, queue: str, language: 
         position=max(1, _seconds(form.get("QueuePosition")) or 1),
         size=int(size) if size.isdigit() else None,
     )
-    meta = {"language": session.get("lang", ""), "topic": session.get("article") or ""}
+    meta = {"language": session.lang if session else "", "topic": (session.article if session else None) or ""}
     news = await waiting.poll(ctx, poll, meta=meta)
     w = ctx.wording
     lines = [] if news.position == 1 else [w(language, "queue_position", position=news.position)]
@@ -73,10 +67,9 @@ async def keys(ctx: FlowContext, form: dict[str, str], *, queue: str, language: 
     voice = ctx.settings.language(language).voice
     query = urlencode({"lang": language, "queue": queue})
     if form.get("Digits") == "3":
-        store = _store(ctx)
-        session = await store.load(form["CallSid"])
-        session["after_queue"] = "voicemail"
-        await store.save(form["CallSid"], session)
+        session = await calls.store(ctx).load(form["CallSid"]) or calls.new_session(ctx, form)
+        session.after_queue = "voicemail"
+        await calls.store(ctx).save(form["CallSid"], session)
         response.leave()
         return str(response)
     if form.get("Digits") in ("1", "2"):
@@ -96,10 +89,10 @@ async def result(ctx: FlowContext, form: dict[str, str], *, queue: str, language
         waited=_seconds(form.get("QueueTime")),
     )
     if outcome in (QueueResult.LEFT, QueueResult.QUEUE_FULL, QueueResult.ERROR):
-        store = _store(ctx)
-        session = await store.load(form["CallSid"])
-        node = "voicemail_record" if session.pop("after_queue", None) == "voicemail" else "voicemail_offer"
-        await store.save(form["CallSid"], session)
+        session = await calls.store(ctx).load(form["CallSid"]) or calls.new_session(ctx, form)
+        node = "voicemail_record" if session.after_queue == "voicemail" else "voicemail_offer"
+        session.after_queue = None
+        await calls.store(ctx).save(form["CallSid"], session)
         return await calls.show(ctx, form, node)
     response = VoiceResponse()
     if outcome is QueueResult.ANSWERED:

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 
 from core.db import run_db
 from core.defaults import TEXT_SESSION_TTL
-from core.phones import normalize
-from crm_bridge import ticket_numbers as numbers
+from core.phones import display, normalize
+from crm_bridge import ticket_numbers
 from flows import runner
+from flows.capabilities import TEXT
 from flows.context import FlowContext
 from flows.knowledge import record_unanswered
+from flows.session import Session
 from flows.sessions import SessionStore
 from flows.spoken_time import describe_hours
-from flows.turns import Input, InputKind
+from flows.turns import Input, InputKind, Outcome, Step, Turn
 from messaging import consent
 from sms import limits, render, service
 from sms.keywords import Keyword, classify
@@ -37,12 +39,10 @@ async def handle(ctx: FlowContext, form: dict[str, str]) -> str | None:
     """Answer one inbound text; returns the reply body, or None for no reply."""
     phone = normalize(form.get("From", "")) or form.get("From", "")[:20]
     store = SessionStore(ctx.redis, "sms", TEXT_SESSION_TTL)
-    session = await store.load(phone) or {"lang": ctx.settings.default_language.code}
-    session.update(channel="sms", phone=phone, can_text=True)
-    session["surge_footer"] = await ctx.announcements.lines("sms", session["lang"])
+    session = await store.load(phone) or Session(lang=ctx.settings.default_language.code)
+    session.channel, session.phone, session.can_text = "sms", phone, True
     handled = await _handle(ctx, session, phone, form)
-    await run_db(ctx.engine, _record, form=form, phone=phone, language=session["lang"], handled=handled)
-    session.pop("surge_footer", None)
+    await run_db(ctx.engine, _record, form=form, phone=phone, language=session.lang, handled=handled)
     await store.save(phone, session)
     return handled.reply
 
@@ -68,8 +68,8 @@ def _record(db, *, form: dict[str, str], phone: str, language: str, handled: Han
         )
 
 
-async def _handle(ctx: FlowContext, session: dict, phone: str, form: dict[str, str]) -> Handled:
-    w, lang = ctx.wording, session["lang"]
+async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str, str]) -> Handled:
+    w, lang = ctx.wording, session.lang
     allowed, warn = await limits.allow_inbound(ctx.redis, phone, ctx.now())
     if not allowed:
         return Handled(w(lang, "sms_rate_limited") if warn else None, "limited")
@@ -80,7 +80,7 @@ async def _handle(ctx: FlowContext, session: dict, phone: str, form: dict[str, s
     twilio_replied = bool(form.get("OptOutType"))  # Twilio's own opt-out handling already answered
     if keyword is Keyword.STOP:
         await run_db(ctx.engine, consent.set_opt_out, phone=phone, opted_out=True, source="STOP")
-        session.pop("node", None)
+        session.node = None
         return Handled(None if twilio_replied else w(lang, "sms_stopped", city=ctx.settings.city_name), "stop")
     if keyword is Keyword.START:
         if twilio_replied or await run_db(ctx.engine, consent.is_opted_out, phone=phone):
@@ -93,86 +93,65 @@ async def _handle(ctx: FlowContext, session: dict, phone: str, form: dict[str, s
     return await _command(ctx, session, keyword, arg, body)
 
 
-async def _command(ctx: FlowContext, session: dict, keyword: Keyword, arg: str, body: str) -> Handled:
+async def _command(ctx: FlowContext, session: Session, keyword: Keyword, arg: str, body: str) -> Handled:
     w = ctx.wording
     if keyword is Keyword.LANGUAGE:
-        session["lang"] = arg
-        session.pop("node", None)
+        session.lang, session.node = arg, None
         return Handled(w(arg, "sms_language_set"), "language")
     if keyword is Keyword.MENU:
-        session.pop("node", None)
-        return Handled(w(session["lang"], "sms_menu"), "menu")
+        session.node = None
+        return Handled(w(session.lang, "sms_menu"), "menu")
     if keyword is Keyword.AGENT:
-        lang = session["lang"]
+        lang = session.lang
         hours = describe_hours(ctx.calendar, w, lang)
         return Handled(f"{w(lang, 'sms_agent', phone=_phone(ctx))} {w(lang, 'sms_agent_hours', hours=hours)}", "agent")
     if keyword is Keyword.STATUS:
-        return await _status(ctx, session, arg)
+        number = ticket_numbers.clean(arg)
+        if not number:
+            return Handled(w(session.lang, "sms_status_usage"), "status")
+        turn = await runner.advance(ctx, session, "check_number", Input(InputKind.TEXT, number), TEXT)
+        return await _reply(ctx, session, turn, "status")
     if keyword is Keyword.REPORT:
-        conv = await runner.conversation(ctx)
-        return _flow_reply(ctx, session, conv.start_report(session), "report")
-    if session.get("node"):
-        turn = await runner.advance(ctx, session, session["node"], Input(InputKind.TEXT, body[:500]), channel="sms")
-        return _flow_reply(ctx, session, turn, "report")
-    return await _question(ctx, session, body)
+        return await _reply(ctx, session, await runner.begin(ctx, session, "report", TEXT), "report")
+    text = " ".join(body.split())[:500]
+    if session.node:
+        turn = await runner.advance(ctx, session, session.node, Input(InputKind.TEXT, text), TEXT)
+        return await _reply(ctx, session, turn, "report")
+    if not text:
+        return Handled(w(session.lang, "sms_empty"), "empty")
+    return await _reply(ctx, session, await runner.ask(ctx, session, Input(InputKind.TEXT, text), TEXT), "question")
 
 
-async def _status(ctx: FlowContext, session: dict, arg: str) -> Handled:
-    number = numbers.clean(arg)
-    if not number:
-        return Handled(ctx.wording(session["lang"], "sms_status_usage"), "status")
-    turn = await runner.advance(ctx, session, "check_number", Input(InputKind.TEXT, number), channel="sms")
-    return _flow_reply(ctx, session, turn, "status")
-
-
-def _flow_reply(ctx: FlowContext, session: dict, turn, kind: str) -> Handled:
+async def _reply(ctx: FlowContext, session: Session, turn: Turn, kind: str) -> Handled:
+    """The text for a turn: an answer with its footer, "did you mean", an honest "not sure", or the next question."""
+    asked = _question_step(turn)
+    article_id, confidence = (asked.article_id, asked.confidence) if asked else (None, None)
+    if turn.node == "after":  # answered: the article's text, the surge footer, "reply MENU for more"
+        session.node = None
+        footer = [*await ctx.announcements.lines("sms", turn.language), ctx.wording(turn.language, "sms_footer")]
+        text = " ".join([turn.lines[0][1], *footer]) if turn.lines else ""
+        return Handled(render.reply(text), "answer", session.article, confidence)
+    if turn.node == "unsure":
+        session.node = None
+        unanswered = asked.input_value if asked and asked.outcome is Outcome.UNSURE else None
+        return Handled(render.reply(turn.lines[0][1]), "unanswered", article_id, confidence, unanswered=unanswered)
+    if turn.node == "did_you_mean":
+        session.node = turn.node
+        return Handled(render.render(turn, ctx.wording), "did_you_mean", article_id, confidence)
     if turn.node in END_NODES or turn.end:
-        session.pop("node", None)
+        session.node = None
         turn.options, turn.prompt = [], []
         footer = None
-        if session.get("ticket") and turn.node == "report_done":
-            footer = ctx.wording(turn.language, "sms_check_status", number=session["ticket"]["number"])
+        if session.ticket and turn.node == "report_done":
+            footer = ctx.wording(turn.language, "sms_check_status", number=session.ticket.number)
         return Handled(render.render(turn, ctx.wording, footer=footer), kind)
-    session["node"] = turn.node
+    session.node = turn.node
     return Handled(render.render(turn, ctx.wording), kind)
 
 
-async def _question(ctx: FlowContext, session: dict, body: str) -> Handled:
-    w = ctx.wording
-    text = " ".join(body.split())[:500]
-    kb = await ctx.knowledge.get()
-    choices = session.pop("choices", None)
-    if choices and text in choices:
-        return _answer(ctx, session, kb.article(session["lang"], choices[text]), None)
-    if not text:
-        return Handled(w(session["lang"], "sms_empty"), "empty")
-    detected = kb.matcher.detect_language(text)
-    if detected and detected != session["lang"] and detected in {lang.code for lang in ctx.settings.languages}:
-        session["lang"] = detected
-    lang = session["lang"]
-    match = kb.match(text, lang)
-    if match.article_id and match.confidence >= ctx.settings.answer_threshold:
-        return _answer(ctx, session, kb.article(lang, match.article_id), match.confidence)
-    candidates = [(a, c) for a, c in match.candidates if c >= ctx.settings.confirm_threshold * 0.75][:3]
-    if match.confidence >= ctx.settings.confirm_threshold and candidates:
-        session["choices"] = {str(i): a for i, (a, _) in enumerate(candidates, start=1)}
-        titles = [f"{i}) {kb.article(lang, a).title}" for i, (a, _) in enumerate(candidates, start=1)]
-        keys = f" {w(lang, 'sms_or')} ".join(session["choices"])
-        reply = w(lang, "sms_did_you_mean", choices="; ".join(titles), keys=keys)
-        return Handled(render.reply(reply), "did_you_mean", match.article_id, match.confidence)
-    return Handled(
-        w(lang, "sms_unsure", phone=_phone(ctx)), "unanswered", match.article_id, match.confidence, unanswered=text
-    )
-
-
-def _answer(ctx: FlowContext, session: dict, article, confidence: float | None) -> Handled:
-    lang = session["lang"]
-    if article is None:
-        return Handled(ctx.wording(lang, "sms_menu"), "menu")
-    session["article"] = article.article_id
-    footer = " ".join([*session.get("surge_footer", []), ctx.wording(lang, "sms_footer")])
-    reply = render.reply(f"{article.text} {footer}")
-    return Handled(reply, "answer", article.article_id, confidence)
+def _question_step(turn: Turn) -> Step | None:
+    wanted = (Outcome.ANSWERED, Outcome.CONFIRM, Outcome.UNSURE)
+    return next((step for step in turn.steps if step.outcome in wanted and step.node != "answer"), None)
 
 
 def _commands(ctx: FlowContext) -> dict[str, dict[str, set[str]]]:
@@ -191,5 +170,4 @@ def _media(form: dict[str, str]) -> bool:
 
 
 def _phone(ctx: FlowContext) -> str:
-    number = ctx.settings.numbers[0]
-    return f"{number[2:5]}-{number[5:8]}-{number[8:]}" if number.startswith("+1") and len(number) == 12 else number
+    return display(ctx.settings.numbers[0])

@@ -11,7 +11,7 @@ MAX_SEGMENTS = 6
 def render(turn: Turn, wording, *, footer: str | None = None) -> str:
     """The message for a turn, cut at a word boundary to at most MAX_SEGMENTS segments."""
     parts = [text for _, text in turn.lines] + [text for _, text in turn.prompt]
-    choices = [f"{o.key} {o.label}" for o in turn.options if o.key.isdigit()]
+    choices = [f"{o.key} {o.label}" for o in turn.options if o.key.isdigit()] if turn.list_options else []
     if choices:
         parts.append(wording(turn.language, "reply_choices", choices="; ".join(choices)))
     if footer:

@@ -1,0 +1,45 @@
+"""Carrying out what a conversation asked for, between two of its steps: the one place flows reach the domain."""
+
+from __future__ import annotations
+
+from crm_bridge import intake
+from crm_bridge.models import TicketCreate
+from crm_bridge.service import IntakeError
+from flows.context import FlowContext
+from flows.session import Session
+from flows.turns import Effect, EnterQueue, LookupTicket, OpenTicket, SaveVoicemail
+from queueing import admission
+
+
+async def perform(ctx: FlowContext, s: Session, effect: Effect, *, channel: str):
+    """Carry out one effect and return its result (a ticket, a queue decision...) for Conversation.resume."""
+    if isinstance(effect, OpenTicket):
+        return await _open_ticket(ctx, s, effect, channel=channel)
+    if isinstance(effect, LookupTicket):
+        return await intake.lookup(ctx, effect.number)
+    if isinstance(effect, EnterQueue):
+        return await admission.decide(ctx, effect.language)
+    if isinstance(effect, SaveVoicemail):
+        return await admission.save_voicemail(
+            ctx, call_sid=s.call_sid, caller=s.phone, language=s.lang, url=effect.recording_url
+        )
+    raise TypeError(f"unknown effect {effect!r}")
+
+
+async def _open_ticket(ctx: FlowContext, s: Session, effect: OpenTicket, *, channel: str):
+    draft = effect.draft
+    data = TicketCreate(
+        service_code=draft.service or "",
+        address=draft.address or "",
+        description=draft.details or "",
+        recording_url=draft.recording,
+        phone=draft.phone,
+        notify_on_close=draft.notify and bool(draft.phone),
+        attributes=draft.attrs,
+        language=s.lang,
+        channel=channel,
+    )
+    try:
+        return await intake.submit(ctx, data)
+    except IntakeError as exc:
+        return exc

@@ -1,0 +1,319 @@
+"""The conversation engine: steps registered by name, menus read from data, one typed session, channel capabilities.
+
+A step ("node") renders a Turn and may hear inputs that are not menu choices (an address, a ticket number). A menu
+option carries an Action, carried out by the action registered under its name. An effect (open a ticket, join the
+queue) is carried out by flows.effects between two calls: `advance` returns a Turn holding the effect, `resume`
+continues with its result. Nothing here knows which channel it serves: that arrives as Capabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from crm_bridge import ticket_numbers
+from crm_bridge.catalogue import Catalogue
+from flows.capabilities import Capabilities
+from flows.knowledge import KnowledgeBase
+from flows.menus import Menus, MenuSpec
+from flows.session import Session
+from flows.turns import Action, Input, InputKind, Option, Outcome, Step, Turn, fold
+from flows.wording import Wording
+from settings import Settings
+
+
+@dataclass
+class Deps:
+    """What the conversation reads: configuration, wording, menus and the knowledge base, plus live messages."""
+
+    settings: Settings
+    wording: Wording
+    kb: KnowledgeBase
+    menus: Menus
+    caps: Capabilities
+    catalogue: Catalogue | None = None
+    zone: object = None  # the city's time zone, for dates said to residents
+    open_lines: Callable[[str], list[str]] = lambda language: []  # closed/holiday/agent-hours sentences
+    announcements: Callable[[str], list[str]] = lambda language: []  # surge greeting messages
+    short_menu: bool = False  # storm mode: menus.toml's [storm.*] menus replace the ordinary ones
+
+
+@dataclass(frozen=True)
+class At:
+    """Where a step is rendered: its full node name ("topic:parks"), the part after the colon, simple wording."""
+
+    node: str
+    param: str = ""
+    simple: bool = False
+
+
+Render = Callable[["Conversation", Session, At], Turn]
+Hear = Callable[["Conversation", Session, At, Input], "Turn | None"]
+Do = Callable[["Conversation", Session, At, Action, Input], Turn]
+Resume = Callable[["Conversation", Session, object], Turn]
+
+
+@dataclass
+class NodeSpec:
+    """A registered step: how it renders, what else it hears, and what it needs to make sense (else: main menu)."""
+
+    render: Render
+    hear: Hear | None = None
+    needs: Callable[[Session], bool] | None = None
+    hears_everything: bool = False  # the welcome: its hear() takes every input, silence included
+
+
+@dataclass
+class ActionSpec:
+    do: Do
+    outcome: Outcome = Outcome.MENU  # what choosing it counts as in the call record
+
+
+@dataclass
+class Registry:
+    """Steps, actions and effect continuations by name; the modules in flows/steps register themselves here."""
+
+    nodes: dict[str, NodeSpec] = field(default_factory=dict)
+    actions: dict[str, ActionSpec] = field(default_factory=dict)
+    continuations: dict[str, Resume] = field(default_factory=dict)
+
+    def node(self, name: str, *, needs: Callable[[Session], bool] | None = None, hears_everything: bool = False):
+        """Register a step's renderer."""
+
+        def register(render: Render) -> Render:
+            self.nodes[name] = NodeSpec(render, needs=needs, hears_everything=hears_everything)
+            return render
+
+        return register
+
+    def hears(self, name: str):
+        """Register what a step does with an input that is not one of its menu options."""
+
+        def register(hear: Hear) -> Hear:
+            self.nodes[name].hear = hear
+            return hear
+
+        return register
+
+    def action(self, name: str, *, outcome: Outcome = Outcome.MENU):
+        """Register an action a menu option can carry."""
+
+        def register(do: Do) -> Do:
+            self.actions[name] = ActionSpec(do, outcome)
+            return do
+
+        return register
+
+    def resumes(self, awaiting: str):
+        """Register how a conversation goes on after an effect it asked for was carried out."""
+
+        def register(fn: Resume) -> Resume:
+            self.continuations[awaiting] = fn
+            return fn
+
+        return register
+
+
+REGISTRY = Registry()
+REQUIRED_MENUS = {"main", "ask", "confirm", "after", "unsure", "offer_agent", "voicemail_offer", "report_done",
+                  "check_done"}
+
+
+class Conversation:
+    """The 311 conversation; `start` opens it and `advance` takes one input at one node."""
+
+    def __init__(self, deps: Deps, registry: Registry = REGISTRY) -> None:
+        self.d = deps
+        self.w = deps.wording
+        self.caps = deps.caps
+        self.registry = registry
+
+    # ----- entry points
+
+    def start(self, s: Session) -> Turn:
+        """The welcome: announcements, greeting, hours when closed, language choice."""
+        return self.show(s, "welcome")
+
+    def show(self, s: Session, node: str) -> Turn:
+        """The turn at node without any input; the main menu for an unknown or stale node."""
+        found = self._find(s, node)
+        return found[0].render(self, s, found[1]) if found else self.show(s, "main")
+
+    def advance(self, s: Session, node: str, inp: Input) -> Turn:
+        """Handle the resident's input at node and return the next turn."""
+        found = self._find(s, node)
+        if found is None:  # an unknown or stale node: start from the main menu, never fail
+            return self.show(s, "main")
+        spec, at = found
+        if spec.hears_everything:
+            return spec.hear(self, s, at, inp)
+        if inp.kind is InputKind.NONE:
+            return self._no_input(s, spec, at)
+        custom = spec.hear(self, s, at, inp) if spec.hear else None
+        if custom is not None:
+            s.retries.pop(node, None)
+            custom.steps.insert(0, Step(node, Outcome.MENU, inp.kind, inp.value[:200]))
+            return custom
+        menu = spec.render(self, s, at)
+        option = self.pick(menu, inp)
+        if option is not None:
+            s.retries.pop(node, None)
+            return self.act(s, at, option.action, inp)
+        if menu.free_text and inp.is_language_free and inp.value.strip():
+            return self.run("question", s, at, inp)
+        return self.invalid(s, spec.render(self, s, at), at.node, inp)
+
+    def resume(self, s: Session, result: object) -> Turn:
+        """Continue after flows.effects carried out a turn's effect."""
+        awaiting, s.awaiting = s.awaiting, None
+        return self.registry.continuations[awaiting or "lookup"](self, s, result)
+
+    # ----- what steps use
+
+    def act(self, s: Session, at: At, action: Action, inp: Input) -> Turn:
+        """Carry out a menu option's action; its step is recorded first."""
+        spec = self.registry.actions.get(action.name)
+        if spec is None:
+            return self.show(s, "main")
+        turn = spec.do(self, s, at, action, inp)
+        turn.steps.insert(0, Step(at.node, spec.outcome, inp.kind, inp.value[:200]))
+        return turn
+
+    def run(self, action: str, s: Session, at: At, inp: Input, arg: str = "") -> Turn:
+        """Carry out a registered action directly (not from a menu), without a step of its own."""
+        return self.registry.actions[action].do(self, s, at, Action(action, arg), inp)
+
+    def menu(self, s: Session, name: str, *, simple: bool = False, node: str | None = None, **values) -> Turn:
+        """A menu declared in menus.toml, as a turn: its prompt (filled with values) and the options that apply."""
+        spec = self.d.menus.get(name, storm=self.d.short_menu)
+        key = spec.simple_prompt if simple and spec.simple_prompt else spec.prompt
+        prompt = [self.say(s, key, **values)] if key else []
+        options = [self._option(s, name, o) for o in spec.options if self._applies(s, o.when)]
+        return self.build(s.lang, node or name, prompt, options, free_text=spec.free_text)
+
+    def build(
+        self,
+        lang: str,
+        node: str,
+        prompt: list[str],
+        options: list[Option],
+        free_text: bool = False,
+        label: str = "press_option",
+    ) -> Turn:
+        """A menu turn: prompt, options, and speech hints from their words (and article titles when free text)."""
+        turn = Turn(language=lang, node=node, options=options, free_text=free_text, option_style=label)
+        turn.prompt = [(lang, p) for p in prompt]
+        turn.hints = [w for o in options for w in o.words][:50] + (self.hints(lang) if free_text else [])
+        return turn
+
+    def option(self, lang: str, key: str, label: str, action: Action) -> Option:
+        """An option labelled by the wording's opt_<label>, with its spoken shortcuts words_<label>."""
+        return Option(key, action, self.w(lang, f"opt_{label}"), self._words(lang, label))
+
+    def say(self, s: Session, key: str, **values) -> str:
+        """Wording in the resident's language, the short variant (<key>_sms) where the channel prefers it."""
+        if self.caps.short_wording and self.w.has(s.lang, f"{key}_sms"):
+            return self.w(s.lang, f"{key}_sms", **values)
+        return self.w(s.lang, key, **values)
+
+    def say_number(self, number: str) -> str:
+        """A ticket number as the channel shows it: digit by digit for speech, 123-456-789 in print."""
+        return ticket_numbers.spoken(number) if self.caps.reads_numbers == "spoken" else ticket_numbers.printed(number)
+
+    def pick(self, menu: Turn, inp: Input) -> Option | None:
+        """The option the input chooses: a key, a texted digit, or a short spoken or typed phrase."""
+        exact = next((o for o in menu.options if o.key == inp.value.strip()), None)
+        if inp.kind is InputKind.KEY or exact is not None:  # a key pressed, or a texted "2" or "*"
+            return exact
+        said = fold(inp.value)
+        if not said:
+            return None
+        if said.isdigit():  # a texted "2", or speech that came back as a digit
+            return next((o for o in menu.options if o.key == said), None)
+        for option in menu.options:
+            for phrase in option.words:
+                phrase = fold(phrase)
+                # Short replies pick an option ("agent", "yes"); a longer sentence is a question to answer.
+                if said == phrase or (len(said.split()) <= 4 and f" {phrase} " in f" {said} "):
+                    return option
+        return None
+
+    def invalid(self, s: Session, turn: Turn, node: str, inp: Input) -> Turn:
+        """The same menu again, told that the key or words were not one of the choices."""
+        key = "invalid_key" if inp.kind is InputKind.KEY and inp.value else "not_understood"
+        turn.lines[:0] = [(turn.language, self.w(turn.language, key, key=inp.value))]
+        turn.steps.insert(0, Step(node, Outcome.INVALID, inp.kind, inp.value[:200]))
+        return turn
+
+    def goodbye(self, s: Session, node: str) -> Turn:
+        """The last turn of a call."""
+        turn = Turn(language=s.lang, node=node, end=True)
+        turn.lines.append((s.lang, self.w(s.lang, "goodbye", city=self.d.settings.city_name)))
+        return turn
+
+    def languages(self) -> list[str]:
+        """The configured language codes, in menu order."""
+        return [language.code for language in self.d.settings.languages]
+
+    def hints(self, lang: str) -> list[str]:
+        """Article titles, to help speech recognition where a question may be asked."""
+        titles = sorted({a.title for (code, _), a in self.d.kb.articles.items() if code == lang})
+        return titles[:100]
+
+    # ----- inside
+
+    def _find(self, s: Session, node: str) -> tuple[NodeSpec, At] | None:
+        base, _, param = node.partition(":")
+        spec = self.registry.nodes.get(base)
+        if spec is None or (spec.needs is not None and not spec.needs(s)):
+            return None
+        at = At(node, param)
+        return (spec, at) if self._exists(s, base, param) else None
+
+    def _exists(self, s: Session, base: str, param: str) -> bool:
+        # Parameterised steps check their parameter (a topic the language has, a page that exists).
+        if base == "topic":
+            return (s.lang, param) in self.d.kb.by_topic
+        if base == "report_type":
+            return param in ("1", "2")
+        return True
+
+    def _no_input(self, s: Session, spec: NodeSpec, at: At) -> Turn:
+        """First silence: apologise and re-prompt in simpler words; second: offer a person; third: goodbye."""
+        s.retries[at.node] = s.retries.get(at.node, 0) + 1
+        if at.node == "offer_agent":
+            turn = self.goodbye(s, at.node)
+        elif s.retries[at.node] == 1:
+            turn = spec.render(self, s, At(at.node, at.param, simple=True))
+            turn.lines.insert(0, (s.lang, self.w(s.lang, "no_input")))
+        else:
+            turn = self.show(s, "offer_agent")
+            turn.lines.insert(0, (s.lang, self.w(s.lang, "no_input")))
+        turn.steps.insert(0, Step(at.node, Outcome.NO_INPUT, InputKind.NONE))
+        return turn
+
+    def _option(self, s: Session, menu: str, spec) -> Option:
+        if isinstance(spec.label, dict):
+            label = spec.label.get(s.lang) or next(iter(spec.label.values()))
+            words = spec.words.get(s.lang, ()) if spec.words else ()
+            return Option(spec.key, spec.action, label, words)
+        words = spec.words.get(s.lang, ()) if spec.words else self._words(s.lang, spec.label)
+        return Option(spec.key, spec.action, self.w(s.lang, f"opt_{spec.label}"), words)
+
+    def _words(self, lang: str, label: str) -> tuple[str, ...]:
+        key = f"words_{label}"
+        words = self.w(lang, key).split(",") if self.w.has(lang, key) else []
+        return tuple(w.strip() for w in words if w.strip())
+
+    def _applies(self, s: Session, when: str | None) -> bool:
+        if when == "article_has_service":
+            article = self.d.kb.article(s.lang, s.article)
+            return article is not None and bool(article.service_code)
+        if when == "has_phone":
+            return bool(s.phone)
+        return True
+
+
+def menu_spec(menus: Menus, name: str) -> MenuSpec:
+    """A menu's declaration (for the console's menu diagram and tests)."""
+    return menus.get(name)

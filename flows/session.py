@@ -1,0 +1,64 @@
+"""A conversation's state between turns, typed: what the resident chose, what they are reporting, what we owe them.
+
+Stored as JSON in Redis (flows.sessions); unknown fields from an older release are ignored when it is read back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Awaiting = Literal["ticket", "lookup", "queue", "voicemail"]
+
+
+class ReportDraft(BaseModel):
+    """A problem report being taken, step by step."""
+
+    model_config = ConfigDict(extra="ignore")
+    service: str | None = None
+    address: str | None = None
+    attrs: dict[str, str] = Field(default_factory=dict)
+    attr_i: int = 0
+    details: str | None = None
+    recording: str | None = None
+    phone: str | None = None
+    notify: bool = False
+
+
+class TicketNote(BaseModel):
+    """The ticket this conversation opened, to read back."""
+
+    number: str
+    expected: dt.datetime
+    duplicate_of: str | None = None
+    service: str = ""
+
+
+class Session(BaseModel):
+    """Everything a conversation remembers between two inputs."""
+
+    model_config = ConfigDict(extra="ignore")
+    lang: str
+    channel: str = "voice"  # for records only: steps never branch on it (they read Capabilities)
+    phone: str | None = None  # the resident's own number, E.164, when it is a real one
+    can_text: bool = False
+    call_sid: str = ""
+    seq: int = 0  # voice: the turn number, part of each action URL so Twilio's retries are told apart
+    article: str | None = None  # the article last answered
+    pending: str | None = None  # the article we asked the resident to confirm
+    retries: dict[str, int] = Field(default_factory=dict)  # silences per node
+    awaiting: Awaiting | None = None  # the effect being carried out, to resume after it
+    report: ReportDraft | None = None
+    ticket: TicketNote | None = None
+    checking: str | None = None  # the ticket number being looked up
+    node: str | None = None  # text: the question we are waiting for an answer to
+    choices: list[str] = Field(default_factory=list)  # text: the articles offered as "did you mean" choices
+    after_queue: str | None = None  # voice: what the caller chose while waiting ("voicemail")
+
+    def draft(self) -> ReportDraft:
+        """The report being taken, started if there is none."""
+        if self.report is None:
+            self.report = ReportDraft()
+        return self.report
