@@ -19,7 +19,8 @@ def _project_imports(tree: ast.AST) -> list[tuple[int, str, bool]]:
         for child in ast.iter_child_nodes(node):
             nested = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
             if isinstance(child, ast.Import):
-                found.extend((child.lineno, a.name, in_function) for a in child.names if a.name.split(".")[0] in PROJECT)
+                names = [a.name for a in child.names if a.name.split(".")[0] in PROJECT]
+                found.extend((child.lineno, name, in_function) for name in names)
             elif isinstance(child, ast.ImportFrom) and child.module and child.module.split(".")[0] in PROJECT:
                 found.append((child.lineno, child.module, in_function))
             visit(child, nested)
