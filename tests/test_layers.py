@@ -7,7 +7,9 @@ from pathlib import Path
 
 from settings import ROOT
 
-PACKAGES = ["app", "console", "ivr", "sms", "flows", "queueing", "callbacks", "crm_bridge", "surge", "messaging", "core"]
+PACKAGES = [
+    "app", "console", "ivr", "sms", "flows", "queueing", "callbacks", "crm_bridge", "surge", "messaging", "core",
+]
 PROJECT = {*PACKAGES, "settings", "run"}
 
 
