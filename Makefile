@@ -4,9 +4,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
-# Prism serves Twilio's own OpenAPI description so tests check every outbound request against Twilio's schema.
-PRISM := .tools/prism/node_modules/.bin/prism
-PRISM_VERSION := 5.14.2
 
 .PHONY: install run test lint bench clean
 
@@ -18,14 +15,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
 
-$(PRISM):
-	mkdir -p .tools/prism
-	cd .tools/prism && npm install --no-audit --no-fund --silent @stoplight/prism-cli@$(PRISM_VERSION)
-
 run: install
 	$(PY) run.py $(ARGS)
 
-test: install $(PRISM)
+test: install
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(ARGS)

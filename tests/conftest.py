@@ -129,12 +129,16 @@ def app(settings, engine, redis, clock):
 
 @pytest.fixture
 def twilio_api():
-    """A stand-in for api.twilio.com on a local port."""
+    """A stand-in for api.twilio.com on a local port that checks each request against Twilio's OpenAPI description.
+
+    A test fails if the stub refused anything it was sent: every outbound text and call must match Twilio's schema.
+    """
     from tests.twilio_stub import TwilioStub
 
     stub = TwilioStub()
     yield stub
     stub.close()
+    assert not stub.rejected, f"requests that do not match Twilio's OpenAPI description: {stub.rejected}"
 
 
 def run_jobs(settings, redis) -> None:
