@@ -72,6 +72,7 @@ class Settings:
     speech_confidence_floor: float
     knowledge_dir: Path
     menus_file: Path
+    gas_emergency_line: str
     answer_threshold: float
     confirm_threshold: float
     wording: dict[str, dict[str, str]]
@@ -129,6 +130,10 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
     if confirm > answer:
         raise ConfigError("knowledge.confirm_threshold", f"{confirm} is above answer_threshold {answer}")
     knowledge_dir = _directory(knowledge.get("directory", "flows/knowledge"), "knowledge.directory")
+    emergency = _table(raw, "emergency", required=False)
+    gas_line = str(emergency.get("gas_line", "")).strip()
+    if len(gas_line) > 40 or any(c in gas_line for c in "<>&{}"):
+        raise ConfigError("emergency.gas_line", f"{gas_line!r} must be a short phone number, as it is read out")
     menus_file = _file(_table(raw, "menus", required=False).get("file", "flows/menus.toml"), "menus.file")
     languages = _languages(raw.get("languages"))
     _check_language_files(languages, knowledge_dir)
@@ -147,6 +152,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         speech_confidence_floor=_number(voice, "voice.speech_confidence_floor", 0.4, 0.0, 1.0),
         knowledge_dir=knowledge_dir,
         menus_file=menus_file,
+        gas_emergency_line=gas_line,
         answer_threshold=answer,
         confirm_threshold=confirm,
         wording=_wording(raw.get("wording", {})),

@@ -20,6 +20,7 @@ from crm_bridge import routes as crm_routes
 from crm_bridge.catalogue import load_catalogue
 from flows import runner
 from flows.context import FlowContext
+from flows.emergency import EmergencyWords
 from flows.knowledge import KnowledgeCache
 from flows.wording import Wording
 from ivr import routes as ivr_routes
@@ -47,6 +48,7 @@ def build_context(settings: Settings) -> FlowContext:
         knowledge=KnowledgeCache(engine, redis),
         wording=wording,
         menus=runner.menus_for(settings, wording),
+        emergency=EmergencyWords.load(settings.knowledge_dir, codes),
         announcements=AnnouncementCache(engine, redis, clocks.now),
     )
 
@@ -55,6 +57,7 @@ def check_data(settings: Settings) -> None:
     """Load the data files a start depends on (wording, menus, service catalogue); raise ValueError naming the key."""
     codes = [language.code for language in settings.languages]
     runner.menus_for(settings, Wording.load(codes, settings.wording))
+    EmergencyWords.load(settings.knowledge_dir, codes)
     load_catalogue()
 
 

@@ -32,6 +32,9 @@ def daily(session: Session, *, day: dt.date, zone) -> dict:
         .where(Unanswered.created_at >= start, Unanswered.created_at < end)
         .order_by(Unanswered.created_at.desc())
     ).all()
+    emergencies = session.exec(
+        select(CallStep.id).where(CallStep.created_at >= start, CallStep.created_at < end, CallStep.outcome == "emergency")
+    ).all()
     topics = Counter(a for a in answered_steps if a) + Counter(t.article_id for t in texts if t.article_id)
     return {
         "date": day.isoformat(),
@@ -40,6 +43,7 @@ def daily(session: Session, *, day: dt.date, zone) -> dict:
         "self_service_rate": _rate(sum(c.self_service for c in calls), len(calls)),
         "calls_asking_for_a_person": sum(c.agent_requested for c in calls),
         "texts": len(texts),
+        "emergencies_sent_to_911": len(emergencies) + sum(t.kind == "emergency" for t in texts),
         "queue": _queue(outcomes),
         "top_questions": [{"article_id": a, "count": n} for a, n in topics.most_common(10)],
         "unanswered_questions": [

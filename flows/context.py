@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.context import AppContext
+from flows.emergency import EmergencyWords
 from flows.knowledge import KnowledgeCache
 from flows.menus import Menus
 from flows.wording import Wording
@@ -18,4 +19,5 @@ class FlowContext(AppContext):
     knowledge: KnowledgeCache
     wording: Wording
     menus: Menus
+    emergency: EmergencyWords
     announcements: AnnouncementCache

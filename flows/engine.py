@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from crm_bridge import ticket_numbers
 from crm_bridge.catalogue import Catalogue
 from flows.capabilities import Capabilities
+from flows.emergency import EmergencyWords
 from flows.knowledge import KnowledgeBase
 from flows.menus import Menus, MenuSpec
 from flows.session import Session
@@ -32,6 +33,7 @@ class Deps:
     menus: Menus
     caps: Capabilities
     catalogue: Catalogue | None = None
+    emergency: EmergencyWords | None = None
     zone: object = None  # the city's time zone, for dates said to residents
     open_lines: Callable[[str], list[str]] = lambda language: []  # closed/holiday/agent-hours sentences
     announcements: Callable[[str], list[str]] = lambda language: []  # surge greeting messages
@@ -142,6 +144,9 @@ class Conversation:
     def advance(self, s: Session, node: str, inp: Input) -> Turn:
         """Handle the resident's input at node and return the next turn."""
         found = self._find(s, node)
+        urgent = self.emergency(s, node, inp)
+        if urgent is not None:
+            return urgent
         if found is None:  # an unknown or stale node: start from the main menu, never fail
             return self.show(s, "main")
         spec, at = found
@@ -167,6 +172,21 @@ class Conversation:
         """Continue after flows.effects carried out a turn's effect."""
         awaiting, s.awaiting = s.awaiting, None
         return self.registry.continuations[awaiting or "lookup"](self, s, result)
+
+    def emergency(self, s: Session, node: str, inp: Input) -> Turn | None:
+        """Words that describe an emergency: "call 911" first, in the language they were said in, then the menu."""
+        if self.d.emergency is None or not inp.is_language_free or not inp.value.strip():
+            return None
+        found = self.d.emergency.detect(inp.value, s.lang)
+        if found is None:
+            return None
+        s.lang = found.language
+        line = self.d.settings.gas_emergency_line
+        key = found.say if line or found.say == "emergency" else "emergency"
+        turn = self.show(s, "main")
+        turn.lines = [(s.lang, self.say(s, key, line=line)), (s.lang, self.w(s.lang, "emergency_continue"))]
+        turn.steps.insert(0, Step(node, Outcome.EMERGENCY, inp.kind, found.kind))
+        return turn
 
     # ----- what steps use
 

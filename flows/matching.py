@@ -7,6 +7,7 @@ prefix → (stemmer, stopwords, filler words) table with a safe default of "none
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -345,3 +346,15 @@ class Matcher:
         # Digits and single letters ("1", "y", "a") say nothing about the language, so they never vote.
         tokens = [w for w in index.analyzer.tokens(text) if len(w) > 1 and not w.isdigit()]
         return {w for w in tokens if w in index.analyzer.stopwords or w in index.surface}
+
+
+@functools.cache
+def analyzer(language: str) -> _Analyzer:
+    """The tokeniser and stemmer for a language code, shared by every caller in this process."""
+    return _Analyzer(language)
+
+
+def stems(text: str, language: str) -> list[str]:
+    """Every word of the text, folded and stemmed (stopwords kept: "not breathing" needs its "not")."""
+    one = analyzer(language)
+    return [one.root(token) for token in one.tokens(text)]

@@ -39,6 +39,7 @@ async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
         menus=ctx.menus,
         caps=caps,
         catalogue=catalogue.of(ctx),
+        emergency=ctx.emergency,
         zone=ctx.settings.timezone,
         open_lines=_open_lines(ctx),
         announcements=lambda code: greeting[code],

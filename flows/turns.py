@@ -34,6 +34,7 @@ class Outcome(str, Enum):
     TICKET_OPENED = "ticket_opened"
     TICKET_CHECKED = "ticket_checked"
     VOICEMAIL = "voicemail"
+    EMERGENCY = "emergency"
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,9 @@ async def _command(ctx: FlowContext, session: Session, keyword: Keyword, arg: st
 
 async def _reply(ctx: FlowContext, session: Session, turn: Turn, kind: str) -> Handled:
     """The text for a turn: an answer with its footer, "did you mean", an honest "not sure", or the next question."""
+    if any(step.outcome is Outcome.EMERGENCY for step in turn.steps):
+        session.node = None
+        return Handled(render.reply(" ".join(text for _, text in turn.lines)), "emergency")
     asked = _question_step(turn)
     article_id, confidence = (asked.article_id, asked.confidence) if asked else (None, None)
     if turn.node == "after":  # answered: the article's text, the surge footer, "reply MENU for more"

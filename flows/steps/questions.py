@@ -203,6 +203,9 @@ def do_goodbye(c: Conversation, s: Session, at: At, action: Action, inp: Input) 
 @REGISTRY.action("question")
 def question(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Match a question in the resident's own words: answer, ask to confirm (or list choices), or pass it on."""
+    urgent = c.emergency(s, at.node, inp)
+    if urgent is not None:
+        return urgent
     s.choices = []
     if c.caps.detects_language:
         detected = c.d.kb.matcher.detect_language(inp.value)

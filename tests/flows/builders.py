@@ -10,6 +10,7 @@ from pathlib import Path
 from crm_bridge.catalogue import load_catalogue
 from flows import runner
 from flows.capabilities import VOICE, Capabilities
+from flows.emergency import EmergencyWords
 from flows.engine import Conversation, Deps
 from flows.knowledge import KnowledgeBase, read_file
 from flows.matching import Doc, Matcher
@@ -49,6 +50,12 @@ def wording() -> Wording:
     return Wording.load([language.code for language in settings().languages], {})
 
 
+@functools.cache
+def emergency_words() -> EmergencyWords:
+    """The shipped emergency vocabulary."""
+    return EmergencyWords.load(settings().knowledge_dir, [language.code for language in settings().languages])
+
+
 def menus(path: Path | None = None) -> Menus:
     """The shipped menus file, or another one, checked as at start."""
     chosen = dataclasses.replace(settings(), menus_file=path) if path else settings()
@@ -58,7 +65,7 @@ def menus(path: Path | None = None) -> Menus:
 def conversation(caps: Capabilities = VOICE, *, menu_file: Path | None = None, **deps) -> Conversation:
     """A conversation over the real data, for one channel; deps override Deps fields (short_menu, open_lines)."""
     base = Deps(settings=settings(), wording=wording(), kb=knowledge(), menus=menus(menu_file), caps=caps,
-                catalogue=load_catalogue(), zone=settings().timezone)
+                catalogue=load_catalogue(), zone=settings().timezone, emergency=emergency_words())
     return Conversation(dataclasses.replace(base, **deps))
 
 
