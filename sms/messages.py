@@ -82,14 +82,17 @@ async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str
         await run_db(ctx.engine, consent.set_opt_out, phone=phone, opted_out=True, source="STOP")
         session.node = None
         return Handled(None if twilio_replied else w(lang, "sms_stopped", city=ctx.settings.city_name), "stop")
+    opted_out = await run_db(ctx.engine, consent.is_opted_out, phone=phone)
     if keyword is Keyword.START:
-        if twilio_replied or await run_db(ctx.engine, consent.is_opted_out, phone=phone):
+        if twilio_replied or opted_out:
             await run_db(ctx.engine, consent.set_opt_out, phone=phone, opted_out=False, source="START")
             return Handled(None if twilio_replied else w(lang, "sms_started", city=ctx.settings.city_name), "start")
         keyword = Keyword.NONE  # "yes" from someone who never opted out is an ordinary reply
     if keyword is Keyword.HELP:
         text = w(lang, "sms_help", city=ctx.settings.city_name, phone=_phone(ctx))
         return Handled(None if twilio_replied else text, "help")
+    if opted_out:  # after STOP only STOP, START and HELP are answered: carriers and the law expect silence
+        return Handled(None, "opted_out")
     return await _command(ctx, session, keyword, arg, body)
 
 

@@ -83,6 +83,17 @@ def test_stop_is_recorded_and_start_reverses_it(app, session):
     assert session.exec(select(SmsOptOut)).one().opted_out is False
 
 
+def test_after_stop_nothing_but_help_and_start_is_answered(app, session):
+    texter = Texter(app)
+    texter.send("STOP")
+    assert texter.send("when does the library close") is None
+    assert texter.send("REPORT") is None and texter.send("STATUS 123456789") is None
+    assert texter.send("my neighbor's house is on fire") is None  # 911 is for calls; we may not text them
+    assert "Reply STOP to opt out." in texter.send("HELP")
+    assert texter.send("START").startswith("You're subscribed")
+    assert texter.send("when does the library close") is not None
+
+
 def test_opt_out_word_inside_a_sentence_is_not_an_opt_out(app, session):
     Texter(app).send("how do I stop my water service")
     assert session.exec(select(SmsOptOut)).all() == []
