@@ -57,6 +57,16 @@ class QueueSettings:
 
 
 @dataclass(frozen=True)
+class OutboundSettings:
+    """Who may get our texts and calls, and how many: the defence against toll fraud and runaway costs."""
+
+    countries: frozenset[str]  # ISO country codes of numbers we text or call
+    texts_per_call: int
+    texts_per_number_per_day: int
+    texts_per_hour: int  # for the whole service
+
+
+@dataclass(frozen=True)
 class Settings:
     city_name: str
     numbers: tuple[str, ...]
@@ -73,6 +83,7 @@ class Settings:
     knowledge_dir: Path
     menus_file: Path
     gas_emergency_line: str
+    outbound: OutboundSettings
     answer_threshold: float
     confirm_threshold: float
     wording: dict[str, dict[str, str]]
@@ -130,6 +141,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
     if confirm > answer:
         raise ConfigError("knowledge.confirm_threshold", f"{confirm} is above answer_threshold {answer}")
     knowledge_dir = _directory(knowledge.get("directory", "flows/knowledge"), "knowledge.directory")
+    outbound = _outbound(_table(raw, "outbound", required=False), city)
     emergency = _table(raw, "emergency", required=False)
     gas_line = str(emergency.get("gas_line", "")).strip()
     if len(gas_line) > 40 or any(c in gas_line for c in "<>&{}"):
@@ -153,6 +165,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         knowledge_dir=knowledge_dir,
         menus_file=menus_file,
         gas_emergency_line=gas_line,
+        outbound=outbound,
         answer_threshold=answer,
         confirm_threshold=confirm,
         wording=_wording(raw.get("wording", {})),
@@ -395,6 +408,22 @@ def _directory(value: Any, key: str) -> Path:
     if not path.is_dir():
         raise ConfigError(key, f"{value!r} is not a directory")
     return path
+
+
+def _outbound(raw: dict, city: dict) -> OutboundSettings:
+    numbers = city.get("numbers") or []
+    home = phonenumbers.region_code_for_number(phonenumbers.parse(str(numbers[0]), None)) if numbers else "US"
+    countries = raw.get("countries", [home])
+    if not isinstance(countries, list) or not countries or not all(
+        isinstance(c, str) and c.upper() in phonenumbers.SUPPORTED_REGIONS for c in countries
+    ):
+        raise ConfigError("outbound.countries", f"{countries!r} must list country codes such as [\"US\", \"CA\"]")
+    return OutboundSettings(
+        countries=frozenset(c.upper() for c in countries),
+        texts_per_call=int(_number(raw, "outbound.texts_per_call", 3, 0, 20)),
+        texts_per_number_per_day=int(_number(raw, "outbound.texts_per_number_per_day", 20, 0, 1000)),
+        texts_per_hour=int(_number(raw, "outbound.texts_per_hour", 500, 0, 1_000_000)),
+    )
 
 
 def _file(value: Any, key: str) -> Path:

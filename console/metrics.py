@@ -33,7 +33,9 @@ def daily(session: Session, *, day: dt.date, zone) -> dict:
         .order_by(Unanswered.created_at.desc())
     ).all()
     emergencies = session.exec(
-        select(CallStep.id).where(CallStep.created_at >= start, CallStep.created_at < end, CallStep.outcome == "emergency")
+        select(CallStep.id).where(
+            CallStep.created_at >= start, CallStep.created_at < end, CallStep.outcome == "emergency"
+        )
     ).all()
     topics = Counter(a for a in answered_steps if a) + Counter(t.article_id for t in texts if t.article_id)
     return {

@@ -22,7 +22,6 @@ SERVICE_LEVEL_SECONDS = 30
 # Text-message abuse limits per phone number.
 SMS_INBOUND_PER_MINUTE = 10
 SMS_INBOUND_PER_DAY = 200
-SMS_OUTBOUND_PER_DAY = 20
 SMS_COUNTER_TTL = 2 * 86400
 
 # CRM bridge.

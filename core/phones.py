@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import phonenumbers
+from phonenumbers import PhoneNumberType
+
+# Numbers we text or call back: ordinary lines only. Premium-rate, shared-cost, toll-free, personal, pager, UAN and
+# voicemail numbers are how toll fraud turns a city's outbound texts and calls into someone else's revenue.
+OUTBOUND_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+class Refusal(str, Enum):
+    """Why a number may not get our texts or calls."""
+
+    INVALID = "invalid"  # not a real number (short codes, anonymous, junk)
+    REGION = "region"  # a country the city does not allow
+    NUMBER_TYPE = "number_type"  # premium-rate, shared-cost, toll-free and the like
 
 
 def normalize(number: str, region: str = "US") -> str | None:
@@ -36,3 +51,26 @@ def display(number: str) -> str:
     if number.startswith("+1") and len(number) == 12:
         return f"{number[2:5]}-{number[5:8]}-{number[8:]}"
     return number
+
+
+def outbound_refusal(number: str | None, allowed_regions: frozenset[str]) -> Refusal | None:
+    """Why we must not text or call this number, or None when it is an ordinary line in an allowed country."""
+    try:
+        parsed = phonenumbers.parse(number or "", None)
+    except phonenumbers.NumberParseException:
+        return Refusal.INVALID
+    if not phonenumbers.is_valid_number(parsed):
+        return Refusal.INVALID
+    if phonenumbers.region_code_for_number(parsed) not in allowed_regions:
+        return Refusal.REGION
+    if phonenumbers.number_type(parsed) not in OUTBOUND_TYPES:
+        return Refusal.NUMBER_TYPE
+    return None
+
+
+def region_of(number: str) -> str | None:
+    """The country (ISO code) of an E.164 number."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return None

@@ -55,6 +55,7 @@ class Session(BaseModel):
     checking: str | None = None  # the ticket number being looked up
     node: str | None = None  # text: the question we are waiting for an answer to
     choices: list[str] = Field(default_factory=list)  # text: the articles offered as "did you mean" choices
+    texts_sent: int = 0  # texts sent to the resident in this conversation (capped per call)
     after_queue: str | None = None  # voice: what the caller chose while waiting ("voicemail")
 
     def draft(self) -> ReportDraft:

@@ -99,7 +99,6 @@ class Turn:
     hints: list[str] = field(default_factory=list)
     end: bool = False
     steps: list[Step] = field(default_factory=list)
-    send_text: str | None = None  # a text to send to the resident's own number (flows.effects sends it)
     transfer: str | None = None
     list_options: bool = True  # False when the prompt already names the choices (a text's "did you mean")
     option_style: str = "press_option"  # wording key for reading an option: "To {label}, press {key}."
@@ -145,4 +144,23 @@ class SaveVoicemail:
     recording_url: str
 
 
-Effect = OpenTicket | LookupTicket | EnterQueue | SaveVoicemail
+@dataclass(frozen=True)
+class SendText:
+    """Effect: text the resident's own number; the conversation then says whether it went, and if not, why."""
+
+    body: str
+    kind: str  # "answer", "ticket": for the outbound record
+    then: str  # the step shown afterwards
+    sent_line: str  # the wording key said when it goes
+    ticket_number: str | None = None
+
+
+@dataclass(frozen=True)
+class TextOutcome:
+    """The answer to SendText: "sent", or why not (no_number, not_allowed, opted_out, call_limit, number_limit...)."""
+
+    status: str
+    effect: SendText
+
+
+Effect = OpenTicket | LookupTicket | EnterQueue | SaveVoicemail | SendText

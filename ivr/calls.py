@@ -7,7 +7,6 @@ import re
 from core.db import run_db
 from core.defaults import CALL_SESSION_TTL
 from core.phones import mask, normalize
-from core.worker import enqueue
 from flows import runner
 from flows.capabilities import VOICE
 from flows.context import FlowContext
@@ -16,7 +15,6 @@ from flows.sessions import SessionStore
 from flows.turns import Input, InputKind, Turn
 from ivr import service, twiml
 from ivr.models import CallCreate
-from messaging.outbound import send_text
 
 MAX_SPEECH = 500
 
@@ -76,8 +74,6 @@ async def step(ctx: FlowContext, form: dict[str, str], node: str) -> str:
 
 async def _finish(ctx: FlowContext, form, session: Session, turn: Turn, welcome: bool) -> str:
     await run_db(ctx.engine, service.record_steps, call=_call(form), language=turn.language, steps=turn.steps)
-    if turn.send_text and session.phone:
-        await enqueue(ctx.sync_redis, send_text, to=session.phone, body=turn.send_text)
     session.seq += 1
     await store(ctx).save(form["CallSid"], session)
     return twiml.render(turn, ctx.settings, ctx.wording, seq=session.seq, welcome=welcome)

@@ -1,21 +1,47 @@
-"""The daily cap of texts to one number, counted in Redis so every worker shares it."""
+"""Caps on outbound texts, counted in Redis so every web and worker process shares them: per number per day, and
+for the whole service per hour (a runaway loop or a toll-fraud attempt stops at the cap, not at the invoice)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
-from core.defaults import SMS_COUNTER_TTL, SMS_OUTBOUND_PER_DAY
-
-
-def outbound_key(phone: str, now: dt.datetime) -> str:
-    """The Redis counter of texts sent to this number on this day."""
-    return f"sms:out:{phone}:{now:%Y%m%d}"
+from core.defaults import SMS_COUNTER_TTL
+from settings import OutboundSettings
 
 
-def allow_outbound(redis, phone: str, now: dt.datetime) -> bool:
-    """Count one outbound text to the number today; False past the daily cap (blocking client, from a worker)."""
-    key = outbound_key(phone, now)
-    with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key).expire(key, SMS_COUNTER_TTL)
-        count, _ = pipe.execute()
-    return count <= SMS_OUTBOUND_PER_DAY
+class Cap(str, Enum):
+    """Which cap a text ran into."""
+
+    NUMBER = "number_limit"
+    SERVICE = "service_limit"
+
+
+class TextCounters:
+    """The Redis counters behind the caps; the keys are this class's own."""
+
+    def __init__(self, redis, limits: OutboundSettings) -> None:
+        self.redis = redis  # a blocking client: call from a worker thread or an rq job
+        self.limits = limits
+
+    @staticmethod
+    def number_key(phone: str, now: dt.datetime) -> str:
+        return f"sms:out:{phone}:{now:%Y%m%d}"
+
+    @staticmethod
+    def service_key(now: dt.datetime) -> str:
+        return f"sms:out:all:{now:%Y%m%d%H}"
+
+    def reserve(self, phone: str, now: dt.datetime) -> Cap | None:
+        """Count one text to the number; None if it may go, else the cap it hit (and nothing stays counted)."""
+        number, service = self.number_key(phone, now), self.service_key(now)
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(number).expire(number, SMS_COUNTER_TTL).incr(service).expire(service, 2 * 3600)
+            per_number, _, per_hour, _ = pipe.execute()
+        hit = Cap.NUMBER if per_number > self.limits.texts_per_number_per_day else None
+        hit = hit or (Cap.SERVICE if per_hour > self.limits.texts_per_hour else None)
+        if hit is not None:
+            with self.redis.pipeline(transaction=True) as pipe:
+                pipe.decr(number).decr(service)
+                pipe.execute()
+        return hit

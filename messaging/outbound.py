@@ -8,7 +8,7 @@ from rq import get_current_job
 from sqlmodel import Session
 from twilio.base.exceptions import TwilioRestException
 
-from core.phones import mask
+from core.phones import mask, outbound_refusal
 from core.worker import context
 from messaging import caps, consent, segments
 from messaging.models import SmsOutbound
@@ -16,18 +16,25 @@ from messaging.models import SmsOutbound
 log = logging.getLogger("onecall.sms")
 
 
-def send_text(*, to: str, body: str, kind: str = "answer", ticket_number: str | None = None) -> str:
-    """Job: send one SMS unless the number opted out or hit today's cap; return what became of it."""
+def send_text(
+    *, to: str, body: str, kind: str = "answer", ticket_number: str | None = None, counted: bool = False
+) -> str:
+    """Job: send one SMS unless the number is refused, opted out or capped; return what became of it.
+
+    `counted`: the web request already counted it against the caps (so it could tell the caller the truth).
+    """
     ctx = context()
     with Session(ctx.engine) as session:
-        status = deliver(ctx, session, to=to, body=body, kind=kind, ticket_number=ticket_number)
+        status = deliver(ctx, session, to=to, body=body, kind=kind, ticket_number=ticket_number, counted=counted)
         session.commit()
     return status
 
 
-def deliver(ctx, session: Session, *, to: str, body: str, kind: str, ticket_number: str | None = None) -> str:
-    """Send unless refused; record the outcome ("sent", "opted_out", "limited"); Twilio errors raise for a retry."""
-    status = _refusal(ctx, session, to)
+def deliver(
+    ctx, session: Session, *, to: str, body: str, kind: str, ticket_number: str | None = None, counted: bool = False
+) -> str:
+    """Send unless refused; record the outcome ("sent", "opted_out", "not_allowed", "number_limit"...)."""
+    status = _refusal(ctx, session, to, counted)
     message = None
     if status is None:
         message, status = _send(ctx, session, to, body)
@@ -38,12 +45,21 @@ def deliver(ctx, session: Session, *, to: str, body: str, kind: str, ticket_numb
     return status
 
 
-def _refusal(ctx, session: Session, to: str) -> str | None:
+def refusal(session: Session, settings, to: str) -> str | None:
+    """Why this number must not get a text now (not an allowed line, or it said STOP), before any cap is counted."""
+    if outbound_refusal(to, settings.outbound.countries) is not None:
+        return "not_allowed"
     if consent.is_opted_out(session, phone=to):
         return "opted_out"
-    if not caps.allow_outbound(get_current_job().connection, to, ctx.now()):
-        return "limited"
     return None
+
+
+def _refusal(ctx, session: Session, to: str, counted: bool) -> str | None:
+    reason = refusal(session, ctx.settings, to)
+    if reason is None and not counted:
+        hit = caps.TextCounters(get_current_job().connection, ctx.settings.outbound).reserve(to, ctx.now())
+        reason = hit.value if hit else None
+    return reason
 
 
 def _send(ctx, session: Session, to: str, body: str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.phones import display
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import Session
-from flows.turns import Action, Input, InputKind, Option, Outcome, Step, Turn, fold, goto
+from flows.turns import Action, Input, InputKind, Option, Outcome, SendText, Step, TextOutcome, Turn, fold, goto
 
 # ----- the welcome
 
@@ -183,14 +183,27 @@ def do_repeat(c: Conversation, s: Session, at: At, action: Action, inp: Input) -
 
 @REGISTRY.action("text_me", outcome=Outcome.TEXT_ME)
 def do_text_me(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
-    """Send the last answer by text to the caller's own number."""
+    """Send the last answer by text to the caller's own number (an effect: the caller hears whether it went)."""
     article = c.d.kb.article(s.lang, s.article)
-    turn = c.show(s, "after")
-    if article is None or not s.can_text:
-        turn.lines.insert(0, (s.lang, c.w(s.lang, "text_unavailable")))
-        return turn
-    turn.lines.insert(0, (s.lang, c.w(s.lang, "text_sent")))
-    turn.send_text = article.text
+    if article is None:
+        return c.show(s, "after")
+    return send_text(s, SendText(article.text, "answer", then="after", sent_line="text_sent"))
+
+
+def send_text(s: Session, effect: SendText) -> Turn:
+    """Ask flows.effects to text the resident."""
+    s.awaiting = "text"
+    return Turn(language=s.lang, node=effect.then, effect=effect)
+
+
+@REGISTRY.resumes("text")
+def text_done(c: Conversation, s: Session, outcome: TextOutcome) -> Turn:
+    """Say that the text went, or the truth about why it did not."""
+    turn = c.show(s, outcome.effect.then)
+    unavailable = {"no_number": "text_unavailable", "not_allowed": "text_unavailable"}
+    key = unavailable.get(outcome.status, f"text_{outcome.status}")
+    key = outcome.effect.sent_line if outcome.status == "sent" else key
+    turn.lines.insert(0, (s.lang, c.w(s.lang, key)))
     return turn
 
 

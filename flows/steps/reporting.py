@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from core.phones import normalize
+from core.phones import normalize, outbound_refusal
 from crm_bridge import addresses, ticket_numbers
 from crm_bridge.catalogue import ServiceType
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import Session, TicketNote
 from flows.spoken_time import spoken_date
-from flows.turns import Action, Input, InputKind, OpenTicket, Option, Outcome, Step, Turn, goto
+from flows.steps.questions import send_text
+from flows.turns import Action, Input, InputKind, OpenTicket, Option, Outcome, SendText, Step, Turn, goto
 
 PAGE = 8  # service types per keypad page; 9 turns the page
 
@@ -264,9 +265,11 @@ def hear_phone(c: Conversation, s: Session, at: At, inp: Input) -> Turn | None:
     if inp.kind is not InputKind.KEY:
         return None
     phone = normalize(ticket_numbers.clean(inp.value))
-    if phone is None:
+    refused = outbound_refusal(phone, c.d.settings.outbound.countries) if phone else None
+    if phone is None or refused is not None:
+        # The number gets our texts and call-backs: premium-rate, foreign or short codes are refused like typos.
         turn = report_phone_entry(c, s, at)
-        turn.lines.insert(0, (s.lang, c.w(s.lang, "number_not_right")))
+        turn.lines.insert(0, (s.lang, c.w(s.lang, "number_not_right" if phone is None else "number_not_allowed")))
         return turn
     s.draft().phone = phone
     return _notify_or_review(c, s)
@@ -384,8 +387,7 @@ def do_repeat_number(c: Conversation, s: Session, at: At, action: Action, inp: I
 
 @REGISTRY.action("text_number")
 def do_text_number(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
-    """Get the ticket number by text."""
-    turn = _done_menu(c, s)
-    turn.lines.insert(0, (s.lang, c.w(s.lang, "text_sent_ticket")))
-    turn.send_text = " ".join(ticket_lines(c, s, printed=True))
-    return turn
+    """Get the ticket number by text (the caller hears whether it went)."""
+    body = " ".join(ticket_lines(c, s, printed=True))
+    effect = SendText(body, "ticket", then="report_done", sent_line="text_sent_ticket", ticket_number=s.ticket.number)
+    return send_text(s, effect)

@@ -57,13 +57,12 @@ def test_no_text_when_not_asked_or_opted_out(app, session, settings, redis, twil
 
 
 def test_daily_cap_on_outbound_texts(app, session, settings, redis, twilio_api):
-    from core.defaults import SMS_OUTBOUND_PER_DAY
-
     tickets = [make_ticket(session, settings, service_code=code, phone="+13125550147", notify_on_close=True)
                for code in ("pothole", "graffiti", "streetlight")]
-    redis.set(f"sms:out:+13125550147:{utcnow():%Y%m%d}", SMS_OUTBOUND_PER_DAY - 1)  # the cap counts real days
+    per_day = settings.outbound.texts_per_number_per_day
+    redis.set(f"sms:out:+13125550147:{utcnow():%Y%m%d}", per_day - 1)  # the cap counts the clock's days
     for ticket in tickets:
         close(app, ticket.number)
     run_jobs(settings, redis)
     assert len(twilio_api.messages()) == 1
-    assert sorted(o.status for o in session.exec(select(SmsOutbound)).all()) == ["limited", "limited", "sent"]
+    assert sorted(o.status for o in session.exec(select(SmsOutbound)).all()) == ["number_limit", "number_limit", "sent"]
