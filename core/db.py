@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import anyio.to_thread
@@ -18,6 +19,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _owner_only(engine.url.database))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -28,6 +30,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _owner_only(database: str | None):
+    # The file holds residents' numbers and words: readable by the service's own user only (0600), WAL files too.
+    def restrict(_dbapi_connection, _record) -> None:
+        if not database or database == ":memory:":
+            return
+        for suffix in ("", "-wal", "-shm"):
+            path = Path(database + suffix)
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+
+    return restrict
 
 
 def in_session(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:

@@ -89,10 +89,15 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     worker.work(with_scheduler=True, burst=burst)
 
 
+def describe(fn) -> str:
+    """What the worker logs for a job: its function only, never its arguments (phone numbers, message bodies)."""
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
 async def enqueue(connection, fn, /, **kwargs):
     """Put a job on the queue from the event loop, retried with back-off if it fails."""
 
     def put():
-        return queue(connection).enqueue_call(fn, kwargs=kwargs, retry=retry())
+        return queue(connection).enqueue_call(fn, kwargs=kwargs, retry=retry(), description=describe(fn))
 
     return await anyio.to_thread.run_sync(put)

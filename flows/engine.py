@@ -63,6 +63,7 @@ class NodeSpec:
     hear: Hear | None = None
     needs: Callable[[Session], bool] | None = None
     hears_everything: bool = False  # the welcome: its hear() takes every input, silence included
+    private: bool = False  # what is said or keyed here (a number, an address, details) is not kept in step records
 
 
 @dataclass
@@ -79,11 +80,18 @@ class Registry:
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     continuations: dict[str, Resume] = field(default_factory=dict)
 
-    def node(self, name: str, *, needs: Callable[[Session], bool] | None = None, hears_everything: bool = False):
+    def node(
+        self,
+        name: str,
+        *,
+        needs: Callable[[Session], bool] | None = None,
+        hears_everything: bool = False,
+        private: bool = False,
+    ):
         """Register a step's renderer."""
 
         def register(render: Render) -> Render:
-            self.nodes[name] = NodeSpec(render, needs=needs, hears_everything=hears_everything)
+            self.nodes[name] = NodeSpec(render, needs=needs, hears_everything=hears_everything, private=private)
             return render
 
         return register
@@ -117,6 +125,7 @@ class Registry:
 
 
 REGISTRY = Registry()
+PRIVATE = "[private]"  # what a step record holds instead of a number, an address or a description
 REQUIRED_MENUS = {"main", "ask", "confirm", "after", "unsure", "offer_agent", "voicemail_offer", "report_done",
                   "check_done"}
 
@@ -157,7 +166,8 @@ class Conversation:
         custom = spec.hear(self, s, at, inp) if spec.hear else None
         if custom is not None:
             s.retries.pop(node, None)
-            custom.steps.insert(0, Step(node, Outcome.MENU, inp.kind, inp.value[:200]))
+            kept = PRIVATE if spec.private and inp.kind is not InputKind.NONE else inp.value[:200]
+            custom.steps.insert(0, Step(node, Outcome.MENU, inp.kind, kept))
             return custom
         menu = spec.render(self, s, at)
         option = self.pick(menu, inp)

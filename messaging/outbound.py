@@ -69,4 +69,9 @@ def _send(ctx, session: Session, to: str, body: str):
         if exc.code == 21610:  # Twilio says the number replied STOP: remember it and do not retry
             consent.set_opt_out(session, phone=to, opted_out=True, source="twilio 21610")
             return None, "opted_out"
-        raise  # rq retries with back-off
+        # rq retries with back-off and logs the error: Twilio's message names the number, so it is left out.
+        raise TwilioSendError(f"Twilio refused a text to {mask(to)}: HTTP {exc.status}, code {exc.code}") from None
+
+
+class TwilioSendError(RuntimeError):
+    """A text Twilio did not accept (retried by rq); its message masks the number."""

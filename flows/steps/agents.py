@@ -34,7 +34,7 @@ def voicemail_offer(c: Conversation, s: Session, at: At) -> Turn:
     return c.menu(s, "voicemail_offer")
 
 
-@REGISTRY.node("voicemail_record")
+@REGISTRY.node("voicemail_record", private=True)
 def voicemail_record(c: Conversation, s: Session, at: At) -> Turn:
     """Record a voice message."""
     turn = Turn(language=s.lang, node="voicemail_record", expect="record")

@@ -96,7 +96,7 @@ def _chose(c: Conversation, s: Session, service: ServiceType | None) -> Turn:
 # ----- where
 
 
-@REGISTRY.node("report_location", needs=_drafting)
+@REGISTRY.node("report_location", needs=_drafting, private=True)
 def report_location(c: Conversation, s: Session, at: At) -> Turn:
     """Ask where; skippable when the type does not need a place."""
     skip = [] if _service(c, s).location_required else [Option("*", Action("report.loc_skip"), c.w(s.lang, "opt_skip"))]
@@ -184,7 +184,7 @@ def do_attr_skip(c: Conversation, s: Session, at: At, action: Action, inp: Input
 # ----- details
 
 
-@REGISTRY.node("report_details", needs=_drafting)
+@REGISTRY.node("report_details", needs=_drafting, private=True)
 def report_details(c: Conversation, s: Session, at: At) -> Turn:
     """Details in words, or a voice message where the channel records audio."""
     options = [Option("1", Action("report.record"), c.w(s.lang, "opt_record"))] if c.caps.records_audio else []
@@ -193,7 +193,7 @@ def report_details(c: Conversation, s: Session, at: At) -> Turn:
     return c.build(s.lang, "report_details", [c.say(s, "report_details_prompt")], options, free_text=True)
 
 
-@REGISTRY.node("report_record", needs=_drafting)
+@REGISTRY.node("report_record", needs=_drafting, private=True)
 def report_record(c: Conversation, s: Session, at: At) -> Turn:
     """Record the details."""
     turn = Turn(language=s.lang, node="report_record", expect="record")
@@ -251,7 +251,7 @@ def report_phone(c: Conversation, s: Session, at: At) -> Turn:
     return c.build(s.lang, "report_phone", [c.w(s.lang, "report_phone_prompt", last4=last4)], options)
 
 
-@REGISTRY.node("report_phone_entry", needs=_drafting)
+@REGISTRY.node("report_phone_entry", needs=_drafting, private=True)
 def report_phone_entry(c: Conversation, s: Session, at: At) -> Turn:
     """Key in another number."""
     turn = c.build(s.lang, "report_phone_entry", [c.w(s.lang, "report_phone_entry")], [])
