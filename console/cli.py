@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 from console import tokens
+from core import clock
 from core.db import in_session, make_engine
 from core.redis import sync_client
 from settings import Settings
@@ -22,7 +23,7 @@ def add_commands(sub) -> None:
     token.add_argument("name", help="who or what holds the token, e.g. ana or console")
     token.set_defaults(command=token_command)
     announce = sub.add_parser("announce", help="list, set or end surge messages")
-    announce.add_argument("action", choices=["list", "set", "end"])
+    announce.add_argument("action", choices=["list", "set", "end", "all-clear"])
     announce.add_argument("--scope", choices=[s.value for s in Scope], default=Scope.GREETING.value)
     announce.add_argument("--text", action="append", default=[], metavar="LANG=TEXT", help="e.g. en-US='Roads closed'")
     announce.add_argument("--hours", type=float, help="end the message after this many hours")
@@ -32,6 +33,7 @@ def add_commands(sub) -> None:
     announce.set_defaults(command=announce_command)
     preset = sub.add_parser("preset", help="apply a ready-made set of surge messages, e.g. storm")
     preset.add_argument("name")
+    preset.add_argument("--end", action="store_true", help="take the preset's messages off the air")
     preset.add_argument("--actor", default="cli")
     preset.set_defaults(command=preset_command)
 
@@ -55,6 +57,11 @@ def announce_command(settings: Settings, args: argparse.Namespace) -> int:
             rows = _db(settings, announcements.current)
             print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2, ensure_ascii=False))
             return 0
+        if args.action == "all-clear":
+            rows = _db(settings, announcements.all_clear, actor=args.actor)
+            _publish(settings)
+            print(f"all clear: {len(rows)} messages taken off the air")
+            return 0
         if args.action == "end":
             if args.id is None:
                 print("error: --id: which message to end")
@@ -65,7 +72,7 @@ def announce_command(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
         else:
             texts = dict(t.split("=", 1) for t in args.text if "=" in t)
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             ends = now + dt.timedelta(hours=args.hours) if args.hours else None
             data = AnnouncementCreate(scope=Scope(args.scope), texts=texts, priority=args.priority, ends_at=ends)
             row = _db(settings, announcements.create, data=data, languages=languages, actor=args.actor)
@@ -81,13 +88,16 @@ def preset_command(settings: Settings, args: argparse.Namespace) -> int:
     """Apply a preset."""
     languages = [language.code for language in settings.languages]
     try:
-        rows = _db(settings, announcements.apply_preset, name=args.name, languages=languages, actor=args.actor,
-                   now=dt.datetime.now(dt.UTC))
+        if args.end:
+            rows = _db(settings, announcements.end_preset, name=args.name, actor=args.actor)
+        else:
+            rows = _db(settings, announcements.apply_preset, name=args.name, languages=languages, actor=args.actor,
+                       now=clock.now())
     except announcements.AnnouncementError as exc:
         print(f"error: {exc.field}: {exc}")
         return 2
     _publish(settings)
-    print(f"preset {args.name}: {len(rows)} messages on the air")
+    print(f"preset {args.name}: {len(rows)} messages {'taken off' if args.end else 'on'} the air")
     return 0
 
 

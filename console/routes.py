@@ -73,6 +73,20 @@ async def apply_preset(request: Request) -> JSONResponse:
     return JSONResponse(created, status_code=201)
 
 
+async def end_preset(request: Request) -> JSONResponse:
+    actor = await _actor(request)
+    try:
+        ended = await service.end_preset(request.app.state.ctx, request.path_params["name"], actor)
+    except AnnouncementError as exc:
+        return JSONResponse({"error": str(exc), "field": exc.field}, status_code=404)
+    return JSONResponse(ended)
+
+
+async def all_clear(request: Request) -> JSONResponse:
+    actor = await _actor(request)
+    return JSONResponse(await service.all_clear(request.app.state.ctx, actor))
+
+
 async def audit(request: Request) -> JSONResponse:
     await _actor(request)
     return JSONResponse(await service.audit_trail(request.app.state.ctx))
@@ -110,6 +124,8 @@ routes = [
     Route("/api/announcements", create_announcement, methods=["POST"]),
     Route("/api/announcements/{id:int}", end_announcement, methods=["DELETE"]),
     Route("/api/presets/{name}", apply_preset, methods=["POST"]),
+    Route("/api/presets/{name}", end_preset, methods=["DELETE"]),
+    Route("/api/all-clear", all_clear, methods=["POST"]),
     Route("/api/audit", audit, methods=["GET"]),
     Route("/api/queues", queues, methods=["GET"]),
     Route("/api/reports/daily", daily_report, methods=["GET"]),

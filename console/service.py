@@ -16,6 +16,10 @@ from surge.cache import publish
 from surge.models import AnnouncementCreate, AnnouncementPublic
 
 
+def _dumped(rows) -> list[dict]:
+    return [AnnouncementPublic.model_validate(r).model_dump(mode="json") for r in rows]
+
+
 def _languages(ctx: FlowContext) -> list[str]:
     return [language.code for language in ctx.settings.languages]
 
@@ -58,12 +62,33 @@ async def apply_preset(ctx: FlowContext, name: str, actor: str) -> list[dict]:
     """Apply a preset such as storm mode."""
 
     def apply(session, **kwargs):
-        rows = announcements.apply_preset(session, **kwargs)
-        return [AnnouncementPublic.model_validate(r).model_dump(mode="json") for r in rows]
+        return _dumped(announcements.apply_preset(session, **kwargs))
 
     created = await run_db(ctx.engine, apply, name=name, languages=_languages(ctx), actor=actor, now=ctx.now())
     await publish(ctx.redis)
     return created
+
+
+async def end_preset(ctx: FlowContext, name: str, actor: str) -> list[dict]:
+    """Take a preset's messages off the air."""
+
+    def end(session, **kwargs):
+        return _dumped(announcements.end_preset(session, **kwargs))
+
+    ended = await run_db(ctx.engine, end, name=name, actor=actor)
+    await publish(ctx.redis)
+    return ended
+
+
+async def all_clear(ctx: FlowContext, actor: str) -> list[dict]:
+    """Every message off the air."""
+
+    def clear(session, **kwargs):
+        return _dumped(announcements.all_clear(session, **kwargs))
+
+    ended = await run_db(ctx.engine, clear, actor=actor)
+    await publish(ctx.redis)
+    return ended
 
 
 async def audit_trail(ctx: FlowContext) -> list[dict]:

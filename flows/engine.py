@@ -236,9 +236,9 @@ class Conversation:
         turn.hints = [w for o in options for w in o.words][:50] + (self.hints(lang) if free_text else [])
         return turn
 
-    def option(self, lang: str, key: str, label: str, action: Action) -> Option:
+    def option(self, lang: str, key: str, label: str, action: Action, style: str | None = None) -> Option:
         """An option labelled by the wording's opt_<label>, with its spoken shortcuts words_<label>."""
-        return Option(key, action, self.w(lang, f"opt_{label}"), self._words(lang, label))
+        return Option(key, action, self.w(lang, f"opt_{label}"), self._words(lang, label), style)
 
     def say(self, s: Session, key: str, **values) -> str:
         """Wording in the resident's language, the short variant (<key>_sms) where the channel prefers it."""

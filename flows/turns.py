@@ -72,6 +72,7 @@ class Option:
     action: Action
     label: str
     words: tuple[str, ...] = ()
+    style: str | None = None  # how it is read, when not as the menu's others ("To go back, press star." in a list)
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
 WORDING_DIR = Path(__file__).resolve().parent / "wording"
+
+
+def _tidy(text: str) -> str:
+    # A value ending a sentence inside a template ("The crew's note: Filled it." + ".") must not double the stop.
+    return re.sub(r"(?<!\.)([.!?])\.(?!\.)", r"\1", text)
 
 
 class Wording:
@@ -28,7 +34,7 @@ class Wording:
     def __call__(self, language: str, phrase: str, /, **values: object) -> str:
         """The phrase for key in language, with {placeholders} filled in."""
         template = self._phrases.get(language, {}).get(phrase) or self._phrases[self._fallback][phrase]
-        return template.format(**values) if values else template
+        return _tidy(template.format(**values)) if values else template
 
     def has(self, language: str, key: str) -> bool:
         """Whether the language defines this phrase itself."""

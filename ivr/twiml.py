@@ -49,7 +49,8 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
         _say(gather, settings, language, text)
     for option in turn.options:
         key = _spoken_key(option.key, turn.language, wording)
-        _say(gather, settings, turn.language, wording(turn.language, turn.option_style, label=option.label, key=key))
+        style = option.style or turn.option_style
+        _say(gather, settings, turn.language, wording(turn.language, style, label=option.label, key=key))
     response.append(gather)
     return str(response)
 

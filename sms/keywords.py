@@ -21,11 +21,18 @@ class Keyword(str, Enum):
     STATUS = "status"
     AGENT = "agent"
     LANGUAGE = "language"
+    UPDATES = "updates"  # the surge messages on the air (the storm footer advertises it)
+    THANKS = "thanks"  # "thanks", "no thanks": a courtesy, not a question
     NONE = "none"
 
 
-def classify(body: str, commands: dict[str, dict[str, set[str]]], opt_out_type: str = "") -> tuple[Keyword, str]:
-    """The keyword a text is, and its argument (a ticket number, a language code); NONE for anything else."""
+def classify(
+    body: str, commands: dict[str, dict[str, set[str]]], opt_out_type: str = "", prefer: str | None = None
+) -> tuple[Keyword, str]:
+    """The keyword a text is, and its argument: a ticket number, or the language whose words it used ("gracias").
+
+    The resident's current language (`prefer`) is tried first, so "menu", a word of both, keeps their language.
+    """
     if opt_out_type.upper() in ("STOP", "START", "HELP"):
         return Keyword(opt_out_type.lower()), ""
     words = fold(body).split()
@@ -41,10 +48,11 @@ def classify(body: str, commands: dict[str, dict[str, set[str]]], opt_out_type: 
     for code, table in commands.items():
         if whole in table.get("language", set()):
             return Keyword.LANGUAGE, code
-    for table in commands.values():
-        for keyword in (Keyword.MENU, Keyword.REPORT, Keyword.AGENT):
+    ordered = sorted(commands.items(), key=lambda item: item[0] != prefer)
+    for code, table in ordered:
+        for keyword in (Keyword.MENU, Keyword.REPORT, Keyword.AGENT, Keyword.UPDATES, Keyword.THANKS):
             if whole in table.get(keyword.value, set()):
-                return keyword, ""
+                return keyword, code
         if words[0] in table.get("status", set()):
             return Keyword.STATUS, " ".join(words[1:])
     return Keyword.NONE, ""

@@ -76,7 +76,7 @@ async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str
     body = form.get("Body", "")
     if len(body) > MAX_BODY or _media(form):
         return Handled(w(lang, "sms_too_long", phone=_phone(ctx)), "too_long")
-    keyword, arg = classify(body, _commands(ctx), form.get("OptOutType", ""))
+    keyword, arg = classify(body, _commands(ctx), form.get("OptOutType", ""), prefer=lang)
     twilio_replied = bool(form.get("OptOutType"))  # Twilio's own opt-out handling already answered
     if keyword is Keyword.STOP:
         await run_db(ctx.engine, consent.set_opt_out, phone=phone, opted_out=True, source="STOP")
@@ -104,6 +104,9 @@ async def _command(ctx: FlowContext, session: Session, keyword: Keyword, arg: st
     if keyword is Keyword.MENU:
         session.node = None
         return Handled(w(session.lang, "sms_menu"), "menu")
+    if keyword in (Keyword.UPDATES, Keyword.THANKS) and not session.node:  # mid-report, "ok" is an answer
+        session.lang = arg or session.lang
+        return await _courtesy(ctx, session, keyword)
     if keyword is Keyword.AGENT:
         lang = session.lang
         hours = describe_hours(ctx.calendar, w, lang)
@@ -123,6 +126,16 @@ async def _command(ctx: FlowContext, session: Session, keyword: Keyword, arg: st
     if not text:
         return Handled(w(session.lang, "sms_empty"), "empty")
     return await _reply(ctx, session, await runner.ask(ctx, session, Input(InputKind.TEXT, text), TEXT), "question")
+
+
+async def _courtesy(ctx: FlowContext, session: Session, keyword: Keyword) -> Handled:
+    w, lang, city = ctx.wording, session.lang, ctx.settings.city_name
+    if keyword is Keyword.THANKS:
+        return Handled(w(lang, "sms_thanks"), "thanks")
+    messages = await ctx.announcements.lines("greeting", lang)
+    if not messages:
+        return Handled(w(lang, "sms_updates_none", city=city), "updates")
+    return Handled(render.reply(w(lang, "sms_updates", city=city, messages=" ".join(messages))), "updates")
 
 
 async def _reply(ctx: FlowContext, session: Session, turn: Turn, kind: str) -> Handled:
@@ -165,7 +178,7 @@ def _commands(ctx: FlowContext) -> dict[str, dict[str, set[str]]]:
     for language in ctx.settings.languages:
         result[language.code] = {
             name: {w.strip().lower() for w in ctx.wording(language.code, f"sms_words_{name}").split(",")}
-            for name in ("menu", "report", "status", "agent", "language")
+            for name in ("menu", "report", "status", "agent", "language", "updates", "thanks")
         }
         result[language.code]["language"] |= {language.code.lower(), language.code.split("-")[0]}
     return result

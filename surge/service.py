@@ -97,6 +97,23 @@ def apply_preset(
     return rows
 
 
+def end_preset(session: Session, *, name: str, actor: str) -> list[Announcement]:
+    """Take every message a preset put on the air off it again (one command for "the storm is over")."""
+    presets = tomllib.loads(PRESETS.read_text(encoding="utf-8"))
+    if name not in presets:
+        raise AnnouncementError("preset", f"unknown preset {name!r}; known: {', '.join(sorted(presets))}")
+    rows = session.exec(
+        select(Announcement).where(Announcement.active.is_(True), Announcement.created_by.endswith(f"(preset {name})"))
+    ).all()
+    return [deactivate(session, announcement_id=row.id, actor=actor) for row in rows]
+
+
+def all_clear(session: Session, *, actor: str) -> list[Announcement]:
+    """Take every message off the air: the ordinary greeting, queue messages and menus come back."""
+    rows = session.exec(select(Announcement).where(Announcement.active.is_(True))).all()
+    return [deactivate(session, announcement_id=row.id, actor=actor) for row in rows]
+
+
 def current(session: Session) -> list[AnnouncementPublic]:
     """Every active message, highest priority first (time windows are checked when they are used)."""
     rows = session.exec(

@@ -6,7 +6,7 @@ from crm_bridge import ticket_numbers
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import Session
 from flows.spoken_time import spoken_date
-from flows.turns import Action, Input, InputKind, LookupTicket, Outcome, Step, Turn
+from flows.turns import Action, Input, InputKind, LookupTicket, Outcome, Step, Turn, goto
 
 
 @REGISTRY.action("check")
@@ -24,7 +24,8 @@ def do_check_another(c: Conversation, s: Session, at: At, action: Action, inp: I
 @REGISTRY.node("check_number")
 def check_number(c: Conversation, s: Session, at: At) -> Turn:
     """Ask for the ticket number (star goes back to the main menu)."""
-    turn = c.build(s.lang, "check_number", [c.say(s, "check_prompt")], [])
+    back = c.option(s.lang, "*", "back", goto("main"))
+    turn = c.build(s.lang, "check_number", [c.say(s, "check_prompt")], [back])
     turn.expect, turn.num_digits = "digits", ticket_numbers.LENGTH
     return turn
 

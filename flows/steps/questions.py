@@ -104,7 +104,7 @@ def topics(c: Conversation, s: Session, at: At) -> Turn:
     """The knowledge base's topics, one key each."""
     shown = c.d.kb.topics.get(s.lang, [])[:9]
     options = [Option(str(i), goto(f"topic:{key}"), name, (name,)) for i, (key, name) in enumerate(shown, start=1)]
-    options.append(c.option(s.lang, "*", "back", goto("main")))
+    options.append(c.option(s.lang, "*", "back", goto("main"), style="press_option"))
     return c.build(s.lang, "topics", [c.w(s.lang, "topics_prompt")], options, free_text=True, label="topic_option")
 
 
@@ -115,7 +115,7 @@ def topic(c: Conversation, s: Session, at: At) -> Turn:
     options = [
         Option(str(i), Action("article", a.article_id), a.title, (a.title,)) for i, a in enumerate(articles, start=1)
     ]
-    options.append(c.option(s.lang, "*", "back", goto("topics")))
+    options.append(c.option(s.lang, "*", "back", goto("topics"), style="press_option"))
     name = dict(c.d.kb.topics.get(s.lang, [])).get(at.param, at.param)
     prompt = [c.w(s.lang, "topic_articles_prompt", topic=name)]
     return c.build(s.lang, at.node, prompt, options, free_text=True, label="topic_option")

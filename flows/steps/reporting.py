@@ -60,9 +60,9 @@ def report_type(c: Conversation, s: Session, at: At) -> Turn:
         for i, s_ in enumerate(shown, start=1)
     ]
     if page == 1 and len(services) > PAGE:
-        options.append(Option("9", goto("report_type:2"), c.w(s.lang, "opt_more_types"), ()))
+        options.append(Option("9", goto("report_type:2"), c.say(s, "opt_more_types"), (), "press_option"))
     if page > 1:
-        options.append(Option("*", goto("report_type:1"), c.w(s.lang, "opt_back"), ()))
+        options.append(Option("*", goto("report_type:1"), c.w(s.lang, "opt_back"), (), "press_option"))
     turn = c.build(s.lang, f"report_type:{page}", [c.say(s, "report_type_prompt")], options, free_text=True,
                    label="topic_option")
     turn.hints = [w for service in services for w in service.keywords.get(s.lang, ())][:100]
@@ -162,7 +162,7 @@ def report_attr(c: Conversation, s: Session, at: At) -> Turn:
         for i, v in enumerate(attribute.values[:9], start=1)
     ]
     if not attribute.required:
-        options.append(Option("*", Action("report.attr_skip"), c.w(s.lang, "opt_skip")))
+        options.append(Option("*", Action("report.attr_skip"), c.w(s.lang, "opt_skip"), (), "press_option"))
     prompt = attribute.prompt.get(s.lang) or attribute.prompt.get("en-US", attribute.code)
     return c.build(s.lang, "report_attr", [prompt], options, label="topic_option")
 

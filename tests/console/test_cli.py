@@ -54,3 +54,13 @@ def test_storm_preset_from_the_command_line(env, engine, session):
     done = run(env, "preset", "storm")
     assert done.returncode == 0 and "3 messages on the air" in done.stdout
     assert len(session.exec(select(Announcement)).all()) == 3
+    ended = run(env, "preset", "storm", "--end")
+    assert ended.returncode == 0 and "3 messages taken off the air" in ended.stdout
+    session.expire_all()
+    assert [row.active for row in session.exec(select(Announcement)).all()] == [False] * 3
+
+
+def test_all_clear_from_the_command_line(env, engine, session):
+    run(env, "preset", "election")
+    done = run(env, "announce", "all-clear")
+    assert done.returncode == 0 and "all clear: 1 messages taken off the air" in done.stdout

@@ -11,7 +11,7 @@ from app import create_app
 from console.tokens import create_token
 from core.audit import AuditEntry
 from core.db import in_session
-from tests.helpers import Caller, hear, twilio_post
+from tests.helpers import Caller, Texter, hear, twilio_post
 
 
 def api_token(app: TestClient, name: str = "ana") -> str:
@@ -100,13 +100,41 @@ def test_storm_preset_shortens_the_menu_and_promotes_texting(app):
     assert "you can also text us" in heard.text
     menu = caller.press("1")
     assert "To ask a question, press 1." in menu.text and "To speak to someone, press 0." in menu.text
-    assert "report a problem" not in menu.text
+    assert ", press 2." not in menu.text  # no key for it, and the caller is told how instead:
+    assert "To report a problem or check on a request, just say so." in menu.text
     assert app.post("/api/presets/nonesuch", headers=auth(api_token(app, "b"))).status_code == 404
 
 
-def test_sms_footer_message(app):
-    from tests.helpers import Texter
+def test_the_storm_footer_s_keyword_works_in_both_languages_and_one_call_ends_the_preset(app):
+    token = api_token(app)
+    app.post("/api/presets/storm", headers=auth(token))
+    english, spanish = Texter(app), Texter(app, phone="+13125550177")
+    answer = english.send("when does the library close?")
+    assert answer.endswith("Storm updates: text STORM. Reply MENU for more.")
+    assert english.send("STORM").startswith("Springfield 311 updates: Because of the storm")
+    respuesta = spanish.send("¿a qué hora cierra la biblioteca?")
+    assert respuesta.endswith("Noticias de la tormenta: envíe TORMENTA. Responda MENU para más opciones.")
+    assert spanish.send("tormenta").startswith("Avisos del 311 de Springfield: Debido a la tormenta")
+    ended = app.delete("/api/presets/storm", headers=auth(token))
+    assert ended.status_code == 200 and len(ended.json()) == 3
+    assert english.send("STORM") == "There are no alerts from Springfield 311 right now. Text a question any time."
+    caller = Caller(app)
+    caller.dial()
+    assert "To report a problem like a pothole or a missed trash pickup, press 2." in caller.press("1").text
 
+
+def test_all_clear_takes_every_message_off_the_air(app):
+    token = api_token(app)
+    app.post("/api/presets/storm", headers=auth(token))
+    app.post("/api/presets/election", headers=auth(token))
+    cleared = app.post("/api/all-clear", headers=auth(token))
+    assert cleared.status_code == 200 and len(cleared.json()) == 4
+    caller = Caller(app)
+    assert "storm" not in caller.dial().text.lower()
+    assert "To report a problem" in caller.press("1").text
+
+
+def test_sms_footer_message(app):
     message = {"scope": "sms", "texts": {"en-US": "Storm updates: text STORM."}}
     app.post("/api/announcements", json=message, headers=auth(api_token(app)))
     assert "Storm updates: text STORM. Reply MENU for more." in Texter(app).send("when does the library close?")

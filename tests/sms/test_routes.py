@@ -48,7 +48,7 @@ def test_unanswerable_question_is_admitted_and_kept(app, session):
 def test_report_by_text_gives_a_ticket_number_and_date(app, session):
     texter = Texter(app)
     reply = texter.send("REPORT")
-    assert "What kind of problem?" in reply and "3 Pothole" in reply
+    assert "What kind of problem?" in reply and "3 for Pothole" in reply
     assert "Where is it?" in texter.send("pothole")
     assert "I have the location as: 5th and Main." in texter.send("5th and Main")
     reply = texter.send("1")
