@@ -1,6 +1,7 @@
 """Every package's tables, imported in one place so Alembic and tests see the whole schema."""
 
 from console.models import Announcement, ApiToken, AuditEntry  # noqa: F401
+from core.dev_outbox import DevOutboxItem  # noqa: F401
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent  # noqa: F401
 from flows.models import Article, Topic, Unanswered  # noqa: F401
 from ivr.models import Call, CallStep  # noqa: F401
