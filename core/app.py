@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse
 
 from console import routes as console_routes
 from console.live import AnnouncementCache
-from core import health
+from core import health, home
 from core.context import AppContext
 from core.db import make_engine
 from core.redis import async_client, sync_client
@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         *health.routes,
+        *home.routes,
         *ivr_routes.routes,
         *sms_routes.routes,
         *queue_routes.routes,
