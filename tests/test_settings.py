@@ -166,3 +166,21 @@ def test_run_py_names_an_unknown_key_in_one_line(tmp_path):
     done = run_py(tmp_path, "--config", str(path), "migrate")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["config error: queue.max_wiat: unknown key (did you mean max_wait?)"]
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "line"),
+    [
+        (["migrate"], {"DATABASE_URL": "postgresql+psycopg://nobody:pw@127.0.0.1:1/x"},
+         "config error: DATABASE_URL: cannot connect to postgresql+psycopg://nobody:***@127.0.0.1:1/x: "),
+        (["worker"], {"REDIS_URL": "redis://127.0.0.1:1/0"},
+         "config error: REDIS_URL: cannot connect to redis://127.0.0.1:1/0: "),
+        ([], {"REDIS_URL": "redis://127.0.0.1:1/0", "DATABASE_URL": "sqlite:////nonexistent/folder/x.db"},
+         "config error: DATABASE_URL: cannot connect to sqlite:////nonexistent/folder/x.db: unable to open"),
+        ([], {"REDIS_URL": "redis://127.0.0.1:1/0"}, "config error: REDIS_URL: cannot connect to redis://127.0.0.1:1/0"),
+    ],
+)
+def test_an_unreachable_server_at_start_is_one_line(tmp_path, command, env, line):
+    done = run_py(tmp_path, "--port", "0", *command, **env)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith(line), done.stderr
