@@ -247,7 +247,7 @@ def _banner(settings: Settings, env: dict[str, str], host: str, port: int, embed
     lines = [
         f"OneCall 311 is running (pid {os.getpid()}); Ctrl-C stops it.",
         f"  web:      http://{host}:{port}/   health: http://{host}:{port}/healthz",
-        f"  webhooks: {public}/voice/incoming, {public}/voice/status, {public}/sms/incoming (Twilio signs {public})",
+        f"  webhooks: {public}/voice/incoming (and /voice/status, /sms/incoming): Twilio signs {public}",
         f"  try it:   .venv/bin/python run.py simulate --url http://{host}:{port}",
         "  worker:   rq worker with scheduler; cron: CRM outbox every 60 s, CRM statuses every 120 s",
         f"  redis:    embedded, {embedded.url} (set REDIS_URL to use your own)" if embedded

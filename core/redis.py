@@ -13,6 +13,8 @@ import redis.asyncio as aredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 
+from core.supervisor import die_with_parent
+
 
 class EmbeddedRedis:
     """A redis-server we start, own and may restart: a child process on a unix socket that keeps its path."""
@@ -47,7 +49,8 @@ class EmbeddedRedis:
             "--logfile", str(self.var_dir / "redis.log"),
         ]
         # Its own session: a Ctrl-C in the terminal reaches only run.py, which stops Redis last, after its clients.
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
+                                        preexec_fn=die_with_parent)
         client = redis.Redis(unix_socket_path=str(self.socket), socket_connect_timeout=1)
         deadline = time.monotonic() + timeout
         try:
