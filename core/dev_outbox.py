@@ -32,8 +32,8 @@ class DevOutboxItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     sid: str = Field(max_length=34, unique=True)
     kind: str = Field(max_length=8)  # "sms" or "call"
-    to: str = Field(max_length=32, index=True)
-    sender: str = Field(default="", max_length=32)
+    to_number: str = Field(max_length=32, index=True)
+    from_number: str = Field(default="", max_length=32)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))  # the text, or the call's TwiML / URL
     created_at: dt.datetime = Field(default_factory=_utcnow, index=True)
 
@@ -89,8 +89,8 @@ class DevOutbox:
 
     def keep(self, kind: str, to: str, sender: str, body: str) -> DevOutboxItem:
         """Store one item, print it, return it."""
-        item = DevOutboxItem(sid=("SM" if kind == "sms" else "CA") + secrets.token_hex(16), kind=kind, to=to,
-                             sender=sender, body=body)
+        item = DevOutboxItem(sid=("SM" if kind == "sms" else "CA") + secrets.token_hex(16), kind=kind, to_number=to,
+                             from_number=sender, body=body)
         with Session(self.engine, expire_on_commit=False) as session:
             session.add(item)
             session.commit()
@@ -124,6 +124,6 @@ def recent(engine: Engine, *, limit: int = 20, to: str | None = None, after_id: 
     """The latest outbox items, newest first; only those to one number, or newer than after_id, when asked."""
     query = select(DevOutboxItem).where(DevOutboxItem.id > after_id)
     if to:
-        query = query.where(DevOutboxItem.to == to)
+        query = query.where(DevOutboxItem.to_number == to)
     with Session(engine, expire_on_commit=False) as session:
         return list(session.exec(query.order_by(DevOutboxItem.id.desc()).limit(limit)).all())

@@ -53,7 +53,7 @@ def test_without_credentials_a_text_job_sends_into_the_outbox(dev_settings, engi
     assert job.get_status(refresh=True) == "finished" and job.return_value() == "sent"
     assert no_network == []
     [item] = recent(engine)
-    assert (item.kind, item.to, item.body) == ("sms", "+13125550147", "Library: 9am-8pm.")
+    assert (item.kind, item.to_number, item.body) == ("sms", "+13125550147", "Library: 9am-8pm.")
     [record] = [r for r in engine_rows(engine, SmsOutbound)]
     assert record.status == "sent" and record.twilio_sid == item.sid and item.sid.startswith("SM")
     assert "[outbox] SMS to +1312…0147: Library: 9am-8pm." in capsys.readouterr().out
