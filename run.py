@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         if args.command not in (serve, simulate_call) and not os.environ.get("ONECALL_SUPERVISED"):
-            _preflight(settings, redis=args.command in (web_only, worker_only, cron_only))
+            _preflight(settings, redis=args.command in (web_only, worker_only, cron_only),
+                       schema=args.command is not migrate)
         return args.command(settings, args)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
@@ -94,15 +95,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _preflight(settings: Settings, *, redis: bool) -> None:
-    """Fail now, in one line, if the database (and Redis, when asked) does not answer."""
-    from core.preflight import check_database, check_redis
+def _preflight(settings: Settings, *, redis: bool, schema: bool = False) -> None:
+    """Fail now, in one line, if the database (and Redis, when asked) does not answer, or is not migrated."""
+    from core.preflight import check_database, check_redis, check_schema
 
     if settings.database_url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     check_database(settings.database_url)
     if redis and settings.redis_url:
         check_redis(settings.redis_url)
+    if schema:
+        check_schema(settings.database_url)
 
 
 def migrate(settings: Settings, args=None) -> int:

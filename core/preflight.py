@@ -35,3 +35,24 @@ def check_redis(url: str) -> None:
         raise ConfigError("REDIS_URL", f"cannot connect to {redact(url)}: {reason}") from None
     finally:
         client.close()
+
+
+def check_schema(url: str) -> None:
+    """Raise StartError when the database is not migrated to the code's schema (a command would only crash)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from core.instance import StartError
+    from core.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    if current != head:
+        state = "has no tables yet" if current is None else f"is at revision {current}, the code needs {head}"
+        raise StartError(f"the database {redact(url)} {state}: run `.venv/bin/python run.py migrate` first "
+                         "(or start the server once)")

@@ -184,3 +184,11 @@ def test_an_unreachable_server_at_start_is_one_line(tmp_path, command, env, line
     done = run_py(tmp_path, "--port", "0", *command, **env)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith(line), done.stderr
+
+
+def test_a_command_on_an_unmigrated_database_says_to_migrate(tmp_path):
+    done = run_py(tmp_path, "token", "create", "ana")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: the database sqlite:///{tmp_path / 'var' / 'onecall.db'} has no tables yet: run "
+        "`.venv/bin/python run.py migrate` first (or start the server once)"]
