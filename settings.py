@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import secrets
@@ -18,6 +19,28 @@ import phonenumbers
 ROOT = Path(__file__).resolve().parent
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+# Every key config.toml may hold, so a typo ("max_wiat", "[queu]") is refused instead of silently ignored. The
+# tables whose keys are data (queue.names, holidays.extra, wording) are checked where they are read.
+KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "city": frozenset({"name", "numbers", "timezone"}),
+    "languages": frozenset({"code", "name", "key", "voice", "words"}),
+    "hours": frozenset(WEEKDAYS),
+    "holidays": frozenset({"country", "subdivision", "extra"}),
+    "queue": frozenset(
+        {"names", "callback_queue", "offer_every", "max_wait", "max_size", "agents", "handle_time", "hold_music"}
+    ),
+    "agents": frozenset({"name", "phone", "languages"}),
+    "service_levels": frozenset({"workdays", "workday_ends"}),
+    "crm": frozenset({"adapter", "open311_endpoint", "jurisdiction_id"}),
+    "voice": frozenset({"speech_model", "welcome_speech_language", "gather_timeout", "speech_confidence_floor"}),
+    "knowledge": frozenset({"directory", "answer_threshold", "confirm_threshold"}),
+    "web": frozenset({"header_timeout", "body_timeout", "keep_alive", "max_connections", "max_header_bytes"}),
+    "outbound": frozenset({"countries", "texts_per_call", "texts_per_number_per_day", "texts_per_hour"}),
+    "emergency": frozenset({"gas_line"}),
+    "menus": frozenset({"file"}),
+    "wording": frozenset(),
+}
 
 
 class ConfigError(ValueError):
@@ -67,6 +90,17 @@ class OutboundSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """How the web server treats slow or numerous clients (config.toml [web])."""
+
+    header_timeout: float = 10.0  # seconds from the first byte to the end of the request headers
+    body_timeout: float = 10.0  # seconds from the headers to the end of the body (Twilio gives up after 15)
+    keep_alive: int = 5  # seconds an idle keep-alive connection stays open
+    max_connections: int = 200  # open connections or running requests; past it new requests get 503
+    max_header_bytes: int = 16384  # request line plus headers
+
+
+@dataclass(frozen=True)
 class Settings:
     city_name: str
     numbers: tuple[str, ...]
@@ -105,6 +139,7 @@ class Settings:
     redis_url: str | None
     dev_mode: bool = False
     var_dir: Path = field(default=ROOT / "var")
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def default_language(self) -> Language:
@@ -129,10 +164,12 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"not valid TOML ({exc})") from None
     var_dir = Path(env.get("ONECALL_VAR_DIR") or ROOT / "var")
+    _check_known_keys(raw)
     city = _table(raw, "city")
     voice = _table(raw, "voice", required=False)
     knowledge = _table(raw, "knowledge", required=False)
     hol = _table(raw, "holidays", required=False)
+    _check_twilio_credentials(env)
     token, dev_mode = _auth_token(env, var_dir)
     levels = _table(raw, "service_levels", required=False)
     crm = _table(raw, "crm", required=False)
@@ -168,7 +205,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         outbound=outbound,
         answer_threshold=answer,
         confirm_threshold=confirm,
-        wording=_wording(raw.get("wording", {})),
+        wording=_wording(raw.get("wording", {}), languages),
         workdays=_workdays(levels.get("workdays", list(WEEKDAYS[:5]))),
         workday_ends=_clock(levels.get("workday_ends", "17:00"), "service_levels.workday_ends"),
         queue=_queue(_table(raw, "queue", required=False), languages),
@@ -182,10 +219,97 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         twilio_api_base_url=env.get("TWILIO_API_BASE_URL") or None,
         crm_open311_api_key=env.get("CRM_OPEN311_API_KEY") or None,
         open311_api_keys=tuple(k.strip() for k in env.get("OPEN311_API_KEYS", "").split(",") if k.strip()),
-        database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'onecall.db'}",
-        redis_url=env.get("REDIS_URL") or None,
+        database_url=_database_url(env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'onecall.db'}"),
+        redis_url=_redis_url(env.get("REDIS_URL") or None),
         dev_mode=dev_mode,
         var_dir=var_dir,
+        web=_web(_table(raw, "web", required=False)),
+    )
+
+
+def _check_known_keys(raw: dict) -> None:
+    for section, value in raw.items():
+        if section not in KNOWN_KEYS:
+            raise ConfigError(section, "unknown section" + _suggest(section, KNOWN_KEYS))
+        known = KNOWN_KEYS[section]
+        if not known:
+            continue
+        entries = value if isinstance(value, list) else [value]
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue  # the section's own check names the wrong type
+            prefix = f"{section}[{i}]" if isinstance(value, list) else section
+            for key in entry:
+                if key not in known:
+                    raise ConfigError(f"{prefix}.{key}", "unknown key" + _suggest(key, known))
+
+
+def _suggest(word: str, known) -> str:
+    close = difflib.get_close_matches(word, sorted(known), n=1)
+    if close:
+        return f" (did you mean {close[0]}?)"
+    return f" (known: {', '.join(sorted(known))})" if len(known) <= 12 else ""
+
+
+def _check_twilio_credentials(env: dict[str, str]) -> None:
+    # Both or neither: a token alone would send texts with a made-up account, a SID alone could not sign.
+    sid, token = env.get("TWILIO_ACCOUNT_SID"), env.get("TWILIO_AUTH_TOKEN")
+    if token and not sid:
+        raise ConfigError("TWILIO_ACCOUNT_SID", "is not set but TWILIO_AUTH_TOKEN is: set both, or neither for "
+                                                "development mode")
+    if sid and not token:
+        raise ConfigError("TWILIO_AUTH_TOKEN", "is not set but TWILIO_ACCOUNT_SID is: set both, or neither for "
+                                               "development mode")
+    if sid and not _ACCOUNT_SID.match(sid):
+        raise ConfigError("TWILIO_ACCOUNT_SID", f"{sid[:6]!r}... is not an account SID (AC and 32 hex digits)")
+
+
+def redact(url: str) -> str:
+    """A URL safe to print: any password replaced by ***."""
+    return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
+def _database_url(value: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    example = "like postgresql+psycopg://user@host/db or sqlite:////path/onecall.db"
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL", f"{redact(value)!r} is not a database URL {example}") from None
+    try:
+        url.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise ConfigError("DATABASE_URL", f"unknown database {url.drivername!r} in {redact(value)!r}; use a URL "
+                                          f"{example}") from None
+    except ImportError as exc:
+        raise ConfigError("DATABASE_URL", f"the driver for {url.drivername!r} is not installed ({exc}); use a URL "
+                                          f"{example}") from None
+    return value
+
+
+def _redis_url(value: str | None) -> str | None:
+    import redis
+
+    if value is None:
+        return None
+    try:
+        redis.ConnectionPool.from_url(value)
+    except ValueError as exc:
+        problem = f"{redact(value)!r} is not a Redis URL like redis://host:6379/0 ({exc})"
+        raise ConfigError("REDIS_URL", problem) from None
+    return value
+
+
+def _web(raw: dict) -> WebSettings:
+    default = WebSettings()
+    return WebSettings(
+        header_timeout=_number(raw, "web.header_timeout", default.header_timeout, 1, 300),
+        body_timeout=_number(raw, "web.body_timeout", default.body_timeout, 1, 300),
+        keep_alive=int(_number(raw, "web.keep_alive", default.keep_alive, 1, 300)),
+        max_connections=int(_number(raw, "web.max_connections", default.max_connections, 1, 100_000)),
+        max_header_bytes=int(_number(raw, "web.max_header_bytes", default.max_header_bytes, 1024, 1_048_576)),
     )
 
 
@@ -434,12 +558,19 @@ def _file(value: Any, key: str) -> Path:
     return path
 
 
-def _wording(raw: Any) -> dict[str, dict[str, str]]:
+def _wording(raw: Any, languages: tuple[Language, ...]) -> dict[str, dict[str, str]]:
     if not isinstance(raw, dict):
         raise ConfigError("wording", "must be a table of language tables")
+    codes = {language.code for language in languages}
     for code, table in raw.items():
+        if code not in codes:
+            raise ConfigError(f"wording.{code}", "is not a configured language" + _suggest(code, codes))
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
             raise ConfigError(f"wording.{code}", "must map wording keys to strings")
+        known = tomllib.loads((ROOT / "flows" / "wording" / f"{code}.toml").read_text(encoding="utf-8"))
+        for key in table:
+            if key not in known:
+                raise ConfigError(f"wording.{code}.{key}", "unknown wording key" + _suggest(key, known))
     return {code: dict(table) for code, table in raw.items()}
 
 

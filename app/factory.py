@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse
 
 from console import routes as console_routes
 from core import clock as clocks
-from core import health
+from core import health, home
 from core.calendar import BusinessCalendar
 from core.db import make_engine
 from core.redis import async_client, sync_client
@@ -79,6 +79,7 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None) -> Star
 
     routes = [
         *health.routes,
+        *home.routes,
         *ivr_routes.routes,
         *sms_routes.routes,
         *console_routes.routes,

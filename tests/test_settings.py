@@ -20,8 +20,20 @@ def write(tmp_path, text: str):
     return path
 
 
+SID = "AC" + "2" * 32
+
+
 def load(tmp_path, text: str, **env):
-    return load_settings(write(tmp_path, text), {"TWILIO_AUTH_TOKEN": "t", "ONECALL_VAR_DIR": str(tmp_path), **env})
+    env = {"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": SID, "ONECALL_VAR_DIR": str(tmp_path), **env}
+    return load_settings(write(tmp_path, text), env)
+
+
+def run_py(tmp_path, *args, **env) -> subprocess.CompletedProcess:
+    """run.py with the machine's servers out of the way (tests never touch the shared PostgreSQL and Redis)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "TWILIO_"))}
+    clean.update(ONECALL_VAR_DIR=str(tmp_path / "var"), **env)
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, env=clean,
+                          timeout=60)
 
 
 def test_shipped_config_loads(tmp_path):
@@ -82,3 +94,101 @@ def test_run_py_stops_with_one_line_naming_the_key(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["config error: city.timezone: 'Nowhere' is not an IANA time zone like "
                                                 "America/Chicago"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "hint"),
+    [
+        ("max_wait = 900", "max_wiat = 900", "queue.max_wiat", "did you mean max_wait?"),
+        ("[queue]", "[queu]", "queu", "did you mean queue?"),
+        ('voice = "Polly.Lupe"', 'vocie = "Polly.Lupe"', "languages[1].vocie", "did you mean voice?"),
+        ("[wording.\"en-US\"]", "[wording.\"en-US\"]\ngreting = \"Hi\"", "wording.en-US.greting",
+         "did you mean greeting?"),
+        ("[wording.\"en-US\"]", "[wording.\"fr-FR\"]", "wording.fr-FR", "is not a configured language"),
+        ("[web]", "[web]\ntimeout = 3", "web.timeout", "unknown key"),
+    ],
+)
+def test_unknown_keys_are_refused_with_the_closest_known_one(tmp_path, old, new, key, hint):
+    assert old in GOOD
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, GOOD.replace(old, new, 1))
+    assert err.value.key == key
+    assert hint in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "key", "problem"),
+    [
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL", "is not a database URL"),
+        ({"DATABASE_URL": "postgres://u@db/x"}, "DATABASE_URL", "unknown database 'postgres'"),
+        ({"DATABASE_URL": "mysql://u:secret@db/x"}, "DATABASE_URL", "driver for 'mysql' is not installed"),
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL", "is not a Redis URL"),
+        ({"REDIS_URL": "redis://cache:port/0"}, "REDIS_URL", "is not a Redis URL"),
+        ({"TWILIO_ACCOUNT_SID": ""}, "TWILIO_ACCOUNT_SID", "is not set but TWILIO_AUTH_TOKEN is"),
+        ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN", "is not set but TWILIO_ACCOUNT_SID is"),
+        ({"TWILIO_ACCOUNT_SID": "ACnope"}, "TWILIO_ACCOUNT_SID", "is not an account SID"),
+    ],
+)
+def test_bad_environment_names_the_variable(tmp_path, env, key, problem):
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, GOOD, **env)
+    assert err.value.key == key
+    assert problem in str(err.value)
+    assert "secret" not in str(err.value)
+
+
+def test_web_limits_have_defaults_and_come_from_config(tmp_path):
+    settings = load(tmp_path, GOOD.replace("max_connections = 200", "max_connections = 50"))
+    assert settings.web.max_connections == 50 and settings.web.header_timeout == 10
+    without = GOOD.split("[web]")[0] + "[voice]" + GOOD.split("[voice]", 1)[1]
+    assert load(tmp_path, without).web.max_connections == 200
+    with pytest.raises(ConfigError, match="web.body_timeout"):
+        load(tmp_path, GOOD.replace("body_timeout = 10", "body_timeout = 0"))
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"REDIS_URL": "http://cache"}, "config error: REDIS_URL: 'http://cache' is not a Redis URL"),
+        ({"DATABASE_URL": "postgres://u:pw@db/x"}, "config error: DATABASE_URL: unknown database 'postgres' in "
+                                                   "'postgres://u:***@db/x'"),
+        ({"TWILIO_AUTH_TOKEN": "tok"}, "config error: TWILIO_ACCOUNT_SID: is not set but TWILIO_AUTH_TOKEN is"),
+    ],
+)
+def test_run_py_names_a_bad_variable_in_one_line(tmp_path, env, line):
+    done = run_py(tmp_path, "migrate", **env)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith(line), done.stderr
+
+
+def test_run_py_names_an_unknown_key_in_one_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("max_wait = 900", "max_wiat = 900"))
+    done = run_py(tmp_path, "--config", str(path), "migrate")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["config error: queue.max_wiat: unknown key (did you mean max_wait?)"]
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "line"),
+    [
+        (["migrate"], {"DATABASE_URL": "postgresql+psycopg://nobody:pw@127.0.0.1:1/x"},
+         "config error: DATABASE_URL: cannot connect to postgresql+psycopg://nobody:***@127.0.0.1:1/x: "),
+        (["worker"], {"REDIS_URL": "redis://127.0.0.1:1/0"},
+         "config error: REDIS_URL: cannot connect to redis://127.0.0.1:1/0: "),
+        ([], {"REDIS_URL": "redis://127.0.0.1:1/0", "DATABASE_URL": "sqlite:////nonexistent/folder/x.db"},
+         "config error: DATABASE_URL: cannot connect to sqlite:////nonexistent/folder/x.db: unable to open"),
+        ([], {"REDIS_URL": "redis://127.0.0.1:1/0"}, "config error: REDIS_URL: cannot connect to redis://127.0.0.1:1/0"),
+    ],
+)
+def test_an_unreachable_server_at_start_is_one_line(tmp_path, command, env, line):
+    done = run_py(tmp_path, "--port", "0", *command, **env)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith(line), done.stderr
+
+
+def test_a_command_on_an_unmigrated_database_says_to_migrate(tmp_path):
+    done = run_py(tmp_path, "token", "create", "ana")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: the database sqlite:///{tmp_path / 'var' / 'onecall.db'} has no tables yet: run "
+        "`.venv/bin/python run.py migrate` first (or start the server once)"]

@@ -94,7 +94,7 @@ def start_remote_crm(folder: Path, redis_url: str) -> RemoteCrm:
         DATABASE_URL=database_url,
         REDIS_URL=other_database(redis_url),
         OPEN311_API_KEYS=REMOTE_API_KEY,
-        TWILIO_AUTH_TOKEN="remote-crm-token",
+        TWILIO_AUTH_TOKEN="remote-crm-token", TWILIO_ACCOUNT_SID="AC" + "3" * 32,
         PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         ONECALL_VAR_DIR=str(folder / "var"),
         PYTHONUNBUFFERED="1",

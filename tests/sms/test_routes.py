@@ -152,6 +152,7 @@ def test_did_you_mean_offers_choices_and_a_number_picks_one(settings, engine, re
     text = (ROOT / "config.toml").read_text().replace("answer_threshold = 0.55", "answer_threshold = 0.999")
     (tmp_path / "config.toml").write_text(text)
     strict = load_settings(tmp_path / "config.toml", {"TWILIO_AUTH_TOKEN": settings.auth_token,
+                                                      "TWILIO_ACCOUNT_SID": settings.account_sid,
                                                       "PUBLIC_BASE_URL": settings.public_base_url,
                                                       "DATABASE_URL": settings.database_url,
                                                       "REDIS_URL": settings.redis_url,

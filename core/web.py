@@ -1,0 +1,109 @@
+"""Serving HTTP with uvicorn, hardened against slow clients: header and body read deadlines, a connection cap."""
+
+from __future__ import annotations
+
+import socket
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from settings import WebSettings
+
+TIMEOUT_408 = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+
+
+class DeadlineH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol plus deadlines for reading a request, which uvicorn does not have.
+
+    Without them a client that connects and sends nothing, or trickles its headers or body a byte at a time,
+    holds a connection (and a slot of max_connections) forever. The deadline is for the whole phase, not the
+    gap between bytes, so trickling does not reset it.
+    """
+
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        """Start the header deadline as the connection opens."""
+        self._phase: str | None = None
+        self._deadline = None
+        super().connection_made(transport)
+        self._watch()
+
+    def data_received(self, data: bytes) -> None:
+        """Feed h11 as uvicorn does, then move the deadline to the phase the request is now in."""
+        super().data_received(data)
+        self._watch()
+
+    def on_response_complete(self) -> None:
+        """After a response: the keep-alive timer runs until the next request's first byte."""
+        super().on_response_complete()
+        self._watch()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Cancel the deadline with the connection."""
+        self._set_phase(None)
+        super().connection_lost(exc)
+
+    def _watch(self) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return self._set_phase(None)
+        theirs = self.conn.their_state
+        if theirs is h11.IDLE and self.conn.our_state is h11.IDLE:
+            # Waiting for a request: a new connection, or a keep-alive one whose next request has begun to arrive
+            # (an idle keep-alive connection is uvicorn's keep-alive timer's business).
+            waiting = self.cycle is None or bool(self.conn.trailing_data[0]) or self._phase == "headers"
+            self._set_phase("headers" if waiting else None)
+        elif theirs is h11.SEND_BODY:
+            self._set_phase("body")
+        else:
+            self._set_phase(None)  # the request is in; answering it is the app's time, not the client's
+
+    def _set_phase(self, phase: str | None) -> None:
+        if phase == self._phase:
+            return
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        self._phase = phase
+        if phase is not None:
+            seconds = self.header_timeout if phase == "headers" else self.body_timeout
+            self._deadline = self.loop.call_later(seconds, self._expire, phase)
+
+    def _expire(self, phase: str) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        self.logger.info("closing a connection from %s: request %s not received in time", self.client, phase)
+        if phase == "headers":
+            self.transport.write(TIMEOUT_408)  # no request yet, so nothing else is writing
+        self.transport.close()
+
+
+def protocol_for(web: WebSettings) -> type[DeadlineH11Protocol]:
+    """The protocol class with this configuration's deadlines (uvicorn instantiates it per connection)."""
+    return type(
+        "ConfiguredH11Protocol",
+        (DeadlineH11Protocol,),
+        {"header_timeout": web.header_timeout, "body_timeout": web.body_timeout},
+    )
+
+
+def uvicorn_config(app, web: WebSettings, **extra) -> uvicorn.Config:
+    """uvicorn's configuration from config.toml [web]."""
+    options = {
+        "http": protocol_for(web),
+        "timeout_keep_alive": web.keep_alive,
+        "limit_concurrency": web.max_connections,
+        "h11_max_incomplete_event_size": web.max_header_bytes,
+        "proxy_headers": True,  # X-Forwarded-For/-Proto from a proxy on this machine (forwarded_allow_ips)
+        "log_level": "info",
+    }
+    return uvicorn.Config(app, **{**options, **extra})
+
+
+def serve(app, web: WebSettings, sock: socket.socket) -> None:
+    """Serve app on an already listening socket until SIGTERM or Ctrl-C."""
+    host, port = sock.getsockname()[:2]  # so uvicorn's "running on" line names the real address
+    uvicorn.Server(uvicorn_config(app, web, host=host, port=port)).run(sockets=[sock])
