@@ -535,8 +535,10 @@ def _directory(value: Any, key: str) -> Path:
 
 
 def _outbound(raw: dict, city: dict) -> OutboundSettings:
-    numbers = city.get("numbers") or []
-    home = phonenumbers.region_code_for_number(phonenumbers.parse(str(numbers[0]), None)) if numbers else "US"
+    try:  # the city's own country; a bad number is named by city.numbers' own check
+        home = phonenumbers.region_code_for_number(phonenumbers.parse(str((city.get("numbers") or [""])[0]), None))
+    except phonenumbers.NumberParseException:
+        home = "US"
     countries = raw.get("countries", [home])
     if not isinstance(countries, list) or not countries or not all(
         isinstance(c, str) and c.upper() in phonenumbers.SUPPORTED_REGIONS for c in countries

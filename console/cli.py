@@ -10,6 +10,7 @@ from console import tokens
 from core import clock
 from core.db import in_session, make_engine
 from core.redis import sync_client
+from flows import knowledge
 from settings import Settings
 from surge import service as announcements
 from surge.cache import VERSION_KEY
@@ -17,7 +18,11 @@ from surge.models import AnnouncementCreate, AnnouncementPublic, Scope
 
 
 def add_commands(sub) -> None:
-    """Register `token`, `announce` and `preset` on run.py's sub-command parser."""
+    """Register `token`, `announce`, `preset` and `kb` on run.py's sub-command parser."""
+    kb = sub.add_parser("kb", help="import the knowledge files (flows/knowledge/*.toml) into the database")
+    kb.add_argument("action", choices=["import"])
+    kb.add_argument("--prune", action="store_true", help="also delete articles that are no longer in the files")
+    kb.set_defaults(command=kb_command)
     token = sub.add_parser("token", help="create an API token for the supervisors' API")
     token.add_argument("action", choices=["create"])
     token.add_argument("name", help="who or what holds the token, e.g. ana or console")
@@ -109,13 +114,34 @@ def _db(settings: Settings, fn, **kwargs):
         engine.dispose()
 
 
-def _publish(settings: Settings) -> None:
+def kb_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Import the knowledge files into the database and print what changed; every process reloads on its next call."""
+    languages = [language.code for language in settings.languages]
+    try:
+        changes = _db(settings, knowledge.import_files, directory=settings.knowledge_dir, languages=languages,
+                      prune=args.prune)
+    except knowledge.KnowledgeFileError as exc:
+        print(f"error: {exc}")
+        return 2
+    for change in changes:
+        print(change.describe())
+    if any(change.any for change in changes):
+        _publish(settings, knowledge.bump_version)
+    else:
+        print("nothing to change")
+    return 0
+
+
+def _publish(settings: Settings, bump=None) -> None:
     url = settings.redis_url or _embedded_url(settings)
     if url is None:
         print("note: no Redis running (REDIS_URL unset and run.py not started): processes see it when they start")
         return
     client = sync_client(url)
-    client.incr(VERSION_KEY)
+    if bump is None:
+        client.incr(VERSION_KEY)
+    else:
+        bump(client)
     client.close()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Column, Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
+from core.db import make_engine
 from settings import Settings
 
 
@@ -82,8 +83,6 @@ class DevOutbox:
     def engine(self) -> Engine:
         """The database the outbox is kept in (made on first use, as the worker's job context does)."""
         if self._engine is None:
-            from core.db import make_engine
-
             self._engine = make_engine(self.settings.database_url)
         return self._engine
 

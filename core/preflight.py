@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import redis
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.instance import StartError
+from core.migrate import alembic_config
 from settings import ConfigError, redact
 
 TIMEOUT_SECONDS = 5
@@ -39,12 +43,6 @@ def check_redis(url: str) -> None:
 
 def check_schema(url: str) -> None:
     """Raise StartError when the database is not migrated to the code's schema (a command would only crash)."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    from core.instance import StartError
-    from core.migrate import alembic_config
-
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     engine = create_engine(url, poolclass=pool.NullPool)
     try:

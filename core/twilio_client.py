@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twilio.rest import Client
 
+from core.dev_outbox import DevOutbox
 from settings import Settings
 
 
@@ -16,8 +17,6 @@ def make_client(settings: Settings):
     """A Twilio REST client for our account, or the local outbox when there is no account to send with."""
     if uses_outbox(settings):
         # A made-up account would only collect 401s from api.twilio.com (and leak residents' numbers to it).
-        from core.dev_outbox import DevOutbox
-
         return DevOutbox(settings)
     client = Client(settings.account_sid, settings.auth_token)
     if settings.twilio_api_base_url:

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from core import clock
 from core.db import run_db
 from flows.matching import Doc, Match, Matcher
 from flows.models import Article, ArticleCreate, ArticlePublic, Topic, Unanswered
@@ -84,6 +85,93 @@ def seed(session: Session, *, directory: Path, languages: list[str]) -> int:
             session.add(Article.model_validate(article, update={"language": code}))
         added += len(articles)
     return added
+
+
+FIELDS = ("topic", "title", "department", "service_code", "phrasings", "keywords", "spoken", "text", "last_reviewed")
+
+
+@dataclass
+class LanguageChanges:
+    """What an import changed in one language."""
+
+    language: str
+    added: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)  # article id → the fields that changed
+    unchanged: int = 0
+    only_in_database: list[str] = field(default_factory=list)  # kept unless the import prunes
+    removed: list[str] = field(default_factory=list)
+    topics_changed: bool = False
+
+    def describe(self) -> str:
+        """One line for the terminal: what was added, changed, removed or left alone."""
+        parts = [f"{len(self.added)} added" + (f" ({', '.join(self.added)})" if self.added else "")]
+        changed = [f"{a}: {', '.join(fields)}" for a, fields in self.changed.items()]
+        parts.append(f"{len(self.changed)} changed" + (f" ({'; '.join(changed)})" if changed else ""))
+        parts.append(f"{self.unchanged} unchanged")
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed ({', '.join(self.removed)})")
+        if self.only_in_database:
+            parts.append(f"only in the database, kept: {', '.join(self.only_in_database)}")
+        if self.topics_changed:
+            parts.append("topics updated")
+        return f"{self.language}: " + ", ".join(parts)
+
+    @property
+    def any(self) -> bool:
+        """Whether the import changed anything in this language."""
+        return bool(self.added or self.changed or self.removed or self.topics_changed)
+
+
+def import_files(
+    session: Session, *, directory: Path, languages: list[str], prune: bool = False
+) -> list[LanguageChanges]:
+    """Bring the database in line with the knowledge files (articles added or updated, topics replaced)."""
+    results = []
+    for code in languages:
+        _, topics, articles = read_file(directory / f"{code}.toml")
+        result = LanguageChanges(code)
+        stored = {a.article_id: a for a in session.exec(select(Article).where(Article.language == code)).all()}
+        for article in articles:
+            row = stored.pop(article.article_id, None)
+            if row is None:
+                session.add(Article.model_validate(article, update={"language": code}))
+                result.added.append(article.article_id)
+                continue
+            fields = [f for f in FIELDS if getattr(row, f) != getattr(article, f)]
+            if not fields:
+                result.unchanged += 1
+                continue
+            for name in fields:
+                setattr(row, name, getattr(article, name))
+            row.updated_at = clock.now()
+            session.add(row)
+            result.changed[article.article_id] = fields
+        for article_id, row in sorted(stored.items()):
+            if prune:
+                session.delete(row)
+                result.removed.append(article_id)
+            else:
+                result.only_in_database.append(article_id)
+        result.topics_changed = _replace_topics(session, code, topics)
+        results.append(result)
+    return results
+
+
+def _replace_topics(session: Session, language: str, topics: list[tuple[str, str]]) -> bool:
+    rows = session.exec(select(Topic).where(Topic.language == language).order_by(Topic.position)).all()
+    if [(r.key, r.name) for r in rows] == topics:
+        return False
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    for position, (key, name) in enumerate(topics, start=1):
+        session.add(Topic(key=key, language=language, name=name, position=position))
+    return True
+
+
+def bump_version(redis) -> None:
+    """Tell every process the knowledge base changed: each rebuilds its copy on its next request."""
+    redis.incr(VERSION_KEY)
 
 
 @dataclass

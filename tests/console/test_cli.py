@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ from sqlmodel import select
 from core.audit import AuditEntry
 from settings import ROOT
 from surge.models import Announcement
-from tests.helpers import Caller
+from tests.helpers import Caller, Texter
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -64,3 +65,38 @@ def test_all_clear_from_the_command_line(env, engine, session):
     run(env, "preset", "election")
     done = run(env, "announce", "all-clear")
     assert done.returncode == 0 and "all clear: 1 messages taken off the air" in done.stdout
+
+
+def test_kb_import_updates_every_channel_and_says_what_changed(env, engine, app, session, tmp_path):
+    folder = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "flows" / "knowledge", folder)
+    english = (folder / "en-US.toml").read_text(encoding="utf-8")
+    old = "Most branches: Mon-Thu 9am-8pm"
+    assert old in english
+    english = english.replace(old, "All branches now open Mon-Sat 8am-9pm")
+    english += '''
+[[article]]
+id = "leaf-bag-pickup"
+topic = "trash"
+title = "Leaf bag pickup"
+department = "Sanitation"
+last_reviewed = "2026-11-30"
+phrasings = ["when do you pick up leaf bags", "leaf bag collection days"]
+keywords = ["leaf bags"]
+spoken = "Paper leaf bags are picked up on your trash day every week from October through November."
+text = "Paper leaf bags go out on your trash day, weekly Oct-Nov."
+'''
+    (folder / "en-US.toml").write_text(english, encoding="utf-8")
+    config = (ROOT / "config.toml").read_text(encoding="utf-8").replace(
+        'directory = "flows/knowledge"', f'directory = "{folder}"'
+    )
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    done = run(env, "kb", "import", "--config", str(tmp_path / "config.toml"))
+    assert done.returncode == 0, done.stderr
+    assert "en-US: 1 added (leaf-bag-pickup), 1 changed (library-hours: text)" in done.stdout
+    assert "es-US: 0 added, 0 changed" in done.stdout
+    texter = Texter(app)
+    assert "All branches now open Mon-Sat 8am-9pm" in texter.send("when does the library close?")
+    assert "leaf bags" in texter.send("when do you pick up leaf bags?").lower()
+    again = run(env, "kb", "import", "--config", str(tmp_path / "config.toml"))
+    assert "nothing to change" in again.stdout

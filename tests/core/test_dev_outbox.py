@@ -11,8 +11,9 @@ from twilio.http.http_client import TwilioHttpClient
 from core.dev_outbox import DevOutbox, recent
 from core.twilio_client import make_client
 from core.worker import queue
+from messaging.models import SmsOutbound
+from messaging.outbound import send_text
 from settings import ROOT, load_settings
-from sms.models import SmsOutbound
 from tests.conftest import run_jobs
 
 
@@ -45,8 +46,6 @@ def no_network(monkeypatch):
 
 
 def test_without_credentials_a_text_job_sends_into_the_outbox(dev_settings, engine, redis, no_network, capsys):
-    from sms.outbound import send_text
-
     assert dev_settings.dev_mode and not dev_settings.twilio_api_base_url
     job = queue(redis).enqueue_call(send_text, kwargs={"to": "+13125550147", "body": "Library: 9am-8pm."})
     run_jobs(dev_settings, redis)
