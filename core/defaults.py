@@ -18,6 +18,10 @@ QUEUE_META_TTL = 4 * 3600
 QUEUE_DAY_TTL = 3 * 86400
 AGENT_ACTIVE_SECONDS = 15 * 60
 SERVICE_LEVEL_SECONDS = 30
+# A waiting caller is polled about every offer_every seconds plus the time the wait document takes to speak; one whose
+# last poll is older than this many such intervals hung up without our hearing of it, and is dropped from the line.
+QUEUE_STALE_POLLS = 3
+QUEUE_POLL_SLACK_SECONDS = 30
 
 # Text-message abuse limits per phone number.
 SMS_INBOUND_PER_MINUTE = 10

@@ -18,7 +18,7 @@ async def perform(ctx: FlowContext, s: Session, effect: Effect, *, channel: str)
     if isinstance(effect, LookupTicket):
         return await intake.lookup(ctx, effect.number)
     if isinstance(effect, EnterQueue):
-        return await admission.decide(ctx, effect.language)
+        return await admission.decide(ctx, effect.language, call_sid=s.call_sid)
     if isinstance(effect, SaveVoicemail):
         return await admission.save_voicemail(
             ctx, call_sid=s.call_sid, caller=s.phone, language=s.lang, url=effect.recording_url

@@ -17,13 +17,14 @@ def find_agent(settings: Settings, caller: str) -> Agent | None:
 async def next_queue(ctx: AppContext, agent: Agent) -> tuple[str, str | None]:
     """The queue to take a call from and its next caller: call-backs first, then the longest wait in their languages."""
     live = LiveQueues(ctx.redis, ctx.settings)
-    await live.agent_seen(agent.phone, ctx.now())
-    if await live.oldest(ctx.settings.queue.callback_queue):
+    now = ctx.now()
+    await live.agent_seen(agent.phone, now)
+    if await live.oldest(ctx.settings.queue.callback_queue, now):
         return ctx.settings.queue.callback_queue, None
     best: tuple[float, str, str] | None = None
     for language in agent.languages:
         queue = ctx.settings.queue.names[language]
-        head = await live.oldest(queue)
+        head = await live.oldest(queue, now)
         if head and (best is None or head[1] < best[0]):
             best = (head[1], queue, head[0])
     if best is None:
