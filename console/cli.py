@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
+import sys
 
 from console import tokens
 from core.db import in_session, make_engine
 from core.redis import sync_client
+from queueing import agents
 from settings import Settings
 from surge import service as announcements
 from surge.cache import VERSION_KEY
@@ -16,11 +19,16 @@ from surge.models import AnnouncementCreate, AnnouncementPublic, Scope
 
 
 def add_commands(sub) -> None:
-    """Register `token`, `announce` and `preset` on run.py's sub-command parser."""
+    """Register `token`, `agent-pin`, `announce` and `preset` on run.py's sub-command parser."""
     token = sub.add_parser("token", help="create an API token for the supervisors' API")
     token.add_argument("action", choices=["create"])
     token.add_argument("name", help="who or what holds the token, e.g. ana or console")
     token.set_defaults(command=token_command)
+    pin = sub.add_parser("agent-pin", help="set an agent's PIN for the agent line (typed twice, not shown)")
+    pin.add_argument("name", help="the agent's name in config.toml [[agents]], e.g. Ana")
+    pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of standard input")
+    pin.add_argument("--actor", default="cli")
+    pin.set_defaults(command=agent_pin_command)
     announce = sub.add_parser("announce", help="list, set or end surge messages")
     announce.add_argument("action", choices=["list", "set", "end"])
     announce.add_argument("--scope", choices=[s.value for s in Scope], default=Scope.GREETING.value)
@@ -44,6 +52,30 @@ def token_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: {exc}")
         return 2
     print(f"API token for {args.name} (shown once; store it safely):\n{token}")
+    return 0
+
+
+def agent_pin_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Set an agent's PIN (stored hashed, audited) and lift any lock wrong PINs put on their number."""
+    agent = agents.agent_named(settings, args.name)
+    if agent is None:
+        known = ", ".join(a.name for a in settings.agents) or "none"
+        print(f"error: name: no agent {args.name!r} in config.toml [[agents]] (agents: {known})")
+        return 2
+    if args.pin_stdin:
+        pin = sys.stdin.readline().strip()
+    else:
+        pin = getpass.getpass(f"New PIN for {agent.name} (digits): ")
+        if getpass.getpass("The same PIN again: ") != pin:
+            print("error: pin: the two PINs differ; nothing was changed")
+            return 2
+    try:
+        _db(settings, agents.set_pin, agent=agent.name, pin=pin, actor=args.actor)
+    except ValueError as exc:
+        print(f"error: pin: {exc}")
+        return 2
+    _redis(settings, lambda client: client.delete(agents.PinAttempts.key_for(agent.phone)))
+    print(f"PIN set for {agent.name}: they key it, then #, when they call the agent line.")
     return 0
 
 
@@ -100,13 +132,21 @@ def _db(settings: Settings, fn, **kwargs):
 
 
 def _publish(settings: Settings) -> None:
+    if not _redis(settings, lambda client: client.incr(VERSION_KEY)):
+        print("note: no Redis running (REDIS_URL unset and run.py not started): processes see it when they start")
+
+
+def _redis(settings: Settings, change) -> bool:
+    """Apply change(client) to the running Redis; False when there is none (nothing is kept in it then)."""
     url = settings.redis_url or _embedded_url(settings)
     if url is None:
-        print("note: no Redis running (REDIS_URL unset and run.py not started): processes see it when they start")
-        return
+        return False
     client = sync_client(url)
-    client.incr(VERSION_KEY)
-    client.close()
+    try:
+        change(client)
+    finally:
+        client.close()
+    return True
 
 
 def _embedded_url(settings: Settings) -> str | None:

@@ -23,6 +23,12 @@ SERVICE_LEVEL_SECONDS = 30
 QUEUE_STALE_POLLS = 3
 QUEUE_POLL_SLACK_SECONDS = 30
 
+# The agent line: PIN length, and how many wrong PINs lock it for the calling number, for how long.
+AGENT_PIN_MIN_DIGITS = 6
+AGENT_PIN_MAX_DIGITS = 12
+AGENT_PIN_ATTEMPTS = 3
+AGENT_PIN_LOCK_SECONDS = 15 * 60
+
 # Text-message abuse limits per phone number.
 SMS_INBOUND_PER_MINUTE = 10
 SMS_INBOUND_PER_DAY = 200

@@ -54,3 +54,63 @@ def test_storm_preset_from_the_command_line(env, engine, session):
     done = run(env, "preset", "storm")
     assert done.returncode == 0 and "3 messages on the air" in done.stdout
     assert len(session.exec(select(Announcement)).all()) == 3
+
+
+def test_agent_pin_from_a_script_is_stored_hashed_audited_and_opens_the_agent_line(env, engine, app, session):
+    from queueing.models import AgentPin
+    from tests.helpers import AgentCall
+
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "agent-pin", "ben", "--pin-stdin"], input="135792\n",
+                          capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "135792" not in done.stdout + done.stderr
+    stored = session.exec(select(AgentPin)).one()
+    assert stored.agent == "Ben" and "135792" not in stored.pin_hash and stored.pin_hash.startswith("$argon2")
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "agent.pin")).one()
+    assert entry.subject == "Ben" and entry.actor == "cli" and "135792" not in json.dumps([entry.before, entry.after])
+    assert "No one is waiting right now." in AgentCall(app, "+15555550102").sign_in("135792").text
+
+
+def test_agent_pin_names_what_is_wrong(env, engine):
+    def pin(name: str, typed: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "run.py"), "agent-pin", name, "--pin-stdin"], input=typed,
+                              capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+
+    unknown = pin("Zed", "135792\n")
+    assert unknown.returncode == 2 and unknown.stdout.startswith("error: name: no agent 'Zed'")
+    assert "Ana" in unknown.stdout
+    short = pin("Ana", "12\n")
+    assert short.returncode == 2 and short.stdout.startswith("error: pin: a PIN is 6 to 12 digits long")
+
+
+def test_agent_pin_is_typed_twice_without_echo(env, engine, session):
+    import pty
+    import select as waiting
+
+    from queueing.models import AgentPin
+
+    def typed(first: str, second: str) -> tuple[int, str]:
+        pid, terminal = pty.fork()
+        if pid == 0:  # the child: run.py with this terminal as its own, as a supervisor would
+            os.execve(sys.executable, [sys.executable, str(ROOT / "run.py"), "agent-pin", "Ana"], {**os.environ, **env})
+        shown, answers = b"", [(b"(digits): ", first), (b"again: ", second)]
+        while True:
+            ready, _, _ = waiting.select([terminal], [], [], 60)
+            assert ready, shown
+            try:
+                chunk = os.read(terminal, 1024)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if answers and shown.endswith(answers[0][0]):  # getpass flushes what was typed before its prompt
+                os.write(terminal, answers.pop(0)[1].encode() + b"\n")
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status), shown.decode()
+
+    code, shown = typed("864209", "864200")
+    assert code == 2 and "the two PINs differ" in shown and session.exec(select(AgentPin)).first() is None
+    code, shown = typed("864209", "864209")
+    assert code == 0 and "PIN set for Ana" in shown and "864209" not in shown
+    assert session.exec(select(AgentPin)).one().agent == "Ana"

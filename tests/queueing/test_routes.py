@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 
 from sqlmodel import select
 
+from core.db import in_session
 from core.defaults import QUEUE_POLL_SLACK_SECONDS, QUEUE_STALE_POLLS
+from queueing.agents import find_agent, set_pin
 from queueing.models import QueueOutcome, Voicemail
-from tests.helpers import Caller, hear, twilio_post
+from tests.helpers import AgentCall, Caller, hear, twilio_post
 
 QUERY = urlencode({"lang": "en-US", "queue": "311-english"})
 _tokens = itertools.count()
@@ -34,6 +36,13 @@ def ask_for_agent(app) -> Caller:
     heard = caller.press("0")
     assert "<Enqueue" in heard.xml
     return caller
+
+
+def agent_hears(app, phone: str = "+15555550102"):
+    """What an agent hears on the agent line once they have keyed their PIN."""
+    agent = find_agent(app.app.state.ctx.settings, phone)
+    in_session(app.app.state.ctx.engine, set_pin, agent=agent.name, pin="975310", actor="test")
+    return AgentCall(app, phone).sign_in("975310")
 
 
 def test_speak_to_someone_enqueues_into_the_language_queue(app):
@@ -129,9 +138,9 @@ def test_agent_gets_the_longest_waiting_caller_in_their_languages(app):
     spanish.press("0")
     form = queue_form(spanish, QueuePosition="1", QueueTime="300")
     twilio_post(app, "/voice/queue/wait?lang=es-US&queue=311-spanish", form)
-    ana = hear(twilio_post(app, "/voice/agent", {"CallSid": "CA" + "9" * 32, "From": "+15555550101"}))
+    ana = agent_hears(app, "+15555550101")
     assert ">311-spanish</Queue>" in ana.xml and "Next caller: Español." in ana.text
-    ben = hear(twilio_post(app, "/voice/agent", {"CallSid": "CA" + "8" * 32, "From": "+15555550102"}))
+    ben = agent_hears(app, "+15555550102")
     assert ">311-english</Queue>" in ben.xml
     assert "Next caller: English. Topic: Library hours." in ben.text
 
@@ -164,11 +173,6 @@ def test_a_full_queue_offers_a_message_instead_of_holding(app, settings):
 
 
 # Phantom callers: a caller who left stays gone, entries without polls expire, the call's end clears it.
-
-
-def agent_hears(app, phone: str = "+15555550102"):
-    """What an agent hears on the agent line once identified."""
-    return hear(twilio_post(app, "/voice/agent", {"CallSid": "CA" + "6" * 32, "From": phone}))
 
 
 def figures(app) -> dict:
