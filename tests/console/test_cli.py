@@ -56,10 +56,12 @@ def test_storm_preset_from_the_command_line(env, engine, session):
     assert len(session.exec(select(Announcement)).all()) == 3
 
 
-def test_agent_pin_from_a_script_is_stored_hashed_audited_and_opens_the_agent_line(env, engine, app, session):
+def test_agent_pin_from_a_script_is_stored_hashed_audited_and_opens_the_agent_line(env, engine, app, session, redis):
+    from queueing.agents import PinAttempts
     from queueing.models import AgentPin
     from tests.helpers import AgentCall
 
+    redis.set(PinAttempts.key_for("+15555550102"), 3, ex=900)  # locked by wrong PINs: a new PIN lifts it
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "agent-pin", "ben", "--pin-stdin"], input="135792\n",
                           capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
