@@ -9,7 +9,9 @@ import json
 import sys
 
 from console import tokens
+from console.models import TokenScope
 from core.db import in_session, make_engine
+from core.defaults import API_TOKEN_DAYS
 from core.redis import sync_client
 from queueing import agents
 from settings import Settings
@@ -20,9 +22,13 @@ from surge.models import AnnouncementCreate, AnnouncementPublic, Scope
 
 def add_commands(sub) -> None:
     """Register `token`, `agent-pin`, `announce` and `preset` on run.py's sub-command parser."""
-    token = sub.add_parser("token", help="create an API token for the supervisors' API")
-    token.add_argument("action", choices=["create"])
-    token.add_argument("name", help="who or what holds the token, e.g. ana or console")
+    token = sub.add_parser("token", help="create, revoke or list API tokens for the supervisors' API")
+    token.add_argument("action", choices=["create", "revoke", "list"])
+    token.add_argument("name", nargs="?", help="who or what holds the token, e.g. ana or console")
+    token.add_argument("--scope", choices=[s.value for s in TokenScope], default=TokenScope.READ.value,
+                       help="read: look only (default); supervisor: also change messages, presets and tickets")
+    token.add_argument("--days", type=int, default=API_TOKEN_DAYS, help=f"expires after (default {API_TOKEN_DAYS})")
+    token.add_argument("--actor", default="cli")
     token.set_defaults(command=token_command)
     pin = sub.add_parser("agent-pin", help="set an agent's PIN for the agent line (typed twice, not shown)")
     pin.add_argument("name", help="the agent's name in config.toml [[agents]], e.g. Ana")
@@ -45,13 +51,30 @@ def add_commands(sub) -> None:
 
 
 def token_command(settings: Settings, args: argparse.Namespace) -> int:
-    """Create a token and print it once."""
+    """Create a token (printed once), revoke one, or list them all."""
+    now = dt.datetime.now(dt.UTC)
+    if args.action == "list":
+        rows = _db(settings, tokens.list_tokens, now=now)
+        print(f"{'NAME':24} {'SCOPE':10} {'STATE':8} {'CREATED':20} EXPIRES")
+        for row in rows:
+            print(f"{row['name']:24} {row['scope']:10} {row['state']:8} {row['created_at'][:19]:20} "
+                  f"{row['expires_at'][:19]}")
+        return 0
+    if not args.name:
+        print(f"error: name: which token to {args.action}")
+        return 2
     try:
-        token = _db(settings, tokens.create_token, name=args.name)
+        if args.action == "revoke":
+            _db(settings, tokens.revoke_token, name=args.name, now=now, actor=args.actor)
+            print(f"token {args.name} revoked: it is refused from now on")
+            return 0
+        token = _db(settings, tokens.create_token, name=args.name, now=now, scope=TokenScope(args.scope),
+                    days=args.days, actor=args.actor)
     except ValueError as exc:
         print(f"error: {exc}")
         return 2
-    print(f"API token for {args.name} (shown once; store it safely):\n{token}")
+    print(f"API token for {args.name}, scope {args.scope}, expires in {args.days} days (shown once; store it safely):")
+    print(token)
     return 0
 
 

@@ -29,6 +29,13 @@ AGENT_PIN_MAX_DIGITS = 12
 AGENT_PIN_ATTEMPTS = 3
 AGENT_PIN_LOCK_SECONDS = 15 * 60
 
+# Supervisors' API tokens: lifetime in days (default and longest), and how many bad tokens one client address may
+# present within the window before it is answered 429 until the window ends.
+API_TOKEN_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+API_TOKEN_FAILURES = 10
+API_TOKEN_FAILURE_WINDOW = 60
+
 # Text-message abuse limits per phone number.
 SMS_INBOUND_PER_MINUTE = 10
 SMS_INBOUND_PER_DAY = 200

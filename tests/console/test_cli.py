@@ -1,4 +1,4 @@
-"""Supervisors at a terminal: `run.py token create`, `run.py announce`, `run.py preset`."""
+"""Supervisors at a terminal: `run.py token`, `run.py agent-pin`, `run.py announce`, `run.py preset`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,43 @@ def test_token_created_once_works_on_the_api_and_is_stored_hashed(env, engine, a
 
     stored = session.exec(select(ApiToken)).one()
     assert token not in stored.token_hash and stored.token_hash.startswith("$argon2")
+
+
+def test_token_scope_days_revoke_and_list_from_the_command_line(env, engine, app, session):
+    def made(*args: str) -> str:
+        done = run(env, "token", "create", *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    viewer, boss = made("wall-screen"), made("boss", "--scope", "supervisor", "--days", "7")
+    message = {"scope": "greeting", "texts": {"en-US": "Leaf pickup starts Monday."}}
+    assert app.post("/api/announcements", json=message, headers=bearer(viewer)).status_code == 403
+    assert app.post("/api/announcements", json=message, headers=bearer(boss)).status_code == 201
+    revoked = run(env, "token", "revoke", "wall-screen")
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    assert app.get("/api/queues", headers=bearer(viewer)).status_code == 401
+    assert app.get("/api/queues", headers=bearer(boss)).status_code == 200
+    listed = run(env, "token", "list").stdout
+    assert listed.splitlines()[0].split() == ["NAME", "SCOPE", "STATE", "CREATED", "EXPIRES"]
+    rows = {line.split()[0]: line.split()[1:3] for line in listed.splitlines()[1:]}
+    assert rows == {"boss": ["supervisor", "active"], "wall-screen": ["read", "revoked"]}
+    assert "$argon2" not in listed and boss not in listed
+    # A revoked name can be issued again; the old token stays dead.
+    again = made("wall-screen")
+    assert app.get("/api/queues", headers=bearer(again)).status_code == 200
+    assert app.get("/api/queues", headers=bearer(viewer)).status_code == 401
+    actions = [(a.action, a.subject) for a in session.exec(select(AuditEntry)).all() if a.action.startswith("token")]
+    assert actions == [("token.create", "wall-screen"), ("token.create", "boss"), ("token.revoke", "wall-screen"),
+                       ("token.create", "wall-screen")]
+
+
+def test_token_mistakes_are_named(env, engine):
+    assert run(env, "token", "revoke", "nobody").stdout.startswith("error: name: no token named 'nobody'")
+    assert run(env, "token", "create", "x", "--days", "0").stdout.startswith("error: days: a token lasts 1 to 365")
+    assert run(env, "token", "create").stdout.startswith("error: name: which token to create")
 
 
 def test_announce_from_the_command_line_is_heard_on_the_next_call(env, engine, app, session):
