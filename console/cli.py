@@ -25,8 +25,12 @@ def add_commands(sub) -> None:
     token = sub.add_parser("token", help="create, revoke or list API tokens for the supervisors' API")
     token.add_argument("action", choices=["create", "revoke", "list"])
     token.add_argument("name", nargs="?", help="who or what holds the token, e.g. ana or console")
-    token.add_argument("--scope", choices=[s.value for s in TokenScope], default=TokenScope.READ.value,
-                       help="read: look only (default); supervisor: also change messages, presets and tickets")
+    token.add_argument(
+        "--scope",
+        choices=[s.value for s in TokenScope],
+        default=TokenScope.READ.value,
+        help="read: look only (default); supervisor: also change messages, presets and tickets",
+    )
     token.add_argument("--days", type=int, default=API_TOKEN_DAYS, help=f"expires after (default {API_TOKEN_DAYS})")
     token.add_argument("--actor", default="cli")
     token.set_defaults(command=token_command)
@@ -57,8 +61,10 @@ def token_command(settings: Settings, args: argparse.Namespace) -> int:
         rows = _db(settings, tokens.list_tokens, now=now)
         print(f"{'NAME':24} {'SCOPE':10} {'STATE':8} {'CREATED':20} EXPIRES")
         for row in rows:
-            print(f"{row['name']:24} {row['scope']:10} {row['state']:8} {row['created_at'][:19]:20} "
-                  f"{row['expires_at'][:19]}")
+            print(
+                f"{row['name']:24} {row['scope']:10} {row['state']:8} {row['created_at'][:19]:20} "
+                f"{row['expires_at'][:19]}"
+            )
         return 0
     if not args.name:
         print(f"error: name: which token to {args.action}")
@@ -68,8 +74,15 @@ def token_command(settings: Settings, args: argparse.Namespace) -> int:
             _db(settings, tokens.revoke_token, name=args.name, now=now, actor=args.actor)
             print(f"token {args.name} revoked: it is refused from now on")
             return 0
-        token = _db(settings, tokens.create_token, name=args.name, now=now, scope=TokenScope(args.scope),
-                    days=args.days, actor=args.actor)
+        token = _db(
+            settings,
+            tokens.create_token,
+            name=args.name,
+            now=now,
+            scope=TokenScope(args.scope),
+            days=args.days,
+            actor=args.actor,
+        )
     except ValueError as exc:
         print(f"error: {exc}")
         return 2
@@ -136,8 +149,14 @@ def preset_command(settings: Settings, args: argparse.Namespace) -> int:
     """Apply a preset."""
     languages = [language.code for language in settings.languages]
     try:
-        rows = _db(settings, announcements.apply_preset, name=args.name, languages=languages, actor=args.actor,
-                   now=dt.datetime.now(dt.UTC))
+        rows = _db(
+            settings,
+            announcements.apply_preset,
+            name=args.name,
+            languages=languages,
+            actor=args.actor,
+            now=dt.datetime.now(dt.UTC),
+        )
     except announcements.AnnouncementError as exc:
         print(f"error: {exc.field}: {exc}")
         return 2

@@ -89,8 +89,13 @@ async def ticket_status(request: Request) -> JSONResponse:
     actor = _actor(request)
     body = await _json(request)
     try:
-        ticket = await service.set_ticket_status(request.app.state.ctx, request.path_params["number"],
-                                                 str(body.get("status", "")), str(body.get("note", ""))[:1000], actor)
+        ticket = await service.set_ticket_status(
+            request.app.state.ctx,
+            request.path_params["number"],
+            str(body.get("status", "")),
+            str(body.get("note", ""))[:1000],
+            actor,
+        )
     except ValueError as exc:
         return JSONResponse({"error": str(exc), "field": "status"}, status_code=422)
     if ticket is None:

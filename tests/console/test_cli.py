@@ -17,8 +17,9 @@ from tests.helpers import Caller
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     full = {**os.environ, **env}
-    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, env=full,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, env=full, timeout=120
+    )
 
 
 def test_token_created_once_works_on_the_api_and_is_stored_hashed(env, engine, app, session):
@@ -61,8 +62,12 @@ def test_token_scope_days_revoke_and_list_from_the_command_line(env, engine, app
     assert app.get("/api/queues", headers=bearer(again)).status_code == 200
     assert app.get("/api/queues", headers=bearer(viewer)).status_code == 401
     actions = [(a.action, a.subject) for a in session.exec(select(AuditEntry)).all() if a.action.startswith("token")]
-    assert actions == [("token.create", "wall-screen"), ("token.create", "boss"), ("token.revoke", "wall-screen"),
-                       ("token.create", "wall-screen")]
+    assert actions == [
+        ("token.create", "wall-screen"),
+        ("token.create", "boss"),
+        ("token.revoke", "wall-screen"),
+        ("token.create", "wall-screen"),
+    ]
 
 
 def test_token_mistakes_are_named(env, engine):
@@ -72,8 +77,19 @@ def test_token_mistakes_are_named(env, engine):
 
 
 def test_announce_from_the_command_line_is_heard_on_the_next_call(env, engine, app, session):
-    done = run(env, "announce", "set", "--scope", "greeting", "--text", "en-US=Leaf pickup starts Monday.",
-               "--hours", "2", "--actor", "ben")
+    done = run(
+        env,
+        "announce",
+        "set",
+        "--scope",
+        "greeting",
+        "--text",
+        "en-US=Leaf pickup starts Monday.",
+        "--hours",
+        "2",
+        "--actor",
+        "ben",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     created = json.loads(done.stdout)
     assert Caller(app).dial().says[0] == ("en-US", "Leaf pickup starts Monday.")
@@ -99,8 +115,14 @@ def test_agent_pin_from_a_script_is_stored_hashed_audited_and_opens_the_agent_li
     from tests.helpers import AgentCall
 
     redis.set(PinAttempts.key_for("+15555550102"), 3, ex=900)  # locked by wrong PINs: a new PIN lifts it
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "agent-pin", "ben", "--pin-stdin"], input="135792\n",
-                          capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "agent-pin", "ben", "--pin-stdin"],
+        input="135792\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "135792" not in done.stdout + done.stderr
     stored = session.exec(select(AgentPin)).one()
@@ -112,8 +134,14 @@ def test_agent_pin_from_a_script_is_stored_hashed_audited_and_opens_the_agent_li
 
 def test_agent_pin_names_what_is_wrong(env, engine):
     def pin(name: str, typed: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, str(ROOT / "run.py"), "agent-pin", name, "--pin-stdin"], input=typed,
-                              capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+        return subprocess.run(
+            [sys.executable, str(ROOT / "run.py"), "agent-pin", name, "--pin-stdin"],
+            input=typed,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=120,
+        )
 
     unknown = pin("Zed", "135792\n")
     assert unknown.returncode == 2 and unknown.stdout.startswith("error: name: no agent 'Zed'")

@@ -26,8 +26,13 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-STORM = {"scope": "greeting", "texts": {"en-US": "Roads are flooded downtown. Avoid Main Street.",
-                                        "es-US": "Las calles del centro están inundadas. Evite la calle Main."}}
+STORM = {
+    "scope": "greeting",
+    "texts": {
+        "en-US": "Roads are flooded downtown. Avoid Main Street.",
+        "es-US": "Las calles del centro están inundadas. Evite la calle Main.",
+    },
+}
 
 
 def test_api_needs_a_valid_token(app):

@@ -24,8 +24,9 @@ def queue_form(caller: Caller, **fields: str) -> dict[str, str]:
 
 
 def poll(app, caller: Caller, position: int, waited: int, size: int = 5):
-    form = queue_form(caller, QueuePosition=str(position), QueueTime=str(waited), CurrentQueueSize=str(size),
-                      AvgQueueTime="60")
+    form = queue_form(
+        caller, QueuePosition=str(position), QueueTime=str(waited), CurrentQueueSize=str(size), AvgQueueTime="60"
+    )
     return hear(twilio_post(app, f"/voice/queue/wait?{QUERY}", form))
 
 
@@ -93,8 +94,9 @@ def test_key_3_leaves_the_queue_for_a_voice_message(app, session):
     poll(app, caller, position=2, waited=30)
     left = hear(twilio_post(app, f"/voice/queue/keys?{QUERY}", queue_form(caller, Digits="3")))
     assert "<Leave" in left.xml
-    result = hear(twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="leave",
-                                                                               QueueTime="40")))
+    result = hear(
+        twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="leave", QueueTime="40"))
+    )
     assert "After the tone, please say your name" in result.text and "<Record" in result.xml
     caller.last = result
     done = caller._step(RecordingUrl="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE9")
@@ -234,8 +236,9 @@ def test_a_caller_on_hold_music_longer_than_the_poll_interval_is_kept(app, clock
 def test_a_caller_who_left_for_the_menu_and_asks_again_waits_again(app):
     caller = ask_for_agent(app)
     poll(app, caller, position=1, waited=10)
-    caller.last = hear(twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="leave",
-                                                                                   QueueTime="20")))
+    caller.last = hear(
+        twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="leave", QueueTime="20"))
+    )
     assert "main menu" in caller.last.text
     caller.press("2")
     assert "<Enqueue" in caller.press("0").xml
