@@ -226,6 +226,16 @@ def test_a_caller_whose_polls_stopped_is_dropped_before_an_agent_is_offered_them
     assert "Next caller: English." in agent_hears(app).text
 
 
+def test_a_caller_dropped_as_stale_who_polls_again_is_back_in_line_and_counted_once(app, clock, settings):
+    caller = ask_for_agent(app)
+    poll(app, caller, position=1, waited=5)
+    clock.now += dt.timedelta(seconds=QUEUE_STALE_POLLS * (settings.queue.offer_every + QUEUE_POLL_SLACK_SECONDS) + 1)
+    assert figures(app)["waiting"] == 0
+    poll(app, caller, position=1, waited=300)
+    now = figures(app)
+    assert now["waiting"] == 1 and now["offered_today"] == 1
+
+
 def test_a_caller_on_hold_music_longer_than_the_poll_interval_is_kept(app, clock, settings):
     caller = ask_for_agent(app)
     poll(app, caller, position=1, waited=5)
