@@ -28,6 +28,7 @@ AGENT_PIN_MIN_DIGITS = 6
 AGENT_PIN_MAX_DIGITS = 12
 AGENT_PIN_ATTEMPTS = 3
 AGENT_PIN_LOCK_SECONDS = 15 * 60
+AGENT_PIN_TIMEOUT = 10  # seconds the PIN prompt waits for digits before the line says goodbye
 
 # Supervisors' API tokens: lifetime in days (default and longest), and how many bad tokens one client address may
 # present within the window before it is answered 429 until the window ends.

@@ -6,14 +6,11 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from core.defaults import AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS
+from core.defaults import AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_TIMEOUT
 from flows.context import FlowContext
 from queueing import agents
 from queueing.models import AgentLineOutcome
 from settings import Agent
-
-# Seconds to wait for the PIN's digits before the line says goodbye.
-PIN_TIMEOUT = 10
 
 _REFUSALS = {
     AgentLineOutcome.STRANGER: "staff_only",
@@ -54,7 +51,7 @@ def _ask_pin(ctx: FlowContext, response: VoiceResponse, *, attempt: int) -> str:
     gather = Gather(
         input="dtmf",
         finish_on_key="#",
-        timeout=PIN_TIMEOUT,
+        timeout=AGENT_PIN_TIMEOUT,
         action=f"/voice/agent/pin?{urlencode({'attempt': attempt})}",
         method="POST",
     )

@@ -130,8 +130,11 @@ async def enter_pin(ctx: AppContext, *, call_sid: str, caller: str, verstat: str
         check = LineCheck(AgentLineOutcome.LOCKED, agent, wrong_pin=True)
     else:
         check = LineCheck(AgentLineOutcome.PIN_WRONG, agent, wrong_pin=True)
-    events = [AgentLineOutcome.PIN_WRONG, check.outcome] if check.wrong_pin else [check.outcome]
-    await _record(ctx, call_sid, caller, verstat, check, list(dict.fromkeys(events)))
+    # A third wrong PIN is two events: the wrong PIN, and the line locking.
+    events = [AgentLineOutcome.PIN_WRONG] if check.wrong_pin else []
+    if check.outcome is not AgentLineOutcome.PIN_WRONG:
+        events.append(check.outcome)
+    await _record(ctx, call_sid, caller, verstat, check, events)
     return check
 
 
