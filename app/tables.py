@@ -7,6 +7,6 @@ from crm_bridge.models import CrmDelivery, Ticket, TicketEvent  # noqa: F401
 from flows.models import Article, Topic, Unanswered  # noqa: F401
 from ivr.models import Call, CallStep  # noqa: F401
 from messaging.models import SmsOptOut, SmsOutbound  # noqa: F401
-from queueing.models import QueueOutcome, Voicemail  # noqa: F401
+from queueing.models import AgentLineAttempt, AgentPin, QueueOutcome, Voicemail  # noqa: F401
 from sms.models import SmsInbound  # noqa: F401
 from surge.models import Announcement  # noqa: F401

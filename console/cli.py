@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
+import sys
 
 from console import tokens
+from console.models import TokenScope
 from core import clock
 from core.db import in_session, make_engine
+from core.defaults import API_TOKEN_DAYS
 from core.redis import sync_client
 from flows import knowledge
+from queueing import agents
 from settings import Settings
 from surge import service as announcements
 from surge.cache import VERSION_KEY
@@ -18,15 +23,28 @@ from surge.models import AnnouncementCreate, AnnouncementPublic, Scope
 
 
 def add_commands(sub) -> None:
-    """Register `token`, `announce`, `preset` and `kb` on run.py's sub-command parser."""
+    """Register `token`, `agent-pin`, `announce`, `preset` and `kb` on run.py's sub-command parser."""
     kb = sub.add_parser("kb", help="import the knowledge files (flows/knowledge/*.toml) into the database")
     kb.add_argument("action", choices=["import"])
     kb.add_argument("--prune", action="store_true", help="also delete articles that are no longer in the files")
     kb.set_defaults(command=kb_command)
-    token = sub.add_parser("token", help="create an API token for the supervisors' API")
-    token.add_argument("action", choices=["create"])
-    token.add_argument("name", help="who or what holds the token, e.g. ana or console")
+    token = sub.add_parser("token", help="create, revoke or list API tokens for the supervisors' API")
+    token.add_argument("action", choices=["create", "revoke", "list"])
+    token.add_argument("name", nargs="?", help="who or what holds the token, e.g. ana or console")
+    token.add_argument(
+        "--scope",
+        choices=[s.value for s in TokenScope],
+        default=TokenScope.READ.value,
+        help="read: look only (default); supervisor: also change messages, presets and tickets",
+    )
+    token.add_argument("--days", type=int, default=API_TOKEN_DAYS, help=f"expires after (default {API_TOKEN_DAYS})")
+    token.add_argument("--actor", default="cli")
     token.set_defaults(command=token_command)
+    pin = sub.add_parser("agent-pin", help="set an agent's PIN for the agent line (typed twice, not shown)")
+    pin.add_argument("name", help="the agent's name in config.toml [[agents]], e.g. Ana")
+    pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of standard input")
+    pin.add_argument("--actor", default="cli")
+    pin.set_defaults(command=agent_pin_command)
     announce = sub.add_parser("announce", help="list, set or end surge messages")
     announce.add_argument("action", choices=["list", "set", "end", "all-clear"])
     announce.add_argument("--scope", choices=[s.value for s in Scope], default=Scope.GREETING.value)
@@ -44,13 +62,63 @@ def add_commands(sub) -> None:
 
 
 def token_command(settings: Settings, args: argparse.Namespace) -> int:
-    """Create a token and print it once."""
+    """Create a token (printed once), revoke one, or list them all."""
+    now = clock.now()
+    if args.action == "list":
+        rows = _db(settings, tokens.list_tokens, now=now)
+        print(f"{'NAME':24} {'SCOPE':10} {'STATE':8} {'CREATED':20} EXPIRES")
+        for row in rows:
+            print(
+                f"{row['name']:24} {row['scope']:10} {row['state']:8} {row['created_at'][:19]:20} "
+                f"{row['expires_at'][:19]}"
+            )
+        return 0
+    if not args.name:
+        print(f"error: name: which token to {args.action}")
+        return 2
     try:
-        token = _db(settings, tokens.create_token, name=args.name)
+        if args.action == "revoke":
+            _db(settings, tokens.revoke_token, name=args.name, now=now, actor=args.actor)
+            print(f"token {args.name} revoked: it is refused from now on")
+            return 0
+        token = _db(
+            settings,
+            tokens.create_token,
+            name=args.name,
+            now=now,
+            scope=TokenScope(args.scope),
+            days=args.days,
+            actor=args.actor,
+        )
     except ValueError as exc:
         print(f"error: {exc}")
         return 2
-    print(f"API token for {args.name} (shown once; store it safely):\n{token}")
+    print(f"API token for {args.name}, scope {args.scope}, expires in {args.days} days (shown once; store it safely):")
+    print(token)
+    return 0
+
+
+def agent_pin_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Set an agent's PIN (stored hashed, audited) and lift any lock wrong PINs put on their number."""
+    agent = agents.agent_named(settings, args.name)
+    if agent is None:
+        known = ", ".join(a.name for a in settings.agents) or "none"
+        print(f"error: name: no agent {args.name!r} in config.toml [[agents]] (agents: {known})")
+        return 2
+    if args.pin_stdin:
+        pin = sys.stdin.readline().strip()
+    else:
+        pin = getpass.getpass(f"New PIN for {agent.name} (digits): ")
+        if getpass.getpass("The same PIN again: ") != pin:
+            print("error: pin: the two PINs differ; nothing was changed")
+            return 2
+    try:
+        _db(settings, agents.set_pin, agent=agent.name, pin=pin, actor=args.actor)
+    except ValueError as exc:
+        print(f"error: pin: {exc}")
+        return 2
+    _redis(settings, lambda client: client.delete(agents.PinAttempts.key_for(agent.phone)))
+    print(f"PIN set for {agent.name}: they key it, then #, when they call the agent line.")
     return 0
 
 
@@ -106,14 +174,6 @@ def preset_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _db(settings: Settings, fn, **kwargs):
-    engine = make_engine(settings.database_url)
-    try:
-        return in_session(engine, fn, **kwargs)
-    finally:
-        engine.dispose()
-
-
 def kb_command(settings: Settings, args: argparse.Namespace) -> int:
     """Import the knowledge files into the database and print what changed; every process reloads on its next call."""
     languages = [language.code for language in settings.languages]
@@ -125,24 +185,37 @@ def kb_command(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     for change in changes:
         print(change.describe())
-    if any(change.any for change in changes):
-        _publish(settings, knowledge.bump_version)
-    else:
+    if not any(change.any for change in changes):
         print("nothing to change")
+    elif not _redis(settings, knowledge.bump_version):
+        print("note: no Redis running (REDIS_URL unset and run.py not started): processes see it when they start")
     return 0
 
 
-def _publish(settings: Settings, bump=None) -> None:
+def _db(settings: Settings, fn, **kwargs):
+    engine = make_engine(settings.database_url)
+    try:
+        return in_session(engine, fn, **kwargs)
+    finally:
+        engine.dispose()
+
+
+def _publish(settings: Settings) -> None:
+    if not _redis(settings, lambda client: client.incr(VERSION_KEY)):
+        print("note: no Redis running (REDIS_URL unset and run.py not started): processes see it when they start")
+
+
+def _redis(settings: Settings, change) -> bool:
+    """Apply change(client) to the running Redis; False when there is none (nothing is kept in it then)."""
     url = settings.redis_url or _embedded_url(settings)
     if url is None:
-        print("note: no Redis running (REDIS_URL unset and run.py not started): processes see it when they start")
-        return
+        return False
     client = sync_client(url)
-    if bump is None:
-        client.incr(VERSION_KEY)
-    else:
-        bump(client)
-    client.close()
+    try:
+        change(client)
+    finally:
+        client.close()
+    return True
 
 
 def _embedded_url(settings: Settings) -> str | None:

@@ -1,4 +1,8 @@
-"""The supervisors' JSON API (bearer tokens): surge messages, presets, the audit trail and live queue figures."""
+"""The supervisors' JSON API (bearer tokens): surge messages, presets, the audit trail and live queue figures.
+
+Every route carries console.auth's middleware; reading needs a token with the "read" scope, changing anything the
+"supervisor" scope (Starlette's `requires`).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,22 @@ import datetime as dt
 import json
 
 from pydantic import ValidationError
+from starlette.authentication import requires
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from console import service
+from console.auth import token_required
 from surge.models import AnnouncementCreate
 from surge.service import AnnouncementError
 
+AUTH = token_required()
 
-async def _actor(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    actor = await service.authenticate(request.app.state.ctx, token) if token else None
-    if actor is None:
-        raise HTTPException(401, "a valid API token is required (Authorization: Bearer ...)")
-    return actor
+
+def _actor(request: Request) -> str:
+    return request.user.display_name
 
 
 async def _json(request: Request) -> dict:
@@ -42,13 +45,14 @@ def _error(exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "invalid message", "details": errors}, status_code=422)
 
 
+@requires("read")
 async def list_announcements(request: Request) -> JSONResponse:
-    await _actor(request)
     return JSONResponse(await service.list_announcements(request.app.state.ctx))
 
 
+@requires("supervisor")
 async def create_announcement(request: Request) -> JSONResponse:
-    actor = await _actor(request)
+    actor = _actor(request)
     try:
         data = AnnouncementCreate.model_validate(await _json(request))
         return JSONResponse(await service.create_announcement(request.app.state.ctx, data, actor), status_code=201)
@@ -56,16 +60,18 @@ async def create_announcement(request: Request) -> JSONResponse:
         return _error(exc)
 
 
+@requires("supervisor")
 async def end_announcement(request: Request) -> JSONResponse:
-    actor = await _actor(request)
+    actor = _actor(request)
     found = await service.end_announcement(request.app.state.ctx, int(request.path_params["id"]), actor)
     if found is None:
         raise HTTPException(404, "no such announcement")
     return JSONResponse(found)
 
 
+@requires("supervisor")
 async def apply_preset(request: Request) -> JSONResponse:
-    actor = await _actor(request)
+    actor = _actor(request)
     try:
         created = await service.apply_preset(request.app.state.ctx, request.path_params["name"], actor)
     except AnnouncementError as exc:
@@ -73,8 +79,9 @@ async def apply_preset(request: Request) -> JSONResponse:
     return JSONResponse(created, status_code=201)
 
 
+@requires("supervisor")
 async def end_preset(request: Request) -> JSONResponse:
-    actor = await _actor(request)
+    actor = _actor(request)
     try:
         ended = await service.end_preset(request.app.state.ctx, request.path_params["name"], actor)
     except AnnouncementError as exc:
@@ -82,22 +89,29 @@ async def end_preset(request: Request) -> JSONResponse:
     return JSONResponse(ended)
 
 
+@requires("supervisor")
 async def all_clear(request: Request) -> JSONResponse:
-    actor = await _actor(request)
+    actor = _actor(request)
     return JSONResponse(await service.all_clear(request.app.state.ctx, actor))
 
 
+@requires("read")
 async def audit(request: Request) -> JSONResponse:
-    await _actor(request)
     return JSONResponse(await service.audit_trail(request.app.state.ctx))
 
 
+@requires("supervisor")
 async def ticket_status(request: Request) -> JSONResponse:
-    actor = await _actor(request)
+    actor = _actor(request)
     body = await _json(request)
     try:
-        ticket = await service.set_ticket_status(request.app.state.ctx, request.path_params["number"],
-                                                 str(body.get("status", "")), str(body.get("note", ""))[:1000], actor)
+        ticket = await service.set_ticket_status(
+            request.app.state.ctx,
+            request.path_params["number"],
+            str(body.get("status", "")),
+            str(body.get("note", ""))[:1000],
+            actor,
+        )
     except ValueError as exc:
         return JSONResponse({"error": str(exc), "field": "status"}, status_code=422)
     if ticket is None:
@@ -105,8 +119,8 @@ async def ticket_status(request: Request) -> JSONResponse:
     return JSONResponse(ticket)
 
 
+@requires("read")
 async def daily_report(request: Request) -> JSONResponse:
-    await _actor(request)
     try:
         day = dt.date.fromisoformat(request.query_params["date"]) if "date" in request.query_params else None
     except ValueError:
@@ -114,20 +128,20 @@ async def daily_report(request: Request) -> JSONResponse:
     return JSONResponse(await service.daily_report(request.app.state.ctx, day))
 
 
+@requires("read")
 async def queues(request: Request) -> JSONResponse:
-    await _actor(request)
     return JSONResponse(await service.queues(request.app.state.ctx))
 
 
 routes = [
-    Route("/api/announcements", list_announcements, methods=["GET"]),
-    Route("/api/announcements", create_announcement, methods=["POST"]),
-    Route("/api/announcements/{id:int}", end_announcement, methods=["DELETE"]),
-    Route("/api/presets/{name}", apply_preset, methods=["POST"]),
-    Route("/api/presets/{name}", end_preset, methods=["DELETE"]),
-    Route("/api/all-clear", all_clear, methods=["POST"]),
-    Route("/api/audit", audit, methods=["GET"]),
-    Route("/api/queues", queues, methods=["GET"]),
-    Route("/api/reports/daily", daily_report, methods=["GET"]),
-    Route("/api/tickets/{number}/status", ticket_status, methods=["POST"]),
+    Route("/api/announcements", list_announcements, methods=["GET"], middleware=AUTH),
+    Route("/api/announcements", create_announcement, methods=["POST"], middleware=AUTH),
+    Route("/api/announcements/{id:int}", end_announcement, methods=["DELETE"], middleware=AUTH),
+    Route("/api/presets/{name}", apply_preset, methods=["POST"], middleware=AUTH),
+    Route("/api/presets/{name}", end_preset, methods=["DELETE"], middleware=AUTH),
+    Route("/api/all-clear", all_clear, methods=["POST"], middleware=AUTH),
+    Route("/api/audit", audit, methods=["GET"], middleware=AUTH),
+    Route("/api/queues", queues, methods=["GET"], middleware=AUTH),
+    Route("/api/reports/daily", daily_report, methods=["GET"], middleware=AUTH),
+    Route("/api/tickets/{number}/status", ticket_status, methods=["POST"], middleware=AUTH),
 ]

@@ -24,9 +24,9 @@ def _languages(ctx: FlowContext) -> list[str]:
     return [language.code for language in ctx.settings.languages]
 
 
-async def authenticate(ctx: FlowContext, token: str) -> str | None:
-    """The token holder's name, or None."""
-    return await run_db(ctx.engine, tokens.verify_token, token=token)
+async def authenticate(ctx: FlowContext, token: str) -> tokens.TokenHolder | None:
+    """The token's holder and scope, or None (unknown, wrong, revoked or expired)."""
+    return await run_db(ctx.engine, tokens.verify_token, token=token, now=ctx.now())
 
 
 async def list_announcements(ctx: FlowContext) -> list[dict]:

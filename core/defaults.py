@@ -18,6 +18,24 @@ QUEUE_META_TTL = 4 * 3600
 QUEUE_DAY_TTL = 3 * 86400
 AGENT_ACTIVE_SECONDS = 15 * 60
 SERVICE_LEVEL_SECONDS = 30
+# A waiting caller is polled about every offer_every seconds plus the time the wait document takes to speak; one whose
+# last poll is older than this many such intervals hung up without our hearing of it, and is dropped from the line.
+QUEUE_STALE_POLLS = 3
+QUEUE_POLL_SLACK_SECONDS = 30
+
+# The agent line: PIN length, and how many wrong PINs lock it for the calling number, for how long.
+AGENT_PIN_MIN_DIGITS = 6
+AGENT_PIN_MAX_DIGITS = 12
+AGENT_PIN_ATTEMPTS = 3
+AGENT_PIN_LOCK_SECONDS = 15 * 60
+AGENT_PIN_TIMEOUT = 10  # seconds the PIN prompt waits for digits before the line says goodbye
+
+# Supervisors' API tokens: lifetime in days (default and longest), and how many bad tokens one client address may
+# present within the window before it is answered 429 until the window ends.
+API_TOKEN_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+API_TOKEN_FAILURES = 10
+API_TOKEN_FAILURE_WINDOW = 60
 
 # Text-message abuse limits per phone number.
 SMS_INBOUND_PER_MINUTE = 10

@@ -23,7 +23,7 @@ async def perform(ctx: FlowContext, s: Session, effect: Effect, *, channel: str)
     if isinstance(effect, LookupTicket):
         return await intake.lookup(ctx, effect.number)
     if isinstance(effect, EnterQueue):
-        return await admission.decide(ctx, effect.language)
+        return await admission.decide(ctx, effect.language, call_sid=s.call_sid)
     if isinstance(effect, SendText):
         return await _send_text(ctx, s, effect)
     if isinstance(effect, SaveVoicemail):

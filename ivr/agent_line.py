@@ -1,24 +1,81 @@
-"""The agent line as TwiML: staff dial in, hear who is next (language and topic), and are joined to that caller."""
+"""The agent line as TwiML: staff dial in, key their PIN, hear who is next (language and topic), and are joined."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import Dial, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from core.defaults import AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_TIMEOUT
 from flows.context import FlowContext
 from queueing import agents
+from queueing.models import AgentLineOutcome
+from settings import Agent
+
+_REFUSALS = {
+    AgentLineOutcome.STRANGER: "staff_only",
+    AgentLineOutcome.UNVERIFIED: "agent_unverified",
+    AgentLineOutcome.NO_PIN: "agent_pin_not_set",
+    AgentLineOutcome.LOCKED: "agent_pin_locked",
+}
 
 
 async def agent_line(ctx: FlowContext, form: dict[str, str]) -> str:
-    """TwiML for an agent's call: who is next (language and topic), then the Dial into that queue."""
+    """TwiML for an agent's call: the PIN prompt, or why the line cannot take this call. Nobody is named yet."""
+    check = await agents.answer(
+        ctx, call_sid=form["CallSid"], caller=form.get("From", ""), verstat=form.get("StirVerstat", "")
+    )
+    if check.outcome is AgentLineOutcome.PIN_ASKED:
+        return _ask_pin(ctx, VoiceResponse(), attempt=1)
+    return _refuse(ctx, VoiceResponse(), check.outcome)
+
+
+async def pin(ctx: FlowContext, form: dict[str, str], *, attempt: int) -> str:
+    """The PIN keyed: who is next and the Dial into that queue, the prompt again, or the line locked."""
+    digits = form.get("Digits", "").strip()[: AGENT_PIN_MAX_DIGITS + 8]
+    check = await agents.enter_pin(
+        ctx, call_sid=form["CallSid"], caller=form.get("From", ""), verstat=form.get("StirVerstat", ""), pin=digits
+    )
+    if check.outcome is AgentLineOutcome.PIN_OK:
+        return await _take_next(ctx, check.agent)
+    response = VoiceResponse()
+    if check.wrong_pin:
+        _say(ctx, response, "agent_pin_wrong")
+    if check.outcome in (AgentLineOutcome.PIN_WRONG, AgentLineOutcome.PIN_ASKED):
+        return _ask_pin(ctx, response, attempt=attempt + 1)
+    return _refuse(ctx, response, check.outcome)
+
+
+def _ask_pin(ctx: FlowContext, response: VoiceResponse, *, attempt: int) -> str:
+    # The attempt number makes each entry its own request, so Twilio's retry of one is told apart from a new try.
+    gather = Gather(
+        input="dtmf",
+        finish_on_key="#",
+        timeout=AGENT_PIN_TIMEOUT,
+        action=f"/voice/agent/pin?{urlencode({'attempt': attempt})}",
+        method="POST",
+    )
+    _say(ctx, gather, "agent_pin_prompt")
+    response.append(gather)
+    _say(ctx, response, "agent_pin_none")  # the Gather timed out with no digits
+    response.hangup()
+    return str(response)
+
+
+def _refuse(ctx: FlowContext, response: VoiceResponse, outcome: AgentLineOutcome) -> str:
+    _say(ctx, response, _REFUSALS[outcome], minutes=AGENT_PIN_LOCK_SECONDS // 60)
+    response.hangup()
+    return str(response)
+
+
+def _say(ctx: FlowContext, parent, key: str, **values: object) -> None:
+    staff = ctx.settings.default_language
+    parent.say(ctx.wording(staff.code, key, **values), voice=staff.voice, language=staff.code)
+
+
+async def _take_next(ctx: FlowContext, agent: Agent) -> str:
     response = VoiceResponse()
     staff = ctx.settings.default_language
-    agent = agents.find_agent(ctx.settings, form.get("From", ""))
-    if agent is None:
-        response.say(ctx.wording(staff.code, "staff_only"), voice=staff.voice, language=staff.code)
-        response.hangup()
-        return str(response)
     queue, caller = await agents.next_queue(ctx, agent)
     response.say(await _whisper(ctx, queue, caller), voice=staff.voice, language=staff.code)
     dial = Dial()

@@ -15,8 +15,11 @@ from flows.sessions import SessionStore
 from flows.turns import Input, InputKind, Turn
 from ivr import service, twiml
 from ivr.models import CallCreate
+from queueing import waiting
 
 MAX_SPEECH = 500
+# Twilio's CallStatus values for a call that is over.
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 def parse_input(form: dict[str, str]) -> Input:
@@ -80,7 +83,7 @@ async def _finish(ctx: FlowContext, form, session: Session, turn: Turn, welcome:
 
 
 async def status(ctx: FlowContext, form: dict[str, str]) -> None:
-    """Twilio's status callback: the call ended."""
+    """Twilio's status callback: the call ended, so it waits in no queue any more."""
     duration = form.get("CallDuration", "")
     seconds = int(duration) if duration.isdigit() else None
     await run_db(
@@ -91,6 +94,8 @@ async def status(ctx: FlowContext, form: dict[str, str]) -> None:
         duration=seconds,
     )
     await store(ctx).delete(form["CallSid"])
+    if form.get("CallStatus", "completed") in FINAL_STATUSES:
+        await waiting.call_ended(ctx, form["CallSid"])
 
 
 async def show(ctx: FlowContext, form: dict[str, str], node: str) -> str:

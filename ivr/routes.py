@@ -81,8 +81,20 @@ async def queue_result(request: Request) -> Response:
 
 
 async def agent(request: Request) -> Response:
-    form = await signed_form(request)
-    return Response(await agent_line.agent_line(request.app.state.ctx, form), media_type=TWIML)
+    form = await _form(request)
+    ctx = request.app.state.ctx
+    key = replay.request_key(request.url.path, form)
+    return Response(await replay.once(ctx.redis, key, lambda: agent_line.agent_line(ctx, form)), media_type=TWIML)
+
+
+async def agent_pin(request: Request) -> Response:
+    form = await _form(request)
+    ctx = request.app.state.ctx
+    raw = request.query_params.get("attempt", "1")
+    attempt = int(raw[:4]) if raw.isascii() and raw.isdigit() else 1
+    key = replay.request_key(f"{request.url.path}?{request.url.query}", form)
+    twiml = await replay.once(ctx.redis, key, lambda: agent_line.pin(ctx, form, attempt=attempt))
+    return Response(twiml, media_type=TWIML)
 
 
 async def agent_connect(request: Request) -> Response:
@@ -98,5 +110,6 @@ routes = [
     Route("/voice/queue/keys", queue_keys, methods=["POST"]),
     Route("/voice/queue/result", queue_result, methods=["POST"]),
     Route("/voice/agent", agent, methods=["POST"]),
+    Route("/voice/agent/pin", agent_pin, methods=["POST"]),
     Route("/voice/agent/connect", agent_connect, methods=["POST"]),
 ]

@@ -18,20 +18,23 @@ class Admission:
     reason: str = ""
 
 
-async def decide(ctx: AppContext, language: str) -> Admission:
+async def decide(ctx: AppContext, language: str, *, call_sid: str = "") -> Admission:
     """Join the language's queue, unless agents are off duty, it is full, or the wait is over the limit."""
     queue = ctx.settings.queue.names.get(language) or ctx.settings.queue.names[ctx.settings.default_language.code]
     now = ctx.now()
     if not ctx.calendar.state(now).is_open:
         return Admission(None, "closed")
     live = LiveQueues(ctx.redis, ctx.settings)
-    waiting = await live.waiting_count(queue)
+    waiting = await live.waiting_count(queue, now)
     if waiting >= ctx.settings.queue.max_size:
         await live.queue_full(queue, now)
         return Admission(None, "busy")
     estimate = await live.estimate(queue, waiting + 1, now)
     if estimate.seconds > ctx.settings.queue.max_wait:
         return Admission(None, "busy")
+    if call_sid:
+        # A caller who left a queue earlier in this call and asks again is a new wait, not a late poll.
+        await live.admitted(call_sid)
     return Admission(queue)
 
 

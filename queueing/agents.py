@@ -1,11 +1,24 @@
-"""Agents: who may take calls, and which caller is next for them (call-backs first, then the longest wait)."""
+"""Agents: who may take calls (their number, then their PIN), and which caller is next for them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from redis.asyncio import Redis
+from sqlmodel import Session, select
+
+from core import audit, clock
 from core.context import AppContext
-from core.phones import e164
+from core.db import run_db
+from core.defaults import AGENT_PIN_ATTEMPTS, AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_MIN_DIGITS
+from core.phones import e164, mask
 from queueing.live_queues import LiveQueues
+from queueing.models import AgentLineAttempt, AgentLineOutcome, AgentPin
 from settings import Agent, Settings
+
+_hasher = PasswordHasher()
 
 
 def find_agent(settings: Settings, caller: str) -> Agent | None:
@@ -14,16 +27,175 @@ def find_agent(settings: Settings, caller: str) -> Agent | None:
     return next((a for a in settings.agents if a.phone == number), None)
 
 
+def agent_named(settings: Settings, name: str) -> Agent | None:
+    """The configured agent of this name (any case), if any."""
+    return next((a for a in settings.agents if a.name.casefold() == name.strip().casefold()), None)
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why this is not an acceptable PIN, or None."""
+    if not (pin.isascii() and pin.isdigit()):
+        return "a PIN is digits only"
+    if not AGENT_PIN_MIN_DIGITS <= len(pin) <= AGENT_PIN_MAX_DIGITS:
+        return f"a PIN is {AGENT_PIN_MIN_DIGITS} to {AGENT_PIN_MAX_DIGITS} digits long"
+    return None
+
+
+def set_pin(session: Session, *, agent: str, pin: str, actor: str) -> None:
+    """Set (or replace) an agent's PIN; only its argon2 hash is kept, and the change is audited (never the PIN)."""
+    if problem := pin_problem(pin):
+        raise ValueError(problem)
+    row = session.exec(select(AgentPin).where(AgentPin.agent == agent)).first()
+    before = {"pin": "set"} if row else None
+    row = row or AgentPin(agent=agent, pin_hash="")
+    row.pin_hash = _hasher.hash(pin)
+    row.updated_at = clock.now()
+    session.add(row)
+    audit.record(session, actor=actor, action="agent.pin", subject=agent, before=before, after={"pin": "set"})
+
+
+class PinAttempts:
+    """PIN attempts from one calling number, in Redis: AGENT_PIN_ATTEMPTS wrong ones lock the line for that number."""
+
+    def __init__(self, redis: Redis, phone: str) -> None:
+        self.redis = redis
+        self.key = self.key_for(phone)
+
+    @staticmethod
+    def key_for(phone: str) -> str:
+        """The Redis key counting one number's attempts."""
+        return f"agent:pin-attempts:{phone}"
+
+    async def locked(self) -> bool:
+        """Whether this number has used up its attempts for now."""
+        return int(await self.redis.get(self.key) or 0) >= AGENT_PIN_ATTEMPTS
+
+    async def reserve(self) -> bool:
+        """Count an attempt before the PIN is checked (so parallel calls get no extra tries); False when locked."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            count, _ = await pipe.incr(self.key).expire(self.key, AGENT_PIN_LOCK_SECONDS).execute()
+        return count <= AGENT_PIN_ATTEMPTS
+
+    async def clear(self) -> None:
+        """The right PIN: start counting afresh."""
+        await self.redis.delete(self.key)
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """What the agent line does with a call now, and for whom; `wrong_pin` when the PIN just entered was wrong."""
+
+    outcome: AgentLineOutcome
+    agent: Agent | None = None
+    wrong_pin: bool = False
+
+
+def attestation_failed(verstat: str) -> bool:
+    """Whether Twilio's StirVerstat says the carrier's STIR/SHAKEN check of the calling number failed."""
+    return verstat.startswith("TN-Validation-Failed")
+
+
+async def answer(ctx: AppContext, *, call_sid: str, caller: str, verstat: str) -> LineCheck:
+    """A call to the agent line: ask for the PIN, or say why not (stranger, unverified, locked, no PIN set)."""
+    check = await _screen(ctx, caller, verstat)
+    if check is None:
+        agent = find_agent(ctx.settings, caller)
+        has_pin = await run_db(ctx.engine, _has_pin, agent=agent.name)
+        check = LineCheck(AgentLineOutcome.PIN_ASKED if has_pin else AgentLineOutcome.NO_PIN, agent)
+    await _record(ctx, call_sid, caller, verstat, check, [check.outcome])
+    return check
+
+
+async def enter_pin(ctx: AppContext, *, call_sid: str, caller: str, verstat: str, pin: str) -> LineCheck:
+    """The agent keyed a PIN: let them through, ask again, or lock the line for their number."""
+    check = await _screen(ctx, caller, verstat)
+    if check is not None:
+        await _record(ctx, call_sid, caller, verstat, check, [check.outcome])
+        return check
+    agent = find_agent(ctx.settings, caller)
+    if not pin:
+        return LineCheck(AgentLineOutcome.PIN_ASKED, agent)  # only # pressed: ask again, nothing guessed
+    attempts = PinAttempts(ctx.redis, agent.phone)
+    if not await attempts.reserve():
+        check = LineCheck(AgentLineOutcome.LOCKED, agent)
+        await _record(ctx, call_sid, caller, verstat, check, [check.outcome])
+        return check
+    right = await run_db(ctx.engine, _pin_matches, agent=agent.name, pin=pin)
+    if right is None:
+        check = LineCheck(AgentLineOutcome.NO_PIN, agent)
+    elif right:
+        await attempts.clear()
+        check = LineCheck(AgentLineOutcome.PIN_OK, agent)
+    elif await attempts.locked():
+        check = LineCheck(AgentLineOutcome.LOCKED, agent, wrong_pin=True)
+    else:
+        check = LineCheck(AgentLineOutcome.PIN_WRONG, agent, wrong_pin=True)
+    # A third wrong PIN is two events: the wrong PIN, and the line locking.
+    events = [AgentLineOutcome.PIN_WRONG] if check.wrong_pin else []
+    if check.outcome is not AgentLineOutcome.PIN_WRONG:
+        events.append(check.outcome)
+    await _record(ctx, call_sid, caller, verstat, check, events)
+    return check
+
+
+async def _screen(ctx: AppContext, caller: str, verstat: str) -> LineCheck | None:
+    # What refuses a call before any PIN is checked; None when a PIN may be tried.
+    agent = find_agent(ctx.settings, caller)
+    if agent is None:
+        return LineCheck(AgentLineOutcome.STRANGER)
+    if attestation_failed(verstat):
+        return LineCheck(AgentLineOutcome.UNVERIFIED, agent)
+    if await PinAttempts(ctx.redis, agent.phone).locked():
+        return LineCheck(AgentLineOutcome.LOCKED, agent)
+    return None
+
+
+def _has_pin(session: Session, *, agent: str) -> bool:
+    return session.exec(select(AgentPin.id).where(AgentPin.agent == agent)).first() is not None
+
+
+def _pin_matches(session: Session, *, agent: str, pin: str) -> bool | None:
+    """Whether the PIN is the agent's (None: they have none); argon2 runs here, in the database worker thread."""
+    row = session.exec(select(AgentPin).where(AgentPin.agent == agent)).first()
+    if row is None:
+        return None
+    if pin_problem(pin):
+        return False
+    try:
+        return _hasher.verify(row.pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def _record(
+    ctx: AppContext, call_sid: str, caller: str, verstat: str, check: LineCheck, outcomes: list[AgentLineOutcome]
+) -> None:
+    def add(session: Session) -> None:
+        for outcome in outcomes:
+            session.add(
+                AgentLineAttempt(
+                    call_sid=call_sid[:64],
+                    caller_masked=mask(caller)[:32],
+                    agent=check.agent.name if check.agent else None,
+                    stir_verstat=verstat[:40],
+                    outcome=outcome.value,
+                )
+            )
+
+    await run_db(ctx.engine, add)
+
+
 async def next_queue(ctx: AppContext, agent: Agent) -> tuple[str, str | None]:
     """The queue to take a call from and its next caller: call-backs first, then the longest wait in their languages."""
     live = LiveQueues(ctx.redis, ctx.settings)
-    await live.agent_seen(agent.phone, ctx.now())
-    if await live.oldest(ctx.settings.queue.callback_queue):
+    now = ctx.now()
+    await live.agent_seen(agent.phone, now)
+    if await live.oldest(ctx.settings.queue.callback_queue, now):
         return ctx.settings.queue.callback_queue, None
     best: tuple[float, str, str] | None = None
     for language in agent.languages:
         queue = ctx.settings.queue.names[language]
-        head = await live.oldest(queue)
+        head = await live.oldest(queue, now)
         if head and (best is None or head[1] < best[0]):
             best = (head[1], queue, head[0])
     if best is None:

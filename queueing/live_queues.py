@@ -4,14 +4,67 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import Enum
 
 from redis.asyncio import Redis
 
-from core.defaults import AGENT_ACTIVE_SECONDS, QUEUE_DAY_TTL, QUEUE_META_TTL, SERVICE_LEVEL_SECONDS
+from core.defaults import (
+    AGENT_ACTIVE_SECONDS,
+    CALL_SESSION_TTL,
+    QUEUE_DAY_TTL,
+    QUEUE_META_TTL,
+    QUEUE_POLL_SLACK_SECONDS,
+    QUEUE_STALE_POLLS,
+    SERVICE_LEVEL_SECONDS,
+)
 from queueing.estimator import Estimate, EstimatorConfig, WaitEstimator
 from settings import Settings
 
 AGENTS_SEEN_KEY = "agents:seen"
+
+
+class Joined(int, Enum):
+    """What a wait-URL poll did to the line."""
+
+    REFUSED = -1  # the call already left a queue: a late or repeated poll, not a caller
+    WAITING = 0  # already counted
+    NEW = 1  # first poll: counted as offered
+    BACK = 2  # polled again after being dropped as stale: back in line, not counted twice
+
+
+# One script, so a departure (below) can never fall between the check and the add: a caller who left stays gone.
+# KEYS: waiting, polled, left, meta; ARGV: call_sid, joined at, polled at.
+_JOIN = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[4]) == 1 then return 2 end
+return 1
+"""
+
+# Mark the call gone and take it out of the line; returns when it joined, or nil if it was not waiting.
+# KEYS: waiting, polled, left; ARGV: call_sid, how long to remember it left.
+_DEPART = """
+redis.call('SET', KEYS[3], '1', 'EX', ARGV[2])
+local joined = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return joined
+"""
+
+# Drop callers whose last poll (or, never polled, whose join) is before the cutoff; returns them.
+# KEYS: waiting, polled; ARGV: cutoff.
+_SWEEP = """
+local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
+for _, sid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])) do
+  if not redis.call('ZSCORE', KEYS[2], sid) then table.insert(stale, sid) end
+end
+for _, sid in ipairs(stale) do
+  redis.call('ZREM', KEYS[1], sid)
+  redis.call('ZREM', KEYS[2], sid)
+end
+return stale
+"""
 
 
 class LiveQueues:
@@ -21,6 +74,8 @@ class LiveQueues:
         self.redis = redis
         self.zone = settings.timezone
         self.config = EstimatorConfig(agents=settings.queue.agents, handle_time=float(settings.queue.handle_time))
+        self.queues = [*settings.queue.names.values(), settings.queue.callback_queue]
+        self.stale_after = QUEUE_STALE_POLLS * (settings.queue.offer_every + QUEUE_POLL_SLACK_SECONDS)
 
     # The Redis keys this class owns, one place for their names.
     def _day(self, queue: str, now: dt.datetime) -> str:
@@ -29,6 +84,14 @@ class LiveQueues:
     @staticmethod
     def _waiting(queue: str) -> str:
         return f"q:{queue}:waiting"
+
+    @staticmethod
+    def _polled(queue: str) -> str:
+        return f"q:{queue}:polled"
+
+    @staticmethod
+    def _left(call_sid: str) -> str:
+        return f"q:left:{call_sid}"
 
     @staticmethod
     def _meta(queue: str, call_sid: str) -> str:
@@ -40,17 +103,25 @@ class LiveQueues:
 
     async def joined(
         self, queue: str, call_sid: str, now: dt.datetime, *, waited: float, position: int, meta: dict[str, str]
-    ) -> None:
-        """A caller is waiting (first wait-URL poll); counted once per call."""
-        if not await self.redis.zadd(self._waiting(queue), {call_sid: now.timestamp() - waited}, nx=True):
-            return
+    ) -> Joined:
+        """A wait-URL poll: the caller is waiting (counted once per call), unless the call already left a queue."""
+        keys = [self._waiting(queue), self._polled(queue), self._left(call_sid), self._meta(queue, call_sid)]
+        now_ts = now.timestamp()
+        joined = Joined(await self.redis.eval(_JOIN, len(keys), *keys, call_sid, now_ts - waited, now_ts))
+        if joined is not Joined.NEW:
+            return joined
         day = self._day(queue, now)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hincrby(day, "offered", 1).expire(day, QUEUE_DAY_TTL)
             pipe.hset(self._meta(queue, call_sid), mapping=meta or {"language": ""})
             pipe.expire(self._meta(queue, call_sid), QUEUE_META_TTL)
             await pipe.execute()
-        await self._update(queue, lambda est: est.joined(now.timestamp() - waited, position))
+        await self._update(queue, lambda est: est.joined(now_ts - waited, position))
+        return joined
+
+    async def admitted(self, call_sid: str) -> None:
+        """The call is being put in a queue (again): its polls count from now on, even after an earlier leave."""
+        await self.redis.delete(self._left(call_sid))
 
     async def observe(self, queue: str, now: dt.datetime, size: int) -> None:
         """Twilio's own count of callers waiting (CurrentQueueSize) corrects ours when an event was lost."""
@@ -58,7 +129,7 @@ class LiveQueues:
 
     async def answered(self, queue: str, call_sid: str, now: dt.datetime, *, waited: float) -> bool:
         """An agent took the caller; False if this was already counted."""
-        if not await self.redis.zrem(self._waiting(queue), call_sid):
+        if await self._depart(queue, call_sid) is None:
             return False
         day = self._day(queue, now)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -71,13 +142,37 @@ class LiveQueues:
 
     async def left(self, queue: str, call_sid: str, now: dt.datetime, *, waited: float, abandoned: bool) -> bool:
         """The caller left without an agent: hung up (abandoned) or chose another way; False if already counted."""
-        if not await self.redis.zrem(self._waiting(queue), call_sid):
+        if await self._depart(queue, call_sid) is None:
             return False
         if abandoned:
             await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
         # Either way they no longer wait ahead of anyone: to the estimator a caller who left is one who hung up.
         await self._update(queue, lambda est: est.abandoned(now.timestamp(), waited))
         return True
+
+    async def call_ended(self, call_sid: str, now: dt.datetime) -> list[str]:
+        """The call is over: out of every queue it still waits in (counted as hung up); returns those queues."""
+        ended = []
+        for queue in self.queues:
+            joined_at = await self._depart(queue, call_sid)
+            if joined_at is None:
+                continue
+            # The queue's own result request was lost or is still on its way: this is the hang-up it would report.
+            waited = max(0.0, now.timestamp() - joined_at)
+            await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
+            await self._update(queue, lambda est, waited=waited: est.abandoned(now.timestamp(), waited))
+            ended.append(queue)
+        return ended
+
+    async def _depart(self, queue: str, call_sid: str) -> float | None:
+        keys = [self._waiting(queue), self._polled(queue), self._left(call_sid)]
+        joined_at = await self.redis.eval(_DEPART, len(keys), *keys, call_sid, CALL_SESSION_TTL)
+        return float(joined_at) if joined_at is not None else None
+
+    async def drop_stale(self, queue: str, now: dt.datetime) -> list[str]:
+        """Drop callers not polled for several poll intervals (hung up, and the news was lost); returns them."""
+        keys = [self._waiting(queue), self._polled(queue)]
+        return await self.redis.eval(_SWEEP, len(keys), *keys, now.timestamp() - self.stale_after)
 
     async def queue_full(self, queue: str, now: dt.datetime) -> None:
         """A caller could not join because the queue was full."""
@@ -87,12 +182,14 @@ class LiveQueues:
         """The estimated remaining wait for the caller at this position."""
         return (await self._load(queue)).estimate(position, now.timestamp(), waited)
 
-    async def waiting_count(self, queue: str) -> int:
-        """How many callers wait in the queue now."""
+    async def waiting_count(self, queue: str, now: dt.datetime) -> int:
+        """How many callers wait in the queue now (stale entries dropped first)."""
+        await self.drop_stale(queue, now)
         return await self.redis.zcard(self._waiting(queue))
 
-    async def oldest(self, queue: str) -> tuple[str, float] | None:
-        """The longest-waiting caller (next to be answered) and when they joined."""
+    async def oldest(self, queue: str, now: dt.datetime) -> tuple[str, float] | None:
+        """The longest-waiting caller (next to be answered) and when they joined (stale entries dropped first)."""
+        await self.drop_stale(queue, now)
         head = await self.redis.zrange(self._waiting(queue), 0, 0, withscores=True)
         return (head[0][0], head[0][1]) if head else None
 
@@ -106,8 +203,8 @@ class LiveQueues:
 
     async def snapshot(self, queue: str, now: dt.datetime) -> dict:
         """Everything a supervisor watches for one queue."""
-        waiting = await self.waiting_count(queue)
-        oldest = await self.oldest(queue)
+        waiting = await self.waiting_count(queue, now)
+        oldest = await self.oldest(queue, now)
         day = {k: float(v) for k, v in (await self.redis.hgetall(self._day(queue, now))).items()}
         answered = day.get("answered", 0)
         agents = await self.redis.zcount(AGENTS_SEEN_KEY, now.timestamp() - AGENT_ACTIVE_SECONDS, "+inf")

@@ -42,3 +42,39 @@ class Voicemail(SQLModel, table=True):
     recording_url: str = Field(max_length=500)
     returned_at: dt.datetime | None = moment()
     created_at: dt.datetime = stamped(index=True)
+
+
+class AgentPin(SQLModel, table=True):
+    """An agent's PIN for the agent line, stored only as an argon2 hash (set with `run.py agent-pin NAME`)."""
+
+    __tablename__ = "agent_pin"
+    id: int | None = Field(default=None, primary_key=True)
+    agent: str = Field(max_length=100, unique=True)  # the name in config.toml's [[agents]]
+    pin_hash: str = Field(max_length=200)
+    updated_at: dt.datetime = stamped()
+
+
+class AgentLineOutcome(str, Enum):
+    STRANGER = "stranger"  # not an agent's number
+    UNVERIFIED = "unverified"  # the carrier's STIR/SHAKEN check failed: the number is likely spoofed
+    NO_PIN = "no_pin"  # an agent's number, but no PIN has been set
+    LOCKED = "locked"  # too many wrong PINs from this number lately
+    PIN_ASKED = "pin_asked"
+    PIN_WRONG = "pin_wrong"
+    PIN_OK = "pin_ok"
+
+
+class AgentLineAttempt(SQLModel, table=True):
+    """One step of a call to the agent line, kept to review who tried to get through and how their number was vouched.
+
+    `stir_verstat` is Twilio's StirVerstat (e.g. TN-Validation-Passed-A), empty when the carrier sent none.
+    """
+
+    __tablename__ = "agent_line_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    call_sid: str = Field(max_length=64, index=True)
+    caller_masked: str = Field(max_length=32)
+    agent: str | None = Field(default=None, max_length=100)
+    stir_verstat: str = Field(default="", max_length=40)
+    outcome: str = Field(max_length=20)
+    at: dt.datetime = stamped(index=True)

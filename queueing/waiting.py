@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from core.context import AppContext
 from core.db import run_db
 from queueing.estimator import Estimate
-from queueing.live_queues import LiveQueues
+from queueing.live_queues import Joined, LiveQueues
 from queueing.models import QueueOutcome, QueueResult
 
 TWILIO_RESULTS = {
@@ -42,11 +42,14 @@ class WaitNews:
 
 
 async def poll(ctx: AppContext, poll: Poll, *, meta: dict[str, str]) -> WaitNews:
-    """Count the caller in (once), correct the queue size from Twilio's own figure, and estimate their wait."""
+    """Count the caller in (once), correct the queue size from Twilio's own figure, and estimate their wait.
+
+    A poll for a call that already left a queue (late, or repeated by Twilio) changes nothing.
+    """
     live = LiveQueues(ctx.redis, ctx.settings)
     now = ctx.now()
-    await live.joined(poll.queue, poll.call_sid, now, waited=poll.waited, position=poll.position, meta=meta)
-    if poll.size is not None:
+    joined = await live.joined(poll.queue, poll.call_sid, now, waited=poll.waited, position=poll.position, meta=meta)
+    if joined is not Joined.REFUSED and poll.size is not None:
         await live.observe(poll.queue, now, poll.size)
     return WaitNews(poll.position, await live.estimate(poll.queue, poll.position, now, poll.waited))
 
@@ -67,3 +70,8 @@ async def left(
 
 def _record(db, *, call_sid: str, queue: str, language: str, result: QueueResult, waited: int) -> None:
     db.add(QueueOutcome(call_sid=call_sid, queue=queue, language=language, result=result.value, wait_seconds=waited))
+
+
+async def call_ended(ctx: AppContext, call_sid: str) -> list[str]:
+    """The call is over (its final status): it waits in no queue any more; returns the queues it was still in."""
+    return await LiveQueues(ctx.redis, ctx.settings).call_ended(call_sid, ctx.now())

@@ -128,3 +128,32 @@ def reply_text(response) -> str | None:
     messages = [el.text or "" for el in ET.fromstring(response.text).iter("Message")]
     assert len(messages) <= 1
     return messages[0] if messages else None
+
+
+class AgentCall:
+    """A simulated agent on the agent line: dial in, key the PIN, hear who is next."""
+
+    def __init__(self, client: TestClient, phone: str = "+15555550102", verstat: str = "TN-Validation-Passed-A"):
+        self.client = client
+        self.sid = f"CA{next(_sids):032x}"
+        self.phone = phone
+        self.verstat = verstat
+        self.last: Heard | None = None
+
+    def _form(self, **extra: str) -> dict[str, str]:
+        return {"CallSid": self.sid, "AccountSid": "AC" + "1" * 32, "From": self.phone, "To": "+15555550399",
+                "CallStatus": "in-progress", "Direction": "inbound", "StirVerstat": self.verstat, **extra}
+
+    def dial(self) -> Heard:
+        self.last = hear(twilio_post(self.client, "/voice/agent", self._form(CallStatus="ringing")))
+        return self.last
+
+    def key(self, digits: str) -> Heard:
+        assert self.last is not None and self.last.action, "the agent is not at the PIN prompt"
+        self.last = hear(twilio_post(self.client, self.last.action, self._form(Digits=digits)))
+        return self.last
+
+    def sign_in(self, pin: str) -> Heard:
+        """Dial and key the PIN: what the agent hears once through (who is next, and the Dial)."""
+        self.dial()
+        return self.key(pin)

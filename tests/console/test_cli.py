@@ -1,4 +1,4 @@
-"""Supervisors at a terminal: `run.py token create`, `run.py announce`, `run.py preset`."""
+"""Supervisors at a terminal: `run.py token`, `run.py agent-pin`, `run.py announce`, `run.py preset`."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from tests.helpers import Caller, Texter
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     full = {**os.environ, **env}
-    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, env=full,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, env=full, timeout=120
+    )
 
 
 def test_token_created_once_works_on_the_api_and_is_stored_hashed(env, engine, app, session):
@@ -35,9 +36,61 @@ def test_token_created_once_works_on_the_api_and_is_stored_hashed(env, engine, a
     assert token not in stored.token_hash and stored.token_hash.startswith("$argon2")
 
 
+def test_token_scope_days_revoke_and_list_from_the_command_line(env, engine, app, session):
+    def made(*args: str) -> str:
+        done = run(env, "token", "create", *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    viewer, boss = made("wall-screen"), made("boss", "--scope", "supervisor", "--days", "7")
+    message = {"scope": "greeting", "texts": {"en-US": "Leaf pickup starts Monday."}}
+    assert app.post("/api/announcements", json=message, headers=bearer(viewer)).status_code == 403
+    assert app.post("/api/announcements", json=message, headers=bearer(boss)).status_code == 201
+    revoked = run(env, "token", "revoke", "wall-screen")
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    assert app.get("/api/queues", headers=bearer(viewer)).status_code == 401
+    assert app.get("/api/queues", headers=bearer(boss)).status_code == 200
+    listed = run(env, "token", "list").stdout
+    assert listed.splitlines()[0].split() == ["NAME", "SCOPE", "STATE", "CREATED", "EXPIRES"]
+    rows = {line.split()[0]: line.split()[1:3] for line in listed.splitlines()[1:]}
+    assert rows == {"boss": ["supervisor", "active"], "wall-screen": ["read", "revoked"]}
+    assert "$argon2" not in listed and boss not in listed
+    # A revoked name can be issued again; the old token stays dead.
+    again = made("wall-screen")
+    assert app.get("/api/queues", headers=bearer(again)).status_code == 200
+    assert app.get("/api/queues", headers=bearer(viewer)).status_code == 401
+    actions = [(a.action, a.subject) for a in session.exec(select(AuditEntry)).all() if a.action.startswith("token")]
+    assert actions == [
+        ("token.create", "wall-screen"),
+        ("token.create", "boss"),
+        ("token.revoke", "wall-screen"),
+        ("token.create", "wall-screen"),
+    ]
+
+
+def test_token_mistakes_are_named(env, engine):
+    assert run(env, "token", "revoke", "nobody").stdout.startswith("error: name: no token named 'nobody'")
+    assert run(env, "token", "create", "x", "--days", "0").stdout.startswith("error: days: a token lasts 1 to 365")
+    assert run(env, "token", "create").stdout.startswith("error: name: which token to create")
+
+
 def test_announce_from_the_command_line_is_heard_on_the_next_call(env, engine, app, session):
-    done = run(env, "announce", "set", "--scope", "greeting", "--text", "en-US=Leaf pickup starts Monday.",
-               "--hours", "2", "--actor", "ben")
+    done = run(
+        env,
+        "announce",
+        "set",
+        "--scope",
+        "greeting",
+        "--text",
+        "en-US=Leaf pickup starts Monday.",
+        "--hours",
+        "2",
+        "--actor",
+        "ben",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     created = json.loads(done.stdout)
     assert Caller(app).dial().says[0] == ("en-US", "Leaf pickup starts Monday.")
@@ -100,3 +153,79 @@ text = "Paper leaf bags go out on your trash day, weekly Oct-Nov."
     assert "leaf bags" in texter.send("when do you pick up leaf bags?").lower()
     again = run(env, "kb", "import", "--config", str(tmp_path / "config.toml"))
     assert "nothing to change" in again.stdout
+
+
+
+
+def test_agent_pin_from_a_script_is_stored_hashed_audited_and_opens_the_agent_line(env, engine, app, session, redis):
+    from queueing.agents import PinAttempts
+    from queueing.models import AgentPin
+    from tests.helpers import AgentCall
+
+    redis.set(PinAttempts.key_for("+15555550102"), 3, ex=900)  # locked by wrong PINs: a new PIN lifts it
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "agent-pin", "ben", "--pin-stdin"],
+        input="135792\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "135792" not in done.stdout + done.stderr
+    stored = session.exec(select(AgentPin)).one()
+    assert stored.agent == "Ben" and "135792" not in stored.pin_hash and stored.pin_hash.startswith("$argon2")
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "agent.pin")).one()
+    assert entry.subject == "Ben" and entry.actor == "cli" and "135792" not in json.dumps([entry.before, entry.after])
+    assert "No one is waiting right now." in AgentCall(app, "+15555550102").sign_in("135792").text
+
+
+def test_agent_pin_names_what_is_wrong(env, engine):
+    def pin(name: str, typed: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "run.py"), "agent-pin", name, "--pin-stdin"],
+            input=typed,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=120,
+        )
+
+    unknown = pin("Zed", "135792\n")
+    assert unknown.returncode == 2 and unknown.stdout.startswith("error: name: no agent 'Zed'")
+    assert "Ana" in unknown.stdout
+    short = pin("Ana", "12\n")
+    assert short.returncode == 2 and short.stdout.startswith("error: pin: a PIN is 6 to 12 digits long")
+
+
+def test_agent_pin_is_typed_twice_without_echo(env, engine, session):
+    import pty
+    import select as waiting
+
+    from queueing.models import AgentPin
+
+    def typed(first: str, second: str) -> tuple[int, str]:
+        pid, terminal = pty.fork()
+        if pid == 0:  # the child: run.py with this terminal as its own, as a supervisor would
+            os.execve(sys.executable, [sys.executable, str(ROOT / "run.py"), "agent-pin", "Ana"], {**os.environ, **env})
+        shown, answers = b"", [(b"(digits): ", first), (b"again: ", second)]
+        while True:
+            ready, _, _ = waiting.select([terminal], [], [], 60)
+            assert ready, shown
+            try:
+                chunk = os.read(terminal, 1024)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if answers and shown.endswith(answers[0][0]):  # getpass flushes what was typed before its prompt
+                os.write(terminal, answers.pop(0)[1].encode() + b"\n")
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status), shown.decode()
+
+    code, shown = typed("864209", "864200")
+    assert code == 2 and "the two PINs differ" in shown and session.exec(select(AgentPin)).first() is None
+    code, shown = typed("864209", "864209")
+    assert code == 0 and "PIN set for Ana" in shown and "864209" not in shown
+    assert session.exec(select(AgentPin)).one().agent == "Ana"

@@ -7,24 +7,32 @@ from urllib.parse import urlencode
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+import core.clock
 from app import create_app
+from console.models import TokenScope
 from console.tokens import create_token
 from core.audit import AuditEntry
 from core.db import in_session
 from tests.helpers import Caller, Texter, hear, twilio_post
 
 
-def api_token(app: TestClient, name: str = "ana") -> str:
+def api_token(app: TestClient, name: str = "ana", scope: TokenScope = TokenScope.SUPERVISOR, days: int = 90) -> str:
+    """A token made as `run.py token create` would, at the app's clock."""
     engine = app.app.state.ctx.engine
-    return in_session(engine, create_token, name=f"{name}-{id(app)}")
+    return in_session(engine, create_token, name=f"{name}-{id(app)}", now=core.clock.now(), scope=scope, days=days)
 
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-STORM = {"scope": "greeting", "texts": {"en-US": "Roads are flooded downtown. Avoid Main Street.",
-                                        "es-US": "Las calles del centro están inundadas. Evite la calle Main."}}
+STORM = {
+    "scope": "greeting",
+    "texts": {
+        "en-US": "Roads are flooded downtown. Avoid Main Street.",
+        "es-US": "Las calles del centro están inundadas. Evite la calle Main.",
+    },
+}
 
 
 def test_api_needs_a_valid_token(app):

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from urllib.parse import urlencode
 
 from sqlmodel import select
 
+from core.db import in_session
+from core.defaults import QUEUE_POLL_SLACK_SECONDS, QUEUE_STALE_POLLS
+from queueing.agents import find_agent, set_pin
 from queueing.models import QueueOutcome, Voicemail
-from tests.helpers import Caller, hear, twilio_post
+from tests.helpers import AgentCall, Caller, hear, twilio_post
 
 QUERY = urlencode({"lang": "en-US", "queue": "311-english"})
+_tokens = itertools.count()
 
 
 def queue_form(caller: Caller, **fields: str) -> dict[str, str]:
@@ -19,8 +24,9 @@ def queue_form(caller: Caller, **fields: str) -> dict[str, str]:
 
 
 def poll(app, caller: Caller, position: int, waited: int, size: int = 5):
-    form = queue_form(caller, QueuePosition=str(position), QueueTime=str(waited), CurrentQueueSize=str(size),
-                      AvgQueueTime="60")
+    form = queue_form(
+        caller, QueuePosition=str(position), QueueTime=str(waited), CurrentQueueSize=str(size), AvgQueueTime="60"
+    )
     return hear(twilio_post(app, f"/voice/queue/wait?{QUERY}", form))
 
 
@@ -31,6 +37,13 @@ def ask_for_agent(app) -> Caller:
     heard = caller.press("0")
     assert "<Enqueue" in heard.xml
     return caller
+
+
+def agent_hears(app, phone: str = "+15555550102"):
+    """What an agent hears on the agent line once they have keyed their PIN."""
+    agent = find_agent(app.app.state.ctx.settings, phone)
+    in_session(app.app.state.ctx.engine, set_pin, agent=agent.name, pin="975310", actor="test")
+    return AgentCall(app, phone).sign_in("975310")
 
 
 def test_speak_to_someone_enqueues_into_the_language_queue(app):
@@ -81,8 +94,9 @@ def test_key_3_leaves_the_queue_for_a_voice_message(app, session):
     poll(app, caller, position=2, waited=30)
     left = hear(twilio_post(app, f"/voice/queue/keys?{QUERY}", queue_form(caller, Digits="3")))
     assert "<Leave" in left.xml
-    result = hear(twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="leave",
-                                                                               QueueTime="40")))
+    result = hear(
+        twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="leave", QueueTime="40"))
+    )
     assert "After the tone, please say your name" in result.text and "<Record" in result.xml
     caller.last = result
     done = caller._step(RecordingUrl="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE9")
@@ -126,9 +140,9 @@ def test_agent_gets_the_longest_waiting_caller_in_their_languages(app):
     spanish.press("0")
     form = queue_form(spanish, QueuePosition="1", QueueTime="300")
     twilio_post(app, "/voice/queue/wait?lang=es-US&queue=311-spanish", form)
-    ana = hear(twilio_post(app, "/voice/agent", {"CallSid": "CA" + "9" * 32, "From": "+15555550101"}))
+    ana = agent_hears(app, "+15555550101")
     assert ">311-spanish</Queue>" in ana.xml and "Next caller: Español." in ana.text
-    ben = hear(twilio_post(app, "/voice/agent", {"CallSid": "CA" + "8" * 32, "From": "+15555550102"}))
+    ben = agent_hears(app, "+15555550102")
     assert ">311-english</Queue>" in ben.xml
     assert "Next caller: English. Topic: Library hours." in ben.text
 
@@ -149,11 +163,94 @@ def test_after_hours_a_person_is_not_promised_but_a_message_is_offered(app, cloc
     assert "To leave a voice message, and we'll call you back, press 1." in heard.text
 
 
-def test_a_full_queue_offers_a_message_instead_of_holding(app, redis, settings):
+def test_a_full_queue_offers_a_message_instead_of_holding(app, settings):
     for i in range(settings.queue.max_size):
-        redis.zadd("q:311-english:waiting", {f"CA{i:032d}": 1})
+        form = {"CallSid": f"CA{i:032d}", "From": "+13125550147", "QueuePosition": str(i + 1), "QueueTime": "5"}
+        twilio_post(app, f"/voice/queue/wait?{QUERY}", form)
     caller = Caller(app)
     caller.dial()
     caller.press("1")
     heard = caller.press("0")
     assert "<Enqueue" not in heard.xml and "wait is longer than usual" in heard.text
+
+
+# Phantom callers: a caller who left stays gone, entries without polls expire, the call's end clears it.
+
+
+def figures(app) -> dict:
+    from tests.console.test_routes import api_token
+
+    token = api_token(app, f"figures{next(_tokens)}")
+    queues = app.get("/api/queues", headers={"Authorization": f"Bearer {token}"}).json()
+    return next(f for f in queues if f["queue"] == "311-english")
+
+
+def test_a_late_poll_after_the_caller_left_does_not_bring_them_back(app):
+    caller = ask_for_agent(app)
+    poll(app, caller, position=1, waited=10)
+    twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="hangup", QueueTime="40"))
+    poll(app, caller, position=1, waited=10)  # Twilio's retry of a poll sent before the hang-up, arriving after it
+    poll(app, caller, position=1, waited=35)
+    assert figures(app)["waiting"] == 0
+    assert "No one is waiting right now." in agent_hears(app).text
+
+
+def test_an_answered_caller_polled_again_is_not_offered_to_the_next_agent(app):
+    caller = ask_for_agent(app)
+    poll(app, caller, position=1, waited=10)
+    twilio_post(app, "/voice/agent/connect?queue=311-english", queue_form(caller, QueueTime="12"))
+    poll(app, caller, position=1, waited=10)
+    assert figures(app)["waiting"] == 0
+    assert "No one is waiting right now." in agent_hears(app).text
+
+
+def test_the_calls_final_status_removes_the_caller_from_every_queue(app):
+    caller = ask_for_agent(app)
+    poll(app, caller, position=1, waited=10)
+    assert figures(app)["waiting"] == 1
+    assert caller.hang_up().status_code == 204  # the queue's result request never arrived
+    assert figures(app)["waiting"] == 0 and figures(app)["abandoned_today"] == 1
+    poll(app, caller, position=1, waited=10)
+    assert figures(app)["waiting"] == 0
+    assert "No one is waiting right now." in agent_hears(app).text
+
+
+def test_a_caller_whose_polls_stopped_is_dropped_before_an_agent_is_offered_them(app, clock, settings):
+    gone, still_here = ask_for_agent(app), ask_for_agent(app)
+    poll(app, gone, position=1, waited=5)
+    interval = settings.queue.offer_every + QUEUE_POLL_SLACK_SECONDS
+    clock.now += dt.timedelta(seconds=QUEUE_STALE_POLLS * interval + 1)
+    assert "No one is waiting right now." in agent_hears(app).text
+    poll(app, still_here, position=1, waited=5)
+    assert figures(app)["waiting"] == 1
+    assert "Next caller: English." in agent_hears(app).text
+
+
+def test_a_caller_dropped_as_stale_who_polls_again_is_back_in_line_and_counted_once(app, clock, settings):
+    caller = ask_for_agent(app)
+    poll(app, caller, position=1, waited=5)
+    clock.now += dt.timedelta(seconds=QUEUE_STALE_POLLS * (settings.queue.offer_every + QUEUE_POLL_SLACK_SECONDS) + 1)
+    assert figures(app)["waiting"] == 0
+    poll(app, caller, position=1, waited=300)
+    now = figures(app)
+    assert now["waiting"] == 1 and now["offered_today"] == 1
+
+
+def test_a_caller_on_hold_music_longer_than_the_poll_interval_is_kept(app, clock, settings):
+    caller = ask_for_agent(app)
+    poll(app, caller, position=1, waited=5)
+    clock.now += dt.timedelta(seconds=(QUEUE_STALE_POLLS - 1) * (settings.queue.offer_every + QUEUE_POLL_SLACK_SECONDS))
+    assert figures(app)["waiting"] == 1
+
+
+def test_a_caller_who_left_for_the_menu_and_asks_again_waits_again(app):
+    caller = ask_for_agent(app)
+    poll(app, caller, position=1, waited=10)
+    caller.last = hear(
+        twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="leave", QueueTime="20"))
+    )
+    assert "main menu" in caller.last.text
+    caller.press("2")
+    assert "<Enqueue" in caller.press("0").xml
+    poll(app, caller, position=1, waited=3)
+    assert figures(app)["waiting"] == 1
