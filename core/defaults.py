@@ -11,7 +11,9 @@ TEXT_SESSION_TTL = 30 * 60
 
 # Webhook replay protection: Twilio retries within seconds; an hour covers any retry.
 REPLAY_TTL = 3600
-REPLAY_WAIT_SECONDS = 10.0
+REPLAY_WAIT_SECONDS = 10.0  # how long a twin delivery waits for the first one's answer
+REPLAY_POLL_SECONDS = 0.05
+REPLAY_CLAIM_SECONDS = 30  # a claim outlives the slowest webhook; one left by a killed process frees itself
 
 # Live queue figures.
 QUEUE_META_TTL = 4 * 3600

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
-TTL_SECONDS = 3600  # Twilio retries within seconds; an hour covers any retry
-WAIT_SECONDS = 10.0
+from core.defaults import REPLAY_CLAIM_SECONDS, REPLAY_POLL_SECONDS, REPLAY_TTL, REPLAY_WAIT_SECONDS
+
+# A claim is stored under the answer's own key, so "is there an answer?" and "then it is mine" are one step: two
+# steps let a twin slip in between another's check and its lock and handle the delivery a second time. Answers
+# are TwiML or empty, never text starting with NUL.
+CLAIMED = "\0claimed:"
+
+# The stored answer or claim if there is one; else the caller's claim is set and nothing (nil) is returned.
+_CLAIM_OR_ANSWER = """
+local found = redis.call('GET', KEYS[1])
+if found then return found end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return false
+"""
+
+# Drop the claim only if it is still this attempt's (after a crash), never a twin's claim or a stored answer.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 def request_key(path: str, params: dict[str, str]) -> str:
@@ -21,30 +41,28 @@ def request_key(path: str, params: dict[str, str]) -> str:
 
 
 async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]]) -> str:
-    """Run produce() for the first delivery of key; later deliveries get its stored result."""
-    cached = await redis.get(key)
-    if cached is not None:
-        return cached
-    if not await redis.set(f"{key}:lock", "1", nx=True, ex=int(WAIT_SECONDS * 3)):
-        return await _wait_for(redis, key, produce)
+    """Run produce() for the first delivery of key; twins wait for its answer, later deliveries get it stored."""
+    claim = CLAIMED + secrets.token_hex(8)
+    deadline = time.monotonic() + REPLAY_WAIT_SECONDS
+    while True:
+        found = await redis.register_script(_CLAIM_OR_ANSWER)(keys=[key], args=[claim, REPLAY_CLAIM_SECONDS])
+        if found is None:
+            return await _produce(redis, key, claim, produce)
+        if not found.startswith(CLAIMED):
+            return found
+        # A twin is being handled right now (here or in another process): wait for its answer, or for its claim
+        # to be released by a crash, and then handle the delivery here.
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"twin delivery of {key} did not finish")
+        await asyncio.sleep(REPLAY_POLL_SECONDS)
+
+
+async def _produce(redis: Redis, key: str, claim: str, produce: Callable[[], Awaitable[str]]) -> str:
     try:
         result = await produce()
     except BaseException:
-        await redis.delete(f"{key}:lock")
+        # Twilio retries a failed webhook: the retry (or a waiting twin) must be processed, not find a dead claim.
+        await redis.register_script(_RELEASE)(keys=[key], args=[claim])
         raise
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.set(key, result, ex=TTL_SECONDS).delete(f"{key}:lock")
-        await pipe.execute()
+    await redis.set(key, result, ex=REPLAY_TTL)
     return result
-
-
-async def _wait_for(redis: Redis, key: str, produce: Callable[[], Awaitable[str]]) -> str:
-    # A twin delivery is being handled by another process right now: wait for its answer.
-    for _ in range(int(WAIT_SECONDS / 0.05)):
-        await asyncio.sleep(0.05)
-        cached = await redis.get(key)
-        if cached is not None:
-            return cached
-        if not await redis.exists(f"{key}:lock"):
-            return await once(redis, key, produce)
-    raise TimeoutError(f"twin delivery of {key} did not finish")

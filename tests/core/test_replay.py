@@ -1,0 +1,145 @@
+"""Replay protection: one answer per webhook delivery, however many twins arrive together; a crash frees the claim."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import secrets
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+import core.clock
+from app import create_app
+from core import replay
+from core.redis import async_client
+from ivr.models import Call, CallStep
+from tests.helpers import sign
+
+
+def test_twins_in_flight_get_the_first_answer_and_produce_runs_once(redis_url, redis):
+    calls = []
+
+    async def produce() -> str:
+        calls.append(1)
+        await asyncio.sleep(0.05)  # the first delivery is still being handled when its twins arrive
+        return f"answer {len(calls)}"
+
+    async def main() -> list[str]:
+        client = async_client(redis_url)
+        try:
+            return await asyncio.gather(*(replay.once(client, "replay:twins", produce) for _ in range(4)))
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(main()) == ["answer 1"] * 4
+    assert calls == [1]
+
+
+def test_a_crashed_first_attempt_frees_the_claim_so_the_retry_is_processed(redis_url, redis):
+    async def crash() -> str:
+        raise RuntimeError("database went away")
+
+    async def fine() -> str:
+        return "<Response/>"
+
+    async def main() -> str:
+        client = async_client(redis_url)
+        try:
+            with pytest.raises(RuntimeError):
+                await replay.once(client, "replay:crash", crash)
+            return await replay.once(client, "replay:crash", fine)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(main()) == "<Response/>"
+
+
+def test_a_twin_waiting_on_a_crashed_attempt_handles_the_delivery_itself(redis_url, redis):
+    produced = []
+
+    async def crash() -> str:
+        await asyncio.sleep(0.1)
+        raise RuntimeError("worker died")
+
+    async def fine() -> str:
+        produced.append(1)
+        return "second try"
+
+    async def main():
+        client = async_client(redis_url)
+        try:
+            first = asyncio.create_task(replay.once(client, "replay:handover", crash))
+            await asyncio.sleep(0.02)  # the twin arrives while the first attempt holds the claim
+            twin = await replay.once(client, "replay:handover", fine)
+            with pytest.raises(RuntimeError):
+                await first
+            return twin
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(main()) == "second try"
+    assert produced == [1]
+
+
+@contextlib.asynccontextmanager
+async def _served(settings, clock):
+    """The app with its lifespan run, reached through httpx in this event loop."""
+    application = create_app(settings, clock=clock)
+    try:
+        async with application.router.lifespan_context(application):
+            transport = httpx.ASGITransport(app=application)
+            async with httpx.AsyncClient(transport=transport, base_url="https://311.example.gov") as client:
+                yield client
+    finally:
+        core.clock.install(None)
+
+
+def test_four_copies_of_a_new_call_within_10_ms_make_one_record_and_one_answer(settings, engine, redis, clock):
+    # Twilio (or a proxy in front of us) delivering the same webhook four times within 10 ms, 50 times over.
+    rounds, copies = 50, 4
+    jitter = random.Random(10)
+    sids = [f"CA{secrets.token_hex(16)}" for _ in range(rounds)]
+
+    async def deliver(client, form: dict[str, str], delay: float) -> httpx.Response:
+        await asyncio.sleep(delay)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": sign("/voice/incoming", form),
+        }
+        return await client.post("/voice/incoming", content=urlencode(form), headers=headers)
+
+    async def main() -> list[list[httpx.Response]]:
+        answers = []
+        async with _served(settings, clock) as client:
+            for sid in sids:
+                form = {
+                    "CallSid": sid,
+                    "AccountSid": "AC" + "1" * 32,
+                    "From": "+13125550147",
+                    "To": "+15555550311",
+                    "CallStatus": "ringing",
+                    "Direction": "inbound",
+                }
+                delays = [jitter.uniform(0, 0.010) for _ in range(copies)]
+                answers.append(await asyncio.gather(*(deliver(client, form, d) for d in delays)))
+        return answers
+
+    answers = asyncio.run(main())
+    for sid, responses in zip(sids, answers, strict=True):
+        assert [r.status_code for r in responses] == [200] * copies
+        assert len({r.text for r in responses}) == 1, f"{sid} got different TwiML"
+    calls = engine_rows(engine, Call)
+    assert sorted(c.call_sid for c in calls) == sorted(sids)
+    steps = engine_rows(engine, CallStep)
+    per_call = {sid: sorted(s.seq for s in steps if s.call_sid == sid) for sid in sids}
+    one_welcome = min(len(seqs) for seqs in per_call.values())
+    assert [sid for sid, seqs in per_call.items() if seqs != list(range(1, one_welcome + 1))] == []
+
+
+def engine_rows(engine, table):
+    with Session(engine) as session:
+        return session.exec(select(table)).all()
