@@ -7,14 +7,17 @@ import logging
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from console import routes as console_routes
 from core import clock as clocks
 from core import health, home
+from core.body_limit import BodyLimit, Limit
 from core.calendar import BusinessCalendar
 from core.db import make_engine
+from core.defaults import API_BODY_LIMIT, OPEN311_BODY_LIMIT, OTHER_BODY_LIMIT, WEBHOOK_BODY_LIMIT
 from core.redis import async_client, sync_client
 from crm_bridge import routes as crm_routes
 from crm_bridge.catalogue import load_catalogue
@@ -85,7 +88,21 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None) -> Star
         *console_routes.routes,
         *crm_routes.routes,
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error, 500: _crash})
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(BodyLimit, default=OTHER_BODY_LIMIT, limits=BODY_LIMITS)],
+        exception_handlers={HTTPException: _http_error, 500: _crash},
+    )
+
+
+# Every request body is counted as it streams in and refused past its path's limit, before anything buffers it.
+BODY_LIMITS = [
+    Limit("/voice/", WEBHOOK_BODY_LIMIT),
+    Limit("/sms/", WEBHOOK_BODY_LIMIT),
+    Limit("/api/", API_BODY_LIMIT),
+    Limit(f"{crm_routes.PREFIX}/", OPEN311_BODY_LIMIT, crm_routes.refusal),
+]
 
 
 async def _http_error(request: Request, exc: HTTPException) -> PlainTextResponse:

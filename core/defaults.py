@@ -49,3 +49,10 @@ CRM_TICKET_LOCK_SECONDS = 120  # longer than the slowest delivery (three HTTP ti
 CRM_RECONCILE_SECONDS = 60
 CRM_POLL_SECONDS = 120
 CLOSED_NOTICE_SWEEP_SECONDS = 30
+
+# Request bodies, counted while they stream in (core/body_limit.py). Twilio's webhooks are a few KB; the JSON API's
+# largest document (an announcement in every language) is far below its limit; Open311 forms are short reports.
+WEBHOOK_BODY_LIMIT = 64 * 1024
+API_BODY_LIMIT = 256 * 1024
+OPEN311_BODY_LIMIT = 64 * 1024
+OTHER_BODY_LIMIT = 16 * 1024  # every other path (health checks and pages take no body)

@@ -8,8 +8,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from twilio.request_validator import RequestValidator
 
+from core.defaults import WEBHOOK_BODY_LIMIT
+
 FORM_TYPE = "application/x-www-form-urlencoded"
-MAX_BODY = 64 * 1024
 
 
 def public_url(base_url: str, request: Request) -> str:
@@ -24,8 +25,8 @@ async def signed_form(request: Request) -> dict[str, str]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_TYPE:
         raise HTTPException(415, f"expected {FORM_TYPE}")
-    body = await request.body()
-    if len(body) > MAX_BODY:
+    body = await request.body()  # at most WEBHOOK_BODY_LIMIT: core.body_limit stops a larger one as it streams in
+    if len(body) > WEBHOOK_BODY_LIMIT:
         raise HTTPException(413, "request body too large")
     try:
         text = body.decode("utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
 import pytest
 from sqlmodel import select
@@ -13,6 +14,7 @@ from crm_bridge.service import change_status, get_ticket, history
 from settings import ROOT, load_settings
 from tests.conftest import running_app
 from tests.crm_bridge.builders import make_ticket
+from tests.served import raw_post, served
 
 API_KEY = "k1"
 PHONE = "+13125550147"
@@ -145,13 +147,46 @@ def test_bad_requests_are_400_naming_the_problem_and_write_nothing(api, session,
     assert list(redis.scan_iter("open311:device:*")) == []
 
 
-def test_oversized_or_unsized_bodies_are_refused(api, session):
+def test_oversized_bodies_are_refused_in_the_spec_shape_and_chunked_ones_are_counted(api, session):
     big = {"api_key": API_KEY, "service_code": "pothole", "address_string": "1 Main", "description": "x" * 70_000}
     assert_error(api.post(f"{BASE}/requests.json", data=big), 413)
-    streamed = (part for part in [b"api_key=k1&service_code=pothole&address_string=1+Main"])  # chunked, no length
+    response = api.post(f"{BASE}/requests.xml", data=big)
+    assert response.status_code == 413 and ET.fromstring(response.text).findtext("error/code") == "413"
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    assert_error(api.post(f"{BASE}/requests.json", content=streamed, headers=headers), 411)
+    streamed = (part for part in [urlencode(big).encode()])  # chunked, no length: counted as it streams in
+    assert_error(api.post(f"{BASE}/requests.json", content=streamed, headers=headers), 413)
     assert count_tickets(session) == 0
+    small = (part for part in [b"api_key=k1&service_code=pothole&address_string=1+Main"])
+    assert api.post(f"{BASE}/requests.json", content=small, headers=headers).status_code == 201
+
+
+@pytest.fixture
+def served_api(open311_settings, engine, redis, clock):
+    with served(open311_settings, clock) as port:
+        yield port
+
+
+def _half_sent(port: int, path: str, first: bytes) -> int:
+    """Announce a 60 KB form, send only its first piece, and return the status the server answers with meanwhile."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": str(60 * 1024)}
+    status, _ = raw_post(port, path, headers, [first], chunked=False, timeout=5)
+    return status
+
+
+def test_a_bad_api_key_in_the_query_is_refused_before_the_form_is_read(served_api, session):
+    first = b"service_code=pothole&address_string=1+Main&description=" + b"x" * 1000
+    assert _half_sent(served_api, f"{BASE}/requests.json?api_key=nope", first) == 403
+    assert _half_sent(served_api, f"{BASE}/requests.json", b"api_key=nope&" + first) == 403
+    assert count_tickets(session) == 0
+
+
+def test_every_api_key_a_post_carries_must_be_valid(api, session):
+    form = {"api_key": "nope", "service_code": "pothole", "address_string": "123 Main Street"}
+    assert_error(api.post(f"{BASE}/requests.json?api_key={API_KEY}", data=form), 403, "api_key")
+    assert_error(api.post(f"{BASE}/requests.json?api_key=nope", data={**form, "api_key": API_KEY}), 403, "api_key")
+    del form["api_key"]
+    assert api.post(f"{BASE}/requests.json?api_key={API_KEY}", data=form).status_code == 201
+    assert count_tickets(session) == 1
 
 
 def test_xml_errors_have_the_spec_shape(api):
