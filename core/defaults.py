@@ -56,3 +56,8 @@ WEBHOOK_BODY_LIMIT = 64 * 1024
 API_BODY_LIMIT = 256 * 1024
 OPEN311_BODY_LIMIT = 64 * 1024
 OTHER_BODY_LIMIT = 16 * 1024  # every other path (health checks and pages take no body)
+
+# Twilio's webhook fields (core/twilio_fields.py): longer text is cut; a number past its bound is treated as absent.
+WEBHOOK_FIELD_MAX_CHARS = 4000  # above a 1,600-character text, so "too long" is still told apart
+MAX_CALL_SECONDS = 24 * 3600  # Twilio ends every call within a day (QueueTime, CallDuration)
+MAX_QUEUE_SIZE = 5000  # Twilio's largest queue (QueuePosition, CurrentQueueSize)

@@ -27,8 +27,9 @@ def normalize(number: str, region: str = "US") -> str | None:
 
 def mask(number: str) -> str:
     """A number safe to store in reports: all but the last four digits hidden."""
-    digits = [c for c in number or "" if c.isdigit()]
-    if len(digits) < 4:
+    # ASCII digits only ("²".isdigit() is True); no phone number has more than 15 digits (E.164).
+    digits = [c for c in number or "" if "0" <= c <= "9"]
+    if not 4 <= len(digits) <= 15:
         return "unknown"
     return ("+" if number.startswith("+") else "") + "*" * (len(digits) - 4) + "".join(digits[-4:])
 

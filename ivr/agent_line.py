@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from core.defaults import AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_TIMEOUT
+from core.twilio_fields import seconds
 from flows.context import FlowContext
 from queueing import agents
 from queueing.models import AgentLineOutcome
@@ -98,7 +99,7 @@ async def _whisper(ctx: FlowContext, queue: str, caller: str | None) -> str:
 
 async def connect(ctx: FlowContext, form: dict[str, str], *, queue: str) -> str:
     """Played to the waiting caller just before the agent is on: this is the moment they were answered."""
-    meta = await agents.connected(ctx, queue, form["CallSid"], waited=float(form.get("QueueTime") or 0))
+    meta = await agents.connected(ctx, queue, form["CallSid"], waited=seconds(form.get("QueueTime")) or 0)
     language = ctx.settings.language(meta.get("language"))
     response = VoiceResponse()
     response.say(ctx.wording(language.code, "agent_connected"), voice=language.voice, language=language.code)

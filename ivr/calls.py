@@ -7,6 +7,7 @@ import re
 from core.db import run_db
 from core.defaults import CALL_SESSION_TTL
 from core.phones import mask, normalize
+from core.twilio_fields import fraction, seconds
 from flows import runner
 from flows.capabilities import VOICE
 from flows.context import FlowContext
@@ -18,13 +19,14 @@ from ivr.models import CallCreate
 from queueing import waiting
 
 MAX_SPEECH = 500
-# Twilio's CallStatus values for a call that is over.
+# Twilio's CallStatus values; the last five mean the call is over.
+CALL_STATUSES = frozenset({"queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"})
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 def parse_input(form: dict[str, str]) -> Input:
     """The caller's input from Twilio's Gather fields: keys, speech with its confidence, or nothing."""
-    if form.get("RecordingUrl"):
+    if form.get("RecordingUrl", "").startswith("https://"):  # Twilio's recordings; anything else is no recording
         return Input(InputKind.RECORDING, form["RecordingUrl"][:500])
     speech = " ".join(form.get("SpeechResult", "").split())[:MAX_SPEECH]
     if speech:
@@ -37,10 +39,11 @@ def parse_input(form: dict[str, str]) -> Input:
 
 
 def _confidence(raw: str | None) -> float:
-    try:
-        return min(1.0, max(0.0, float(raw))) if raw not in (None, "") else 1.0
-    except ValueError:
-        return 0.0
+    if raw in (None, ""):
+        return 1.0
+    # An unreadable confidence ("nan", "٠.٩") is not trusted: the caller is asked to confirm what we heard.
+    confidence = fraction(raw)
+    return 0.0 if confidence is None else confidence
 
 
 def _call(form: dict[str, str], language: str = "") -> CallCreate:
@@ -84,17 +87,18 @@ async def _finish(ctx: FlowContext, form, session: Session, turn: Turn, welcome:
 
 async def status(ctx: FlowContext, form: dict[str, str]) -> None:
     """Twilio's status callback: the call ended, so it waits in no queue any more."""
-    duration = form.get("CallDuration", "")
-    seconds = int(duration) if duration.isdigit() else None
+    # Whatever else the callback carries, the call ended: an odd status or duration must not leave it "in-progress".
+    status = form.get("CallStatus", "")
+    status = status if status in CALL_STATUSES else "completed"
     await run_db(
         ctx.engine,
         service.complete_call,
         call=_call(form),
-        status=form.get("CallStatus", "completed"),
-        duration=seconds,
+        status=status,
+        duration=seconds(form.get("CallDuration")),  # None: worked out from the call's own times
     )
     await store(ctx).delete(form["CallSid"])
-    if form.get("CallStatus", "completed") in FINAL_STATUSES:
+    if status in FINAL_STATUSES:
         await waiting.call_ended(ctx, form["CallSid"])
 
 

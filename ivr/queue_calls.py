@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from core.twilio_fields import queue_figure, seconds
 from flows.context import FlowContext
 from ivr import calls
 from queueing import waiting
@@ -13,20 +14,15 @@ from queueing.estimator import spoken_range
 from queueing.models import QueueResult
 
 
-def _seconds(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
-
-
 async def wait(ctx: FlowContext, form: dict[str, str], *, queue: str, language: str) -> str:
     """The TwiML played while waiting: position (not at the head of the line), estimate, message, offers."""
     session = await calls.store(ctx).load(form["CallSid"])
-    size = form.get("CurrentQueueSize", "")
     poll = waiting.Poll(
         call_sid=form["CallSid"],
         queue=queue,
-        waited=_seconds(form.get("QueueTime")),
-        position=max(1, _seconds(form.get("QueuePosition")) or 1),
-        size=int(size) if size.isdigit() else None,
+        waited=seconds(form.get("QueueTime")) or 0,
+        position=queue_figure(form.get("QueuePosition")) or 1,  # 1 at the head of the line
+        size=queue_figure(form.get("CurrentQueueSize")),
     )
     meta = {"language": session.lang if session else "", "topic": (session.article if session else None) or ""}
     news = await waiting.poll(ctx, poll, meta=meta)
@@ -86,7 +82,7 @@ async def result(ctx: FlowContext, form: dict[str, str], *, queue: str, language
         queue=queue,
         language=language,
         twilio_result=form.get("QueueResult", ""),
-        waited=_seconds(form.get("QueueTime")),
+        waited=seconds(form.get("QueueTime")) or 0,
     )
     if outcome in (QueueResult.LEFT, QueueResult.QUEUE_FULL, QueueResult.ERROR):
         session = await calls.store(ctx).load(form["CallSid"]) or calls.new_session(ctx, form)

@@ -1,4 +1,4 @@
-"""Voice webhooks: read Twilio's signed form, run one step, answer with TwiML."""
+"""Voice webhooks: read Twilio's signed form, check its fields at the edge, run one step, answer with TwiML."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core import replay
+from core import replay, twilio_fields
 from core.twilio_auth import signed_form
 from ivr import agent_line, calls, queue_calls
 
@@ -15,9 +15,11 @@ TWIML = "application/xml"
 
 
 async def _form(request: Request) -> dict[str, str]:
-    form = await signed_form(request)
-    if not form.get("CallSid"):
-        raise HTTPException(400, "CallSid is required")
+    # A CallSid names keys and rows, so a bad one is refused (400, nothing stored); other fields are read by the
+    # modules below through core.twilio_fields, where a bad optional value counts as absent.
+    form = twilio_fields.clean(await signed_form(request))
+    twilio_fields.require_sid(form, "CallSid", "CA")
+    twilio_fields.check_account(form)
     return form
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from core.db import run_db
 from core.defaults import TEXT_SESSION_TTL
 from core.phones import display, normalize
+from core.twilio_fields import whole
 from crm_bridge import ticket_numbers
 from flows import runner
 from flows.capabilities import TEXT
@@ -21,6 +22,7 @@ from sms import limits, render, service
 from sms.keywords import Keyword, classify
 
 MAX_BODY = 1600
+MAX_MEDIA = 10  # Twilio delivers at most 10 pictures with one message
 END_NODES = {"report_done", "check_done", "main"}
 
 
@@ -185,7 +187,7 @@ def _commands(ctx: FlowContext) -> dict[str, dict[str, set[str]]]:
 
 
 def _media(form: dict[str, str]) -> bool:
-    return form.get("NumMedia", "0") not in ("", "0")
+    return bool(whole(form.get("NumMedia"), maximum=MAX_MEDIA))  # an unreadable count is no pictures
 
 
 def _phone(ctx: FlowContext) -> str:

@@ -1,4 +1,4 @@
-"""The messaging webhook: read Twilio's signed form, answer with TwiML <Message>."""
+"""The messaging webhook: read Twilio's signed form, check its fields at the edge, answer with TwiML <Message>."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 from twilio.twiml.messaging_response import MessagingResponse
 
-from core import replay
+from core import replay, twilio_fields
 from core.twilio_auth import signed_form
 from sms import messages
 
 
 async def incoming(request: Request) -> Response:
-    form = await signed_form(request)
-    if not form.get("MessageSid") or not form.get("From"):
-        raise HTTPException(400, "MessageSid and From are required")
+    form = twilio_fields.clean(await signed_form(request))
+    twilio_fields.require_sid(form, "MessageSid", "SM", "MM")  # MM: a message with pictures
+    twilio_fields.check_account(form)
+    if not form.get("From"):
+        raise HTTPException(400, "From is required")
     ctx = request.app.state.ctx
 
     async def answer() -> str:

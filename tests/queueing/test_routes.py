@@ -7,6 +7,7 @@ import itertools
 import re
 from urllib.parse import urlencode
 
+import pytest
 from sqlmodel import select
 
 from core.db import in_session
@@ -254,3 +255,22 @@ def test_a_caller_who_left_for_the_menu_and_asks_again_waits_again(app):
     assert "<Enqueue" in caller.press("0").xml
     poll(app, caller, position=1, waited=3)
     assert figures(app)["waiting"] == 1
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        {"QueueTime": "abc", "QueuePosition": str(2**64), "CurrentQueueSize": "٣"},
+        {"QueueTime": "²", "QueuePosition": "-3", "CurrentQueueSize": str(2**63)},
+        {"QueueTime": "9" * 40, "QueuePosition": "", "CurrentQueueSize": "1e3"},
+    ],
+)
+def test_unbelievable_queue_figures_are_read_as_absent(app, session, figures):
+    caller = ask_for_agent(app)
+    heard = hear(twilio_post(app, f"/voice/queue/wait?{QUERY}", queue_form(caller, **figures)))
+    assert "in line" not in heard.text and "wait" in heard.text and heard.action.startswith("/voice/queue/keys?")
+    connected = hear(twilio_post(app, "/voice/agent/connect?queue=311-english", queue_form(caller, **figures)))
+    assert connected.says
+    result = twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="bridged", **figures))
+    assert hear(result).hangup
+    assert [o.wait_seconds for o in session.exec(select(QueueOutcome)).all()] == [0]

@@ -147,6 +147,23 @@ def test_unsigned_text_is_refused_and_nothing_is_stored(app, session):
     assert session.exec(select(SmsInbound)).all() == []
 
 
+def test_a_message_sid_that_is_not_twilios_shape_is_a_400_and_nothing_is_stored(app, session):
+    texter = Texter(app)
+    for sid in ("SM" + "a" * 100, "SM123", "CA" + "a" * 32, "SM" + "z" * 32):
+        assert twilio_post(app, "/sms/incoming", {**texter.form("hi"), "MessageSid": sid}).status_code == 400
+    assert session.exec(select(SmsInbound)).all() == []
+    picture = texter.form("look", NumMedia="1")
+    assert twilio_post(app, "/sms/incoming", {**picture, "MessageSid": "MM" + "b" * 32}).status_code == 200
+
+
+def test_nul_bytes_and_odd_numbers_in_a_text_get_an_answer_and_store_no_nul(app, session):
+    texter = Texter(app)
+    reply = texter.send("can you tell me a joke\x00 about penguins", NumMedia="٣", NumSegments=str(2**64))
+    assert reply and "\x00" not in reply
+    [kept] = session.exec(select(Unanswered)).all()  # read as a question: the odd picture count is no pictures
+    assert kept.text == "can you tell me a joke about penguins"
+
+
 def test_did_you_mean_offers_choices_and_a_number_picks_one(settings, engine, redis, tmp_path):
     # With the answer bar set above any match, every question is confirmed instead of answered.
     text = (ROOT / "config.toml").read_text().replace("answer_threshold = 0.55", "answer_threshold = 0.999")
