@@ -9,8 +9,7 @@ from starlette.requests import Request
 from twilio.request_validator import RequestValidator
 
 from core.defaults import WEBHOOK_BODY_LIMIT
-
-FORM_TYPE = "application/x-www-form-urlencoded"
+from core.forms import FORM_TYPE
 
 
 def public_url(base_url: str, request: Request) -> str:
