@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -115,7 +116,7 @@ async def discovery(request: Request, ctx: AppContext):
 # ---------------------------------------------------------------- the work behind the handlers
 
 
-async def _form(request: Request, keys) -> dict[str, str]:
+async def _form(request: Request, keys: Sequence[str]) -> dict[str, str]:
     # A client without a valid key must not make us read and parse a large form: a key in the query string is
     # checked before the body is read, a key in the form as soon as its field is complete (clients sending long
     # descriptions put api_key first or in the query). The body itself is bounded by core.body_limit.
