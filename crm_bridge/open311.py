@@ -1,7 +1,9 @@
 """Open311 GeoReport v2, pure: parsing what clients send and shaping services and requests as JSON or XML.
 
 Tokens: we answer a POST with the ticket number at once, so a token is simply the ticket number.
-Phone numbers are never shown: Ticket.phone is not in TicketPublic, and numbers written into free text are masked.
+Phone numbers are never shown: Ticket.phone is not in TicketPublic. Free text is published through crm_bridge.privacy
+(no e-mails, phone numbers or names), and each service type's rules say how much of the address and description the
+public sees.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from pydantic import ValidationError
 
 from core.phones import normalize
+from crm_bridge import privacy
 from crm_bridge.catalogue import Catalogue, ServiceType
 from crm_bridge.models import ACTIVE, TicketCreate, TicketPublic, TicketStatus
 
@@ -28,6 +30,8 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 MAX_RESULTS = 1000
 MAX_IDS = 200
 WINDOW = dt.timedelta(days=90)
+# Where a service type is gone from the catalogue, publish as little as its most private types do.
+UNKNOWN_SERVICE_ADDRESS = "block"
 MAX_DEVICE_ID = 200
 OPEN_STATUSES = tuple(s.value for s in ACTIVE)
 CLOSED_STATUSES = (TicketStatus.CLOSED.value, TicketStatus.DUPLICATE.value)
@@ -131,22 +135,25 @@ def public_status(status: str) -> str:
 
 
 def service_request(ticket: TicketPublic, service: ServiceType | None, lang: str, zone: ZoneInfo) -> dict:
-    """One request as GET requests shows it; no phone number, ever."""
+    """One request as GET requests shows the public: no phone number, free text redacted, the type's rules applied."""
+    rule = service.publish_address if service else UNKNOWN_SERVICE_ADDRESS
+    address, lat, long = privacy.public_location(ticket.address, ticket.lat, ticket.long, rule)
+    description = privacy.redact(ticket.description) if service and service.publish_description else None
     return {
         "service_request_id": ticket.number,
         "status": public_status(ticket.status),
         "status_notes": _status_notes(ticket),
         "service_name": service.label(lang) if service else ticket.service_code,
         "service_code": ticket.service_code,
-        "description": mask_phones(ticket.description),
+        "description": description,
         "agency_responsible": service.department if service else "",
         "service_notice": notice(ticket, zone),
         "requested_datetime": iso(ticket.created_at, zone),
         "updated_datetime": iso(ticket.updated_at, zone),
         "expected_datetime": iso(ticket.expected_at, zone),
-        "address": ticket.address,
-        "lat": ticket.lat,
-        "long": ticket.long,
+        "address": address,
+        "lat": lat,
+        "long": long,
         "media_url": None,  # voice recordings carry the resident's voice: never published
     }
 
@@ -175,21 +182,10 @@ def notice(ticket: TicketPublic, zone: ZoneInfo) -> str:
 
 def _status_notes(ticket: TicketPublic) -> str | None:
     if ticket.status in CLOSED_STATUSES and ticket.closing_note:
-        return mask_phones(ticket.closing_note)
+        return privacy.redact(ticket.closing_note)
     if ticket.status == TicketStatus.DUPLICATE.value and ticket.duplicate_of:
         return f"Duplicate of request {ticket.duplicate_of}."
     return None
-
-
-def mask_phones(text: str) -> str:
-    """Free text with any phone number in it replaced, since a caller may have said theirs."""
-    if not text:
-        return text
-    # max_tries bounds the work on digit-heavy text (4000 characters of digit groups took seconds unbounded).
-    matches = phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE, max_tries=50)
-    for match in list(matches):
-        text = text.replace(match.raw_string, "[phone number removed]")
-    return text
 
 
 def iso(value: dt.datetime | None, zone: ZoneInfo) -> str | None:
@@ -264,8 +260,16 @@ def device_key(api_key: str, device_id: str, data: TicketCreate) -> str:
     makes a retried POST return the first request while a new report from the same phone still opens a new one.
     """
     content = json.dumps(
-        [api_key, device_id, data.service_code, data.address, data.description, data.lat, data.long,
-         sorted(data.attributes.items())],
+        [
+            api_key,
+            device_id,
+            data.service_code,
+            data.address,
+            data.description,
+            data.lat,
+            data.long,
+            sorted(data.attributes.items()),
+        ],
         ensure_ascii=False,
     )
     return hashlib.sha256(content.encode()).hexdigest()
