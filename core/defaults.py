@@ -30,3 +30,8 @@ CRM_TICKET_LOCK_SECONDS = 120  # longer than the slowest delivery (three HTTP ti
 CRM_RECONCILE_SECONDS = 60
 CRM_POLL_SECONDS = 120
 CLOSED_NOTICE_SWEEP_SECONDS = 30
+
+# Our Open311 server's GET requests (GeoReport v2 caps a list at 1000; `page` and `page_size` are our extension).
+OPEN311_PAGE_SIZE = 50
+OPEN311_MAX_PAGE_SIZE = 200
+OPEN311_MAX_PAGE = 10_000  # keeps the database's OFFSET small whatever a client asks

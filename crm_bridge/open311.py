@@ -21,15 +21,19 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from core.defaults import OPEN311_MAX_PAGE, OPEN311_MAX_PAGE_SIZE, OPEN311_PAGE_SIZE
 from core.phones import normalize
 from crm_bridge import privacy
 from crm_bridge.catalogue import Catalogue, ServiceType
 from crm_bridge.models import ACTIVE, TicketCreate, TicketPublic, TicketStatus
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
-MAX_RESULTS = 1000
-MAX_IDS = 200
-WINDOW = dt.timedelta(days=90)
+MAX_IDS = OPEN311_MAX_PAGE_SIZE
+WINDOW = dt.timedelta(days=90)  # GeoReport v2: a start_date to end_date range may not span more than 90 days
+# Dates a query may name; anything else is a mistake (year 99999, year 1), and ±90 days must stay representable.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2199, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+MAX_DATE_LENGTH = 40
 # Where a service type is gone from the catalogue, publish as little as its most private types do.
 UNKNOWN_SERVICE_ADDRESS = "block"
 MAX_DEVICE_ID = 200
@@ -46,6 +50,8 @@ _ITEM = {
     "formats": "format",
 }
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,80})\](\[\])?$")
 _FIELD_NAMES = {"address": "address_string"}
 
@@ -68,7 +74,8 @@ class RequestQuery:
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     statuses: tuple[str, ...] = ()
-    limit: int = MAX_RESULTS
+    page: int = 1
+    page_size: int = OPEN311_PAGE_SIZE
 
 
 def errors(status: int, description: str) -> list[dict]:
@@ -289,10 +296,14 @@ def _coordinate(form: Mapping[str, str], name: str, limit: float) -> float | Non
 
 
 def parse_query(params: Mapping[str, str], now: dt.datetime) -> RequestQuery:
-    """GET requests filters; service_request_id overrides the others, as the spec says."""
-    numbers = _split(params.get("service_request_id"))
+    """GET requests filters, checked: a bad or out-of-range value is an Open311Error (400) naming the parameter.
+
+    service_request_id overrides the others, as the spec says. `page` (from 1) and `page_size` (1 to 200, default 50)
+    are our extension; GeoReport v2 leaves paging to the server.
+    """
+    numbers = _split(params, "service_request_id")
     if numbers:
-        return RequestQuery(numbers=tuple(numbers[:MAX_IDS]))
+        return RequestQuery(numbers=tuple(numbers[:MAX_IDS]), page_size=MAX_IDS)
     start = _datetime(params, "start_date")
     end = _datetime(params, "end_date")
     if start and end and start > end:
@@ -304,31 +315,52 @@ def parse_query(params: Mapping[str, str], now: dt.datetime) -> RequestQuery:
     elif end is None:
         end = start + WINDOW
     statuses: list[str] = []
-    for status in _split(params.get("status")):
+    for status in _split(params, "status"):
         if status.lower() not in ("open", "closed"):
             raise Open311Error(400, f"status {status[:40]!r} is not open or closed")
         statuses += OPEN_STATUSES if status.lower() == "open" else CLOSED_STATUSES
     return RequestQuery(
-        service_codes=tuple(_split(params.get("service_code"))[:50]),
+        service_codes=tuple(_split(params, "service_code")[:50]),
         start=start,
         end=end,
         statuses=tuple(dict.fromkeys(statuses)),
+        page=_whole_number(params, "page", default=1, highest=OPEN311_MAX_PAGE),
+        page_size=_whole_number(params, "page_size", default=OPEN311_PAGE_SIZE, highest=OPEN311_MAX_PAGE_SIZE),
     )
 
 
-def _split(raw: str | None) -> list[str]:
-    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+def _split(params: Mapping[str, str], name: str) -> list[str]:
+    raw = params.get(name) or ""
+    if _CONTROL.search(raw):  # PostgreSQL refuses NUL in text: it must be a 400 here, not a 500 there
+        raise Open311Error(400, f"{name} contains a control character")
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _whole_number(params: Mapping[str, str], name: str, *, default: int, highest: int) -> int:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return default
+    # ASCII digits only: int() also reads "²"-like digits and "1_000", which no client means.
+    if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= highest:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {highest}")
+    return int(raw)
 
 
 def _datetime(params: Mapping[str, str], name: str) -> dt.datetime | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
+    example = "an ISO 8601 date-time like 2026-11-01T00:00:00Z"
+    if len(raw) > MAX_DATE_LENGTH:
+        raise Open311Error(400, f"{name} is not {example}")
     try:
-        value = dt.datetime.fromisoformat(raw[:40])
-    except ValueError:
-        raise Open311Error(400, f"{name} {raw[:40]!r} is not an ISO 8601 date-time like 2026-11-01T00:00:00Z") from None
-    return _utc(value)  # a time without an offset is taken as UTC
+        value = dt.datetime.fromisoformat(raw)
+        value = _utc(value).astimezone(dt.UTC)  # a time without an offset is taken as UTC
+    except (ValueError, OverflowError):
+        raise Open311Error(400, f"{name} {raw!r} is not {example}") from None
+    if not EARLIEST <= value <= LATEST:
+        raise Open311Error(400, f"{name} {raw!r} is out of range: use a date from {EARLIEST.year} to {LATEST.year}")
+    return value
 
 
 # ---------------------------------------------------------------- rendering
