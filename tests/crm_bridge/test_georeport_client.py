@@ -15,6 +15,7 @@ import requests
 import uvicorn
 from georeport import GeoReport
 
+import core.clock
 from app import create_app
 from settings import ROOT, load_settings
 from tests.conftest import OPEN_HOURS
@@ -36,9 +37,12 @@ def endpoint(env, engine, redis):
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/open311/v2"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}/open311/v2"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        core.clock.install(None)  # create_app pinned this process's clock
 
 
 @pytest.mark.parametrize("output_format", ["json", "xml"])
