@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from core.redact import REMOVED
 from crm_bridge.catalogue import CatalogueError, load_catalogue
-from crm_bridge.privacy import REMOVED, block, public_location, redact
+from crm_bridge.privacy import block, public_location, redact
 
 
 @pytest.mark.parametrize(
