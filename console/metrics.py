@@ -7,7 +7,7 @@ from collections import Counter
 
 from sqlmodel import Session, select
 
-from core.redact import redact
+from core.redact import for_report
 from flows.models import Unanswered
 from ivr.models import Call, CallStep
 from queueing.models import QueueOutcome
@@ -50,7 +50,7 @@ def daily(session: Session, *, day: dt.date, zone) -> dict:
         "queue": _queue(outcomes),
         "top_questions": [{"article_id": a, "count": n} for a, n in topics.most_common(10)],
         "unanswered_questions": [
-            {"text": redact(u.text), "language": u.language, "channel": u.channel} for u in unanswered[:50]
+            {"text": for_report(u.text), "language": u.language, "channel": u.channel} for u in unanswered[:50]
         ],
     }
 

@@ -44,8 +44,17 @@ SMS_INBOUND_PER_MINUTE = 10
 SMS_INBOUND_PER_DAY = 200
 SMS_COUNTER_TTL = 2 * 86400
 
-# CRM bridge.
-CRM_TICKET_LOCK_SECONDS = 120  # longer than the slowest delivery (three HTTP timeouts of 10 s and the DB writes)
+# CRM bridge. One HTTP request to the city's CRM gets at most CRM_REQUEST_SECONDS: connecting, sending and the whole
+# answer each have a limit and the adapter stops reading an answer at the total. The per-ticket delivery lock lasts
+# just longer than one request and is renewed before each one, so a live delivery always holds it, and the lock a
+# killed worker leaves behind is gone before the first retry (JOB_RETRY_INTERVALS[0]) comes due.
+CRM_HTTP_CONNECT_SECONDS = 2.0
+CRM_HTTP_SEND_SECONDS = 2.0
+CRM_HTTP_ANSWER_SECONDS = 4.0  # a slower CRM times out; the retry looks the request up before sending it again
+CRM_HTTP_POOL_SECONDS = 0.5
+CRM_REQUEST_SECONDS = CRM_HTTP_CONNECT_SECONDS + CRM_HTTP_SEND_SECONDS + CRM_HTTP_ANSWER_SECONDS + CRM_HTTP_POOL_SECONDS
+CRM_TICKET_LOCK_SECONDS = CRM_REQUEST_SECONDS + 1.0  # and a database write
+CRM_LOOKUP_PAGES = 10  # pages of GET requests searched for a request an earlier attempt may have created
 CRM_RECONCILE_SECONDS = 60
 CRM_POLL_SECONDS = 120
 CLOSED_NOTICE_SWEEP_SECONDS = 30
@@ -61,3 +70,8 @@ OTHER_BODY_LIMIT = 16 * 1024  # every other path (health checks and pages take n
 WEBHOOK_FIELD_MAX_CHARS = 4000  # above a 1,600-character text, so "too long" is still told apart
 MAX_CALL_SECONDS = 24 * 3600  # Twilio ends every call within a day (QueueTime, CallDuration)
 MAX_QUEUE_SIZE = 5000  # Twilio's largest queue (QueuePosition, CurrentQueueSize)
+
+# Our Open311 server's GET requests (GeoReport v2 caps a list at 1000; `page` and `page_size` are our extension).
+OPEN311_PAGE_SIZE = 50
+OPEN311_MAX_PAGE_SIZE = 200
+OPEN311_MAX_PAGE = 10_000  # keeps the database's OFFSET small whatever a client asks

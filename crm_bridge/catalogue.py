@@ -8,7 +8,24 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from crm_bridge.privacy import ADDRESS_RULES
+
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue" / "services.toml"
+SERVICE_KEYS = {
+    "code",
+    "name",
+    "description",
+    "department",
+    "group",
+    "keywords",
+    "sla",
+    "location",
+    "details",
+    "attribute",
+    "publish_address",
+    "publish_description",
+}
+ATTRIBUTE_KEYS = {"code", "datatype", "required", "prompt", "values"}
 
 
 class CatalogueError(ValueError):
@@ -48,6 +65,9 @@ class ServiceType:
     location_required: bool
     details_required: bool
     attributes: tuple[Attribute, ...]
+    # What GET requests may show the public: the address in full, to the block or not at all; the description or not.
+    publish_address: str = "full"
+    publish_description: bool = True
 
     def label(self, language: str) -> str:
         """The service's name in the language, or in English."""
@@ -82,7 +102,10 @@ class Catalogue:
 def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
     """Read and check the catalogue file."""
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    services = [_service(entry) for entry in raw.get("service", [])]
+    try:
+        services = [_service(entry) for entry in raw.get("service", [])]
+    except CatalogueError as exc:
+        raise CatalogueError(f"{path.name}: {exc}") from None
     codes = [s.code for s in services]
     if not services or len(codes) != len(set(codes)):
         raise CatalogueError(f"{path}: needs at least one service and unique codes")
@@ -93,9 +116,20 @@ def _service(entry: dict) -> ServiceType:
     code = str(entry.get("code", ""))
     if not code:
         raise CatalogueError("a service has no code")
+    _known_keys(f"service {code}", entry, SERVICE_KEYS)
     sla = entry.get("sla", {})
     if not (isinstance(sla.get("business_days"), int) or isinstance(sla.get("hours"), int)):
         raise CatalogueError(f"service {code}: sla needs business_days or hours")
+    for key in ("location", "details"):
+        if entry.get(key, "optional") not in ("required", "optional"):
+            raise CatalogueError(f'service {code}: {key}: {entry[key]!r} is not "required" or "optional"')
+    publish_address = entry.get("publish_address", "full")
+    if publish_address not in ADDRESS_RULES:
+        choices = ", ".join(f'"{rule}"' for rule in ADDRESS_RULES)
+        raise CatalogueError(f"service {code}: publish_address: {publish_address!r} is not one of {choices}")
+    publish_description = entry.get("publish_description", True)
+    if not isinstance(publish_description, bool):
+        raise CatalogueError(f"service {code}: publish_description: {publish_description!r} is not true or false")
     return ServiceType(
         code=code,
         name=dict(entry["name"]),
@@ -107,10 +141,20 @@ def _service(entry: dict) -> ServiceType:
         location_required=entry.get("location", "required") == "required",
         details_required=entry.get("details", "optional") == "required",
         attributes=tuple(_attribute(code, a) for a in entry.get("attribute", [])),
+        publish_address=publish_address,
+        publish_description=publish_description,
     )
 
 
+def _known_keys(where: str, entry: dict, known: set[str]) -> None:
+    # A misspelt key (publish_adress) would otherwise be ignored and the default, publishing, would apply.
+    for key in entry:
+        if key not in known:
+            raise CatalogueError(f"{where}: {key}: unknown key (known: {', '.join(sorted(known))})")
+
+
 def _attribute(service: str, raw: dict) -> Attribute:
+    _known_keys(f"service {service}: attribute {raw.get('code')}", raw, ATTRIBUTE_KEYS)
     if raw.get("datatype") == "singlevaluelist" and not raw.get("values"):
         raise CatalogueError(f"service {service}: attribute {raw.get('code')} has no values")
     values = tuple(Choice(str(v["key"]), dict(v["name"])) for v in raw.get("values", []))

@@ -2,15 +2,22 @@
 
 Nothing is lost in an outage: a ticket is committed with its CrmDelivery row (the outbox) before any job runs, a
 delivery stays PENDING until the CRM has it, and `reconcile_outbox` re-queues every PENDING one (at start-up and
-every minute), so an outage of hours, a killed worker or an emptied Redis only delays delivery. Exactly once: a
-Redis lock per ticket keeps two workers from sending it at the same moment, a delivered ticket is skipped, and the
-idempotency key goes out as device_id so a retried POST whose answer was lost does not create a second request.
+every minute), so an outage of hours, a killed worker or an emptied Redis only delays delivery.
+
+Exactly once: a Redis lock per ticket keeps two workers from sending it at the same moment, and a delivered ticket
+is skipped. The lock lasts just longer than one request to the CRM and is renewed before each, so a killed worker's
+lock is gone before the first retry; a job that finds the lock held fails and is retried on the schedule, and
+reconcile re-queues a started job whose lock is gone (its worker died). Before talking to the CRM an attempt marks
+the delivery `in_doubt`; it stays so when the answer is lost (a timeout after sending, a killed worker), and the next
+attempt then looks the request up at the CRM before it sends it again, so a CRM that ignores device_id (our
+idempotency key) still gets one request.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 
 from redis.exceptions import LockError
 from rq import get_current_job
@@ -35,65 +42,110 @@ RECONCILE_BATCH = 10_000
 LIVE_JOB = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
+class TicketBusy(Exception):
+    """Another worker holds the ticket's delivery lock (or held it when it was killed): rq retries on its schedule."""
+
+
 def deliver_job_id(ticket_id: int) -> str:
     """The id reconcile_outbox gives a ticket's delivery job, so it never queues a second live one."""
     return f"crm-deliver-{ticket_id}"
 
 
+def ticket_lock(ticket_id: int) -> str:
+    """The Redis key a delivery of this ticket holds while it talks to the CRM."""
+    return f"crm:deliver:{ticket_id}"
+
+
 def deliver_ticket(*, ticket_id: int) -> str:
-    """Send one ticket to the CRM once; CrmUnavailable is re-raised so rq retries it with back-off."""
+    """Send one ticket to the CRM once; CrmUnavailable and TicketBusy are re-raised so rq retries with back-off."""
     ctx = context()
     with _connection(ctx) as connection:
-        lock = connection.lock(f"crm:deliver:{ticket_id}", timeout=CRM_TICKET_LOCK_SECONDS, blocking=False)
+        lock = connection.lock(ticket_lock(ticket_id), timeout=CRM_TICKET_LOCK_SECONDS, blocking=False)
         if not lock.acquire(blocking=False):
-            return "busy"  # another worker is sending it right now; it retries or leaves it PENDING
+            # Not "done": if its holder was killed, nothing else would try again before the next reconcile.
+            raise TicketBusy(f"ticket {ticket_id}: another delivery holds its lock; retrying")
         try:
-            return _deliver(ctx, ticket_id)
+            return _deliver(ctx, ticket_id, renew_lock=lock.reacquire)
         finally:
             with contextlib.suppress(LockError):
                 lock.release()
 
 
-def _deliver(ctx: JobContext, ticket_id: int) -> str:
-    work = in_session(ctx.engine, _pending, ticket_id=ticket_id)
+def _deliver(ctx: JobContext, ticket_id: int, renew_lock: Callable[[], object]) -> str:
+    work = in_session(ctx.engine, _start_attempt, ticket_id=ticket_id)
     if work is None:
         return "skipped"
-    ticket, key, phone = work
+    ticket, key, phone, in_doubt = work
     try:
-        with make_adapter(ctx.settings) as adapter:
+        # The lock is renewed before each request, and a request ends before the lock would: a live delivery
+        # always holds it. Losing it (LockError) stops the delivery before it sends anything more.
+        with make_adapter(ctx.settings, before_request=renew_lock) as adapter:
+            found = _look_up(adapter, ticket, key) if in_doubt else None
+            if found is not None:
+                in_session(ctx.engine, _finish, ticket_id=ticket_id, delivered=found, status=DeliveryStatus.DELIVERED)
+                log.info("ticket %s: an earlier attempt had reached the CRM (%s)", ticket.number, found.external_id)
+                return "found"
             delivered = adapter.deliver(ticket, idempotency_key=key, phone=phone)
     except CrmRejected as exc:
-        in_session(ctx.engine, _record, ticket_id=ticket_id, error=str(exc), status=DeliveryStatus.FAILED)
+        in_session(ctx.engine, _finish, ticket_id=ticket_id, error=str(exc), status=DeliveryStatus.FAILED)
         log.error("ticket %s: the CRM refused it, not retrying: %s", ticket.number, exc)
         return "failed"
     except Exception as exc:
-        # CrmUnavailable, or anything unexpected: count it and stay PENDING; rq retries, then reconcile does.
-        in_session(ctx.engine, _record, ticket_id=ticket_id, error=f"{type(exc).__name__}: {exc}")
+        # CrmUnavailable, a lost lock, or anything unexpected: count it and stay PENDING; rq retries, then reconcile.
+        doubt = in_doubt or _may_have_reached(exc)
+        in_session(ctx.engine, _finish, ticket_id=ticket_id, error=f"{type(exc).__name__}: {exc}", in_doubt=doubt)
         log.warning("ticket %s: delivery failed, will retry: %s", ticket.number, exc)
         raise
-    in_session(ctx.engine, _record, ticket_id=ticket_id, delivered=delivered, status=DeliveryStatus.DELIVERED)
+    in_session(ctx.engine, _finish, ticket_id=ticket_id, delivered=delivered, status=DeliveryStatus.DELIVERED)
     return "delivered"
 
 
-def _pending(session: Session, *, ticket_id: int) -> tuple[TicketPublic, str, str | None] | None:
+def _look_up(adapter: Adapter, ticket: TicketPublic, key: str) -> Delivered | None:
+    try:
+        return adapter.find(ticket, idempotency_key=key)
+    except CrmRejected as exc:
+        # The CRM cannot be searched this way; sending again is all that is left, with device_id as the safeguard.
+        log.warning("ticket %s: cannot look it up at the CRM, sending it again: %s", ticket.number, exc)
+        return None
+
+
+def _may_have_reached(exc: Exception) -> bool:
+    if isinstance(exc, CrmUnavailable):
+        return exc.maybe_reached
+    return not isinstance(exc, LockError)  # a lost lock stops a request before it is sent
+
+
+def _start_attempt(session: Session, *, ticket_id: int) -> tuple[TicketPublic, str, str | None, bool] | None:
+    """Count the attempt and mark the delivery in doubt until its outcome is known; None when there is nothing to do.
+
+    Returns the ticket, its idempotency key, its phone number, and whether an earlier attempt may have reached the CRM.
+    """
     delivery = session.exec(select(CrmDelivery).where(CrmDelivery.ticket_id == ticket_id)).first()
     if delivery is None or delivery.status != DeliveryStatus.PENDING.value:
         return None
+    in_doubt = delivery.in_doubt
+    delivery.attempts += 1
+    delivery.in_doubt = True  # a worker killed from here on leaves this behind, and the next attempt looks first
+    delivery.updated_at = clock.now()
+    session.add(delivery)
     ticket = session.get(Ticket, ticket_id)
-    return service.public(ticket), delivery.idempotency_key, ticket.phone
+    return service.public(ticket), delivery.idempotency_key, ticket.phone, in_doubt
 
 
-def _record(
+def _finish(
     session: Session,
     *,
     ticket_id: int,
     error: str | None = None,
     delivered: Delivered | None = None,
     status: DeliveryStatus = DeliveryStatus.PENDING,
+    in_doubt: bool = False,
 ) -> None:
     delivery = session.exec(select(CrmDelivery).where(CrmDelivery.ticket_id == ticket_id)).one()
-    delivery.attempts += 1
+    if delivery.status != DeliveryStatus.PENDING.value:
+        return  # finished meanwhile by a delivery that took over after this one lost its lock
     delivery.status = status.value
+    delivery.in_doubt = in_doubt
     delivery.last_error = error[:1000] if error else None
     delivery.updated_at = clock.now()
     if delivered is not None:
@@ -129,9 +181,13 @@ def _queue_delivery(connection, ticket_id: int) -> bool:
     job_id = deliver_job_id(ticket_id)
     with contextlib.suppress(NoSuchJobError):
         job = Job.fetch(job_id, connection=connection)
-        if job.get_status(refresh=False) in LIVE_JOB:
+        status = job.get_status(refresh=False)
+        if status in LIVE_JOB and not (status == JobStatus.STARTED and not connection.exists(ticket_lock(ticket_id))):
             return False  # queued, running or waiting for its retry back-off
-        job.delete()  # finished, failed after its last retry, or stopped: make room for a fresh one
+        # Finished, failed after its last retry, stopped, or started by a worker that died: a running delivery holds
+        # the ticket's lock, which outlasts any request, so a started job without it has nobody running it. rq would
+        # notice only minutes later; make room for a fresh job now.
+        job.delete()
     try:
         queue(connection).enqueue_call(
             deliver_ticket,

@@ -100,6 +100,8 @@ class CrmDelivery(SQLModel, table=True):
     idempotency_key: str = Field(max_length=64, unique=True)
     status: str = Field(default=DeliveryStatus.PENDING.value, max_length=20, index=True)
     attempts: int = 0
+    # An attempt may have reached the CRM without our hearing the answer: look the request up before sending it again.
+    in_doubt: bool = False
     last_error: str | None = Field(default=None, max_length=1000)
     external_id: str | None = Field(default=None, max_length=100)
     token: str | None = Field(default=None, max_length=100)

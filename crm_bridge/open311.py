@@ -1,7 +1,9 @@
 """Open311 GeoReport v2, pure: parsing what clients send and shaping services and requests as JSON or XML.
 
 Tokens: we answer a POST with the ticket number at once, so a token is simply the ticket number.
-Phone numbers are never shown: Ticket.phone is not in TicketPublic, and numbers written into free text are masked.
+Phone numbers are never shown: Ticket.phone is not in TicketPublic. Free text is published through crm_bridge.privacy
+(no e-mails, phone numbers or names), and each service type's rules say how much of the address and description the
+public sees.
 """
 
 from __future__ import annotations
@@ -17,17 +19,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from pydantic import ValidationError
 
+from core.defaults import OPEN311_MAX_PAGE, OPEN311_MAX_PAGE_SIZE, OPEN311_PAGE_SIZE
 from core.phones import normalize
+from crm_bridge import privacy
 from crm_bridge.catalogue import Catalogue, ServiceType
 from crm_bridge.models import ACTIVE, TicketCreate, TicketPublic, TicketStatus
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
-MAX_RESULTS = 1000
-MAX_IDS = 200
-WINDOW = dt.timedelta(days=90)
+MAX_IDS = OPEN311_MAX_PAGE_SIZE
+WINDOW = dt.timedelta(days=90)  # GeoReport v2: a start_date to end_date range may not span more than 90 days
+# Dates a query may name; anything else is a mistake (year 99999, year 1), and ±90 days must stay representable.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2199, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+MAX_DATE_LENGTH = 40
+# Where a service type is gone from the catalogue, publish as little as its most private types do.
+UNKNOWN_SERVICE_ADDRESS = "block"
 MAX_DEVICE_ID = 200
 OPEN_STATUSES = tuple(s.value for s in ACTIVE)
 CLOSED_STATUSES = (TicketStatus.CLOSED.value, TicketStatus.DUPLICATE.value)
@@ -42,6 +50,8 @@ _ITEM = {
     "formats": "format",
 }
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,80})\](\[\])?$")
 _FIELD_NAMES = {"address": "address_string"}
 
@@ -64,7 +74,8 @@ class RequestQuery:
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     statuses: tuple[str, ...] = ()
-    limit: int = MAX_RESULTS
+    page: int = 1
+    page_size: int = OPEN311_PAGE_SIZE
 
 
 def errors(status: int, description: str) -> list[dict]:
@@ -131,22 +142,25 @@ def public_status(status: str) -> str:
 
 
 def service_request(ticket: TicketPublic, service: ServiceType | None, lang: str, zone: ZoneInfo) -> dict:
-    """One request as GET requests shows it; no phone number, ever."""
+    """One request as GET requests shows the public: no phone number, free text redacted, the type's rules applied."""
+    rule = service.publish_address if service else UNKNOWN_SERVICE_ADDRESS
+    address, lat, long = privacy.public_location(ticket.address, ticket.lat, ticket.long, rule)
+    description = privacy.redact(ticket.description) if service and service.publish_description else None
     return {
         "service_request_id": ticket.number,
         "status": public_status(ticket.status),
         "status_notes": _status_notes(ticket),
         "service_name": service.label(lang) if service else ticket.service_code,
         "service_code": ticket.service_code,
-        "description": mask_phones(ticket.description),
+        "description": description,
         "agency_responsible": service.department if service else "",
         "service_notice": notice(ticket, zone),
         "requested_datetime": iso(ticket.created_at, zone),
         "updated_datetime": iso(ticket.updated_at, zone),
         "expected_datetime": iso(ticket.expected_at, zone),
-        "address": ticket.address,
-        "lat": ticket.lat,
-        "long": ticket.long,
+        "address": address,
+        "lat": lat,
+        "long": long,
         "media_url": None,  # voice recordings carry the resident's voice: never published
     }
 
@@ -175,21 +189,10 @@ def notice(ticket: TicketPublic, zone: ZoneInfo) -> str:
 
 def _status_notes(ticket: TicketPublic) -> str | None:
     if ticket.status in CLOSED_STATUSES and ticket.closing_note:
-        return mask_phones(ticket.closing_note)
+        return privacy.redact(ticket.closing_note)
     if ticket.status == TicketStatus.DUPLICATE.value and ticket.duplicate_of:
         return f"Duplicate of request {ticket.duplicate_of}."
     return None
-
-
-def mask_phones(text: str) -> str:
-    """Free text with any phone number in it replaced, since a caller may have said theirs."""
-    if not text:
-        return text
-    # max_tries bounds the work on digit-heavy text (4000 characters of digit groups took seconds unbounded).
-    matches = phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE, max_tries=50)
-    for match in list(matches):
-        text = text.replace(match.raw_string, "[phone number removed]")
-    return text
 
 
 def iso(value: dt.datetime | None, zone: ZoneInfo) -> str | None:
@@ -264,8 +267,16 @@ def device_key(api_key: str, device_id: str, data: TicketCreate) -> str:
     makes a retried POST return the first request while a new report from the same phone still opens a new one.
     """
     content = json.dumps(
-        [api_key, device_id, data.service_code, data.address, data.description, data.lat, data.long,
-         sorted(data.attributes.items())],
+        [
+            api_key,
+            device_id,
+            data.service_code,
+            data.address,
+            data.description,
+            data.lat,
+            data.long,
+            sorted(data.attributes.items()),
+        ],
         ensure_ascii=False,
     )
     return hashlib.sha256(content.encode()).hexdigest()
@@ -285,10 +296,14 @@ def _coordinate(form: Mapping[str, str], name: str, limit: float) -> float | Non
 
 
 def parse_query(params: Mapping[str, str], now: dt.datetime) -> RequestQuery:
-    """GET requests filters; service_request_id overrides the others, as the spec says."""
-    numbers = _split(params.get("service_request_id"))
+    """GET requests filters, checked: a bad or out-of-range value is an Open311Error (400) naming the parameter.
+
+    service_request_id overrides the others, as the spec says. `page` (from 1) and `page_size` (1 to 200, default 50)
+    are our extension; GeoReport v2 leaves paging to the server.
+    """
+    numbers = _split(params, "service_request_id")
     if numbers:
-        return RequestQuery(numbers=tuple(numbers[:MAX_IDS]))
+        return RequestQuery(numbers=tuple(numbers[:MAX_IDS]), page_size=MAX_IDS)
     start = _datetime(params, "start_date")
     end = _datetime(params, "end_date")
     if start and end and start > end:
@@ -300,31 +315,52 @@ def parse_query(params: Mapping[str, str], now: dt.datetime) -> RequestQuery:
     elif end is None:
         end = start + WINDOW
     statuses: list[str] = []
-    for status in _split(params.get("status")):
+    for status in _split(params, "status"):
         if status.lower() not in ("open", "closed"):
             raise Open311Error(400, f"status {status[:40]!r} is not open or closed")
         statuses += OPEN_STATUSES if status.lower() == "open" else CLOSED_STATUSES
     return RequestQuery(
-        service_codes=tuple(_split(params.get("service_code"))[:50]),
+        service_codes=tuple(_split(params, "service_code")[:50]),
         start=start,
         end=end,
         statuses=tuple(dict.fromkeys(statuses)),
+        page=_whole_number(params, "page", default=1, highest=OPEN311_MAX_PAGE),
+        page_size=_whole_number(params, "page_size", default=OPEN311_PAGE_SIZE, highest=OPEN311_MAX_PAGE_SIZE),
     )
 
 
-def _split(raw: str | None) -> list[str]:
-    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+def _split(params: Mapping[str, str], name: str) -> list[str]:
+    raw = params.get(name) or ""
+    if _CONTROL.search(raw):  # PostgreSQL refuses NUL in text: it must be a 400 here, not a 500 there
+        raise Open311Error(400, f"{name} contains a control character")
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _whole_number(params: Mapping[str, str], name: str, *, default: int, highest: int) -> int:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return default
+    # ASCII digits only: int() also reads "²"-like digits and "1_000", which no client means.
+    if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= highest:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {highest}")
+    return int(raw)
 
 
 def _datetime(params: Mapping[str, str], name: str) -> dt.datetime | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
+    example = "an ISO 8601 date-time like 2026-11-01T00:00:00Z"
+    if len(raw) > MAX_DATE_LENGTH:
+        raise Open311Error(400, f"{name} is not {example}")
     try:
-        value = dt.datetime.fromisoformat(raw[:40])
-    except ValueError:
-        raise Open311Error(400, f"{name} {raw[:40]!r} is not an ISO 8601 date-time like 2026-11-01T00:00:00Z") from None
-    return _utc(value)  # a time without an offset is taken as UTC
+        value = dt.datetime.fromisoformat(raw)
+        value = _utc(value).astimezone(dt.UTC)  # a time without an offset is taken as UTC
+    except (ValueError, OverflowError):
+        raise Open311Error(400, f"{name} {raw!r} is not {example}") from None
+    if not EARLIEST <= value <= LATEST:
+        raise Open311Error(400, f"{name} {raw!r} is out of range: use a date from {EARLIEST.year} to {LATEST.year}")
+    return value
 
 
 # ---------------------------------------------------------------- rendering

@@ -40,20 +40,21 @@ def _api(root: str):
             if fmt not in FORMATS:
                 return _render(open311.errors(404, f"unknown format {fmt[:20]!r}: use .json or .xml"), "json", 404)
             try:
-                data, status = await handler(request, request.app.state.ctx)
+                data, status, *headers = await handler(request, request.app.state.ctx)
             except Open311Error as exc:
                 return _render(open311.errors(exc.status, exc.description), fmt, exc.status, root="errors")
-            return _render(data, fmt, status, root=root)
+            return _render(data, fmt, status, root=root, headers=headers[0] if headers else None)
 
         return endpoint
 
     return decorate
 
 
-def _render(data: object, fmt: str, status: int, root: str = "errors") -> Response:
+def _render(data: object, fmt: str, status: int, root: str = "errors", headers: dict | None = None) -> Response:
     if fmt == "xml":
-        return Response(open311.to_xml(root, data), status_code=status, media_type="text/xml; charset=utf-8")
-    return Response(open311.to_json(data), status_code=status, media_type="application/json")
+        body = open311.to_xml(root, data)
+        return Response(body, status_code=status, media_type="text/xml; charset=utf-8", headers=headers)
+    return Response(open311.to_json(data), status_code=status, media_type="application/json", headers=headers)
 
 
 def _lang(request: Request, ctx: AppContext) -> str:
@@ -87,10 +88,15 @@ async def create_request(request: Request, ctx: AppContext):
 
 @_api("service_requests")
 async def list_requests(request: Request, ctx: AppContext):
-    """GET requests: filtered, the last 90 days by default, at most 1000."""
+    """GET requests: filtered, the last 90 days by default, a page at a time; a Link header names the next page."""
     query = open311.parse_query(request.query_params, now=ctx.now())
     lang, zone = _lang(request, ctx), ctx.settings.timezone
-    return await run_db(ctx.engine, _find, query=query, catalogue=catalogue.of(ctx), lang=lang, zone=zone), 200
+    found, more = await run_db(ctx.engine, _find, query=query, catalogue=catalogue.of(ctx), lang=lang, zone=zone)
+    if not more:
+        return found, 200
+    following = request.url.include_query_params(page=query.page + 1)
+    link = f"{ctx.settings.public_base_url}{following.path}?{following.query}"
+    return found, 200, {"Link": f'<{link}>; rel="next"'}
 
 
 @_api("service_requests")
@@ -150,8 +156,9 @@ async def _lookup(ctx: AppContext, number: str) -> TicketPublic:
     return ticket
 
 
-def _find(session, *, query: open311.RequestQuery, catalogue, lang: str, zone) -> list[dict]:
-    # Shaped here, in the database thread: masking phone numbers in up to 1000 descriptions is CPU work.
+def _find(session, *, query: open311.RequestQuery, catalogue, lang: str, zone) -> tuple[list[dict], bool]:
+    # Shaped here, in the database thread: redacting a page of descriptions is CPU work. One ticket more than a page
+    # is read to learn whether a next page exists.
     tickets = service.list_tickets(
         session,
         numbers_=list(query.numbers) or None,
@@ -159,9 +166,11 @@ def _find(session, *, query: open311.RequestQuery, catalogue, lang: str, zone) -
         start=query.start,
         end=query.end,
         statuses=list(query.statuses) or None,
-        limit=query.limit,
+        limit=query.page_size + 1,
+        offset=(query.page - 1) * query.page_size,
     )
-    return open311.service_requests([service.public(t) for t in tickets], catalogue, lang, zone)
+    page = [service.public(t) for t in tickets[: query.page_size]]
+    return open311.service_requests(page, catalogue, lang, zone), len(tickets) > query.page_size
 
 
 async def _submit(ctx: AppContext, data: TicketCreate) -> TicketPublic:

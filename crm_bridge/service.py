@@ -195,8 +195,9 @@ def list_tickets(
     end: dt.datetime | None = None,
     statuses: list[str] | None = None,
     limit: int = 1000,
+    offset: int = 0,
 ) -> list[Ticket]:
-    """Tickets matching the filters, newest first (Open311's GET requests)."""
+    """Tickets matching the filters, newest first (Open311's GET requests); `offset` skips earlier pages."""
     statement = select(Ticket)
     if numbers_:
         statement = statement.where(Ticket.number.in_(numbers_))
@@ -208,4 +209,6 @@ def list_tickets(
         statement = statement.where(Ticket.created_at <= end)
     if statuses:
         statement = statement.where(Ticket.status.in_(statuses))
-    return list(session.exec(statement.order_by(Ticket.created_at.desc()).limit(limit)).all())
+    # The id breaks ties between tickets opened in the same instant, so pages neither repeat nor skip one.
+    statement = statement.order_by(Ticket.created_at.desc(), Ticket.id.desc()).offset(offset).limit(limit)
+    return list(session.exec(statement).all())

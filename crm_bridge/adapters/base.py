@@ -10,7 +10,15 @@ from crm_bridge.models import TicketPublic
 
 
 class CrmUnavailable(Exception):
-    """The CRM could not be reached or failed on its side (timeout, connection error, 5xx): try again later."""
+    """The CRM could not be reached or failed on its side (timeout, connection error, 5xx): try again later.
+
+    `maybe_reached` is True when a create may have reached the CRM and only its answer was lost (a timeout after
+    sending, a dropped connection, a gateway's 502/504): before sending it again, look it up.
+    """
+
+    def __init__(self, message: str, *, maybe_reached: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_reached = maybe_reached
 
 
 class CrmRejected(Exception):
@@ -41,6 +49,10 @@ class Adapter(ABC):
     @abstractmethod
     def deliver(self, ticket: TicketPublic, *, idempotency_key: str, phone: str | None) -> Delivered:
         """Create the request in the CRM; the same idempotency_key never creates it twice."""
+
+    @abstractmethod
+    def find(self, ticket: TicketPublic, *, idempotency_key: str) -> Delivered | None:
+        """The request an earlier attempt created for this ticket, if the CRM has one: checked before a resend."""
 
     @abstractmethod
     def resolve_token(self, token: str) -> str | None:

@@ -13,6 +13,10 @@ class BuiltinAdapter(Adapter):
         """Nothing to send; the ticket is already in the CRM (our database)."""
         return Delivered(external_id=ticket.number, token=None)
 
+    def find(self, ticket: TicketPublic, *, idempotency_key: str) -> Delivered | None:
+        """Always there: our database is the CRM."""
+        return Delivered(external_id=ticket.number, token=None)
+
     def resolve_token(self, token: str) -> str | None:
         """Tokens are ticket numbers."""
         return token

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from core.db import make_engine
-from core.redact import redact
+from core.redact import for_report
 from ivr.models import CallStep
 from tests.conftest import run_jobs
 from tests.console.test_routes import api_token, auth
@@ -31,7 +31,7 @@ from tests.ivr.test_report import report_pothole
     ],
 )
 def test_what_looks_like_a_number_or_address_is_removed(said, shown):
-    assert redact(said) == shown
+    assert for_report(said) == shown
 
 
 def test_keyed_numbers_addresses_and_details_are_not_kept_in_step_records(app, session):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import core.clock
 from tests.crm_bridge.open311_servers import FlakyProxy, start_remote_crm
 
 
@@ -19,3 +20,13 @@ def proxy(remote):
     stand_in = FlakyProxy(remote.base)
     yield stand_in
     stand_in.close()
+
+
+@pytest.fixture(autouse=True)
+def real_time():
+    """Each test starts on the real clock: the city's CRM (another process) lives in real time, and a look-up there
+    searches around our "now". A test that pins the clock pins it itself; one left pinned by an earlier test (an app
+    created with a clock) would otherwise send our searches to the wrong weeks."""
+    core.clock.install(None)
+    yield
+    core.clock.install(None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -12,15 +13,17 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
+from rq import SimpleWorker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlmodel import select
 
 from core.db import in_session, make_engine
-from core.worker import queue
+from core.redis import sync_client
+from core.worker import configure, queue
 from crm_bridge import service
 from crm_bridge.models import Ticket, TicketStatus
 from settings import ROOT
@@ -58,8 +61,8 @@ class RemoteCrm:
         return f"{self.base}/open311/v2"
 
     def tickets(self, description: str) -> list[Ticket]:
-        """The requests the CRM holds with this description (one per create it saw)."""
-        return self._db(lambda s: list(s.exec(select(Ticket).where(Ticket.description == description)).all()))
+        """The requests the CRM holds with this description (one per create it saw), whatever reference follows it."""
+        return self._db(lambda s: list(s.exec(select(Ticket).where(Ticket.description.startswith(description))).all()))
 
     def close(self, number: str, note: str) -> None:
         """A city worker closes the request in the CRM."""
@@ -130,11 +133,13 @@ class Seen:
 class FlakyProxy:
     """A proxy in front of the CRM that can fail: "pass" forwards; "error" answers 500 without forwarding;
     "stall" forwards (so the CRM creates the request) and then holds the answer for stall_seconds, as a timeout
-    that loses the answer does."""
+    that loses the answer does. With ignore_device_id the CRM behind it never sees device_id, as a CRM that ignores
+    it would not: every POST creates a request."""
 
     upstream: str
     mode: str = "pass"
     stall_seconds: float = 2.0
+    ignore_device_id: bool = False
     seen: list[Seen] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -162,6 +167,9 @@ class FlakyProxy:
     def posts(self) -> list[Seen]:
         return [s for s in self.seen if s.method == "POST"]
 
+    def lookups(self) -> list[Seen]:
+        return [s for s in self.seen if s.method == "GET" and urlsplit(s.path).path.endswith("/requests.json")]
+
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -173,6 +181,9 @@ class FlakyProxy:
         if mode == "error":
             return self._reply(handler, 500, b'[{"code": 500, "description": "stub failure"}]', "application/json")
         headers = {"Content-Type": handler.headers.get("Content-Type", "application/octet-stream")}
+        if method == "POST" and self.ignore_device_id:
+            form = {k: v for k, v in parse_qs(body.decode(), keep_blank_values=True).items() if k != "device_id"}
+            body = urlencode(form, doseq=True).encode()
         answer = httpx.request(method, self.upstream + handler.path, content=body, headers=headers, timeout=30)
         if mode == "stall":
             time.sleep(self.stall_seconds)
@@ -197,3 +208,33 @@ def run_due_retries(redis) -> int:
         registry.remove(job)
         q.enqueue_job(job)
     return len(job_ids)
+
+
+def elapse(redis, seconds: float, *keys: str) -> None:
+    """Time passes for these keys' expiry: each loses `seconds` of its time to live, and is gone if that was all."""
+    for key in keys:
+        left = redis.pttl(key)
+        if left < 0:
+            continue  # no such key, or no expiry
+        if left <= seconds * 1000:
+            redis.delete(key)
+        else:
+            redis.pexpire(key, int(left - seconds * 1000))
+
+
+def start_worker(settings, folder: Path) -> subprocess.Popen:
+    """An rq worker in a process of its own (it stops when the queue is empty), for a test to kill mid-job."""
+    path = folder / "worker-settings.pickle"
+    path.write_bytes(pickle.dumps(settings))
+    code = f"from tests.crm_bridge.open311_servers import work; work({str(path)!r})"
+    log = open(folder / "worker.log", "w")  # noqa: SIM115 (kept open for the child's lifetime)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def work(settings_file: str) -> None:
+    """The worker process of start_worker: run the queued jobs, as `run.py worker` does, then stop."""
+    settings = pickle.loads(Path(settings_file).read_bytes())
+    configure(settings)
+    connection = sync_client(settings.redis_url)
+    SimpleWorker([queue(connection)], connection=connection).work(burst=True, with_scheduler=False)

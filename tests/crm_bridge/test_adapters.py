@@ -6,13 +6,14 @@ import dataclasses
 import datetime as dt
 import uuid
 
+import httpx
 import pytest
 
 from crm_bridge import ticket_numbers as numbers
 from crm_bridge.adapters import CrmRejected, CrmUnavailable, make_adapter
 from crm_bridge.adapters import open311 as open311_adapter
 from crm_bridge.adapters.builtin import BuiltinAdapter
-from crm_bridge.adapters.open311 import Open311Adapter
+from crm_bridge.adapters.open311 import Open311Adapter, reference
 from crm_bridge.models import TicketPublic
 from tests.crm_bridge.open311_servers import free_port
 
@@ -55,10 +56,25 @@ def test_deliver_creates_the_request_once_per_idempotency_key(adapter, remote):
     assert created.number == delivered.external_id and created.channel == "open311"
     assert created.attributes == {"cart_type": "recycling"} and created.address == ticket.address
     assert (created.lat, created.long) == (41.8781, -87.6298) and created.phone == "+13125550147"
+    assert created.description == f"{ticket.description} {reference(f'onecall-{ticket.number}')}"
 
     again = adapter.deliver(ticket, idempotency_key=f"onecall-{ticket.number}", phone="+13125550147")
     assert again.external_id == delivered.external_id
     assert len(remote.tickets(ticket.description)) == 1
+
+
+def test_a_request_is_found_by_the_reference_in_its_description(adapter, remote):
+    ticket = a_ticket()
+    key = f"onecall-{ticket.number}"
+    assert adapter.find(ticket, idempotency_key=key) is None
+    created = adapter.deliver(ticket, idempotency_key=key, phone="+13125550147").external_id
+    assert adapter.find(ticket, idempotency_key=key).external_id == created
+    assert adapter.find(ticket, idempotency_key="onecall-000000000") is None
+    assert reference(key).startswith("OneCall 311 ref ") and reference(key)[16:].isalpha()  # no redaction touches it
+    # A type whose descriptions the CRM does not publish cannot be found this way (the retry relies on device_id).
+    private = a_ticket(service_code="no-heat", attributes={})
+    adapter.deliver(private, idempotency_key=f"onecall-{private.number}", phone=None)
+    assert adapter.find(private, idempotency_key=f"onecall-{private.number}") is None
 
 
 def test_tokens_resolve_and_statuses_follow_the_crm(adapter, remote):
@@ -85,20 +101,21 @@ def test_bad_data_or_a_bad_key_is_a_permanent_rejection(adapter, remote):
 
 
 def test_5xx_timeouts_and_refused_connections_are_unavailable(proxy, remote, monkeypatch):
-    monkeypatch.setattr(open311_adapter, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(open311_adapter, "TIMEOUT", httpx.Timeout(0.5))
     ticket = a_ticket()
     key = f"onecall-{ticket.number}"
     with Open311Adapter(proxy.url, api_key=remote.api_key) as crm:
         proxy.mode = "error"
-        with pytest.raises(CrmUnavailable, match="HTTP 500 stub failure"):
+        with pytest.raises(CrmUnavailable, match="HTTP 500 stub failure") as refused:
             crm.deliver(ticket, idempotency_key=key, phone=None)
-        assert remote.tickets(ticket.description) == []
+        assert remote.tickets(ticket.description) == [] and not refused.value.maybe_reached
 
         # The CRM creates it, but the answer never arrives in time...
         proxy.mode, proxy.stall_seconds = "stall", 1.5
-        with pytest.raises(CrmUnavailable, match="timed out"):
+        with pytest.raises(CrmUnavailable, match="timed out") as lost:
             crm.deliver(ticket, idempotency_key=key, phone=None)
         [created] = remote.tickets(ticket.description)
+        assert lost.value.maybe_reached  # so the retry looks it up first
         # ...so the retry carries the same device_id and gets the same request back.
         proxy.mode = "pass"
         assert crm.deliver(ticket, idempotency_key=key, phone=None).external_id == created.number
@@ -108,8 +125,9 @@ def test_5xx_timeouts_and_refused_connections_are_unavailable(proxy, remote, mon
             crm.fetch_status([created.number])
 
     with Open311Adapter(f"http://127.0.0.1:{free_port()}/open311/v2", api_key="x") as nobody:
-        with pytest.raises(CrmUnavailable, match="ConnectError"):
+        with pytest.raises(CrmUnavailable, match="ConnectError") as unreachable:
             nobody.deliver(ticket, idempotency_key=key, phone=None)
+        assert not unreachable.value.maybe_reached  # nothing was sent
 
 
 def test_settings_choose_the_adapter(settings):

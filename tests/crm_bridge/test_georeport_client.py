@@ -15,6 +15,7 @@ import requests
 import uvicorn
 from georeport import GeoReport
 
+import core.clock
 from app import create_app
 from settings import ROOT, load_settings
 from tests.conftest import OPEN_HOURS
@@ -36,9 +37,12 @@ def endpoint(env, engine, redis):
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/open311/v2"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}/open311/v2"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        core.clock.install(None)  # create_app pinned this process's clock
 
 
 @pytest.mark.parametrize("output_format", ["json", "xml"])
@@ -74,7 +78,7 @@ def test_georeport_lists_services_reads_a_definition_and_fetches_what_was_posted
     assert request["service_code"] == "missed-trash" and request["address"] == form["address_string"]
     assert request["agency_responsible"] == "Sanitation"
     assert request["requested_datetime"] == "2026-11-17T10:00:00-06:00"  # the city's time, with its offset
-    assert "phone" not in request and "0147" not in str(request)
+    assert "phone" not in request and "0147" not in str(request).replace(number, "")
 
     listed = client.get_service_requests(service_request_id=number)
     listed = [listed] if isinstance(listed, dict) else listed  # xmltodict gives one <request> as a dict

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 import uuid
 
+import httpx
 import pytest
 from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
@@ -14,6 +16,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from app import create_app, schedule
+from core.defaults import CRM_REQUEST_SECONDS, CRM_TICKET_LOCK_SECONDS, JOB_RETRY_INTERVALS
 from core.worker import configure, queue
 from crm_bridge import jobs
 from crm_bridge.adapters import open311 as open311_adapter
@@ -22,7 +25,7 @@ from crm_bridge.service import get_ticket, history
 from flows import on_ticket_closed
 from tests.conftest import run_jobs
 from tests.crm_bridge.builders import make_ticket
-from tests.crm_bridge.open311_servers import run_due_retries
+from tests.crm_bridge.open311_servers import elapse, run_due_retries, start_worker
 
 
 @pytest.fixture
@@ -124,28 +127,116 @@ def test_an_outage_through_every_retry_loses_nothing_and_sends_once(
     done = delivery(session, ticket)
     assert (done.status, done.attempts, done.last_error) == ("delivered", 7, None)
     assert len(remote.tickets(ticket.description)) == 1 and len(proxy.posts()) == 7
+    assert proxy.lookups() == []  # a 500 is an answer: nothing was created, so nothing to look up
     assert jobs.reconcile_outbox() == 0
 
 
 def test_a_timeout_after_the_crm_created_it_is_retried_without_a_second_request(
     engine, redis, session, settings, remote, proxy, crm_settings, monkeypatch
 ):
-    monkeypatch.setattr(open311_adapter, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(open311_adapter, "TIMEOUT", httpx.Timeout(0.5))
     ticket = open_ticket(session, settings)
     configure(crm_settings)
     proxy.mode, proxy.stall_seconds = "stall", 1.5
     jobs.reconcile_outbox()
     run_jobs(crm_settings, redis)
     pending = delivery(session, ticket)
-    assert (pending.status, pending.attempts) == ("pending", 1) and "timed out" in pending.last_error
+    assert (pending.status, pending.attempts, pending.in_doubt) == ("pending", 1, True)
+    assert "timed out" in pending.last_error
     [created] = remote.tickets(ticket.description)  # it got there; only the answer was lost
 
     proxy.mode = "pass"
     assert run_due_retries(redis) == 1
     run_jobs(crm_settings, redis)
     done = delivery(session, ticket)
-    assert (done.status, done.external_id) == ("delivered", created.number)
-    assert len(remote.tickets(ticket.description)) == 1 and len(proxy.posts()) == 2
+    assert (done.status, done.external_id, done.in_doubt) == ("delivered", created.number, False)
+    assert len(remote.tickets(ticket.description)) == 1
+    assert len(proxy.posts()) == 1 and len(proxy.lookups()) == 1  # looked up, found, not sent again
+
+
+def test_a_crm_that_ignores_device_id_gets_one_request_through_a_lost_answer_and_retries(
+    engine, redis, session, settings, remote, proxy, crm_settings, monkeypatch
+):
+    monkeypatch.setattr(open311_adapter, "TIMEOUT", httpx.Timeout(0.5))
+    proxy.ignore_device_id = True  # every POST that reaches this CRM is a new request
+    ticket = open_ticket(session, settings)
+    configure(crm_settings)
+    proxy.mode, proxy.stall_seconds = "stall", 1.5
+    jobs.reconcile_outbox()
+    run_jobs(crm_settings, redis)  # created, but the answer is lost
+    [created] = remote.tickets(ticket.description)
+    proxy.mode = "error"
+    assert run_due_retries(redis) == 1
+    run_jobs(crm_settings, redis)  # the look-up fails too: still in doubt, nothing sent
+    pending = delivery(session, ticket)
+    assert (pending.status, pending.attempts, pending.in_doubt) == ("pending", 2, True)
+    assert len(proxy.posts()) == 1
+
+    proxy.mode = "pass"
+    assert run_due_retries(redis) == 1
+    run_jobs(crm_settings, redis)
+    done = delivery(session, ticket)
+    assert (done.status, done.attempts, done.external_id) == ("delivered", 3, created.number)
+    assert len(remote.tickets(ticket.description)) == 1 and len(proxy.posts()) == 1
+    assert run_due_retries(redis) == 0 and jobs.reconcile_outbox() == 0
+
+
+def test_the_ticket_lock_outlasts_one_crm_request_and_is_gone_by_the_first_retry():
+    timeout = open311_adapter.TIMEOUT
+    phases = timeout.connect + timeout.write + timeout.read + timeout.pool
+    assert phases <= CRM_REQUEST_SECONDS < CRM_TICKET_LOCK_SECONDS < JOB_RETRY_INTERVALS[0]
+
+
+def test_a_lock_left_by_a_killed_worker_delays_its_ticket_by_the_first_retry_at_most(
+    engine, redis, session, settings, remote, proxy, crm_settings
+):
+    ticket = open_ticket(session, settings)
+    configure(crm_settings)
+    lock = jobs.ticket_lock(ticket.id)
+    # What a worker killed just after taking the lock leaves behind: the lock, for its whole timeout.
+    redis.set(lock, "a-dead-worker's-token", px=int(CRM_TICKET_LOCK_SECONDS * 1000))
+    assert jobs.reconcile_outbox() == 1
+    run_jobs(crm_settings, redis)
+    assert delivery(session, ticket).status == "pending" and proxy.seen == []  # busy: its retry is scheduled
+
+    elapse(redis, JOB_RETRY_INTERVALS[0], lock)  # the first retry interval passes
+    assert run_due_retries(redis) == 1
+    run_jobs(crm_settings, redis)
+    done = delivery(session, ticket)
+    assert (done.status, done.attempts) == ("delivered", 1)
+    assert len(remote.tickets(ticket.description)) == 1 and len(proxy.posts()) == 1
+
+
+def test_a_worker_killed_mid_delivery_is_replaced_at_the_next_reconcile_and_the_crm_gets_one_request(
+    tmp_path, engine, redis, session, settings, remote, proxy, crm_settings
+):
+    proxy.ignore_device_id = True  # so only the look-up can stop a second request
+    proxy.mode, proxy.stall_seconds = "stall", 20
+    ticket = open_ticket(session, settings)
+    configure(crm_settings)
+    assert jobs.reconcile_outbox() == 1
+    worker = start_worker(crm_settings, tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not remote.tickets(ticket.description):  # the CRM has created it; its answer is being held
+            assert time.monotonic() < deadline and worker.poll() is None, (tmp_path / "worker.log").read_text()
+            time.sleep(0.1)
+    finally:
+        worker.kill()  # SIGKILL, mid-request: no clean-up runs
+        worker.wait(timeout=10)
+    proxy.mode = "pass"
+    job = Job.fetch(jobs.deliver_job_id(ticket.id), connection=redis)
+    assert job.get_status() == JobStatus.STARTED and redis.exists(jobs.ticket_lock(ticket.id))
+    assert delivery(session, ticket).in_doubt
+    assert jobs.reconcile_outbox() == 0  # its lock is held: for all reconcile knows, the worker is busy
+
+    elapse(redis, CRM_TICKET_LOCK_SECONDS, jobs.ticket_lock(ticket.id))  # seconds later, not rq's minutes
+    assert jobs.reconcile_outbox() == 1  # started, yet nobody holds the lock: its worker is dead
+    run_jobs(crm_settings, redis)
+    done = delivery(session, ticket)
+    [created] = remote.tickets(ticket.description)
+    assert (done.status, done.attempts, done.external_id) == ("delivered", 2, created.number)
+    assert len(proxy.posts()) == 1 and jobs.reconcile_outbox() == 0
 
 
 def test_after_redis_loses_the_queue_reconcile_delivers_from_the_database_once(
@@ -173,9 +264,14 @@ def test_two_workers_never_send_one_ticket_at_the_same_moment(
     proxy.mode, proxy.stall_seconds = "stall", 0.5  # a slow CRM, well inside the timeout
     ticket_id = ticket.id  # read here: the test's session must not be used from the worker threads
     results: list[str] = []
-    workers = [
-        threading.Thread(target=lambda: results.append(jobs.deliver_ticket(ticket_id=ticket_id))) for _ in range(2)
-    ]
+
+    def deliver() -> None:
+        try:
+            results.append(jobs.deliver_ticket(ticket_id=ticket_id))
+        except jobs.TicketBusy:
+            results.append("busy")  # in rq: retried on the back-off schedule, when it finds the ticket delivered
+
+    workers = [threading.Thread(target=deliver) for _ in range(2)]
     for worker in workers:
         worker.start()
     for worker in workers:
