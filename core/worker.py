@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeVar
 
 import anyio.to_thread
 from rq import Queue, Retry, Worker
@@ -16,20 +14,19 @@ from core import clock
 from core.calendar import BusinessCalendar
 from core.db import make_engine
 from core.defaults import JOB_RETRY_INTERVALS
+from core.memo import ProcessMemo
 from core.redis import sync_client
 from core.twilio_client import make_client
 from settings import Settings
 
 QUEUE_NAMES = ("default",)
-T = TypeVar("T")
 
 
 @dataclass
-class JobContext:
+class JobContext(ProcessMemo):
     """What a job reads: settings, the database, Twilio, the clock; packages keep their own caches in memo()."""
 
     settings: Settings
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def engine(self) -> Engine:
@@ -46,12 +43,6 @@ class JobContext:
     def now(self) -> dt.datetime:
         """The current time from the process's clock."""
         return clock.now()
-
-    def memo(self, key: str, factory: Callable[[], T]) -> T:
-        """A per-process value a higher package builds once (its wording, its catalogue)."""
-        if key not in self._memo:
-            self._memo[key] = factory()
-        return self._memo[key]
 
 
 _context: JobContext | None = None

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import uvicorn
 
+import core.clock
 from app import create_app
 from tests.crm_bridge.open311_servers import free_port
 
@@ -34,6 +35,7 @@ def served(settings, clock):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        core.clock.install(None)  # create_app pinned this process's clock
 
 
 def raw_post(

@@ -6,20 +6,15 @@ form-encoded request sent with `requests`, the HTTP library georeport itself use
 
 from __future__ import annotations
 
-import threading
-import time
 import xml.etree.ElementTree as ET
 
 import pytest
 import requests
-import uvicorn
 from georeport import GeoReport
 
-import core.clock
-from app import create_app
 from settings import ROOT, load_settings
 from tests.conftest import OPEN_HOURS
-from tests.crm_bridge.open311_servers import free_port
+from tests.served import served
 
 API_KEY = "georeport-key"
 
@@ -28,21 +23,8 @@ API_KEY = "georeport-key"
 def endpoint(env, engine, redis):
     """Our app served by uvicorn on a free port, with an api key issued; yields the GeoReport v2 root."""
     settings = load_settings(ROOT / "config.toml", {**env, "OPEN311_API_KEYS": API_KEY})
-    port = free_port()
-    application = create_app(settings, clock=lambda: OPEN_HOURS)
-    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with served(settings, lambda: OPEN_HOURS) as port:
         yield f"http://127.0.0.1:{port}/open311/v2"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        core.clock.install(None)  # create_app pinned this process's clock
 
 
 @pytest.mark.parametrize("output_format", ["json", "xml"])
