@@ -117,6 +117,10 @@ def request(session: Session, *, data: CallbackRequest, now: dt.datetime, actor:
     return existing, True
 
 
+def _utc(when: dt.datetime | None) -> dt.datetime | None:
+    return when.astimezone(dt.UTC) if when is not None else None
+
+
 def _booking(data: CallbackRequest) -> dict:
     keep = data.kind is CallbackKind.KEEP_PLACE
     return {
@@ -124,9 +128,9 @@ def _booking(data: CallbackRequest) -> dict:
         "kind": data.kind.value,
         "source": data.source.value,
         "status": (CallbackStatus.WAITING if keep else CallbackStatus.SCHEDULED).value,
-        "joined_at": data.joined_at if keep else None,
-        "due_at": None if keep else data.due_at,
-        "next_attempt_at": None if keep else data.due_at,
+        "joined_at": _utc(data.joined_at) if keep else None,
+        "due_at": None if keep else _utc(data.due_at),
+        "next_attempt_at": None if keep else _utc(data.due_at),
         "topic": data.topic,
         "ticket_number": data.ticket_number,
         "text_updates": data.text_updates,
@@ -166,7 +170,7 @@ def reschedule(
         raise CallbackError("outside_hours", "due_at must fall inside agent hours")
     before = _audited(row)
     row.kind, row.status = CallbackKind.SCHEDULED.value, CallbackStatus.SCHEDULED.value
-    row.due_at = row.next_attempt_at = due_at
+    row.due_at = row.next_attempt_at = due_at.astimezone(dt.UTC)
     row.reminded_at = None
     row.updated_at = now
     session.add(row)
@@ -184,15 +188,16 @@ def listing(session: Session, *, state: State, limit: int = 500) -> list[Callbac
         query = query.order_by(Callback.id)
     rows = list(session.exec(query.limit(limit)).all())
     if state == "upcoming":
-        rows.sort(key=entitled_at)
+        rows.sort(key=lambda row: row.next_attempt_at or row.joined_at or row.created_at)
     return rows
 
 
 def entitled_at(row: Callback) -> dt.datetime:
-    """Where the call-back stands in line: its first join (keep my place) or its due time (a chosen time, a retry)."""
-    if row.status == CallbackStatus.WAITING.value and row.joined_at is not None:
+    """Where the call-back stands in the one line: the time its resident first joined it (keep my place, retries
+    included) or the time they chose."""
+    if row.kind == CallbackKind.KEEP_PLACE.value and row.joined_at is not None:
         return row.joined_at
-    return row.next_attempt_at or row.due_at or row.created_at
+    return row.due_at or row.created_at
 
 
 def due(session: Session, *, now: dt.datetime) -> list[Callback]:

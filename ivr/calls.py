@@ -15,6 +15,7 @@ from flows.sessions import SessionStore
 from flows.turns import Input, InputKind, Turn
 from ivr import service, twiml
 from ivr.models import CallCreate
+from queueing.agent_presence import AgentPresence
 
 MAX_SPEECH = 500
 
@@ -91,6 +92,7 @@ async def status(ctx: FlowContext, form: dict[str, str]) -> None:
         duration=seconds,
     )
     await store(ctx).delete(form["CallSid"])
+    await AgentPresence(ctx.redis).gone(form["CallSid"])  # an agent's call ended (nothing for a resident's)
 
 
 async def show(ctx: FlowContext, form: dict[str, str], node: str) -> str:

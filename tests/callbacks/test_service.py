@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 
@@ -9,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from callbacks import service
+from callbacks.limits import RequestCounters
 from callbacks.models import (
     AttemptOutcome,
     CallbackAttempt,
@@ -191,3 +193,12 @@ def test_lists_for_supervisors(session):
     assert [r.id for r in service.listing(session, state="in_progress")] == [placing.id]
     assert service.listing(session, state="failed") == []
     assert service.public(sooner).phone == "+*******0149"
+
+
+def test_requests_are_limited_per_number_and_for_the_whole_service(redis, settings):
+    limits = dataclasses.replace(settings.callbacks, requests_per_number_per_day=2, requests_per_hour=3)
+    counters = RequestCounters(redis, limits)
+    assert [counters.reserve("+13125550147", NOW) for _ in range(3)] == [None, None, "number_limit"]
+    assert counters.reserve("+13125550148", NOW) is None
+    assert counters.reserve("+13125550149", NOW) == "service_limit"
+    assert counters.reserve("+13125550149", NOW + dt.timedelta(hours=1)) is None  # a new hour
