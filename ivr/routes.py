@@ -114,7 +114,8 @@ async def callback_answer(request: Request) -> Response:
 async def callback_connect(request: Request) -> Response:
     form, callback_id, attempt = await _callback_call(request)
     ctx = request.app.state.ctx
-    tries = int(request.query_params.get("tries", "1")) if request.query_params.get("tries", "1").isdigit() else 1
+    tries = request.query_params.get("tries", "")
+    tries = int(tries) if tries.isdigit() else 1
     twiml = await _once(request, form, lambda: callback_calls.connect(ctx, form, callback_id=callback_id,
                                                                       attempt=attempt, tries=tries))
     return Response(twiml, media_type=TWIML)

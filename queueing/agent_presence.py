@@ -52,10 +52,6 @@ class AgentPresence:
         spoken = await self.redis.hmget(self.LANGUAGES, calls)
         return sum(1 for languages in spoken if languages and language in languages.split(","))
 
-    async def busy_count(self, now: dt.datetime) -> int:
-        """How many agents are with a caller now."""
-        return await self.redis.zcount(self.BUSY, now.timestamp() - AGENT_BUSY_SECONDS, "+inf")
-
     async def _forget_stale(self, now: dt.datetime) -> None:
         stale = await self.redis.zrangebyscore(self.READY, "-inf", f"({now.timestamp() - AGENT_READY_SECONDS}")
         busy_stale = await self.redis.zrangebyscore(self.BUSY, "-inf", f"({now.timestamp() - AGENT_BUSY_SECONDS}")

@@ -256,3 +256,21 @@ def test_a_worker_that_died_after_its_claim_is_settled_by_reconciliation(setting
         agent_dials_in(app, ANA)
         run_job(settings, redis, callback_dispatch.reconcile)
         assert len(twilio_api.calls()) == 1 and [a.number for a in attempts(engine)] == [1, 2]
+
+
+def test_a_call_back_dialled_early_by_its_lead_still_waits_for_whoever_joined_before_it(settings, engine, redis,
+                                                                                     clock, twilio_api):
+    config = dataclasses.replace(settings, callbacks=dataclasses.replace(settings.callbacks, lead_seconds=3600))
+    with running_app(config, clock) as app:
+        earlier = waiting_caller(app, waited=300, phone="+13125550141")
+        keep_my_place(app, waited=200, phone="+13125550148")
+        ana, _ = agent_dials_in(app, ANA)
+        dispatch(config, redis)
+        [placed] = twilio_api.calls()  # within its lead of the front: dialled while the earlier caller waits
+        call_sid = attempts(engine)[0].call_sid
+        press_1(app, answer(app, placed, call_sid), placed, call_sid)
+        _, heard = agent_dials_in(app, ANA, sid=ana)
+        assert ">311-english</Queue>" in heard.xml  # the caller who joined first goes first
+        agent_takes(app, ana, earlier.sid, "311-english")
+        _, heard = agent_dials_in(app, BEN)
+        assert ">311-callbacks</Queue>" in heard.xml and "a call-back" in heard.text
