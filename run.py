@@ -157,12 +157,19 @@ def web_only(settings: Settings, args) -> int:
 
 
 def worker_only(settings: Settings, args) -> int:
-    """Run jobs in this process."""
+    """Run jobs in this process, starting with a reconciliation of call-backs from the database."""
+    from app import schedule
+    from core.redis import sync_client
     from core.worker import run_worker
 
     if not settings.redis_url:
         print("config error: REDIS_URL: must be set for `run.py worker`", file=sys.stderr)
         return 2
+    connection = sync_client(settings.redis_url)
+    try:
+        schedule.at_worker_start(connection)
+    finally:
+        connection.close()
     run_worker(settings)
     return 0
 
@@ -266,7 +273,8 @@ def _banner(settings: Settings, env: dict[str, str], host: str, port: int, embed
         f"  web:      http://{host}:{port}/   health: http://{host}:{port}/healthz",
         f"  webhooks: {public}/voice/incoming (and /voice/status, /sms/incoming): Twilio signs {public}",
         f"  try it:   .venv/bin/python run.py simulate --url http://{host}:{port}",
-        "  worker:   rq worker with scheduler; cron: CRM outbox every 60 s, CRM statuses every 120 s",
+        "  worker:   rq worker with scheduler; cron: CRM outbox every 60 s, CRM statuses every 120 s, call-backs "
+        "every 15 s",
         f"  redis:    embedded, {embedded.url} (set REDIS_URL to use your own)" if embedded
         else "  redis:    the server at REDIS_URL",
     ]

@@ -39,6 +39,10 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "outbound": frozenset({"countries", "texts_per_call", "texts_per_number_per_day", "texts_per_hour"}),
     "emergency": frozenset({"gas_line"}),
     "menus": frozenset({"file"}),
+    "callbacks": frozenset(
+        {"slot_minutes", "per_slot", "days_ahead", "retries", "retry_minutes", "lead_seconds", "machine_detection",
+         "reminder_minutes", "requests_per_number_per_day", "requests_per_hour"}
+    ),
     "wording": frozenset(),
 }
 
@@ -101,6 +105,22 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class CallbackSettings:
+    """Call-backs (config.toml [callbacks]): bookable slots, retries, when a kept place is dialled, request limits."""
+
+    slot_minutes: int = 30  # length of a bookable call-back slot
+    per_slot: int = 4  # call-backs booked into one slot at most
+    days_ahead: int = 3  # how far ahead slots are offered
+    retries: int = 2  # further attempts after an unanswered one (Amazon Connect's default)
+    retry_minutes: int = 10  # between attempts
+    lead_seconds: int = 30  # a kept place is dialled this long before its turn, by the wait estimate
+    machine_detection: bool = True  # ask Twilio whether a person or a machine answered
+    reminder_minutes: int = 15  # a reminder text this long before a chosen time (0: none)
+    requests_per_number_per_day: int = 5
+    requests_per_hour: int = 200  # for the whole service
+
+
+@dataclass(frozen=True)
 class Settings:
     city_name: str
     numbers: tuple[str, ...]
@@ -140,6 +160,7 @@ class Settings:
     dev_mode: bool = False
     var_dir: Path = field(default=ROOT / "var")
     web: WebSettings = field(default_factory=WebSettings)
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
 
     @property
     def default_language(self) -> Language:
@@ -224,6 +245,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         dev_mode=dev_mode,
         var_dir=var_dir,
         web=_web(_table(raw, "web", required=False)),
+        callbacks=_callbacks(_table(raw, "callbacks", required=False)),
     )
 
 
@@ -310,6 +332,32 @@ def _web(raw: dict) -> WebSettings:
         keep_alive=int(_number(raw, "web.keep_alive", default.keep_alive, 1, 300)),
         max_connections=int(_number(raw, "web.max_connections", default.max_connections, 1, 100_000)),
         max_header_bytes=int(_number(raw, "web.max_header_bytes", default.max_header_bytes, 1024, 1_048_576)),
+    )
+
+
+def _callbacks(raw: dict) -> CallbackSettings:
+    d = CallbackSettings()
+    detection = raw.get("machine_detection", d.machine_detection)
+    if not isinstance(detection, bool):
+        raise ConfigError("callbacks.machine_detection", f"must be true or false, got {detection!r}")
+
+    def whole(key: str, default: int, low: int, high: int) -> int:
+        value = _number(raw, f"callbacks.{key}", default, low, high)
+        if value != int(value):
+            raise ConfigError(f"callbacks.{key}", f"must be a whole number, got {value!r}")
+        return int(value)
+
+    return CallbackSettings(
+        slot_minutes=whole("slot_minutes", d.slot_minutes, 5, 240),
+        per_slot=whole("per_slot", d.per_slot, 1, 1000),
+        days_ahead=whole("days_ahead", d.days_ahead, 1, 30),
+        retries=whole("retries", d.retries, 0, 10),
+        retry_minutes=whole("retry_minutes", d.retry_minutes, 1, 1440),
+        lead_seconds=whole("lead_seconds", d.lead_seconds, 0, 3600),
+        machine_detection=detection,
+        reminder_minutes=whole("reminder_minutes", d.reminder_minutes, 0, 1440),
+        requests_per_number_per_day=whole("requests_per_number_per_day", d.requests_per_number_per_day, 1, 1000),
+        requests_per_hour=whole("requests_per_hour", d.requests_per_hour, 1, 1_000_000),
     )
 
 

@@ -1,4 +1,4 @@
-"""Periodic jobs for rq's CronScheduler: the CRM outbox, the CRM's statuses, and closed-ticket notices.
+"""Periodic jobs for rq's CronScheduler: the CRM outbox, the CRM's statuses, closed-ticket notices, and call-backs.
 
 Several schedulers may run: each job takes a Redis run lock or a unique job id, so extras only cost a skipped run.
 The jobs run on an ordinary rq worker (core.worker.run_worker), which gives them their settings.
@@ -6,10 +6,17 @@ The jobs run on an ordinary rq worker (core.worker.run_worker), which gives them
 
 from __future__ import annotations
 
-from core.defaults import CLOSED_NOTICE_SWEEP_SECONDS, CRM_POLL_SECONDS, CRM_RECONCILE_SECONDS
-from core.worker import QUEUE_NAMES
+from core.defaults import (
+    CALLBACK_DISPATCH_SECONDS,
+    CALLBACK_FAILED_SWEEP_SECONDS,
+    CALLBACK_RECONCILE_SECONDS,
+    CLOSED_NOTICE_SWEEP_SECONDS,
+    CRM_POLL_SECONDS,
+    CRM_RECONCILE_SECONDS,
+)
+from core.worker import QUEUE_NAMES, queue
 from crm_bridge.jobs import poll_updates, reconcile_outbox
-from flows import on_ticket_closed
+from flows import callback_dispatch, on_callback_failed, on_ticket_closed
 
 
 def register(cron) -> None:
@@ -18,3 +25,14 @@ def register(cron) -> None:
     cron.register(reconcile_outbox, queue_name=queue_name, interval=CRM_RECONCILE_SECONDS, job_timeout=300)
     cron.register(poll_updates, queue_name=queue_name, interval=CRM_POLL_SECONDS, job_timeout=600)
     cron.register(on_ticket_closed.sweep, queue_name=queue_name, interval=CLOSED_NOTICE_SWEEP_SECONDS, job_timeout=300)
+    cron.register(callback_dispatch.dispatch, queue_name=queue_name, interval=CALLBACK_DISPATCH_SECONDS,
+                  job_timeout=120)
+    cron.register(callback_dispatch.reconcile, queue_name=queue_name, interval=CALLBACK_RECONCILE_SECONDS,
+                  job_timeout=300)
+    cron.register(on_callback_failed.sweep, queue_name=queue_name, interval=CALLBACK_FAILED_SWEEP_SECONDS,
+                  job_timeout=300)
+
+
+def at_worker_start(connection) -> None:
+    """Jobs a starting worker runs first: call-backs are reconciled from the database (nothing lost in a restart)."""
+    queue(connection).enqueue(callback_dispatch.reconcile)

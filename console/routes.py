@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from callbacks.service import STATES, CallbackError
 from console import service
 from console.auth import token_required
 from surge.models import AnnouncementCreate
@@ -133,6 +134,50 @@ async def queues(request: Request) -> JSONResponse:
     return JSONResponse(await service.queues(request.app.state.ctx))
 
 
+@requires("read")
+async def list_callbacks(request: Request) -> JSONResponse:
+    state = request.query_params.get("state", "upcoming")
+    if state not in STATES:
+        return JSONResponse({"error": f"state must be one of {', '.join(STATES)}", "field": "state"}, status_code=422)
+    return JSONResponse(await service.list_callbacks(request.app.state.ctx, state))
+
+
+def _callback_error(exc: CallbackError) -> JSONResponse:
+    status = {"not_found": 404, "in_progress": 409}.get(exc.reason, 422)
+    return JSONResponse({"error": str(exc), "field": "due_at" if status == 422 else "id"}, status_code=status)
+
+
+@requires("supervisor")
+async def cancel_callback(request: Request) -> JSONResponse:
+    actor = _actor(request)
+    try:
+        found = await service.cancel_callback(request.app.state.ctx, int(request.path_params["id"]), actor)
+    except CallbackError as exc:
+        return _callback_error(exc)
+    if found is None:
+        raise HTTPException(404, "no call-back waiting with this id")
+    return JSONResponse(found)
+
+
+@requires("supervisor")
+async def reschedule_callback(request: Request) -> JSONResponse:
+    actor = _actor(request)
+    body = await _json(request)
+    try:
+        due_at = dt.datetime.fromisoformat(str(body.get("due_at", "")))
+    except ValueError:
+        due_at = None
+    if due_at is None or due_at.tzinfo is None:
+        return JSONResponse({"error": "due_at must be a time with its offset, like 2026-11-18T09:00:00-06:00",
+                             "field": "due_at"}, status_code=422)
+    try:
+        moved = await service.reschedule_callback(request.app.state.ctx, int(request.path_params["id"]), due_at,
+                                                  actor)
+    except CallbackError as exc:
+        return _callback_error(exc)
+    return JSONResponse(moved)
+
+
 routes = [
     Route("/api/announcements", list_announcements, methods=["GET"], middleware=AUTH),
     Route("/api/announcements", create_announcement, methods=["POST"], middleware=AUTH),
@@ -144,4 +189,7 @@ routes = [
     Route("/api/queues", queues, methods=["GET"], middleware=AUTH),
     Route("/api/reports/daily", daily_report, methods=["GET"], middleware=AUTH),
     Route("/api/tickets/{number}/status", ticket_status, methods=["POST"], middleware=AUTH),
+    Route("/api/callbacks", list_callbacks, methods=["GET"], middleware=AUTH),
+    Route("/api/callbacks/{id:int}/cancel", cancel_callback, methods=["POST"], middleware=AUTH),
+    Route("/api/callbacks/{id:int}/reschedule", reschedule_callback, methods=["POST"], middleware=AUTH),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from callbacks import service as callbacks
 from console import metrics, tokens
 from core import audit
 from core.db import run_db
@@ -123,3 +124,32 @@ async def daily_report(ctx: FlowContext, day) -> dict:
     """The day's figures (today in the city's time zone by default)."""
     day = day or ctx.now().astimezone(ctx.settings.timezone).date()
     return await run_db(ctx.engine, metrics.daily, day=day, zone=ctx.settings.timezone)
+
+
+async def list_callbacks(ctx: FlowContext, state: str) -> list[dict]:
+    """Call-backs upcoming, in progress or failed (numbers masked)."""
+
+    def rows(session, *, state: str) -> list[dict]:
+        return [callbacks.public(row).model_dump(mode="json") for row in callbacks.listing(session, state=state)]
+
+    return await run_db(ctx.engine, rows, state=state)
+
+
+async def cancel_callback(ctx: FlowContext, callback_id: int, actor: str) -> dict | None:
+    """Cancel a call-back not yet being placed (audited); None if there is no such active one."""
+
+    def cancel(session, **kwargs) -> dict | None:
+        row = callbacks.cancel(session, **kwargs)
+        return callbacks.public(row).model_dump(mode="json") if row else None
+
+    return await run_db(ctx.engine, cancel, callback_id=callback_id, actor=actor, now=ctx.now())
+
+
+async def reschedule_callback(ctx: FlowContext, callback_id: int, due_at, actor: str) -> dict:
+    """Move a call-back to another time inside agent hours (audited)."""
+
+    def move(session, **kwargs) -> dict:
+        return callbacks.public(callbacks.reschedule(session, **kwargs)).model_dump(mode="json")
+
+    return await run_db(ctx.engine, move, callback_id=callback_id, due_at=due_at, actor=actor, now=ctx.now(),
+                        calendar=ctx.calendar)

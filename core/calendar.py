@@ -39,6 +39,30 @@ class BusinessCalendar:
         """Whether this date counts towards service-level agreements: a working weekday that is no holiday."""
         return day.weekday() in self.workdays and self.holiday(day) is None
 
+    def opening(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        """When agents answer on this local date (opening, closing), or None when closed all day."""
+        span = self.hours.get(day.weekday())
+        if span is None or self.holiday(day) is not None:
+            return None
+        opens = dt.datetime.combine(day, span[0], tzinfo=self.zone)
+        if span[1] == dt.time.max:  # "24:00": the end of the day
+            closes = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.zone)
+        else:
+            closes = dt.datetime.combine(day, span[1], tzinfo=self.zone)
+        return opens, closes
+
+    def next_open(self, when: dt.datetime, *, days: int = 14) -> dt.datetime | None:
+        """`when` itself if agents answer then, else the next opening within `days` (None if there is none)."""
+        local = self.local(when)
+        for offset in range(days + 1):
+            span = self.opening(local.date() + dt.timedelta(days=offset))
+            if span is None:
+                continue
+            opens, closes = span
+            if local < closes:
+                return max(opens, local).astimezone(when.tzinfo or dt.UTC)
+        return None
+
     def state(self, when: dt.datetime) -> OpenState:
         """Whether agents are answering at this moment, and the holiday if that is why not."""
         local = self.local(when)

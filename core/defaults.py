@@ -75,3 +75,20 @@ MAX_QUEUE_SIZE = 5000  # Twilio's largest queue (QueuePosition, CurrentQueueSize
 OPEN311_PAGE_SIZE = 50
 OPEN311_MAX_PAGE_SIZE = 200
 OPEN311_MAX_PAGE = 10_000  # keeps the database's OFFSET small whatever a client asks
+
+# Call-backs: how often the dispatcher looks for call-backs to place, and when a placed one counts as stuck.
+CALLBACK_DISPATCH_SECONDS = 15
+CALLBACK_RECONCILE_SECONDS = 60
+CALLBACK_FAILED_SWEEP_SECONDS = 30
+CALLBACK_DIAL_STALE_SECONDS = 120  # claimed but never placed (a worker died between the claim and Twilio)
+CALLBACK_RING_STALE_SECONDS = 15 * 60  # placed, never answered, and Twilio's status callback never came
+CALLBACK_ANSWERED_STALE_SECONDS = 2 * 3600  # answered, and neither the agent's pick-up nor the hang-up was heard
+CALLBACK_REQUEST_COUNTER_TTL = 2 * 86400
+CALLBACK_SLOTS_OFFERED = 3  # times read out or texted at once
+CALLBACK_MIN_NOTICE_MINUTES = 10  # the earliest slot offered starts at least this long from now
+
+# Agents on the agent line: an idle agent's <Dial> into an empty queue ends after this many seconds and the agent
+# line is asked again, so a call-back that was answered meanwhile reaches them; "ready" lasts a few such loops.
+AGENT_IDLE_DIAL_SECONDS = 20
+AGENT_READY_SECONDS = 90
+AGENT_BUSY_SECONDS = 4 * 3600

@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import anyio.to_thread
 
+from callbacks import service as callbacks
+from callbacks import slots
+from callbacks.limits import RequestCounters
+from callbacks.models import CallbackKind, CallbackRequest, CallbackSource
+from callbacks.service import CallbackError
 from core.db import run_db
+from core.defaults import CALLBACK_MIN_NOTICE_MINUTES, CALLBACK_SLOTS_OFFERED
+from core.phones import mask, outbound_refusal
 from core.worker import enqueue
 from crm_bridge import intake
 from crm_bridge.models import TicketCreate
 from crm_bridge.service import IntakeError
 from flows.context import FlowContext
-from flows.session import Session
-from flows.turns import Effect, EnterQueue, LookupTicket, OpenTicket, SaveVoicemail, SendText, TextOutcome
+from flows.session import CallbackDraft, Session
+from flows.turns import (
+    BookCallback,
+    CallbackBooking,
+    CallbackCancelled,
+    CancelCallback,
+    Effect,
+    EnterQueue,
+    FindSlots,
+    LookupTicket,
+    OpenTicket,
+    SaveVoicemail,
+    SendText,
+    SlotOffer,
+    TextOutcome,
+)
 from messaging import caps, outbound
 from queueing import admission
 
@@ -30,23 +51,30 @@ async def perform(ctx: FlowContext, s: Session, effect: Effect, *, channel: str)
         return await admission.save_voicemail(
             ctx, call_sid=s.call_sid, caller=s.phone, language=s.lang, url=effect.recording_url
         )
+    if isinstance(effect, FindSlots):
+        return await _find_slots(ctx, effect)
+    if isinstance(effect, BookCallback):
+        return await _book_callback(ctx, s, effect.draft, channel=channel)
+    if isinstance(effect, CancelCallback):
+        return await _cancel_callback(ctx, effect.phone, channel=channel)
     raise TypeError(f"unknown effect {effect!r}")
 
 
 async def _send_text(ctx: FlowContext, s: Session, effect: SendText) -> TextOutcome:
     # Checked here, in the call, so the caller hears the truth; the job checks consent and the number again.
-    if not s.phone:
+    to = effect.to or s.phone
+    if not to:
         return TextOutcome("no_number", effect)
     if s.texts_sent >= ctx.settings.outbound.texts_per_call:
         return TextOutcome("call_limit", effect)
-    refused = await run_db(ctx.engine, _refusal, settings=ctx.settings, phone=s.phone)
+    refused = await run_db(ctx.engine, _refusal, settings=ctx.settings, phone=to)
     if refused:
         return TextOutcome(refused, effect)
     counters = caps.TextCounters(ctx.sync_redis, ctx.settings.outbound)
-    hit = await anyio.to_thread.run_sync(counters.reserve, s.phone, ctx.now())
+    hit = await anyio.to_thread.run_sync(counters.reserve, to, ctx.now())
     if hit is not None:
         return TextOutcome(hit.value, effect)
-    await enqueue(ctx.sync_redis, outbound.send_text, to=s.phone, body=effect.body, kind=effect.kind,
+    await enqueue(ctx.sync_redis, outbound.send_text, to=to, body=effect.body, kind=effect.kind,
                   ticket_number=effect.ticket_number, counted=True)
     s.texts_sent += 1
     return TextOutcome("sent", effect)
@@ -73,3 +101,57 @@ async def _open_ticket(ctx: FlowContext, s: Session, effect: OpenTicket, *, chan
         return await intake.submit(ctx, data)
     except IntakeError as exc:
         return exc
+
+
+async def _find_slots(ctx: FlowContext, effect: FindSlots) -> SlotOffer:
+    found = None
+    if effect.ticket_number:
+        found = await intake.lookup(ctx, effect.ticket_number) is not None
+    offered = await run_db(ctx.engine, slots.free_slots, calendar=ctx.calendar, settings=ctx.settings.callbacks,
+                           now=ctx.now(), limit=CALLBACK_SLOTS_OFFERED, notice_minutes=CALLBACK_MIN_NOTICE_MINUTES)
+    return SlotOffer(offered, found)
+
+
+async def _book_callback(ctx: FlowContext, s: Session, draft: CallbackDraft, *, channel: str) -> CallbackBooking:
+    # The number gets our call: premium-rate, foreign or short codes are refused here too, whatever a step checked.
+    if not draft.phone or outbound_refusal(draft.phone, ctx.settings.outbound.countries) is not None:
+        return CallbackBooking("not_allowed")
+    counters = RequestCounters(ctx.sync_redis, ctx.settings.callbacks)
+    hit = await anyio.to_thread.run_sync(counters.reserve, draft.phone, ctx.now())
+    if hit is not None:
+        return CallbackBooking(hit)
+    data = CallbackRequest(
+        phone=draft.phone, language=s.lang, kind=CallbackKind(draft.kind), source=CallbackSource(draft.source),
+        joined_at=draft.joined_at, due_at=draft.due_at, topic=draft.topic, ticket_number=draft.ticket_number,
+        text_updates=draft.text_updates,
+    )
+    try:
+        row, updated = await run_db(ctx.engine, _request, ctx=ctx, data=data, actor=_resident(channel, draft.phone))
+    except CallbackError as exc:
+        return CallbackBooking(exc.reason)
+    return CallbackBooking("updated" if updated else "booked", row.due_at)
+
+
+def _request(session, *, ctx: FlowContext, data: CallbackRequest, actor: str):
+    now = ctx.now()
+    if data.kind is CallbackKind.SCHEDULED and not slots.is_free(
+        session, calendar=ctx.calendar, settings=ctx.settings.callbacks, now=now, when=data.due_at
+    ):
+        raise CallbackError("slot_taken", "that time is no longer free")
+    return callbacks.request(session, data=data, now=now, actor=actor)
+
+
+async def _cancel_callback(ctx: FlowContext, phone: str, *, channel: str) -> CallbackCancelled:
+    def cancel(session, **kwargs) -> CallbackCancelled:
+        try:
+            row = callbacks.cancel(session, **kwargs)
+        except CallbackError as exc:
+            return CallbackCancelled(exc.reason)
+        return CallbackCancelled("cancelled", row.due_at, row.kind) if row else CallbackCancelled("none")
+
+    return await run_db(ctx.engine, cancel, phone=phone, actor=_resident(channel, phone), now=ctx.now())
+
+
+def _resident(channel: str, phone: str) -> str:
+    # The audit trail names who asked without keeping their number.
+    return f"resident ({channel}, {mask(phone)})"

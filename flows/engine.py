@@ -341,6 +341,8 @@ class Conversation:
             return article is not None and bool(article.service_code)
         if when == "has_phone":
             return bool(s.phone)
+        if when == "checked_ticket":
+            return bool(s.checked)
         return True
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from flows.turns import Action, goto
 
 MENUS_FILE = Path(__file__).resolve().parent / "menus.toml"
-CONDITIONS = {"article_has_service", "has_phone"}
+CONDITIONS = {"article_has_service", "has_phone", "checked_ticket"}
 _MENU_KEYS = {"prompt", "simple_prompt", "free_text", "options"}
 _OPTION_KEYS = {"key", "do", "to", "article", "message", "label", "words", "when"}
 _KEY = re.compile(r"[0-9*#]")

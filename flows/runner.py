@@ -66,8 +66,9 @@ async def start(ctx: FlowContext, s: Session, caps: Capabilities) -> Turn:
 
 
 async def render(ctx: FlowContext, s: Session, node: str, caps: Capabilities) -> Turn:
-    """The turn at node, as if arriving there (no input)."""
-    return (await conversation(ctx, caps)).show(s, node)
+    """The turn at node, as if arriving there (no input), with any effect arriving there asks for."""
+    conv = await conversation(ctx, caps)
+    return await _settle(ctx, conv, s, conv.show(s, node))
 
 
 async def advance(ctx: FlowContext, s: Session, node: str, inp: Input, caps: Capabilities) -> Turn:
@@ -82,17 +83,23 @@ async def ask(ctx: FlowContext, s: Session, inp: Input, caps: Capabilities) -> T
     return conv.run("question", s, At("ask"), inp)
 
 
-async def begin(ctx: FlowContext, s: Session, action: str, caps: Capabilities) -> Turn:
+async def begin(ctx: FlowContext, s: Session, action: str, caps: Capabilities, arg: str = "") -> Turn:
     """Start a part of the conversation by its action's name ("report", "check"), as a text keyword does."""
     conv = await conversation(ctx, caps)
-    return await _settle(ctx, conv, s, conv.run(action, s, At("main"), Input.none()))
+    return await _settle(ctx, conv, s, conv.run(action, s, At("main"), Input.none(), arg))
+
+
+MAX_EFFECTS = 3  # effects one input may chain (book a call-back, then text its confirmation)
 
 
 async def _settle(ctx: FlowContext, conv: Conversation, s: Session, turn: Turn) -> Turn:
-    if turn.effect is None:
-        return turn
-    result = await effects.perform(ctx, s, turn.effect, channel=conv.caps.channel)
-    following = conv.resume(s, result)
-    following.steps[:0] = turn.steps
-    following.lines[:0] = turn.lines
-    return following
+    for _ in range(MAX_EFFECTS):
+        if turn.effect is None:
+            return turn
+        result = await effects.perform(ctx, s, turn.effect, channel=conv.caps.channel)
+        following = conv.resume(s, result)
+        following.steps[:0] = turn.steps
+        following.lines[:0] = turn.lines
+        turn = following
+    turn.effect = None  # never an effect left unsettled: the turn is said as it stands
+    return turn

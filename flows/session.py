@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Awaiting = Literal["ticket", "lookup", "queue", "voicemail"]
+Awaiting = Literal["ticket", "lookup", "queue", "voicemail", "text", "callback_slots", "callback", "callback_cancel"]
 
 
 class ReportDraft(BaseModel):
@@ -25,6 +25,21 @@ class ReportDraft(BaseModel):
     recording: str | None = None
     phone: str | None = None
     notify: bool = False
+
+
+class CallbackDraft(BaseModel):
+    """A call-back being asked for, step by step: which kind, the number, the time chosen among those offered."""
+
+    model_config = ConfigDict(extra="ignore")
+    kind: str = "scheduled"  # "keep_place" or "scheduled" (callbacks.models.CallbackKind)
+    source: str = "menu"  # callbacks.models.CallbackSource
+    joined_at: dt.datetime | None = None  # keep my place: when the caller first joined the line
+    due_at: dt.datetime | None = None
+    slots: list[dt.datetime] = Field(default_factory=list)  # the times offered, in the order read
+    phone: str | None = None
+    topic: str | None = None
+    ticket_number: str | None = None
+    text_updates: bool = False
 
 
 class TicketNote(BaseModel):
@@ -56,7 +71,9 @@ class Session(BaseModel):
     node: str | None = None  # text: the question we are waiting for an answer to
     choices: list[str] = Field(default_factory=list)  # text: the articles offered as "did you mean" choices
     texts_sent: int = 0  # texts sent to the resident in this conversation (capped per call)
-    after_queue: str | None = None  # voice: what the caller chose while waiting ("voicemail")
+    after_queue: str | None = None  # voice: what the caller chose while waiting ("voicemail", "callback_keep"...)
+    callback: CallbackDraft | None = None  # a call-back being asked for
+    checked: str | None = None  # the ticket number last found by a status check (a call-back may be about it)
 
     def draft(self) -> ReportDraft:
         """The report being taken, started if there is none."""

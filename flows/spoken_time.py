@@ -57,3 +57,17 @@ def spoken_date(when: dt.datetime, zone, wording, language: str) -> str:
     days = [d.strip() for d in wording(language, "days").split(",")]
     months = [m.strip() for m in wording(language, "months").split(",")]
     return wording(language, "date_format", weekday=days[local.weekday()], month=months[local.month - 1], day=local.day)
+
+
+def spoken_when(when: dt.datetime, now: dt.datetime, zone, wording, language: str) -> str:
+    """A moment as a resident hears it: "today at 3 p.m.", "tomorrow at 9 a.m.", "Thursday, December 3 at 9:30 a.m."."""
+    local, today = when.astimezone(zone), now.astimezone(zone).date()
+    time = _time(local.time(), wording, language)
+    # "at 1 p.m." but "a la 1", "a las 9", "al mediodía": the preposition follows the hour in some languages.
+    at = "when_at_noon" if local.time() == dt.time(12, 0) else "when_at_one" if local.hour % 12 == 1 else "when_at"
+    values = {"time": time, "at": wording(language, at)}
+    if local.date() == today:
+        return wording(language, "when_today", **values)
+    if local.date() == today + dt.timedelta(days=1):
+        return wording(language, "when_tomorrow", **values)
+    return wording(language, "when_day", date=spoken_date(local, zone, wording, language), **values)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 
-from flows.session import ReportDraft
+from flows.session import CallbackDraft, ReportDraft
 
 Line = tuple[str, str]  # (language, sentence)
 
@@ -154,6 +155,7 @@ class SendText:
     then: str  # the step shown afterwards
     sent_line: str  # the wording key said when it goes
     ticket_number: str | None = None
+    to: str | None = None  # another number than the resident's own (a call-back number they keyed in)
 
 
 @dataclass(frozen=True)
@@ -164,4 +166,51 @@ class TextOutcome:
     effect: SendText
 
 
-Effect = OpenTicket | LookupTicket | EnterQueue | SaveVoicemail | SendText
+@dataclass(frozen=True)
+class FindSlots:
+    """Effect: the next free call-back times, and whether the request a call-back is about exists."""
+
+    ticket_number: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """The answer to FindSlots."""
+
+    slots: list[dt.datetime]
+    ticket_found: bool | None = None  # None: the call-back is about no request
+
+
+@dataclass(frozen=True)
+class BookCallback:
+    """Effect: book the call-back the resident asked for, or update their number's active one."""
+
+    draft: CallbackDraft
+
+
+@dataclass(frozen=True)
+class CallbackBooking:
+    """The answer to BookCallback: "booked", "updated", or why not (number_limit, service_limit, in_progress,
+    slot_taken, not_allowed)."""
+
+    status: str
+    due_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class CancelCallback:
+    """Effect: cancel the call-back booked for this number."""
+
+    phone: str
+
+
+@dataclass(frozen=True)
+class CallbackCancelled:
+    """The answer to CancelCallback: "cancelled", "none" (nothing booked) or "in_progress" (we are calling now)."""
+
+    status: str
+    due_at: dt.datetime | None = None
+    kind: str | None = None
+
+
+Effect = OpenTicket | LookupTicket | EnterQueue | SaveVoicemail | SendText | FindSlots | BookCallback | CancelCallback

@@ -1,4 +1,8 @@
-"""The agent line as TwiML: staff dial in, key their PIN, hear who is next (language and topic), and are joined."""
+"""The agent line as TwiML: staff dial in, key their PIN once per call, hear who is next, and are joined to them.
+
+After each conversation (and every AGENT_IDLE_DIAL_SECONDS while nobody waits) Twilio asks /voice/agent/next, which
+hands a signed-in agent the next caller without asking for the PIN again.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from core.defaults import AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_TIMEOUT
+from core.defaults import AGENT_IDLE_DIAL_SECONDS, AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_TIMEOUT
 from core.twilio_fields import seconds
+from flows import callback_dispatch
 from flows.context import FlowContext
+from ivr import callback_calls
 from queueing import agents
+from queueing.agent_presence import AgentPresence
 from queueing.models import AgentLineOutcome
 from settings import Agent
 
@@ -38,13 +45,23 @@ async def pin(ctx: FlowContext, form: dict[str, str], *, attempt: int) -> str:
         ctx, call_sid=form["CallSid"], caller=form.get("From", ""), verstat=form.get("StirVerstat", ""), pin=digits
     )
     if check.outcome is AgentLineOutcome.PIN_OK:
-        return await _take_next(ctx, check.agent)
+        await agents.SignedIn(ctx.redis).add(form["CallSid"], check.agent.name)
+        return await _take_next(ctx, check.agent, form["CallSid"])
     response = VoiceResponse()
     if check.wrong_pin:
         _say(ctx, response, "agent_pin_wrong")
     if check.outcome in (AgentLineOutcome.PIN_WRONG, AgentLineOutcome.PIN_ASKED):
         return _ask_pin(ctx, response, attempt=attempt + 1)
     return _refuse(ctx, response, check.outcome)
+
+
+async def next_caller(ctx: FlowContext, form: dict[str, str]) -> str:
+    """After a conversation or an idle wait: the next caller for an agent signed in on this call, else the PIN."""
+    name = await agents.SignedIn(ctx.redis).agent(form["CallSid"])
+    agent = agents.agent_named(ctx.settings, name) if name else None
+    if agent is None or agent != agents.find_agent(ctx.settings, form.get("From", "")):
+        return await agent_line(ctx, form)
+    return await _take_next(ctx, agent, form["CallSid"])
 
 
 def _ask_pin(ctx: FlowContext, response: VoiceResponse, *, attempt: int) -> str:
@@ -74,12 +91,14 @@ def _say(ctx: FlowContext, parent, key: str, **values: object) -> None:
     parent.say(ctx.wording(staff.code, key, **values), voice=staff.voice, language=staff.code)
 
 
-async def _take_next(ctx: FlowContext, agent: Agent) -> str:
+async def _take_next(ctx: FlowContext, agent: Agent, call_sid: str) -> str:
     response = VoiceResponse()
     staff = ctx.settings.default_language
-    queue, caller = await agents.next_queue(ctx, agent)
+    await AgentPresence(ctx.redis).ready(call_sid, agent.languages, ctx.now())
+    queue, caller = await agents.next_queue(ctx, agent, owed=await callback_dispatch.owed(ctx, agent.languages))
     response.say(await _whisper(ctx, queue, caller), voice=staff.voice, language=staff.code)
-    dial = Dial()
+    # With nobody waiting the Dial ends after a while and the agent line is asked again (a call-back may be there).
+    dial = Dial(action="/voice/agent/next", method="POST", timeout=AGENT_IDLE_DIAL_SECONDS)
     dial.queue(queue, url=f"/voice/agent/connect?{urlencode({'queue': queue})}", method="POST")
     response.append(dial)
     return str(response)
@@ -88,18 +107,24 @@ async def _take_next(ctx: FlowContext, agent: Agent) -> str:
 async def _whisper(ctx: FlowContext, queue: str, caller: str | None) -> str:
     staff = ctx.settings.default_language.code
     if caller is None:
-        return ctx.wording(staff, "agent_none_waiting")
+        placing = queue == ctx.settings.queue.callback_queue  # a call-back owed before anyone waiting is being dialled
+        return ctx.wording(staff, "agent_callback_placing" if placing else "agent_none_waiting")
     meta = await agents.caller_meta(ctx, queue, caller)
     language = ctx.settings.language(meta.get("language")).name
     kb = await ctx.knowledge.get()
     article = kb.article(staff, meta.get("topic"))
     topic = article.title if article else ctx.wording(staff, "agent_no_topic")
+    if meta.get("callback"):
+        return callback_calls.whisper(ctx, meta, language=language, topic=topic)
     return ctx.wording(staff, "agent_next", language=language, topic=topic)
 
 
 async def connect(ctx: FlowContext, form: dict[str, str], *, queue: str) -> str:
     """Played to the waiting caller just before the agent is on: this is the moment they were answered."""
     meta = await agents.connected(ctx, queue, form["CallSid"], waited=seconds(form.get("QueueTime")) or 0)
+    await AgentPresence(ctx.redis).busy(form.get("DequeingCallSid", ""), ctx.now())
+    if queue == ctx.settings.queue.callback_queue:
+        await callback_dispatch.bridged(ctx, call_sid=form["CallSid"])
     language = ctx.settings.language(meta.get("language"))
     response = VoiceResponse()
     response.say(ctx.wording(language.code, "agent_connected"), voice=language.voice, language=language.code)

@@ -17,6 +17,7 @@ from flows.turns import Input, InputKind, Turn
 from ivr import service, twiml
 from ivr.models import CallCreate
 from queueing import waiting
+from queueing.agent_presence import AgentPresence
 
 MAX_SPEECH = 500
 # Twilio's CallStatus values; the last five mean the call is over.
@@ -100,6 +101,7 @@ async def status(ctx: FlowContext, form: dict[str, str]) -> None:
     await store(ctx).delete(form["CallSid"])
     if status in FINAL_STATUSES:
         await waiting.call_ended(ctx, form["CallSid"])
+    await AgentPresence(ctx.redis).gone(form["CallSid"])  # an agent's call ended (nothing for a resident's)
 
 
 async def show(ctx: FlowContext, form: dict[str, str], node: str) -> str:

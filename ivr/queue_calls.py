@@ -6,8 +6,10 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from callbacks.models import CallbackKind, CallbackSource
 from core.twilio_fields import queue_figure, seconds
 from flows.context import FlowContext
+from flows.session import CallbackDraft
 from ivr import calls
 from queueing import waiting
 from queueing.estimator import spoken_range
@@ -36,7 +38,7 @@ async def wait(ctx: FlowContext, form: dict[str, str], *, queue: str, language: 
     else:
         lines.append(w(language, "queue_wait_range", low=minutes[0], high=minutes[1]))
     lines += await ctx.announcements.lines("queue", language)
-    lines += [w(language, "queue_offer_soon"), w(language, "queue_offer_voicemail")]
+    lines += [w(language, "queue_offer_callback"), w(language, "queue_offer_voicemail")]
     return _wait_twiml(ctx, lines, queue=queue, language=language)
 
 
@@ -58,18 +60,25 @@ def _wait_twiml(ctx: FlowContext, lines: list[str], *, queue: str, language: str
 
 
 async def keys(ctx: FlowContext, form: dict[str, str], *, queue: str, language: str) -> str:
-    """A key pressed while waiting: 3 leaves the queue for a voice message; call-backs are announced as coming."""
+    """A key pressed while waiting: 1 keeps the caller's place for a call-back, 2 chooses a time for one, 3 leaves a
+    voice message; each leaves the queue (<Leave>) and the queue result shows the step that follows."""
     response = VoiceResponse()
-    voice = ctx.settings.language(language).voice
     query = urlencode({"lang": language, "queue": queue})
-    if form.get("Digits") == "3":
+    digits = form.get("Digits")
+    if digits in ("1", "2", "3"):
         session = await calls.store(ctx).load(form["CallSid"]) or calls.new_session(ctx, form)
-        session.after_queue = "voicemail"
+        session.after_queue = "voicemail" if digits == "3" else "callback"
+        if digits != "3":
+            # Keep my place keeps the time the caller first joined the line (Twilio's QueueTime, else our record).
+            waited = form.get("QueueTime", "")
+            joined = await waiting.joined_at(ctx, queue=queue, call_sid=form["CallSid"],
+                                             waited=int(waited) if waited.isdigit() else None)
+            kind = CallbackKind.KEEP_PLACE if digits == "1" else CallbackKind.SCHEDULED
+            session.callback = CallbackDraft(kind=kind.value, source=CallbackSource.QUEUE.value, joined_at=joined,
+                                             topic=session.article)
         await calls.store(ctx).save(form["CallSid"], session)
         response.leave()
         return str(response)
-    if form.get("Digits") in ("1", "2"):
-        response.say(ctx.wording(language, "callback_coming_soon"), voice=voice, language=language)
     response.redirect(f"/voice/queue/wait?{query}", method="POST")
     return str(response)
 
@@ -86,7 +95,8 @@ async def result(ctx: FlowContext, form: dict[str, str], *, queue: str, language
     )
     if outcome in (QueueResult.LEFT, QueueResult.QUEUE_FULL, QueueResult.ERROR):
         session = await calls.store(ctx).load(form["CallSid"]) or calls.new_session(ctx, form)
-        node = "voicemail_record" if session.after_queue == "voicemail" else "voicemail_offer"
+        after = {"voicemail": "voicemail_record", "callback": "callback_start"}
+        node = after.get(session.after_queue or "", "voicemail_offer")
         session.after_queue = None
         await calls.store(ctx).save(form["CallSid"], session)
         return await calls.show(ctx, form, node)

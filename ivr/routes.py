@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from core import replay, twilio_fields
 from core.twilio_auth import signed_form
-from ivr import agent_line, calls, queue_calls
+from ivr import agent_line, callback_calls, calls, queue_calls
 
 TWIML = "application/xml"
 
@@ -89,6 +89,13 @@ async def agent(request: Request) -> Response:
     return Response(await replay.once(ctx.redis, key, lambda: agent_line.agent_line(ctx, form)), media_type=TWIML)
 
 
+async def agent_next(request: Request) -> Response:
+    form = await _form(request)
+    ctx = request.app.state.ctx
+    key = replay.request_key(request.url.path, form)
+    return Response(await replay.once(ctx.redis, key, lambda: agent_line.next_caller(ctx, form)), media_type=TWIML)
+
+
 async def agent_pin(request: Request) -> Response:
     form = await _form(request)
     ctx = request.app.state.ctx
@@ -104,6 +111,64 @@ async def agent_connect(request: Request) -> Response:
     return Response(await agent_line.connect(request.app.state.ctx, form, queue=queue), media_type=TWIML)
 
 
+async def _callback_call(request: Request) -> tuple[dict[str, str], int, int]:
+    form = await _form(request)
+    try:
+        return form, int(request.query_params["callback"]), int(request.query_params["attempt"])
+    except (KeyError, ValueError):
+        raise HTTPException(400, "callback and attempt must be numbers") from None
+
+
+async def _once(request: Request, form: dict[str, str], produce) -> str:
+    key = replay.request_key(f"{request.url.path}?{request.url.query}", form)
+    return await replay.once(request.app.state.ctx.redis, key, produce)
+
+
+async def callback_answer(request: Request) -> Response:
+    form, callback_id, attempt = await _callback_call(request)
+    ctx = request.app.state.ctx
+    twiml = await _once(request, form, lambda: callback_calls.answer(ctx, form, callback_id=callback_id,
+                                                                     attempt=attempt))
+    return Response(twiml, media_type=TWIML)
+
+
+async def callback_connect(request: Request) -> Response:
+    form, callback_id, attempt = await _callback_call(request)
+    ctx = request.app.state.ctx
+    tries = request.query_params.get("tries", "")
+    tries = int(tries) if tries.isdigit() else 1
+    twiml = await _once(request, form, lambda: callback_calls.connect(ctx, form, callback_id=callback_id,
+                                                                      attempt=attempt, tries=tries))
+    return Response(twiml, media_type=TWIML)
+
+
+async def callback_wait(request: Request) -> Response:
+    form, callback_id, attempt = await _callback_call(request)
+    twiml = await callback_calls.wait(request.app.state.ctx, form, callback_id=callback_id, attempt=attempt)
+    return Response(twiml, media_type=TWIML)
+
+
+async def callback_queued(request: Request) -> Response:
+    form, callback_id, attempt = await _callback_call(request)
+    ctx = request.app.state.ctx
+    language = ctx.settings.language(request.query_params.get("lang")).code
+    twiml = await _once(request, form, lambda: callback_calls.queued(ctx, form, callback_id=callback_id,
+                                                                     attempt=attempt, language=language))
+    return Response(twiml, media_type=TWIML)
+
+
+async def callback_status(request: Request) -> Response:
+    form, callback_id, attempt = await _callback_call(request)
+    ctx = request.app.state.ctx
+
+    async def record() -> str:
+        await callback_calls.status(ctx, form, callback_id=callback_id, attempt=attempt)
+        return ""
+
+    await _once(request, form, record)
+    return Response(status_code=204)
+
+
 routes = [
     Route("/voice/incoming", incoming, methods=["POST"]),
     Route("/voice/step", step, methods=["POST"]),
@@ -113,5 +178,11 @@ routes = [
     Route("/voice/queue/result", queue_result, methods=["POST"]),
     Route("/voice/agent", agent, methods=["POST"]),
     Route("/voice/agent/pin", agent_pin, methods=["POST"]),
+    Route("/voice/agent/next", agent_next, methods=["POST"]),
     Route("/voice/agent/connect", agent_connect, methods=["POST"]),
+    Route("/voice/callback/answer", callback_answer, methods=["POST"]),
+    Route("/voice/callback/connect", callback_connect, methods=["POST"]),
+    Route("/voice/callback/wait", callback_wait, methods=["POST"]),
+    Route("/voice/callback/queued", callback_queued, methods=["POST"]),
+    Route("/voice/callback/status", callback_status, methods=["POST"]),
 ]

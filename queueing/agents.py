@@ -12,7 +12,13 @@ from sqlmodel import Session, select
 from core import audit, clock
 from core.context import AppContext
 from core.db import run_db
-from core.defaults import AGENT_PIN_ATTEMPTS, AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_MIN_DIGITS
+from core.defaults import (
+    AGENT_BUSY_SECONDS,
+    AGENT_PIN_ATTEMPTS,
+    AGENT_PIN_LOCK_SECONDS,
+    AGENT_PIN_MAX_DIGITS,
+    AGENT_PIN_MIN_DIGITS,
+)
 from core.phones import e164, mask
 from queueing.live_queues import LiveQueues
 from queueing.models import AgentLineAttempt, AgentLineOutcome, AgentPin
@@ -79,6 +85,26 @@ class PinAttempts:
     async def clear(self) -> None:
         """The right PIN: start counting afresh."""
         await self.redis.delete(self.key)
+
+
+class SignedIn:
+    """Agent calls that keyed the right PIN: the agent line hands them caller after caller without asking again."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    @staticmethod
+    def key_for(call_sid: str) -> str:
+        """The Redis key naming the agent signed in on one call."""
+        return f"agent:signed-in:{call_sid}"
+
+    async def add(self, call_sid: str, agent: str) -> None:
+        """The agent on this call keyed their PIN."""
+        await self.redis.set(self.key_for(call_sid), agent, ex=AGENT_BUSY_SECONDS)
+
+    async def agent(self, call_sid: str) -> str | None:
+        """The agent signed in on this call, if any."""
+        return await self.redis.get(self.key_for(call_sid))
 
 
 @dataclass(frozen=True)
@@ -185,19 +211,25 @@ async def _record(
     await run_db(ctx.engine, add)
 
 
-async def next_queue(ctx: AppContext, agent: Agent) -> tuple[str, str | None]:
-    """The queue to take a call from and its next caller: call-backs first, then the longest wait in their languages."""
+async def next_queue(ctx: AppContext, agent: Agent, *, owed: float | None = None) -> tuple[str, str | None]:
+    """The queue to take a call from and its next caller: whoever joined the line first, live or call-back.
+
+    A call-back waits in the call-back queue ranked by the time its resident first joined the line (or the time they
+    chose), so one order by join time serves both and the call-back queue wins a tie. `owed` is the place in line of
+    the first call-back not in that queue yet (being dialled, or due): when it comes before every caller waiting, the
+    agent waits on the call-back queue for it (caller None); with nobody at all, on their first language's queue.
+    """
     live = LiveQueues(ctx.redis, ctx.settings)
     now = ctx.now()
     await live.agent_seen(agent.phone, now)
-    if await live.oldest(ctx.settings.queue.callback_queue, now):
-        return ctx.settings.queue.callback_queue, None
+    queues = [ctx.settings.queue.callback_queue, *(ctx.settings.queue.names[lang] for lang in agent.languages)]
     best: tuple[float, str, str] | None = None
-    for language in agent.languages:
-        queue = ctx.settings.queue.names[language]
+    for queue in queues:
         head = await live.oldest(queue, now)
         if head and (best is None or head[1] < best[0]):
             best = (head[1], queue, head[0])
+    if owed is not None and (best is None or owed < best[0]):
+        return ctx.settings.queue.callback_queue, None
     if best is None:
         return ctx.settings.queue.names[agent.languages[0]], None
     return best[1], best[2]

@@ -193,6 +193,14 @@ class LiveQueues:
         head = await self.redis.zrange(self._waiting(queue), 0, 0, withscores=True)
         return (head[0][0], head[0][1]) if head else None
 
+    async def waiting_before(self, queue: str, joined: float) -> int:
+        """How many callers waiting now joined the queue before this moment (a timestamp)."""
+        return await self.redis.zcount(self._waiting(queue), "-inf", f"({joined}")
+
+    async def joined_at(self, queue: str, call_sid: str) -> float | None:
+        """When a waiting caller joined the queue (a timestamp), if they are waiting."""
+        return await self.redis.zscore(self._waiting(queue), call_sid)
+
     async def meta(self, queue: str, call_sid: str) -> dict[str, str]:
         """What we know of a waiting caller: language and topic."""
         return await self.redis.hgetall(self._meta(queue, call_sid))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from core.context import AppContext
@@ -75,3 +76,11 @@ def _record(db, *, call_sid: str, queue: str, language: str, result: QueueResult
 async def call_ended(ctx: AppContext, call_sid: str) -> list[str]:
     """The call is over (its final status): it waits in no queue any more; returns the queues it was still in."""
     return await LiveQueues(ctx.redis, ctx.settings).call_ended(call_sid, ctx.now())
+
+async def joined_at(ctx: AppContext, *, queue: str, call_sid: str, waited: int | None) -> dt.datetime:
+    """When a waiting caller first joined the queue: from Twilio's QueueTime, else our own record, else now."""
+    now = ctx.now()
+    if waited is not None:
+        return now - dt.timedelta(seconds=waited)
+    joined = await LiveQueues(ctx.redis, ctx.settings).joined_at(queue, call_sid)
+    return dt.datetime.fromtimestamp(joined, dt.UTC) if joined is not None else now

@@ -23,6 +23,8 @@ class Keyword(str, Enum):
     LANGUAGE = "language"
     UPDATES = "updates"  # the surge messages on the air (the storm footer advertises it)
     THANKS = "thanks"  # "thanks", "no thanks": a courtesy, not a question
+    CALLBACK = "callback"  # CALL ME: choose a time for a call-back ("call me about request 123-456-789" too)
+    CALLBACK_CANCEL = "callback_cancel"  # CANCEL CALL (CANCEL alone is one of Twilio's opt-out words)
     NONE = "none"
 
 
@@ -50,9 +52,25 @@ def classify(
             return Keyword.LANGUAGE, code
     ordered = sorted(commands.items(), key=lambda item: item[0] != prefer)
     for code, table in ordered:
+        found = _callback(whole, table)
+        if found is not None:
+            return found, code
+    for code, table in ordered:
         for keyword in (Keyword.MENU, Keyword.REPORT, Keyword.AGENT, Keyword.UPDATES, Keyword.THANKS):
             if whole in table.get(keyword.value, set()):
                 return keyword, code
         if words[0] in table.get("status", set()):
             return Keyword.STATUS, " ".join(words[1:])
     return Keyword.NONE, ""
+
+
+def _callback(whole: str, table: dict[str, set[str]]) -> Keyword | None:
+    # The whole text is the phrase, or the phrase followed by a request's number ("call me about request 123...").
+    if whole in {fold(w) for w in table.get("callback_cancel", set())}:
+        return Keyword.CALLBACK_CANCEL
+    phrases = {fold(w) for w in table.get("callback", set())}
+    if whole in phrases:
+        return Keyword.CALLBACK
+    if any(whole.startswith(phrase + " ") for phrase in phrases) and any(c.isdigit() for c in whole):
+        return Keyword.CALLBACK
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from callbacks.models import CallbackSource
 from core.db import run_db
 from core.defaults import TEXT_SESSION_TTL
 from core.phones import display, normalize
@@ -113,6 +114,8 @@ async def _command(ctx: FlowContext, session: Session, keyword: Keyword, arg: st
         lang = session.lang
         hours = describe_hours(ctx.calendar, w, lang)
         return Handled(f"{w(lang, 'sms_agent', phone=_phone(ctx))} {w(lang, 'sms_agent_hours', hours=hours)}", "agent")
+    if keyword in (Keyword.CALLBACK, Keyword.CALLBACK_CANCEL):
+        return await _callback(ctx, session, keyword, arg, body)
     if keyword is Keyword.STATUS:
         number = ticket_numbers.clean(arg)
         if not number:
@@ -128,6 +131,19 @@ async def _command(ctx: FlowContext, session: Session, keyword: Keyword, arg: st
     if not text:
         return Handled(w(session.lang, "sms_empty"), "empty")
     return await _reply(ctx, session, await runner.ask(ctx, session, Input(InputKind.TEXT, text), TEXT), "question")
+
+
+async def _callback(ctx: FlowContext, session: Session, keyword: Keyword, arg: str, body: str) -> Handled:
+    # CALL ME offers the free times as a numbered list; with a request's number the agent is told that request.
+    session.lang, session.node = arg or session.lang, None
+    if keyword is Keyword.CALLBACK_CANCEL:
+        return await _reply(ctx, session, await runner.begin(ctx, session, "callback_cancel", TEXT), "callback")
+    number = ticket_numbers.clean(body)
+    if ticket_numbers.is_valid(number):
+        session.checked = number
+        return await _reply(ctx, session, await runner.begin(ctx, session, "callback_ticket", TEXT), "callback")
+    turn = await runner.begin(ctx, session, "callback_time", TEXT, arg=CallbackSource.SMS.value)
+    return await _reply(ctx, session, turn, "callback")
 
 
 async def _courtesy(ctx: FlowContext, session: Session, keyword: Keyword) -> Handled:
@@ -180,7 +196,8 @@ def _commands(ctx: FlowContext) -> dict[str, dict[str, set[str]]]:
     for language in ctx.settings.languages:
         result[language.code] = {
             name: {w.strip().lower() for w in ctx.wording(language.code, f"sms_words_{name}").split(",")}
-            for name in ("menu", "report", "status", "agent", "language", "updates", "thanks")
+            for name in ("menu", "report", "status", "agent", "language", "updates", "thanks", "callback",
+                         "callback_cancel")
         }
         result[language.code]["language"] |= {language.code.lower(), language.code.split("-")[0]}
     return result

@@ -22,7 +22,7 @@ def render(turn: Turn, wording, *, footer: str | None = None) -> str:
 
 def _joiner(option, turn) -> str:
     # "Reply 1 to say yes" for an action, "Reply 1 for Pothole" for one item of a list.
-    return "reply_for" if (option.style or turn.option_style) == "topic_option" else "reply_to"
+    return "reply_for" if (option.style or turn.option_style) in ("topic_option", "slot_option") else "reply_to"
 
 
 def reply(text: str) -> str:

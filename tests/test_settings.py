@@ -192,3 +192,16 @@ def test_a_command_on_an_unmigrated_database_says_to_migrate(tmp_path):
     assert done.stderr.strip().splitlines() == [
         f"error: the database sqlite:///{tmp_path / 'var' / 'onecall.db'} has no tables yet: run "
         "`.venv/bin/python run.py migrate` first (or start the server once)"]
+
+
+def test_callbacks_section_is_checked(tmp_path):
+    settings = load(tmp_path, GOOD)
+    assert (settings.callbacks.retries, settings.callbacks.retry_minutes, settings.callbacks.machine_detection) == (
+        2, 10, True)
+    for old, new, key in (("retries = 2", "retries = -1", "callbacks.retries"),
+                          ("machine_detection = true", 'machine_detection = "yes"', "callbacks.machine_detection"),
+                          ("slot_minutes = 30", "slot_minutes = 7.5", "callbacks.slot_minutes"),
+                          ("per_slot = 4", "per_slots = 4", "callbacks.per_slots")):
+        with pytest.raises(ConfigError) as bad:
+            load(tmp_path, GOOD.replace(old, new))
+        assert bad.value.key == key

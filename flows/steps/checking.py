@@ -50,6 +50,7 @@ def hear_number(c: Conversation, s: Session, at: At, inp: Input) -> Turn | None:
 def checked(c: Conversation, s: Session, ticket) -> Turn:
     """The request's status, when it was last updated, and when it should be done (or the closing note)."""
     number, s.checking = s.checking or "", None
+    s.checked = ticket.number if ticket is not None else None  # a call-back may be asked about it
     turn = c.menu(s, "check_done")
     turn.steps.insert(0, Step("check_number", Outcome.TICKET_CHECKED, InputKind.KEY, number))
     if ticket is None:

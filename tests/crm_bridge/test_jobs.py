@@ -362,10 +362,12 @@ def test_the_builtin_adapter_delivers_to_our_own_database(engine, redis, session
 def test_the_cron_schedule(engine, redis, session, settings):
     cron = CronScheduler(connection=redis)
     schedule.register(cron)
-    intervals = {job.func_name.rsplit(".", 1)[1]: job.interval for job in cron.get_jobs()}
-    assert intervals == {"reconcile_outbox": 60, "poll_updates": 120, "sweep": 30}
+    intervals = {job.func_name: job.interval for job in cron.get_jobs()}
+    assert intervals == {"crm_bridge.jobs.reconcile_outbox": 60, "crm_bridge.jobs.poll_updates": 120,
+                         "flows.on_ticket_closed.sweep": 30, "flows.callback_dispatch.dispatch": 15,
+                         "flows.callback_dispatch.reconcile": 60, "flows.on_callback_failed.sweep": 30}
     ticket = open_ticket(session, settings)
-    assert len(cron.enqueue_jobs()) == 3  # never run yet: all are due at once
+    assert len(cron.enqueue_jobs()) == len(intervals)  # never run yet: all are due at once
     run_jobs(settings, redis)
     assert delivery(session, ticket).status == "delivered"
 

@@ -62,7 +62,8 @@ def test_wait_document_gives_position_and_a_range_and_the_offers(app):
     heard = poll(app, caller, position=4, waited=20)
     assert "You are number 4 in line." in heard.text
     assert re.search(r"Your wait is (about \d+ to \d+|up to \d+) minutes\.", heard.text), heard.text
-    assert "press 3" in heard.text and "Soon you'll be able to press 1" in heard.text
+    assert "To keep your place and have us call you back when it's your turn, press 1." in heard.text
+    assert "To choose a time for our call, press 2." in heard.text and "press 3" in heard.text
     assert heard.gather["input"] == "dtmf" and heard.action.startswith("/voice/queue/keys?")
 
 
@@ -107,10 +108,10 @@ def test_key_3_leaves_the_queue_for_a_voice_message(app, session):
     assert session.exec(select(QueueOutcome)).one().result == "left"
 
 
-def test_callback_keys_are_announced_as_coming_and_keep_the_place(app):
+def test_other_keys_keep_the_caller_waiting(app):
     caller = ask_for_agent(app)
-    heard = hear(twilio_post(app, f"/voice/queue/keys?{QUERY}", queue_form(caller, Digits="1")))
-    assert "Call-backs are coming soon" in heard.text and "<Redirect" in heard.xml and "<Leave" not in heard.xml
+    heard = hear(twilio_post(app, f"/voice/queue/keys?{QUERY}", queue_form(caller, Digits="7")))
+    assert "<Redirect" in heard.xml and "<Leave" not in heard.xml
 
 
 def test_outcomes_and_live_figures(app, session):

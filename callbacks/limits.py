@@ -1,0 +1,39 @@
+"""Limits on call-back requests, counted in Redis so every process shares them: per number per day, and for the
+whole service per hour (a flood of requests, or someone booking calls to numbers that are not theirs, stops here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.defaults import CALLBACK_REQUEST_COUNTER_TTL
+from settings import CallbackSettings
+
+
+class RequestCounters:
+    """The Redis counters behind the limits; the keys are this class's own."""
+
+    def __init__(self, redis, limits: CallbackSettings) -> None:
+        self.redis = redis  # a blocking client: call from a worker thread or an rq job
+        self.limits = limits
+
+    @staticmethod
+    def number_key(phone: str, now: dt.datetime) -> str:
+        return f"cb:req:{phone}:{now:%Y%m%d}"
+
+    @staticmethod
+    def service_key(now: dt.datetime) -> str:
+        return f"cb:req:all:{now:%Y%m%d%H}"
+
+    def reserve(self, phone: str, now: dt.datetime) -> str | None:
+        """Count one request; None if it may go ahead, else "number_limit" or "service_limit" (then not counted)."""
+        number, service = self.number_key(phone, now), self.service_key(now)
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(number).expire(number, CALLBACK_REQUEST_COUNTER_TTL).incr(service).expire(service, 2 * 3600)
+            per_number, _, per_hour, _ = pipe.execute()
+        hit = "number_limit" if per_number > self.limits.requests_per_number_per_day else None
+        hit = hit or ("service_limit" if per_hour > self.limits.requests_per_hour else None)
+        if hit is not None:
+            with self.redis.pipeline(transaction=True) as pipe:
+                pipe.decr(number).decr(service)
+                pipe.execute()
+        return hit
