@@ -13,8 +13,11 @@ waiting caller), so the wait is a sum of k exponential stages, W(k) = sum_{j<k} 
 Both use the observed hang-up hazard, and are blended by their measured errors: every announcement is kept (bounded)
 and scored when its caller is answered. The point estimate is the median of W(k) (it minimizes the mean absolute
 error); the range is its 10th to 90th percentile, recalibrated by the same scores (quantiles learned in
-Wilson-Hilferty normal space, counting callers who hung up as censored). "Less than a minute" is said only when even
-the high end of the range is at most a minute.
+Wilson-Hilferty normal space, counting callers who hung up as censored).
+
+What the caller hears (spoken_range) is scored by its midpoint, so the words are centred on the median: seconds under
+a minute ("about 30 seconds", only when even the high end of the range is at most a minute), "about 2 minutes", then
+a whole-minute range around the median wide enough to hold the estimator's range.
 
 Measured and rejected (bench/ewt_accuracy.py): blending in the last-to-enter-service wait rescaled to the caller's
 place made every scenario but one worse; a learned median correction chased surges too late.
@@ -26,6 +29,8 @@ import copy
 import math
 from dataclasses import dataclass
 from enum import Enum
+
+from core.defaults import SPOKEN_ABOUT_MINUTES, SPOKEN_SECONDS, SPOKEN_SECONDS_SPAN
 
 STATE_VERSION = 1
 # An answer within this many seconds found a free agent: it says nothing about how fast the line moves.
@@ -80,17 +85,76 @@ class Estimate:
     basis: str  # a Basis value: which predictor weighed most
 
 
-def spoken_range(est: Estimate) -> tuple[int, int] | None:
-    """Whole minutes (lo, hi), lo < hi, to announce ("about lo to hi minutes"), or None for "less than a minute".
+class SpokenKind(str, Enum):
+    SECONDS = "seconds"  # "about 30 seconds"; 5 seconds is said "a few seconds"
+    ABOUT = "about"  # "about 2 minutes"
+    RANGE = "range"  # "about 4 to 7 minutes"; from 0, "up to 4 minutes"
+    UNDER_A_MINUTE = "under_a_minute"  # "less than a minute"
 
-    None only when even the high end of the range is at most a minute; otherwise hi >= 2, and lo may be 0 ("up to hi
-    minutes").
+
+@dataclass(frozen=True)
+class SpokenWait:
+    """What a waiting caller is told: the kind of phrase and the whole numbers in it."""
+
+    kind: SpokenKind
+    number: int = 0  # SECONDS: the seconds said; ABOUT: the minutes said
+    low: int = 0  # RANGE: minutes from (0: "up to <high> minutes")
+    high: int = 0  # RANGE: minutes to
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """The waits (seconds) the words cover: "about" one step either side, a range as said, or 0 to 60 s."""
+        if self.kind is SpokenKind.SECONDS:
+            return max(0.0, self.number - SPOKEN_SECONDS_SPAN), float(self.number + SPOKEN_SECONDS_SPAN)
+        if self.kind is SpokenKind.ABOUT:
+            return (self.number - 1) * 60.0, (self.number + 1) * 60.0
+        if self.kind is SpokenKind.RANGE:
+            return self.low * 60.0, self.high * 60.0
+        return 0.0, SHORT_WAIT
+
+    @property
+    def midpoint(self) -> float:
+        """The words as one number of seconds: the middle of a range, otherwise the number said."""
+        if self.kind is SpokenKind.SECONDS:
+            return float(self.number)
+        if self.kind is SpokenKind.ABOUT:
+            return self.number * 60.0
+        if self.kind is SpokenKind.RANGE:
+            return (self.low + self.high) * 30.0
+        return SHORT_WAIT / 2.0
+
+    @property
+    def within_a_minute(self) -> bool:
+        """Whether the caller is promised less than a minute."""
+        return self.kind in (SpokenKind.SECONDS, SpokenKind.UNDER_A_MINUTE)
+
+
+def spoken_range(est: Estimate) -> SpokenWait:
+    """What to tell the caller: the phrase whose midpoint is nearest the median, as narrow as the range allows.
+
+    Under a minute only when even the high end of the range is at most a minute: then "a few" (5), 15, 30 or 45
+    seconds, whichever is nearest the median ("less than a minute" when 30 seconds would be too narrow). Otherwise
+    the median rounded to the half minute (at least one minute) is the middle of what is said: "about N minutes"
+    when N is whole, at most SPOKEN_ABOUT_MINUTES, and N-1 to N+1 covers the range; else the narrowest whole-minute
+    range centred on it that covers the range ("up to 2N minutes" when that would start below zero).
     """
-    if not est.high > SHORT_WAIT:  # also catches NaN
-        return None
-    lo = max(0, math.floor(est.low / 60.0)) if math.isfinite(est.low) else 0
-    hi = max(math.ceil(min(est.high, 1e7) / 60.0), lo + 1)
-    return lo, hi
+    high = min(est.high, 1e7) if _finite(est.high) else 1e7
+    low = min(max(est.low, 0.0), high) if _finite(est.low) else 0.0
+    median = min(max(est.seconds, low), high) if _finite(est.seconds) else high
+    if high <= SHORT_WAIT:
+        said = SpokenWait(SpokenKind.SECONDS, min(SPOKEN_SECONDS, key=lambda n: abs(n - median)))
+        covers = said.span[0] <= low and high <= said.span[1]
+        return SpokenWait(SpokenKind.UNDER_A_MINUTE) if said.number == 30 and not covers else said
+    middle = max(round(median / 30.0) / 2.0, 1.0)  # minutes, on the half minute
+    reach = max(middle - low / 60.0, high / 60.0 - middle)
+    whole = middle.is_integer()
+    if whole and middle <= SPOKEN_ABOUT_MINUTES and reach <= 1.0:
+        return SpokenWait(SpokenKind.ABOUT, int(middle))
+    # The smallest half-width that reaches and keeps both ends on whole minutes.
+    half = max(math.ceil(reach), 1) if whole else math.ceil(reach - 0.5) + 0.5
+    if middle - half <= 0:
+        return SpokenWait(SpokenKind.RANGE, low=0, high=max(2, round(2 * middle)))
+    return SpokenWait(SpokenKind.RANGE, low=round(middle - half), high=round(middle + half))
 
 
 def _finite(x: object) -> bool:

@@ -1,4 +1,4 @@
-"""The wait estimator, driven by a fake clock: event streams in, estimates and spoken ranges out."""
+"""The wait estimator, driven by a fake clock: event streams in, estimates and the words a caller hears out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import random
 
 import pytest
 
-from queueing.estimator import Basis, Estimate, EstimatorConfig, WaitEstimator, spoken_range
+from queueing.estimator import (
+    Basis,
+    Estimate,
+    EstimatorConfig,
+    SpokenKind,
+    SpokenWait,
+    WaitEstimator,
+    spoken_range,
+)
 
 
 class FakeClock:
@@ -169,27 +177,70 @@ def test_state_stays_bounded_when_answers_are_never_heard():
     assert est.to_state()["q"] == 0 and est.to_state()["rec"] == []
 
 
-def test_spoken_range_is_none_only_for_short_waits():
-    assert spoken_range(Estimate(20, 0, 45, "configured")) is None
-    assert spoken_range(Estimate(40, 10, 60, "configured")) is None
-    assert spoken_range(Estimate(300, 250, 410, "observed")) == (4, 7)
-    assert spoken_range(Estimate(45, 5, 61, "observed")) == (0, 2)
-    assert spoken_range(Estimate(600, 600, 600, "observed")) == (10, 11)
+def said(median: float, low: float, high: float) -> SpokenWait:
+    return spoken_range(Estimate(median, low, high, "observed"))
 
 
-def test_spoken_range_from_real_estimates():
+def test_under_a_minute_is_said_in_steps_of_seconds_nearest_the_median():
+    assert said(0, 0, 12) == SpokenWait(SpokenKind.SECONDS, 5)  # "just a few seconds"
+    assert said(14, 2, 40) == SpokenWait(SpokenKind.SECONDS, 15)
+    assert said(31, 18, 44) == SpokenWait(SpokenKind.SECONDS, 30)
+    assert said(41, 33, 58) == SpokenWait(SpokenKind.SECONDS, 45)
+    # 30 seconds would not cover 3 to 58 s: "less than a minute" says the same middle, honestly wider.
+    assert said(30, 3, 58) == SpokenWait(SpokenKind.UNDER_A_MINUTE)
+
+
+def test_less_than_a_minute_is_promised_only_when_the_high_end_is_within_a_minute():
+    assert said(20, 0, 60).within_a_minute
+    assert not said(20, 0, 61).within_a_minute
+    assert not said(5, 0, float("nan")).within_a_minute
+
+
+@pytest.mark.parametrize("high", [20, 45, 60, 61, 90, 130, 170, 230])
+def test_a_14_second_wait_is_never_up_to_3_minutes(high):
+    words = said(14, 0, high)
+    assert words.midpoint <= 60
+    assert not (words.kind is SpokenKind.RANGE and words.high >= 3), words
+
+
+def test_short_waits_are_about_whole_minutes_and_longer_ones_a_range_centred_on_the_median():
+    assert said(45, 5, 61) == SpokenWait(SpokenKind.ABOUT, 1)  # "about a minute"
+    assert said(120, 70, 170) == SpokenWait(SpokenKind.ABOUT, 2)
+    assert said(300, 250, 410) == SpokenWait(SpokenKind.RANGE, low=3, high=7)
+    assert said(330, 250, 410) == SpokenWait(SpokenKind.RANGE, low=4, high=7)  # 5.5 minutes, on the half minute
+    assert said(960, 756, 1176) == SpokenWait(SpokenKind.RANGE, low=12, high=20)
+    assert said(100, 20, 300) == SpokenWait(SpokenKind.RANGE, low=0, high=3)  # "up to 3 minutes": middle 1.5
+    assert said(600, 600, 600) == SpokenWait(SpokenKind.RANGE, low=9, high=11)  # a number with no spread
+
+
+def test_midpoint_and_span_of_each_kind():
+    cases = [
+        (SpokenWait(SpokenKind.SECONDS, 5), 5, (0, 20)),
+        (SpokenWait(SpokenKind.SECONDS, 30), 30, (15, 45)),
+        (SpokenWait(SpokenKind.UNDER_A_MINUTE), 30, (0, 60)),
+        (SpokenWait(SpokenKind.ABOUT, 2), 120, (60, 180)),
+        (SpokenWait(SpokenKind.RANGE, low=4, high=7), 330, (240, 420)),
+        (SpokenWait(SpokenKind.RANGE, low=0, high=3), 90, (0, 180)),
+    ]
+    for words, midpoint, span in cases:
+        assert (words.midpoint, words.span) == (midpoint, span)
+
+
+def test_spoken_waits_from_real_estimates():
     est, clock = WaitEstimator(EstimatorConfig(agents=10, handle_time=240)), FakeClock()
     steady_line(est, clock, ahead=6, every=24, minutes=60)
     for place in range(1, 200):
         e = est.estimate(place, clock.t)
-        spoken = spoken_range(e)
-        if spoken is None:
-            assert e.high <= 60 and e.seconds < 60
-        else:
-            lo, hi = spoken
-            assert 0 <= lo < hi and lo * 60 <= e.low and e.high <= hi * 60
-    assert spoken_range(est.estimate(1, clock.t)) is None
-    assert spoken_range(est.estimate(30, clock.t)) is not None
+        words = spoken_range(e)
+        assert words.within_a_minute == (e.high <= 60)
+        if e.seconds >= 45:
+            # The middle of what is said is the median to the half minute...
+            assert abs(words.midpoint - e.seconds) <= 15
+        if words.kind is SpokenKind.RANGE and words.low > 0:
+            # ...and a range covers the estimator's own.
+            assert words.span[0] <= e.low and e.high <= words.span[1]
+    assert spoken_range(est.estimate(1, clock.t)).within_a_minute
+    assert spoken_range(est.estimate(30, clock.t)).kind is SpokenKind.RANGE
 
 
 @pytest.mark.parametrize("position", [0, -3, 10**9, 2.7, float("nan"), float("inf"), None, "4"])

@@ -47,7 +47,7 @@ def test_wait_document_gives_position_and_a_range_and_the_offers(app):
     caller = ask_for_agent(app)
     heard = poll(app, caller, position=4, waited=20)
     assert "You are number 4 in line." in heard.text
-    assert re.search(r"Your wait is (about \d+ to \d+|up to \d+) minutes\.", heard.text), heard.text
+    assert re.search(r"Your wait is (about \d+ to \d+ minutes|up to \d+ minutes|about \d+ minutes)\.", heard.text)
     assert "press 3" in heard.text and "Soon you'll be able to press 1" in heard.text
     assert heard.gather["input"] == "dtmf" and heard.action.startswith("/voice/queue/keys?")
 
@@ -70,10 +70,41 @@ def test_estimate_follows_reality(app, clock):
     later = poll(app, late, position=3, waited=6000)
 
     def minutes(heard):
-        found = re.search(r"about (\d+) to (\d+) minutes|up to (\d+) minutes", heard.text)
+        found = re.search(r"about (\d+) to (\d+) minutes|up to (\d+) minutes|about (\d+) minutes", heard.text)
         return max(int(g) for g in found.groups() if g)
 
     assert minutes(later) > minutes(first)
+
+
+def test_at_the_head_of_a_line_answered_at_once_the_caller_hears_seconds(app):
+    # Every caller before them found an agent free: the next one is told seconds, not "up to 3 minutes".
+    for _ in range(40):
+        earlier = Caller(app)
+        poll(app, earlier, position=1, waited=0, size=1)
+        twilio_post(app, "/voice/agent/connect?queue=311-english", queue_form(earlier, QueueTime="0"))
+    heard = poll(app, ask_for_agent(app), position=1, waited=0, size=1)
+    assert "Your wait should be just a few seconds." in heard.text, heard.text
+    assert "minute" not in heard.text
+
+
+def test_a_short_wait_is_told_in_seconds_in_spanish(app):
+    for _ in range(40):
+        earlier = Caller(app)
+        twilio_post(app, "/voice/queue/wait?lang=es-US&queue=311-spanish",
+                    queue_form(earlier, QueuePosition="1", QueueTime="0", CurrentQueueSize="1"))
+        twilio_post(app, "/voice/agent/connect?queue=311-spanish", queue_form(earlier, QueueTime="0"))
+    form = queue_form(Caller(app), QueuePosition="1", QueueTime="0", CurrentQueueSize="1")
+    heard = hear(twilio_post(app, "/voice/queue/wait?lang=es-US&queue=311-spanish", form))
+    assert "Su espera debe ser de solo unos segundos." in heard.text, heard.text
+
+
+def test_far_back_in_a_new_line_the_caller_hears_a_range_around_the_median(app):
+    # No history: 4 planned agents x 240 s, so place 12 waits about 12 minutes, give or take.
+    heard = poll(app, ask_for_agent(app), position=12, waited=0, size=12)
+    found = re.search(r"Your wait is about (\d+) to (\d+) minutes\.", heard.text)
+    assert found, heard.text
+    low, high = int(found[1]), int(found[2])
+    assert low < 12 < high and abs((low + high) / 2 - 11.5) <= 1
 
 
 def test_key_3_leaves_the_queue_for_a_voice_message(app, session):
