@@ -292,15 +292,11 @@ class WaitEstimator:
 
     def abandoned(self, t: float, waited: float) -> None:
         """A caller hung up after waiting `waited` seconds."""
-        if not (_finite(t) and _finite(waited)):
-            return
-        waited = max(0.0, float(waited))
-        self._advance(t)
-        self.s["abn"] += 1.0
-        self.s["q"] = max(0, self.s["q"] - 1)
-        rec = self._match(t - waited)
-        if rec:
-            self._score(rec, waited, censored=True)
+        self._gone(t, waited, hung_up=True)
+
+    def left(self, t: float, waited: float) -> None:
+        """A caller chose to leave the line (a voice message, a call-back) after `waited` seconds; not a hang-up."""
+        self._gone(t, waited, hung_up=False)
 
     def observe_queue(self, t: float, size: int) -> None:
         """Correct our count with the queue size Twilio reports (CurrentQueueSize)."""
@@ -334,6 +330,21 @@ class WaitEstimator:
         return self._distribution(place, mean, shape, basis, free_agent=not waiting)
 
     # ---- internals -----------------------------------------------------------------------------------------------
+
+    def _gone(self, t: float, waited: float, *, hung_up: bool) -> None:
+        # Either way one fewer waits ahead of the others, and they would have waited at least this long. Only a
+        # hang-up counts toward the hazard: callers we offered another way out are not a sign of impatience, and
+        # counting them would make us expect the callers ahead to hang up more than they do.
+        if not (_finite(t) and _finite(waited)):
+            return
+        waited = max(0.0, float(waited))
+        self._advance(t)
+        if hung_up:
+            self.s["abn"] += 1.0
+        self.s["q"] = max(0, self.s["q"] - 1)
+        rec = self._match(t - waited)
+        if rec:
+            self._score(rec, waited, censored=True)
 
     @staticmethod
     def _place(position: object) -> int:

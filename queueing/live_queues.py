@@ -75,8 +75,8 @@ class LiveQueues:
             return False
         if abandoned:
             await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
-        # Either way they no longer wait ahead of anyone: to the estimator a caller who left is one who hung up.
-        await self._update(queue, lambda est: est.abandoned(now.timestamp(), waited))
+        # Either way they no longer wait ahead of anyone; only a hang-up tells the estimator callers are impatient.
+        await self._update(queue, lambda est: (est.abandoned if abandoned else est.left)(now.timestamp(), waited))
         return True
 
     async def queue_full(self, queue: str, now: dt.datetime) -> None:

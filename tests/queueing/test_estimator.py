@@ -105,6 +105,27 @@ def test_callers_ahead_hanging_up_shorten_the_wait():
     assert quitters.estimate(20, clock.t).seconds < 0.9 * plain.estimate(20, clock.t).seconds
 
 
+def test_callers_who_leave_for_a_voice_message_are_not_counted_as_hang_ups():
+    plain, leavers, quitters = (WaitEstimator(EstimatorConfig(agents=10, handle_time=300)) for _ in range(3))
+    clock = FakeClock()
+    for est in (plain, leavers, quitters):
+        for _ in range(20):
+            est.joined(clock.t)
+    for _ in range(120):
+        clock.tick(30)
+        for est in (plain, leavers, quitters):
+            est.joined(clock.t)
+            est.answered(clock.t, 600)
+        for est in (leavers, quitters):
+            est.joined(clock.t)
+        leavers.left(clock.t, 200)
+        quitters.abandoned(clock.t, 200)
+    assert leavers.to_state()["abn"] == 0 and quitters.to_state()["abn"] > 0
+    assert leavers.to_state()["q"] == plain.to_state()["q"]
+    assert leavers.estimate(20, clock.t).seconds == pytest.approx(plain.estimate(20, clock.t).seconds, rel=0.02)
+    assert quitters.estimate(20, clock.t).seconds < 0.9 * leavers.estimate(20, clock.t).seconds
+
+
 def test_agents_active_hint_moves_the_fallback():
     est = WaitEstimator(EstimatorConfig(agents=10, handle_time=300))
     t = FakeClock().t
@@ -254,6 +275,7 @@ def test_garbage_events_do_not_crash():
     est, clock = WaitEstimator(EstimatorConfig(agents=3, handle_time=300)), FakeClock()
     est.answered(clock.tick(10), -50)  # an answer nobody joined for, with a negative wait
     est.abandoned(clock.t, -1)
+    est.left(float("inf"), 10)
     est.joined(float("nan"))
     est.answered(clock.t, float("inf"))
     est.joined(clock.t - 3600)  # another process, with a clock an hour behind

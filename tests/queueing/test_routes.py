@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from queueing.models import QueueOutcome, Voicemail
 from tests.helpers import Caller, hear, twilio_post
 
 QUERY = urlencode({"lang": "en-US", "queue": "311-english"})
+EWT_KEY = "q:311-english:ewt"
 
 
 def queue_form(caller: Caller, **fields: str) -> dict[str, str]:
@@ -121,6 +123,20 @@ def test_key_3_leaves_the_queue_for_a_voice_message(app, session):
     voicemail = session.exec(select(Voicemail)).one()
     assert voicemail.caller == "+13125550147" and voicemail.recording_url.endswith("RE9")
     assert session.exec(select(QueueOutcome)).one().result == "left"
+
+
+def test_a_caller_who_leaves_for_a_voice_message_is_not_an_abandonment(app, redis):
+    from tests.console.test_routes import api_token
+
+    caller = ask_for_agent(app)
+    poll(app, caller, position=2, waited=30)
+    twilio_post(app, f"/voice/queue/keys?{QUERY}", queue_form(caller, Digits="3"))
+    twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="leave", QueueTime="40"))
+    figures = app.get("/api/queues", headers={"Authorization": f"Bearer {api_token(app)}"}).json()
+    english = next(f for f in figures if f["queue"] == "311-english")
+    assert english["abandoned_today"] == 0 and english["waiting"] == 0
+    # Nor to the estimator: it expects no more hang-ups than before.
+    assert json.loads(redis.get(EWT_KEY))["abn"] == 0
 
 
 def test_callback_keys_are_announced_as_coming_and_keep_the_place(app):
