@@ -307,6 +307,11 @@ class WaitEstimator:
         if self.s["q"] == 0:
             self.s["rec"] = []  # nobody waits: any record left is from a lost event
 
+    @property
+    def agents(self) -> int | None:
+        """The agents-active hint in force (None: the configured count)."""
+        return self.s["agents"]
+
     def agents_active(self, count: int | None) -> None:
         """Hint how many agents take calls now (None: back to the configured count); restarts the long run."""
         count = int(count) if _finite(count) and count > 0 else None

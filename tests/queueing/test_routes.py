@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 
 from sqlmodel import select
 
+from queueing.live_queues import POOL_EWT_KEY
 from queueing.models import QueueOutcome, Voicemail
 from tests.helpers import Caller, hear, twilio_post
 
 QUERY = urlencode({"lang": "en-US", "queue": "311-english"})
-EWT_KEY = "q:311-english:ewt"
 
 
 def queue_form(caller: Caller, **fields: str) -> dict[str, str]:
@@ -109,6 +109,54 @@ def test_far_back_in_a_new_line_the_caller_hears_a_range_around_the_median(app):
     assert low < 12 < high and abs((low + high) / 2 - 11.5) <= 1
 
 
+def said_minutes(heard) -> float:
+    """The middle of the wait the caller was told, in minutes."""
+    if found := re.search(r"about (\d+) to (\d+) minutes", heard.text):
+        return (int(found[1]) + int(found[2])) / 2
+    if found := re.search(r"up to (\d+) minutes", heard.text):
+        return int(found[1]) / 2
+    if found := re.search(r"about (\d+) minutes", heard.text):
+        return int(found[1])
+    assert "about a minute" in heard.text, heard.text
+    return 1
+
+
+def test_agents_seen_on_the_agent_line_change_the_estimate(app):
+    caller = ask_for_agent(app)
+    planned = poll(app, caller, position=6, waited=10, size=6)  # nobody seen yet: the 4 agents planned
+    twilio_post(app, "/voice/agent", {"CallSid": "CA" + "9" * 32, "From": "+15555550101"})
+    alone = poll(app, caller, position=6, waited=20, size=6)  # Ana is the only one taking calls
+    assert said_minutes(alone) > 3 * said_minutes(planned)
+    twilio_post(app, "/voice/agent", {"CallSid": "CA" + "8" * 32, "From": "+15555550102"})
+    two = poll(app, caller, position=6, waited=30, size=6)  # and now Ben too
+    assert said_minutes(planned) < said_minutes(two) < said_minutes(alone)
+
+
+def test_agents_seen_long_ago_no_longer_count(app, clock):
+    caller = ask_for_agent(app)
+    twilio_post(app, "/voice/agent", {"CallSid": "CA" + "9" * 32, "From": "+15555550101"})
+    alone = poll(app, caller, position=6, waited=10, size=6)
+    clock.now = clock.now + dt.timedelta(minutes=16)
+    planned = poll(app, caller, position=6, waited=970, size=6)
+    assert said_minutes(planned) < said_minutes(alone)
+
+
+def test_every_queue_shares_one_pool_of_agents(app):
+    english = ask_for_agent(app)
+    alone = poll(app, english, position=1, waited=30, size=1)
+    # Spanish callers who joined before this caller, and call-backs (always taken first), are served by the same
+    # agents before them.
+    for _ in range(3):
+        form = queue_form(Caller(app), QueuePosition="1", QueueTime="60", CurrentQueueSize="1")
+        twilio_post(app, "/voice/queue/wait?lang=es-US&queue=311-spanish", form)
+    for _ in range(3):
+        form = queue_form(Caller(app), QueuePosition="1", QueueTime="0", CurrentQueueSize="1")
+        twilio_post(app, "/voice/queue/wait?lang=en-US&queue=311-callbacks", form)
+    shared = poll(app, english, position=1, waited=35, size=1)
+    assert said_minutes(shared) >= said_minutes(alone) + 3
+    assert "number 1" not in shared.text  # the place said is still the place in their own line
+
+
 def test_key_3_leaves_the_queue_for_a_voice_message(app, session):
     caller = ask_for_agent(app)
     poll(app, caller, position=2, waited=30)
@@ -136,7 +184,7 @@ def test_a_caller_who_leaves_for_a_voice_message_is_not_an_abandonment(app, redi
     english = next(f for f in figures if f["queue"] == "311-english")
     assert english["abandoned_today"] == 0 and english["waiting"] == 0
     # Nor to the estimator: it expects no more hang-ups than before.
-    assert json.loads(redis.get(EWT_KEY))["abn"] == 0
+    assert json.loads(redis.get(POOL_EWT_KEY))["abn"] == 0
 
 
 def test_callback_keys_are_announced_as_coming_and_keep_the_place(app):
