@@ -89,6 +89,25 @@ def test_a_slower_line_raises_the_estimate_for_the_same_place():
     assert est.estimate(10, clock.t).seconds > 1.2 * before
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_answers_in_clumps_at_the_configured_rate_are_not_taken_for_a_change_of_line(seed):
+    # Long, variable calls: agents come free eight at a time, at random, one answer per 24 s on average, exactly as
+    # configured. Counted as if they were Poisson the clumps look like the line stopping and racing by turns.
+    est, clock, rng = WaitEstimator(EstimatorConfig(agents=10, handle_time=240)), FakeClock(), random.Random(seed)
+    for _ in range(20):
+        est.joined(clock.t)
+    told = []
+    for n in range(300):
+        clock.tick(rng.expovariate(1 / (8 * 24)))
+        for _ in range(8):
+            est.joined(clock.t)
+            est.answered(clock.t, 480)
+        if n >= 75:  # after the first hour or so
+            told.append(est.estimate(20, clock.t + 1).seconds)
+    assert est.to_state()["disp"] > 2
+    assert all(abs(seconds / 472 - 1) < 0.25 for seconds in told)  # 472 s: the configured median at place 20
+
+
 def test_callers_ahead_hanging_up_shorten_the_wait():
     plain, quitters = (WaitEstimator(EstimatorConfig(agents=10, handle_time=300)) for _ in range(2))
     clock = FakeClock()
