@@ -1,10 +1,14 @@
-"""How accurate is the estimated wait we announce? A SimPy call center, our estimator and the published baselines.
+"""How accurate is the wait we tell callers? A SimPy call center, our estimator and the published baselines.
 
 Run from the repo root: `.venv/bin/python bench/ewt_accuracy.py [--seed N] [--reps N] [--config-aht S]`. Fixed
 seeds: the figures are reproducible (tune on other seeds than the default). Each scenario is simulated several hours,
-several times, with 10 agents and a true mean handle time of 240 s; every caller hears an estimate at entry, and we
-score it against the caller's actual wait (MAE over callers who were answered). Our estimator is configured with
-10 agents and 240 s unless --config-aht says otherwise (a robustness check: the baselines keep the true figures).
+several times, with 10 agents and a true mean handle time of 240 s; every caller hears a wait at entry, and we
+score what they hear against the caller's actual wait. What is spoken is what counts: "about 4 to 7 minutes" is
+scored by its midpoint, 5.5 minutes, "about 2 minutes" as 2 minutes, "less than a minute" as 30 s (MAE over callers
+who were answered), and every baseline's number is put into words the same way (a number with no spread) and scored
+the same way. Our estimator is configured with 10 agents and 240 s unless --config-aht says otherwise (a robustness
+check: the baselines keep the true figures). The wording steps (core/defaults.py) and the estimator's constants were
+chosen on TUNING_SEEDS (1-6); the default seed is held out, so its figures are out of sample.
 
 Baselines, all announced at entry:
   QL-true   place x true mean handle time / configured agents (Ibrahim & Whitt's QL with the true rates; in
@@ -13,6 +17,11 @@ Baselines, all announced at entry:
   Asterisk  app_queue's holdtime: (3*old + new)/4 over answered callers' waits
   Twilio    AvgQueueTime: the mean time the callers now in queue have waited so far
 Before any caller is answered, LES and Asterisk say what QL-true says.
+
+Also printed: each method's own number before it is put into words ("own"), the share of answered callers whose wait
+fell inside what the words cover ("in range": a range as said, "about N" one step either side, "less than a minute"
+0 to 60 s), and of the callers told a wait under a minute ("about 30 seconds", "less than a minute"), the share who
+then waited more than 3 minutes (a broken promise).
 """
 
 from __future__ import annotations
@@ -30,12 +39,21 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from queueing.estimator import EstimatorConfig, WaitEstimator, spoken_range  # noqa: E402
+from queueing.estimator import (  # noqa: E402
+    SHORT_WAIT,
+    Estimate,
+    EstimatorConfig,
+    SpokenWait,
+    WaitEstimator,
+    spoken_range,
+)
 
 AGENTS, AHT = 10, 240.0
 BASELINES = ("QL-true", "LES", "Asterisk", "Twilio")
+METHODS = ("ours", *BASELINES)
 LONG_WAIT = 180.0  # "less than a minute" followed by more than this is a broken promise
 HOUR = 3600.0
+TUNING_SEEDS = range(1, 7)  # constants are chosen on these; the default --seed is held out
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,11 @@ SCENARIOS = (
     Scenario("3 half agents leave", load=0.8, hours=6.0, leave_at=3 * HOUR),
     Scenario("4 lognormal handle", load=0.9, service="lognormal"),
     Scenario("5 abandonment", load=1.25, patience=480.0),
+    # More surges, of other sizes and lengths, on other lines.
+    Scenario("6 surge x2, 1 h", load=0.8, surge=(1.5 * HOUR, 2.5 * HOUR, 2.0)),
+    Scenario("7 surge x4, 15 min", load=0.85, surge=(3 * HOUR, 3.25 * HOUR, 4.0)),
+    Scenario("8 surge, hang-ups", load=0.9, surge=(2 * HOUR, 2.75 * HOUR, 2.5), patience=300.0),
+    Scenario("9 surge, lognormal", load=0.85, surge=(2 * HOUR, 2.5 * HOUR, 3.0), service="lognormal"),
 )
 
 
@@ -180,24 +203,25 @@ def simulate(sc: Scenario, seed: int, config_aht: float = AHT) -> list[Caller]:
     return center.callers
 
 
+def said(seconds: float) -> SpokenWait:
+    """A baseline's number put into words the same way as ours: a number with no spread around it."""
+    return spoken_range(Estimate(seconds, seconds, seconds, "baseline"))
+
+
 def score(callers: list[Caller]) -> dict[str, float]:
-    """MAE per method over answered callers, plus our range coverage and broken "less than a minute" promises."""
+    """Per method, the MAE of what is spoken and of its own number; our range coverage and broken promises."""
     answered = [c for c in callers if c.answered_at is not None]
     waits = [c.answered_at - c.t_join for c in answered]
-    out = {
-        m: sum(abs(c.said[m] - w) for c, w in zip(answered, waits, strict=True)) / len(answered)
-        for m in ("ours", *BASELINES)
-    }
-    inside, widths = 0, []
-    for c, w in zip(answered, waits, strict=True):
-        spoken = spoken_range(c.est)
-        lo, hi = spoken or (0, 1)  # "less than a minute" counts as 0 to 1 minute
-        inside += lo * 60.0 <= w <= hi * 60.0
-        if spoken:
-            widths.append(hi - lo)
-    out["cover"] = inside / len(answered)
+    out: dict[str, float] = {}
+    for m in METHODS:
+        spoken = [spoken_range(c.est) if m == "ours" else said(c.said[m]) for c in answered]
+        out[m] = sum(abs(h.midpoint - w) for h, w in zip(spoken, waits, strict=True)) / len(answered)
+        out[f"{m} own"] = sum(abs(c.said[m] - w) for c, w in zip(answered, waits, strict=True)) / len(answered)
+    ours = [spoken_range(c.est).span for c in answered]
+    out["cover"] = sum(lo <= w <= hi for (lo, hi), w in zip(ours, waits, strict=True)) / len(answered)
+    widths = [(hi - lo) / 60.0 for lo, hi in ours if hi > SHORT_WAIT]
     out["width"] = sum(widths) / len(widths) if widths else 0.0
-    short = [c for c in callers if spoken_range(c.est) is None]
+    short = [c for c in callers if spoken_range(c.est).within_a_minute]
     broken = sum(1 for c in short if ((c.answered_at or c.left_at or math.inf) - c.t_join) > LONG_WAIT)
     out["short"] = len(short) / len(callers)
     out["broken"] = broken / len(short) if short else 0.0
@@ -206,64 +230,95 @@ def score(callers: list[Caller]) -> dict[str, float]:
     return out
 
 
-def run(seed: int, reps: int, config_aht: float = AHT) -> None:
-    """Simulate every scenario, print the table and the verdict."""
+def run(seed: int, reps: int, config_aht: float = AHT) -> bool:
+    """Simulate every scenario, print the table and the goal checks; True when every goal is met."""
     started = time.monotonic()
     print(
-        f"EWT accuracy: MAE (s) of the wait announced at entry, over answered callers. Seed {seed}, {reps} runs per "
-        f"scenario; estimator configured with {AGENTS} agents x {config_aht:g} s (true mean handle time {AHT:g} s)."
+        f"EWT accuracy: MAE (s) of the wait spoken at entry (the midpoint of what the caller hears), over answered "
+        f"callers. Seed {seed}, {reps} runs per scenario; estimator configured with {AGENTS} agents x "
+        f"{config_aht:g} s (true mean handle time {AHT:g} s)."
     )
+    if seed in TUNING_SEEDS:
+        print(f"Seed {seed} is one the constants were chosen on (seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1}).")
+    else:
+        print(
+            f"Held out: the constants were chosen on seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1}, never on "
+            f"seed {seed}."
+        )
     print(
-        f"{'scenario':<22}{'answered':>9}{'ours':>8}"
-        + "".join(f"{b:>10}" for b in BASELINES)
-        + f"{'best base':>11}{'vs best':>9}{'in range':>10}{'width':>7}{'<1min':>7}{'<1min>3m':>10}"
+        f"{'scenario':<22}{'answered':>9}{'ours':>7}"
+        + "".join(f"{b:>9}" for b in BASELINES)
+        + f"{'best base':>10}{'vs best':>8}{'ours own':>9}{'best own':>9}{'in range':>9}{'width':>7}"
+        + f"{'<1min':>6}{'<1min>3m':>9}"
     )
-    ours, per_base, verdicts, broken = [], {b: [] for b in BASELINES}, [], []
+    rows = []
     for i, sc in enumerate(SCENARIOS):
         m = score([c for r in range(reps) for c in simulate(sc, seed * 1000 + i * 100 + r, config_aht)])
+        rows.append(m)
         best = min(BASELINES, key=lambda b: m[b])
-        ours.append(m["ours"])
-        for b in BASELINES:
-            per_base[b].append(m[b])
-        verdicts.append(m["ours"] <= m[best])
-        broken.append(m["broken"])
+        best_own = min(m[f"{b} own"] for b in BASELINES)
         print(
-            f"{sc.name:<22}{m['n']:>9}{m['ours']:>8.1f}"
-            + "".join(f"{m[b]:>10.1f}" for b in BASELINES)
-            + f"{best:>11}{(m['ours'] / m[best] - 1) * 100:>+8.1f}%{m['cover'] * 100:>9.1f}%{m['width']:>5.1f}mn"
-            + f"{m['short'] * 100:>6.1f}%{m['broken'] * 100:>9.2f}%"
+            f"{sc.name:<22}{m['n']:>9}{m['ours']:>7.1f}"
+            + "".join(f"{m[b]:>9.1f}" for b in BASELINES)
+            + f"{best:>10}{(m['ours'] / m[best] - 1) * 100:>+7.1f}%{m['ours own']:>9.1f}{best_own:>9.1f}"
+            + f"{m['cover'] * 100:>8.1f}%{m['width']:>5.1f}mn{m['short'] * 100:>5.1f}%{m['broken'] * 100:>8.2f}%"
         )
-    print_summary(ours, per_base, verdicts, broken)
+    met = print_summary(rows)
     print(f"[{time.monotonic() - started:.0f} s]")
+    return met
 
 
-def print_summary(ours: list[float], per_base: dict[str, list[float]], verdicts: list[bool], broken: list[float]):
-    """The averages and the verdict against the goal."""
-    avg = sum(ours) / len(ours)
-    base_avg = {b: sum(v) / len(v) for b, v in per_base.items()}
-    best_base = min(base_avg, key=base_avg.get)
-    per_scenario_best = sum(min(v[i] for v in per_base.values()) for i in range(len(ours))) / len(ours)
+def print_summary(rows: list[dict[str, float]]) -> bool:
+    """The averages and each goal of the spoken wait, checked; True when all are met."""
+    n = len(rows)
     print(
-        "columns: in range = answered callers whose wait fell inside the announced whole-minute range; width = its "
-        'mean width; <1min = share told "less than a minute"; <1min>3m = of those, share who then waited > 3 min'
+        "columns: ours and the baselines = MAE of the midpoint of what is spoken; own = MAE of the method's own "
+        "number before it is put into words (best own: the best baseline's); in range = answered callers whose wait "
+        "fell inside what our words cover; width = its mean width when over a minute; <1min = share told under a "
+        'minute ("about 30 seconds", "less than a minute"); <1min>3m = of those, share who then waited > 3 min'
     )
+    avg = sum(r["ours"] for r in rows) / n
+    base_avg = {b: sum(r[b] for r in rows) / n for b in BASELINES}
+    best_base = min(base_avg, key=base_avg.get)
+    per_scenario_best = sum(min(r[b] for b in BASELINES) for r in rows) / n
     print(
-        f"average MAE: ours {avg:.1f} s vs best baseline {best_base} {base_avg[best_base]:.1f} s "
+        f"average spoken MAE: ours {avg:.1f} s vs best baseline {best_base} {base_avg[best_base]:.1f} s "
         f"({(1 - avg / base_avg[best_base]) * 100:.1f}% better); vs the best baseline of each scenario "
         f"{per_scenario_best:.1f} s ({(1 - avg / per_scenario_best) * 100:.1f}% better)"
     )
-    ratios = [o / min(v[i] for v in per_base.values()) for i, o in enumerate(ours)]
-    print(
-        f"mean over scenarios of ours / best baseline: {sum(ratios) / len(ratios):.3f}; "
-        f"without scenario 3: {(sum(ratios) - ratios[2]) / (len(ratios) - 1):.3f}"
+    never_worse = [r["ours"] <= min(r[b] for b in BASELINES) for r in rows]
+    marks = ", ".join(
+        f"{sc.name.split()[0]} {'yes' if ok else 'NO'}" for sc, ok in zip(SCENARIOS, never_worse, strict=True)
     )
-    marks = [f"{sc.name.split()[0]} {'yes' if ok else 'NO'}" for sc, ok in zip(SCENARIOS, verdicts, strict=True)]
-    print("at least as good as the best baseline: " + ", ".join(marks))
-    goal = all(verdicts) and avg <= 0.9 * base_avg[best_base] and max(broken) < 0.02
-    print(
-        f'goal (never worse than the best baseline, >= 10% better on average, "less than a minute" then > 3 min '
-        f"in < 2%): {'MET' if goal else 'NOT MET'}"
-    )
+    worst_broken = max(r["broken"] for r in rows)
+    lowest_cover = min(r["cover"] for r in rows)
+    goals = [
+        (
+            "spoken MAE at least 10% below the best baseline on average",
+            avg <= 0.9 * base_avg[best_base],
+            f"{(1 - avg / base_avg[best_base]) * 100:.1f}% below {best_base}",
+        ),
+        (
+            "never worse than the best baseline in any scenario",
+            all(never_worse),
+            marks,
+        ),
+        (
+            'told under a minute ("about 30 seconds", "less than a minute") then waited > 3 min: under 2% everywhere',
+            worst_broken < 0.02,
+            f"worst {worst_broken * 100:.2f}%",
+        ),
+        (
+            "actual wait inside the spoken range for at least 80% of callers in every scenario",
+            lowest_cover >= 0.8,
+            f"lowest {lowest_cover * 100:.1f}%",
+        ),
+    ]
+    for name, ok, detail in goals:
+        print(f"goal: {name}: {'MET' if ok else 'NOT MET'} ({detail})")
+    met = all(ok for _, ok, _ in goals)
+    print(f"all goals: {'MET' if met else 'NOT MET'}")
+    return met
 
 
 def main() -> None:

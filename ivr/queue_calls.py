@@ -7,12 +7,13 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from callbacks.models import CallbackKind, CallbackSource
+from core.defaults import SPOKEN_FEW_SECONDS
 from core.twilio_fields import queue_figure, seconds
 from flows.context import FlowContext
 from flows.session import CallbackDraft
 from ivr import calls
 from queueing import waiting
-from queueing.estimator import spoken_range
+from queueing.estimator import SpokenKind, SpokenWait, spoken_range
 from queueing.models import QueueResult
 
 
@@ -30,16 +31,28 @@ async def wait(ctx: FlowContext, form: dict[str, str], *, queue: str, language: 
     news = await waiting.poll(ctx, poll, meta=meta)
     w = ctx.wording
     lines = [] if news.position == 1 else [w(language, "queue_position", position=news.position)]
-    minutes = spoken_range(news.estimate)
-    if minutes is None:
-        lines.append(w(language, "queue_wait_short"))
-    elif minutes[0] == 0:
-        lines.append(w(language, "queue_wait_up_to", high=minutes[1]))
-    else:
-        lines.append(w(language, "queue_wait_range", low=minutes[0], high=minutes[1]))
+    lines.append(_wait_words(ctx, language, spoken_range(news.estimate)))
     lines += await ctx.announcements.lines("queue", language)
     lines += [w(language, "queue_offer_callback"), w(language, "queue_offer_voicemail")]
     return _wait_twiml(ctx, lines, queue=queue, language=language)
+
+
+def _wait_words(ctx: FlowContext, language: str, said: SpokenWait) -> str:
+    """The sentence that tells the caller their wait."""
+    w = ctx.wording
+    if said.kind is SpokenKind.SECONDS:
+        if said.number == SPOKEN_FEW_SECONDS:
+            return w(language, "queue_wait_few_seconds")
+        return w(language, "queue_wait_about_seconds", seconds=said.number)
+    if said.kind is SpokenKind.ABOUT:
+        if said.number == 1:
+            return w(language, "queue_wait_about_a_minute")
+        return w(language, "queue_wait_about_minutes", minutes=said.number)
+    if said.kind is SpokenKind.RANGE:
+        if said.low == 0:
+            return w(language, "queue_wait_up_to", high=said.high)
+        return w(language, "queue_wait_range", low=said.low, high=said.high)
+    return w(language, "queue_wait_short")
 
 
 def _wait_twiml(ctx: FlowContext, lines: list[str], *, queue: str, language: str) -> str:

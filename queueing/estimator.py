@@ -10,14 +10,25 @@ waiting caller), so the wait is a sum of k exponential stages, W(k) = sum_{j<k} 
   observed    r = answers per second while someone was waiting (all agents busy), counted over a decaying window,
               pooled with the configured rate while the two agree; a CUSUM detector restarts the window when the
               line changes (agents leave or come back).
-Both use the observed hang-up hazard, and are blended by their measured errors: every announcement is kept (bounded)
-and scored when its caller is answered. The point estimate is the median of W(k) (it minimizes the mean absolute
-error); the range is its 10th to 90th percentile, recalibrated by the same scores (quantiles learned in
-Wilson-Hilferty normal space, counting callers who hung up as censored). "Less than a minute" is said only when even
-the high end of the range is at most a minute.
+Answers come in clumps when handle times vary a lot (a few agents on very long calls, then many free at once), more
+than a Poisson count would; the detector and the agreement test allow for the clumping measured so far (the
+variance of the answers counted in blocks over what was expected), so a clump is not taken for a change of line.
+Both predictors use the observed hang-up hazard, and are blended by inverse squared error: the error measured on
+every announcement (kept, bounded, and scored when its caller is answered; that is late when waits are long), and
+for the observed one also the uncertainty of a rate counted from few answers, as it is after a restart. The point
+estimate is the median of W(k) (it minimizes the mean absolute error); the range is its 10th to 90th percentile,
+recalibrated by the same scores (quantiles learned in Wilson-Hilferty normal space, counting callers who hung up as
+censored).
+
+What the caller hears (spoken_range) is scored by its midpoint, so the words are centred on the median: seconds under
+a minute ("about 30 seconds", only when even the high end of the range is at most a minute), "about 2 minutes", then
+a whole-minute range around the median wide enough to hold the estimator's range.
 
 Measured and rejected (bench/ewt_accuracy.py): blending in the last-to-enter-service wait rescaled to the caller's
-place made every scenario but one worse; a learned median correction chased surges too late.
+place made every scenario but one worse; a learned median correction chased surges too late; charging the configured
+predictor with its gap to the observed one (beyond sampling noise) followed agents leaving sooner, but took clumps of
+long calls for changes of line again. The price of the clumping allowance: when half the agents leave unannounced
+the estimate follows later (bench scenario 3), which on the live line the agents seen on the agent line make up for.
 """
 
 from __future__ import annotations
@@ -26,6 +37,8 @@ import copy
 import math
 from dataclasses import dataclass
 from enum import Enum
+
+from core.defaults import SPOKEN_ABOUT_MINUTES, SPOKEN_SECONDS, SPOKEN_SECONDS_SPAN
 
 STATE_VERSION = 1
 # An answer within this many seconds found a free agent: it says nothing about how fast the line moves.
@@ -44,6 +57,9 @@ PRIOR_ANSWERS = 300.0
 DISTRUST_Z, REAGREE_Z, REAGREE_COUNT = 2.5, 2.0, 30.0
 # CUSUM on throughput: alternatives 40 % slower / faster, alarm threshold in log-likelihood units.
 SHIFT, ALARM = 0.4, 7.0
+# Answers counted in blocks of this many expected to measure their clumping (variance over mean, 1 for Poisson), which
+# is learned at ERROR_SMOOTHING per block and capped.
+DISPERSION_BLOCK, DISPERSION_MAX = 10.0, 10.0
 # Pseudo caller-seconds of "nobody hangs up", so one early hang-up doesn't imply a huge hazard.
 PRIOR_HOLD = 900.0
 # Step sizes of the online learners: predictor errors and free-agent share (EWMA), range quantiles (Robbins-Monro).
@@ -80,17 +96,76 @@ class Estimate:
     basis: str  # a Basis value: which predictor weighed most
 
 
-def spoken_range(est: Estimate) -> tuple[int, int] | None:
-    """Whole minutes (lo, hi), lo < hi, to announce ("about lo to hi minutes"), or None for "less than a minute".
+class SpokenKind(str, Enum):
+    SECONDS = "seconds"  # "about 30 seconds"; 5 seconds is said "a few seconds"
+    ABOUT = "about"  # "about 2 minutes"
+    RANGE = "range"  # "about 4 to 7 minutes"; from 0, "up to 4 minutes"
+    UNDER_A_MINUTE = "under_a_minute"  # "less than a minute"
 
-    None only when even the high end of the range is at most a minute; otherwise hi >= 2, and lo may be 0 ("up to hi
-    minutes").
+
+@dataclass(frozen=True)
+class SpokenWait:
+    """What a waiting caller is told: the kind of phrase and the whole numbers in it."""
+
+    kind: SpokenKind
+    number: int = 0  # SECONDS: the seconds said; ABOUT: the minutes said
+    low: int = 0  # RANGE: minutes from (0: "up to <high> minutes")
+    high: int = 0  # RANGE: minutes to
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """The waits (seconds) the words cover: "about" one step either side, a range as said, or 0 to 60 s."""
+        if self.kind is SpokenKind.SECONDS:
+            return max(0.0, self.number - SPOKEN_SECONDS_SPAN), float(self.number + SPOKEN_SECONDS_SPAN)
+        if self.kind is SpokenKind.ABOUT:
+            return (self.number - 1) * 60.0, (self.number + 1) * 60.0
+        if self.kind is SpokenKind.RANGE:
+            return self.low * 60.0, self.high * 60.0
+        return 0.0, SHORT_WAIT
+
+    @property
+    def midpoint(self) -> float:
+        """The words as one number of seconds: the middle of a range, otherwise the number said."""
+        if self.kind is SpokenKind.SECONDS:
+            return float(self.number)
+        if self.kind is SpokenKind.ABOUT:
+            return self.number * 60.0
+        if self.kind is SpokenKind.RANGE:
+            return (self.low + self.high) * 30.0
+        return SHORT_WAIT / 2.0
+
+    @property
+    def within_a_minute(self) -> bool:
+        """Whether the caller is promised less than a minute."""
+        return self.kind in (SpokenKind.SECONDS, SpokenKind.UNDER_A_MINUTE)
+
+
+def spoken_range(est: Estimate) -> SpokenWait:
+    """What to tell the caller: the phrase whose midpoint is nearest the median, as narrow as the range allows.
+
+    Under a minute only when even the high end of the range is at most a minute: then "a few" (5), 15, 30 or 45
+    seconds, whichever is nearest the median ("less than a minute" when 30 seconds would be too narrow). Otherwise
+    the median rounded to the half minute (at least one minute) is the middle of what is said: "about N minutes"
+    when N is whole, at most SPOKEN_ABOUT_MINUTES, and N-1 to N+1 covers the range; else the narrowest whole-minute
+    range centred on it that covers the range ("up to 2N minutes" when that would start below zero).
     """
-    if not est.high > SHORT_WAIT:  # also catches NaN
-        return None
-    lo = max(0, math.floor(est.low / 60.0)) if math.isfinite(est.low) else 0
-    hi = max(math.ceil(min(est.high, 1e7) / 60.0), lo + 1)
-    return lo, hi
+    high = min(est.high, 1e7) if _finite(est.high) else 1e7
+    low = min(max(est.low, 0.0), high) if _finite(est.low) else 0.0
+    median = min(max(est.seconds, low), high) if _finite(est.seconds) else high
+    if high <= SHORT_WAIT:
+        said = SpokenWait(SpokenKind.SECONDS, min(SPOKEN_SECONDS, key=lambda n: abs(n - median)))
+        covers = said.span[0] <= low and high <= said.span[1]
+        return SpokenWait(SpokenKind.UNDER_A_MINUTE) if said.number == 30 and not covers else said
+    middle = max(round(median / 30.0) / 2.0, 1.0)  # minutes, on the half minute
+    reach = max(middle - low / 60.0, high / 60.0 - middle)
+    whole = middle.is_integer()
+    if whole and middle <= SPOKEN_ABOUT_MINUTES and reach <= 1.0:
+        return SpokenWait(SpokenKind.ABOUT, int(middle))
+    # The smallest half-width that reaches and keeps both ends on whole minutes.
+    half = max(math.ceil(reach), 1) if whole else math.ceil(reach - 0.5) + 0.5
+    if middle - half <= 0:
+        return SpokenWait(SpokenKind.RANGE, low=0, high=max(2, round(2 * middle)))
+    return SpokenWait(SpokenKind.RANGE, low=round(middle - half), high=round(middle + half))
 
 
 def _finite(x: object) -> bool:
@@ -148,6 +223,8 @@ def _fresh_state() -> dict:
         "abn": 0.0,  # decayed count of hang-ups
         "held": 0.0,  # decayed caller-seconds spent waiting
         "cusum": [0.0, 0.0],  # evidence that throughput dropped / rose
+        "disp": 1.0,  # clumping of answers: variance over mean of their counts
+        "blk": [0.0, 0.0],  # the block being counted: answers expected, answers seen
         "trust": True,  # whether the configured agents x handle time still describe the line
         "agents": None,  # agents-active hint, overrides the configured count
         "p0": 0.5,  # share of callers joining at place 1 who find a free agent
@@ -167,6 +244,8 @@ _VALID = {
     "trust": lambda x: isinstance(x, bool),
     "agents": lambda x: x is None or (_finite(x) and x > 0),
     "cusum": _pair,
+    "disp": lambda x: _finite(x) and 1.0 <= x <= DISPERSION_MAX,
+    "blk": lambda x: _pair(x) and min(x) >= 0,
     "zq": _pair,
     "err": lambda x: isinstance(x, list) and len(x) == 2 and all(v is None or _finite(v) for v in x),
     "rec": lambda x: isinstance(x, list) and len(x) <= 10_000,
@@ -228,15 +307,11 @@ class WaitEstimator:
 
     def abandoned(self, t: float, waited: float) -> None:
         """A caller hung up after waiting `waited` seconds."""
-        if not (_finite(t) and _finite(waited)):
-            return
-        waited = max(0.0, float(waited))
-        self._advance(t)
-        self.s["abn"] += 1.0
-        self.s["q"] = max(0, self.s["q"] - 1)
-        rec = self._match(t - waited)
-        if rec:
-            self._score(rec, waited, censored=True)
+        self._gone(t, waited, hung_up=True)
+
+    def left(self, t: float, waited: float) -> None:
+        """A caller chose to leave the line (a voice message, a call-back) after `waited` seconds; not a hang-up."""
+        self._gone(t, waited, hung_up=False)
 
     def observe_queue(self, t: float, size: int) -> None:
         """Correct our count with the queue size Twilio reports (CurrentQueueSize)."""
@@ -246,6 +321,11 @@ class WaitEstimator:
         self.s["q"] = max(0, int(size))
         if self.s["q"] == 0:
             self.s["rec"] = []  # nobody waits: any record left is from a lost event
+
+    @property
+    def agents(self) -> int | None:
+        """The agents-active hint in force (None: the configured count)."""
+        return self.s["agents"]
 
     def agents_active(self, count: int | None) -> None:
         """Hint how many agents take calls now (None: back to the configured count); restarts the long run."""
@@ -271,6 +351,21 @@ class WaitEstimator:
 
     # ---- internals -----------------------------------------------------------------------------------------------
 
+    def _gone(self, t: float, waited: float, *, hung_up: bool) -> None:
+        # Either way one fewer waits ahead of the others, and they would have waited at least this long. Only a
+        # hang-up counts toward the hazard: callers we offered another way out are not a sign of impatience, and
+        # counting them would make us expect the callers ahead to hang up more than they do.
+        if not (_finite(t) and _finite(waited)):
+            return
+        waited = max(0.0, float(waited))
+        self._advance(t)
+        if hung_up:
+            self.s["abn"] += 1.0
+        self.s["q"] = max(0, self.s["q"] - 1)
+        rec = self._match(t - waited)
+        if rec:
+            self._score(rec, waited, censored=True)
+
     @staticmethod
     def _place(position: object) -> int:
         return int(min(max(1.0, position), MAX_POSITION)) if _finite(position) else 1
@@ -280,8 +375,10 @@ class WaitEstimator:
         if s["t"] is not None and t > s["t"]:
             if s["q"] > 0:
                 # Waiting time with no answer is evidence the line slowed down, and against it having sped up.
-                exposure = SHIFT * self._rates(s["t"])[0] * (t - s["t"])
+                expected = self._rates(s["t"])[0] * (t - s["t"])
+                exposure = SHIFT * expected / s["disp"]
                 s["cusum"] = [max(0.0, s["cusum"][0] + exposure), max(0.0, s["cusum"][1] - exposure)]
+                s["blk"][0] += expected
             s.update(self._counts_at(t))
         if s["t"] is None or t > s["t"]:
             s["t"] = float(t)
@@ -290,16 +387,31 @@ class WaitEstimator:
         s = self.s
         s["ans"] += 1.0
         s["ans_r"] += 1.0
-        s["cusum"] = [max(0.0, s["cusum"][0] + math.log(1.0 - SHIFT)), max(0.0, s["cusum"][1] + math.log(1.0 + SHIFT))]
+        self._count_block()
+        # Quasi-likelihood: clumped answers are worth less evidence each.
+        d = s["disp"]
+        s["cusum"] = [
+            max(0.0, s["cusum"][0] + math.log(1.0 - SHIFT) / d),
+            max(0.0, s["cusum"][1] + math.log(1.0 + SHIFT) / d),
+        ]
         if max(s["cusum"]) > ALARM:
             # The line changed (agents left or came back): restart the long run from the recent window.
             s["ans"], s["busy"], s["cusum"], s["trust"] = s["ans_r"], s["busy_r"], [0.0, 0.0], False
         r0 = self._prior_rate()
-        z = _poisson_z(s["ans"], s["busy"], r0)
+        z = _poisson_z(s["ans"], s["busy"], r0) / math.sqrt(d)
         if s["trust"] and abs(z) > DISTRUST_Z:
             s["trust"] = False
         elif not s["trust"] and abs(z) < REAGREE_Z and r0 * s["busy"] >= REAGREE_COUNT:
             s["trust"] = True
+
+    def _count_block(self) -> None:
+        s = self.s
+        s["blk"][1] += 1.0
+        expected, seen = s["blk"]
+        if expected >= DISPERSION_BLOCK:
+            spread = (seen - expected) ** 2 / expected
+            s["disp"] = min(max(s["disp"] + ERROR_SMOOTHING * (spread - s["disp"]), 1.0), DISPERSION_MAX)
+            s["blk"] = [0.0, 0.0]
 
     def _counts_at(self, t: float) -> dict:
         # Decayed counts projected to t: a count is worth f after dt; dt seconds of exposure are worth tau * (1 - f).
@@ -343,10 +455,16 @@ class WaitEstimator:
             return means, configured, shape, Basis.CONFIGURED.value
         if None in self.s["err"]:
             return means, observed, shape, Basis.OBSERVED.value
-        # Inverse squared measured error: the predictor that has been closer lately counts more.
-        weights = [1.0 / (e * e + 1e-9) for e in self.s["err"]]
+        # Inverse squared error: the predictor that has been closer lately counts more, but a rate counted from few
+        # answers (relative variance disp / answers) is uncertain before its measured error can show it.
+        answers = self._counts_at(t)["ans"] + (PRIOR_ANSWERS if self.s["trust"] else 1.0)
+        sampling = observed * observed * self.s["disp"] / answers
+        weights = [1.0 / (e * e + v + 1e-9) for e, v in zip(self.s["err"], (0.0, sampling), strict=True)]
         mean = sum(w * m for w, m in zip(weights, means, strict=True)) / sum(weights)
-        return means, mean, shape, _PREDICTORS[weights.index(max(weights))].value
+        # The range holds that uncertainty too: the stages' spread at this mean, plus the rate's share of it.
+        share = weights[1] / sum(weights)
+        spread = mean * mean / shape + share * share * sampling
+        return means, mean, max(mean * mean / spread, 1.0), _PREDICTORS[weights.index(max(weights))].value
 
     def _distribution(self, place: int, mean: float, shape: float, basis: str, free_agent: bool) -> Estimate:
         # Clamped so that low <= seconds <= high whatever the learners did.

@@ -1,4 +1,10 @@
-"""Live queue figures in Redis, shared by every process: who is waiting, today's counts, the wait estimator."""
+"""Live queue figures in Redis, shared by every process: who is waiting, today's counts, the wait estimator.
+
+The language queues and the call-back queue are served by one pool of agents (queueing.agents.next_queue: call-backs
+first, then the longest wait in the agent's languages), so one estimator describes them all: a caller's place in it
+counts the callers of every queue the agents take first, and its agents are those seen on the agent line lately.
+Agents who speak only some languages make this a little optimistic for the others.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from queueing.estimator import Estimate, EstimatorConfig, WaitEstimator
 from settings import Settings
 
 AGENTS_SEEN_KEY = "agents:seen"
+POOL_EWT_KEY = "agents:ewt"  # the estimator of the agents' pool, shared by every queue
 
 
 class Joined(int, Enum):
@@ -74,7 +81,9 @@ class LiveQueues:
         self.redis = redis
         self.zone = settings.timezone
         self.config = EstimatorConfig(agents=settings.queue.agents, handle_time=float(settings.queue.handle_time))
-        self.queues = [*settings.queue.names.values(), settings.queue.callback_queue]
+        self.callback_queue = settings.queue.callback_queue
+        self.queues = tuple(dict.fromkeys([*settings.queue.names.values(), settings.queue.callback_queue]))
+        self.agent_phones = frozenset(agent.phone for agent in settings.agents)
         self.stale_after = QUEUE_STALE_POLLS * (settings.queue.offer_every + QUEUE_POLL_SLACK_SECONDS)
 
     # The Redis keys this class owns, one place for their names.
@@ -97,10 +106,6 @@ class LiveQueues:
     def _meta(queue: str, call_sid: str) -> str:
         return f"q:{queue}:meta:{call_sid}"
 
-    @staticmethod
-    def _ewt(queue: str) -> str:
-        return f"q:{queue}:ewt"
-
     async def joined(
         self, queue: str, call_sid: str, now: dt.datetime, *, waited: float, position: int, meta: dict[str, str]
     ) -> Joined:
@@ -116,7 +121,8 @@ class LiveQueues:
             pipe.hset(self._meta(queue, call_sid), mapping=meta or {"language": ""})
             pipe.expire(self._meta(queue, call_sid), QUEUE_META_TTL)
             await pipe.execute()
-        await self._update(queue, lambda est: est.joined(now_ts - waited, position))
+        place = position + await self._ahead_elsewhere(queue, now_ts - waited)
+        await self._update(lambda est: est.joined(now_ts - waited, place))
         return joined
 
     async def admitted(self, call_sid: str) -> None:
@@ -124,8 +130,9 @@ class LiveQueues:
         await self.redis.delete(self._left(call_sid))
 
     async def observe(self, queue: str, now: dt.datetime, size: int) -> None:
-        """Twilio's own count of callers waiting (CurrentQueueSize) corrects ours when an event was lost."""
-        await self._update(queue, lambda est: est.observe_queue(now.timestamp(), size))
+        """Twilio's own count of callers waiting (CurrentQueueSize), with the other queues', corrects the pool's."""
+        total = size + sum(await self._counts(queue, None))
+        await self._update(lambda est: est.observe_queue(now.timestamp(), total))
 
     async def answered(self, queue: str, call_sid: str, now: dt.datetime, *, waited: float) -> bool:
         """An agent took the caller; False if this was already counted."""
@@ -137,7 +144,7 @@ class LiveQueues:
             if waited <= SERVICE_LEVEL_SECONDS:
                 pipe.hincrby(day, "answered_in_time", 1)
             await pipe.execute()
-        await self._update(queue, lambda est: est.answered(now.timestamp(), waited))
+        await self._update(lambda est: est.answered(now.timestamp(), waited))
         return True
 
     async def left(self, queue: str, call_sid: str, now: dt.datetime, *, waited: float, abandoned: bool) -> bool:
@@ -146,8 +153,8 @@ class LiveQueues:
             return False
         if abandoned:
             await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
-        # Either way they no longer wait ahead of anyone: to the estimator a caller who left is one who hung up.
-        await self._update(queue, lambda est: est.abandoned(now.timestamp(), waited))
+        # Either way they no longer wait ahead of anyone; only a hang-up tells the estimator callers are impatient.
+        await self._update(lambda est: (est.abandoned if abandoned else est.left)(now.timestamp(), waited))
         return True
 
     async def call_ended(self, call_sid: str, now: dt.datetime) -> list[str]:
@@ -160,7 +167,7 @@ class LiveQueues:
             # The queue's own result request was lost or is still on its way: this is the hang-up it would report.
             waited = max(0.0, now.timestamp() - joined_at)
             await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
-            await self._update(queue, lambda est, waited=waited: est.abandoned(now.timestamp(), waited))
+            await self._update(lambda est, waited=waited: est.abandoned(now.timestamp(), waited))
             ended.append(queue)
         return ended
 
@@ -179,8 +186,9 @@ class LiveQueues:
         await self.redis.hincrby(self._day(queue, now), "full", 1)
 
     async def estimate(self, queue: str, position: int, now: dt.datetime, waited: float = 0) -> Estimate:
-        """The estimated remaining wait for the caller at this position."""
-        return (await self._load(queue)).estimate(position, now.timestamp(), waited)
+        """The estimated remaining wait for the caller at this position of this queue."""
+        place = position + await self._ahead_elsewhere(queue, now.timestamp() - waited)
+        return (await self._pool(now)).estimate(place, now.timestamp(), waited)
 
     async def waiting_count(self, queue: str, now: dt.datetime) -> int:
         """How many callers wait in the queue now (stale entries dropped first)."""
@@ -206,8 +214,14 @@ class LiveQueues:
         return await self.redis.hgetall(self._meta(queue, call_sid))
 
     async def agent_seen(self, phone: str, now: dt.datetime) -> None:
-        """An agent took (or asked for) a call."""
+        """An agent took (or asked for) a call: they count in the pool at once."""
         await self.redis.zadd(AGENTS_SEEN_KEY, {phone: now.timestamp()})
+        await self._pool(now)
+
+    async def agents_on_duty(self, now: dt.datetime) -> int:
+        """Configured agents seen on the agent line within AGENT_ACTIVE_SECONDS (never more than are configured)."""
+        seen = await self.redis.zrangebyscore(AGENTS_SEEN_KEY, now.timestamp() - AGENT_ACTIVE_SECONDS, "+inf")
+        return len(self.agent_phones.intersection(seen))
 
     async def snapshot(self, queue: str, now: dt.datetime) -> dict:
         """Everything a supervisor watches for one queue."""
@@ -215,7 +229,7 @@ class LiveQueues:
         oldest = await self.oldest(queue, now)
         day = {k: float(v) for k, v in (await self.redis.hgetall(self._day(queue, now))).items()}
         answered = day.get("answered", 0)
-        agents = await self.redis.zcount(AGENTS_SEEN_KEY, now.timestamp() - AGENT_ACTIVE_SECONDS, "+inf")
+        agents = await self.agents_on_duty(now)
         ewt = await self.estimate(queue, waiting + 1, now)
         return {
             "queue": queue,
@@ -231,13 +245,40 @@ class LiveQueues:
             "agents_active": agents,
         }
 
-    async def _load(self, queue: str) -> WaitEstimator:
-        raw = await self.redis.get(self._ewt(queue))
+    async def _ahead_elsewhere(self, queue: str, joined_at: float) -> int:
+        """Callers of the other queues an agent takes before this caller: every call-back, and who joined earlier."""
+        if queue == self.callback_queue:
+            return 0
+        return sum(await self._counts(queue, joined_at))
+
+    async def _counts(self, queue: str, before: float | None) -> list[int]:
+        # Callers waiting in each other queue (who joined before `before`, if given; call-backs always count).
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for other in self.queues:
+                if other == queue:
+                    continue
+                if before is None or other == self.callback_queue:
+                    pipe.zcard(self._waiting(other))
+                else:
+                    pipe.zcount(self._waiting(other), "-inf", f"({before}")
+            return await pipe.execute()
+
+    async def _pool(self, now: dt.datetime) -> WaitEstimator:
+        """The pool's estimator, with the agents on duty now (no one seen lately: the configured count)."""
+        agents = await self.agents_on_duty(now) or None
+        estimator = await self._load()
+        if estimator.agents != agents:
+            await self._update(lambda est: est.agents_active(agents))
+            estimator.agents_active(agents)
+        return estimator
+
+    async def _load(self) -> WaitEstimator:
+        raw = await self.redis.get(POOL_EWT_KEY)
         return WaitEstimator.from_state(json.loads(raw) if raw else {}, self.config)
 
-    async def _update(self, queue: str, change) -> None:
+    async def _update(self, change) -> None:
         # Read-modify-write of the shared estimator under a short lock, so concurrent processes don't lose events.
-        async with self.redis.lock(self._ewt(queue) + ":lock", timeout=5, blocking_timeout=5):
-            estimator = await self._load(queue)
+        async with self.redis.lock(POOL_EWT_KEY + ":lock", timeout=5, blocking_timeout=5):
+            estimator = await self._load()
             change(estimator)
-            await self.redis.set(self._ewt(queue), json.dumps(estimator.to_state()))
+            await self.redis.set(POOL_EWT_KEY, json.dumps(estimator.to_state()))

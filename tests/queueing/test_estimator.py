@@ -1,4 +1,4 @@
-"""The wait estimator, driven by a fake clock: event streams in, estimates and spoken ranges out."""
+"""The wait estimator, driven by a fake clock: event streams in, estimates and the words a caller hears out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import random
 
 import pytest
 
-from queueing.estimator import Basis, Estimate, EstimatorConfig, WaitEstimator, spoken_range
+from queueing.estimator import (
+    Basis,
+    Estimate,
+    EstimatorConfig,
+    SpokenKind,
+    SpokenWait,
+    WaitEstimator,
+    spoken_range,
+)
 
 
 class FakeClock:
@@ -81,6 +89,25 @@ def test_a_slower_line_raises_the_estimate_for_the_same_place():
     assert est.estimate(10, clock.t).seconds > 1.2 * before
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_answers_in_clumps_at_the_configured_rate_are_not_taken_for_a_change_of_line(seed):
+    # Long, variable calls: agents come free eight at a time, at random, one answer per 24 s on average, exactly as
+    # configured. Counted as if they were Poisson the clumps look like the line stopping and racing by turns.
+    est, clock, rng = WaitEstimator(EstimatorConfig(agents=10, handle_time=240)), FakeClock(), random.Random(seed)
+    for _ in range(20):
+        est.joined(clock.t)
+    told = []
+    for n in range(300):
+        clock.tick(rng.expovariate(1 / (8 * 24)))
+        for _ in range(8):
+            est.joined(clock.t)
+            est.answered(clock.t, 480)
+        if n >= 75:  # after the first hour or so
+            told.append(est.estimate(20, clock.t + 1).seconds)
+    assert est.to_state()["disp"] > 2
+    assert all(abs(seconds / 472 - 1) < 0.25 for seconds in told)  # 472 s: the configured median at place 20
+
+
 def test_callers_ahead_hanging_up_shorten_the_wait():
     plain, quitters = (WaitEstimator(EstimatorConfig(agents=10, handle_time=300)) for _ in range(2))
     clock = FakeClock()
@@ -95,6 +122,27 @@ def test_callers_ahead_hanging_up_shorten_the_wait():
         quitters.joined(clock.t)
         quitters.abandoned(clock.t, 200)
     assert quitters.estimate(20, clock.t).seconds < 0.9 * plain.estimate(20, clock.t).seconds
+
+
+def test_callers_who_leave_for_a_voice_message_are_not_counted_as_hang_ups():
+    plain, leavers, quitters = (WaitEstimator(EstimatorConfig(agents=10, handle_time=300)) for _ in range(3))
+    clock = FakeClock()
+    for est in (plain, leavers, quitters):
+        for _ in range(20):
+            est.joined(clock.t)
+    for _ in range(120):
+        clock.tick(30)
+        for est in (plain, leavers, quitters):
+            est.joined(clock.t)
+            est.answered(clock.t, 600)
+        for est in (leavers, quitters):
+            est.joined(clock.t)
+        leavers.left(clock.t, 200)
+        quitters.abandoned(clock.t, 200)
+    assert leavers.to_state()["abn"] == 0 and quitters.to_state()["abn"] > 0
+    assert leavers.to_state()["q"] == plain.to_state()["q"]
+    assert leavers.estimate(20, clock.t).seconds == pytest.approx(plain.estimate(20, clock.t).seconds, rel=0.02)
+    assert quitters.estimate(20, clock.t).seconds < 0.9 * leavers.estimate(20, clock.t).seconds
 
 
 def test_agents_active_hint_moves_the_fallback():
@@ -169,27 +217,70 @@ def test_state_stays_bounded_when_answers_are_never_heard():
     assert est.to_state()["q"] == 0 and est.to_state()["rec"] == []
 
 
-def test_spoken_range_is_none_only_for_short_waits():
-    assert spoken_range(Estimate(20, 0, 45, "configured")) is None
-    assert spoken_range(Estimate(40, 10, 60, "configured")) is None
-    assert spoken_range(Estimate(300, 250, 410, "observed")) == (4, 7)
-    assert spoken_range(Estimate(45, 5, 61, "observed")) == (0, 2)
-    assert spoken_range(Estimate(600, 600, 600, "observed")) == (10, 11)
+def said(median: float, low: float, high: float) -> SpokenWait:
+    return spoken_range(Estimate(median, low, high, "observed"))
 
 
-def test_spoken_range_from_real_estimates():
+def test_under_a_minute_is_said_in_steps_of_seconds_nearest_the_median():
+    assert said(0, 0, 12) == SpokenWait(SpokenKind.SECONDS, 5)  # "just a few seconds"
+    assert said(14, 2, 40) == SpokenWait(SpokenKind.SECONDS, 15)
+    assert said(31, 18, 44) == SpokenWait(SpokenKind.SECONDS, 30)
+    assert said(41, 33, 58) == SpokenWait(SpokenKind.SECONDS, 45)
+    # 30 seconds would not cover 3 to 58 s: "less than a minute" says the same middle, honestly wider.
+    assert said(30, 3, 58) == SpokenWait(SpokenKind.UNDER_A_MINUTE)
+
+
+def test_less_than_a_minute_is_promised_only_when_the_high_end_is_within_a_minute():
+    assert said(20, 0, 60).within_a_minute
+    assert not said(20, 0, 61).within_a_minute
+    assert not said(5, 0, float("nan")).within_a_minute
+
+
+@pytest.mark.parametrize("high", [20, 45, 60, 61, 90, 130, 170, 230])
+def test_a_14_second_wait_is_never_up_to_3_minutes(high):
+    words = said(14, 0, high)
+    assert words.midpoint <= 60
+    assert not (words.kind is SpokenKind.RANGE and words.high >= 3), words
+
+
+def test_short_waits_are_about_whole_minutes_and_longer_ones_a_range_centred_on_the_median():
+    assert said(45, 5, 61) == SpokenWait(SpokenKind.ABOUT, 1)  # "about a minute"
+    assert said(120, 70, 170) == SpokenWait(SpokenKind.ABOUT, 2)
+    assert said(300, 250, 410) == SpokenWait(SpokenKind.RANGE, low=3, high=7)
+    assert said(330, 250, 410) == SpokenWait(SpokenKind.RANGE, low=4, high=7)  # 5.5 minutes, on the half minute
+    assert said(960, 756, 1176) == SpokenWait(SpokenKind.RANGE, low=12, high=20)
+    assert said(100, 20, 300) == SpokenWait(SpokenKind.RANGE, low=0, high=3)  # "up to 3 minutes": middle 1.5
+    assert said(600, 600, 600) == SpokenWait(SpokenKind.RANGE, low=9, high=11)  # a number with no spread
+
+
+def test_midpoint_and_span_of_each_kind():
+    cases = [
+        (SpokenWait(SpokenKind.SECONDS, 5), 5, (0, 20)),
+        (SpokenWait(SpokenKind.SECONDS, 30), 30, (15, 45)),
+        (SpokenWait(SpokenKind.UNDER_A_MINUTE), 30, (0, 60)),
+        (SpokenWait(SpokenKind.ABOUT, 2), 120, (60, 180)),
+        (SpokenWait(SpokenKind.RANGE, low=4, high=7), 330, (240, 420)),
+        (SpokenWait(SpokenKind.RANGE, low=0, high=3), 90, (0, 180)),
+    ]
+    for words, midpoint, span in cases:
+        assert (words.midpoint, words.span) == (midpoint, span)
+
+
+def test_spoken_waits_from_real_estimates():
     est, clock = WaitEstimator(EstimatorConfig(agents=10, handle_time=240)), FakeClock()
     steady_line(est, clock, ahead=6, every=24, minutes=60)
     for place in range(1, 200):
         e = est.estimate(place, clock.t)
-        spoken = spoken_range(e)
-        if spoken is None:
-            assert e.high <= 60 and e.seconds < 60
-        else:
-            lo, hi = spoken
-            assert 0 <= lo < hi and lo * 60 <= e.low and e.high <= hi * 60
-    assert spoken_range(est.estimate(1, clock.t)) is None
-    assert spoken_range(est.estimate(30, clock.t)) is not None
+        words = spoken_range(e)
+        assert words.within_a_minute == (e.high <= 60)
+        if e.seconds >= 45:
+            # The middle of what is said is the median to the half minute...
+            assert abs(words.midpoint - e.seconds) <= 15
+        if words.kind is SpokenKind.RANGE and words.low > 0:
+            # ...and a range covers the estimator's own.
+            assert words.span[0] <= e.low and e.high <= words.span[1]
+    assert spoken_range(est.estimate(1, clock.t)).within_a_minute
+    assert spoken_range(est.estimate(30, clock.t)).kind is SpokenKind.RANGE
 
 
 @pytest.mark.parametrize("position", [0, -3, 10**9, 2.7, float("nan"), float("inf"), None, "4"])
@@ -203,6 +294,7 @@ def test_garbage_events_do_not_crash():
     est, clock = WaitEstimator(EstimatorConfig(agents=3, handle_time=300)), FakeClock()
     est.answered(clock.tick(10), -50)  # an answer nobody joined for, with a negative wait
     est.abandoned(clock.t, -1)
+    est.left(float("inf"), 10)
     est.joined(float("nan"))
     est.answered(clock.t, float("inf"))
     est.joined(clock.t - 3600)  # another process, with a clock an hour behind

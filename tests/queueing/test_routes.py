@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
 from urllib.parse import urlencode
 
@@ -13,7 +14,9 @@ from sqlmodel import select
 from core.db import in_session
 from core.defaults import QUEUE_POLL_SLACK_SECONDS, QUEUE_STALE_POLLS
 from queueing.agents import find_agent, set_pin
+from queueing.live_queues import POOL_EWT_KEY
 from queueing.models import QueueOutcome, Voicemail
+from tests.console.test_routes import api_token
 from tests.helpers import AgentCall, Caller, hear, twilio_post
 
 QUERY = urlencode({"lang": "en-US", "queue": "311-english"})
@@ -61,7 +64,7 @@ def test_wait_document_gives_position_and_a_range_and_the_offers(app):
     caller = ask_for_agent(app)
     heard = poll(app, caller, position=4, waited=20)
     assert "You are number 4 in line." in heard.text
-    assert re.search(r"Your wait is (about \d+ to \d+|up to \d+) minutes\.", heard.text), heard.text
+    assert re.search(r"Your wait is (about \d+ to \d+ minutes|up to \d+ minutes|about \d+ minutes)\.", heard.text)
     assert "To keep your place and have us call you back when it's your turn, press 1." in heard.text
     assert "To choose a time for our call, press 2." in heard.text and "press 3" in heard.text
     assert heard.gather["input"] == "dtmf" and heard.action.startswith("/voice/queue/keys?")
@@ -85,10 +88,89 @@ def test_estimate_follows_reality(app, clock):
     later = poll(app, late, position=3, waited=6000)
 
     def minutes(heard):
-        found = re.search(r"about (\d+) to (\d+) minutes|up to (\d+) minutes", heard.text)
+        found = re.search(r"about (\d+) to (\d+) minutes|up to (\d+) minutes|about (\d+) minutes", heard.text)
         return max(int(g) for g in found.groups() if g)
 
     assert minutes(later) > minutes(first)
+
+
+def test_at_the_head_of_a_line_answered_at_once_the_caller_hears_seconds(app):
+    # Every caller before them found an agent free: the next one is told seconds, not "up to 3 minutes".
+    for _ in range(40):
+        earlier = Caller(app)
+        poll(app, earlier, position=1, waited=0, size=1)
+        twilio_post(app, "/voice/agent/connect?queue=311-english", queue_form(earlier, QueueTime="0"))
+    heard = poll(app, ask_for_agent(app), position=1, waited=0, size=1)
+    assert "Your wait should be just a few seconds." in heard.text, heard.text
+    assert "minute" not in heard.text
+
+
+def test_a_short_wait_is_told_in_seconds_in_spanish(app):
+    for _ in range(40):
+        earlier = Caller(app)
+        twilio_post(app, "/voice/queue/wait?lang=es-US&queue=311-spanish",
+                    queue_form(earlier, QueuePosition="1", QueueTime="0", CurrentQueueSize="1"))
+        twilio_post(app, "/voice/agent/connect?queue=311-spanish", queue_form(earlier, QueueTime="0"))
+    form = queue_form(Caller(app), QueuePosition="1", QueueTime="0", CurrentQueueSize="1")
+    heard = hear(twilio_post(app, "/voice/queue/wait?lang=es-US&queue=311-spanish", form))
+    assert "Su espera debe ser de solo unos segundos." in heard.text, heard.text
+
+
+def test_far_back_in_a_new_line_the_caller_hears_a_range_around_the_median(app):
+    # No history: 4 planned agents x 240 s, so place 12 waits about 12 minutes, give or take.
+    heard = poll(app, ask_for_agent(app), position=12, waited=0, size=12)
+    found = re.search(r"Your wait is about (\d+) to (\d+) minutes\.", heard.text)
+    assert found, heard.text
+    low, high = int(found[1]), int(found[2])
+    assert low < 12 < high and abs((low + high) / 2 - 11.5) <= 1
+
+
+def said_minutes(heard) -> float:
+    """The middle of the wait the caller was told, in minutes."""
+    if found := re.search(r"about (\d+) to (\d+) minutes", heard.text):
+        return (int(found[1]) + int(found[2])) / 2
+    if found := re.search(r"up to (\d+) minutes", heard.text):
+        return int(found[1]) / 2
+    if found := re.search(r"about (\d+) minutes", heard.text):
+        return int(found[1])
+    assert "about a minute" in heard.text, heard.text
+    return 1
+
+
+def test_agents_seen_on_the_agent_line_change_the_estimate(app):
+    caller = ask_for_agent(app)
+    planned = poll(app, caller, position=6, waited=10, size=6)  # nobody seen yet: the 4 agents planned
+    agent_hears(app, "+15555550101")  # Ana keys her PIN on the agent line
+    alone = poll(app, caller, position=6, waited=20, size=6)  # Ana is the only one taking calls
+    assert said_minutes(alone) > 3 * said_minutes(planned)
+    agent_hears(app, "+15555550102")  # and Ben
+    two = poll(app, caller, position=6, waited=30, size=6)  # and now Ben too
+    assert said_minutes(planned) < said_minutes(two) < said_minutes(alone)
+
+
+def test_agents_seen_long_ago_no_longer_count(app, clock):
+    caller = ask_for_agent(app)
+    agent_hears(app, "+15555550101")  # Ana keys her PIN on the agent line
+    alone = poll(app, caller, position=6, waited=10, size=6)
+    clock.now = clock.now + dt.timedelta(minutes=16)
+    planned = poll(app, caller, position=6, waited=970, size=6)
+    assert said_minutes(planned) < said_minutes(alone)
+
+
+def test_every_queue_shares_one_pool_of_agents(app):
+    english = ask_for_agent(app)
+    alone = poll(app, english, position=1, waited=30, size=1)
+    # Spanish callers who joined before this caller, and call-backs (always taken first), are served by the same
+    # agents before them.
+    for _ in range(3):
+        form = queue_form(Caller(app), QueuePosition="1", QueueTime="60", CurrentQueueSize="1")
+        twilio_post(app, "/voice/queue/wait?lang=es-US&queue=311-spanish", form)
+    for _ in range(3):
+        form = queue_form(Caller(app), QueuePosition="1", QueueTime="0", CurrentQueueSize="1")
+        twilio_post(app, "/voice/queue/wait?lang=en-US&queue=311-callbacks", form)
+    shared = poll(app, english, position=1, waited=35, size=1)
+    assert said_minutes(shared) >= said_minutes(alone) + 3
+    assert "number 1" not in shared.text  # the place said is still the place in their own line
 
 
 def test_key_3_leaves_the_queue_for_a_voice_message(app, session):
@@ -106,6 +188,18 @@ def test_key_3_leaves_the_queue_for_a_voice_message(app, session):
     voicemail = session.exec(select(Voicemail)).one()
     assert voicemail.caller == "+13125550147" and voicemail.recording_url.endswith("RE9")
     assert session.exec(select(QueueOutcome)).one().result == "left"
+
+
+def test_a_caller_who_leaves_for_a_voice_message_is_not_an_abandonment(app, redis):
+    caller = ask_for_agent(app)
+    poll(app, caller, position=2, waited=30)
+    twilio_post(app, f"/voice/queue/keys?{QUERY}", queue_form(caller, Digits="3"))
+    twilio_post(app, f"/voice/queue/result?{QUERY}", queue_form(caller, QueueResult="leave", QueueTime="40"))
+    figures = app.get("/api/queues", headers={"Authorization": f"Bearer {api_token(app)}"}).json()
+    english = next(f for f in figures if f["queue"] == "311-english")
+    assert english["abandoned_today"] == 0 and english["waiting"] == 0
+    # Nor to the estimator: it expects no more hang-ups than before.
+    assert json.loads(redis.get(POOL_EWT_KEY))["abn"] == 0
 
 
 def test_other_keys_keep_the_caller_waiting(app):
