@@ -75,3 +75,20 @@ MAX_QUEUE_SIZE = 5000  # Twilio's largest queue (QueuePosition, CurrentQueueSize
 OPEN311_PAGE_SIZE = 50
 OPEN311_MAX_PAGE_SIZE = 200
 OPEN311_MAX_PAGE = 10_000  # keeps the database's OFFSET small whatever a client asks
+
+# The supervisors' console in a browser. A session lasts a working shift; the stream of live figures re-checks it.
+CONSOLE_SESSION_SECONDS = 8 * 3600
+CONSOLE_SESSION_RECHECK_SECONDS = 30
+# Sign-in throttling: failures per account name (whether or not it exists) and per client address within the
+# window lock that name or address until the window ends. An address gets more tries: a city hall shares one.
+CONSOLE_LOGIN_FAILURES_PER_ACCOUNT = 5
+CONSOLE_LOGIN_FAILURES_PER_ADDRESS = 20
+CONSOLE_LOGIN_WINDOW_SECONDS = 15 * 60
+CONSOLE_PASSWORD_MIN_CHARS = 12
+CONSOLE_PASSWORD_MAX_CHARS = 200  # a long passphrase; anything longer is a mistake or an attack on argon2
+CONSOLE_NAME_MAX_CHARS = 60
+CONSOLE_AUDIT_PAGE_SIZE = 50
+# The live page: figures are read about every second and sent when they change; a comment every 15 s keeps
+# proxies from closing a quiet stream.
+CONSOLE_LIVE_INTERVAL_SECONDS = 1.0
+CONSOLE_LIVE_HEARTBEAT_SECONDS = 15

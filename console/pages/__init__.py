@@ -1,0 +1,41 @@
+"""The supervisors' console in a browser, under /console: server-rendered pages, our own small scripts, no CDN.
+
+Signing in is the only page without a session; every other route carries the session middleware and `requires`
+the scope its role grants (console.models.Role).
+"""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from console.pages import login
+from console.pages.errors import error_page
+from console.pages.headers import SecurityHeaders
+from console.pages.render import STATIC
+from console.pages.session_auth import signed_in
+
+__all__ = ["error_page", "routes"]
+
+SIGNED_IN = signed_in()
+
+routes = [
+    Mount(
+        "/console",
+        routes=[
+            Route("/login", login.login_form, methods=["GET"]),
+            Route("/login", login.login, methods=["POST"]),
+            Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+            Mount(
+                "",
+                routes=[
+                    Route("/", login.home, methods=["GET"]),
+                    Route("/logout", login.logout, methods=["POST"]),
+                ],
+                middleware=SIGNED_IN,
+            ),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+    ),
+]
