@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import login
+from console.pages import audit, login
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -32,6 +32,7 @@ routes = [
                 routes=[
                     Route("/", login.home, methods=["GET"]),
                     Route("/logout", login.logout, methods=["POST"]),
+                    Route("/audit", audit.audit_page, methods=["GET"]),
                 ],
                 middleware=SIGNED_IN,
             ),
