@@ -64,7 +64,10 @@ CLOSED_NOTICE_SWEEP_SECONDS = 30
 WEBHOOK_BODY_LIMIT = 64 * 1024
 API_BODY_LIMIT = 256 * 1024
 OPEN311_BODY_LIMIT = 64 * 1024
-OTHER_BODY_LIMIT = 16 * 1024  # every other path (health checks and pages take no body)
+OTHER_BODY_LIMIT = 16 * 1024  # every other path (health checks, pages and the console's small forms)
+
+# Stopping a web process: requests in progress get this long to finish (within run.py's 10 s before SIGKILL).
+WEB_SHUTDOWN_GRACE_SECONDS = 5
 
 # Twilio's webhook fields (core/twilio_fields.py): longer text is cut; a number past its bound is treated as absent.
 WEBHOOK_FIELD_MAX_CHARS = 4000  # above a 1,600-character text, so "too long" is still told apart

@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import audit, login
+from console.pages import audit, live, login
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -33,6 +33,8 @@ routes = [
                     Route("/", login.home, methods=["GET"]),
                     Route("/logout", login.logout, methods=["POST"]),
                     Route("/audit", audit.audit_page, methods=["GET"]),
+                    Route("/live", live.live_page, methods=["GET"]),
+                    Route("/live/events", live.live_events, methods=["GET"]),
                 ],
                 middleware=SIGNED_IN,
             ),
