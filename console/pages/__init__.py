@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import audit, live, login
+from console.pages import audit, live, login, messages
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -35,6 +35,11 @@ routes = [
                     Route("/audit", audit.audit_page, methods=["GET"]),
                     Route("/live", live.live_page, methods=["GET"]),
                     Route("/live/events", live.live_events, methods=["GET"]),
+                    Route("/messages", messages.messages_page, methods=["GET"]),
+                    Route("/messages", messages.new_message, methods=["POST"]),
+                    Route("/messages/{id:int}/end", messages.end_message, methods=["POST"]),
+                    Route("/presets/{name}", messages.switch_preset, methods=["POST"]),
+                    Route("/all-clear", messages.all_clear, methods=["POST"]),
                 ],
                 middleware=SIGNED_IN,
             ),
