@@ -36,11 +36,13 @@ def _next(value: str) -> str:
     return value
 
 
-def _form(request: Request, *, status_code: int = 200, error: str = "", name: str = "", notice: str = "") -> Response:
+def _form(
+    request: Request, *, status_code: int = 200, error: str = "", name: str = "", notice: str = "", going: str = ""
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = page(
         request, "login.html", status_code=status_code, csrf=token, error=error, name=name, notice=notice,
-        next=_next(request.query_params.get("next", "")),
+        next=_next(going or request.query_params.get("next", "")),
     )
     secret = request.app.state.ctx.settings.console_secret
     response.set_cookie(LOGIN_COOKIE, sign(secret, _PURPOSE, token), max_age=3600, **_cookie_options(request))
@@ -57,10 +59,11 @@ async def login(request: Request) -> Response:
     """Check the name and password (throttled), then start a session and go where the person was going."""
     ctx = request.app.state.ctx
     form = await request.form(max_files=0, max_fields=10)
-    name, password = text(form, "name"), str(form.get("password", ""))
+    name, password, going = text(form, "name"), str(form.get("password", "")), text(form, "next")
     expected = unsign(ctx.settings.console_secret, _PURPOSE, request.cookies.get(LOGIN_COOKIE, ""))
     if expected is None or not secrets.compare_digest(expected.encode(), str(form.get("csrf", "")).encode()):
-        return _form(request, status_code=400, name=name, error="The sign-in form had expired. Please try again.")
+        return _form(request, status_code=400, name=name, going=going,
+                     error="The sign-in form had expired. Please try again.")
     address = request.client.host if request.client else "unknown"
     attempts = LoginAttempts(ctx.redis, name, address)
     if (wait := await attempts.locked_for()) is not None or not await attempts.reserve():
@@ -68,15 +71,15 @@ async def login(request: Request) -> Response:
         minutes = max(1, -(-wait // 60))
         error = (f"Too many failed sign-ins for this name or from this address. Try again in {minutes} "
                  f"minute{'s' if minutes > 1 else ''}, or ask an administrator to reset the password.")
-        return _form(request, status_code=429, name=name, error=error)
+        return _form(request, status_code=429, name=name, error=error, going=going)
     who = await run_db(ctx.engine, accounts.verify_login, name=name, password=password)
     if who is None:
         if await attempts.now_locked():
             await run_db(ctx.engine, _record_lock, name=name, address=address)
-        return _form(request, status_code=401, name=name, error=WRONG)
+        return _form(request, status_code=401, name=name, error=WRONG, going=going)
     await attempts.succeeded()
     cookie, _ = await sessions(request).start(who, ctx.now())
-    response = RedirectResponse(_next(str(form.get("next", ""))), status_code=303)
+    response = RedirectResponse(_next(going), status_code=303)
     response.set_cookie(COOKIE, cookie, max_age=CONSOLE_SESSION_SECONDS, **_cookie_options(request))
     response.delete_cookie(LOGIN_COOKIE, **_cookie_options(request))
     return response
