@@ -15,7 +15,7 @@ from console.models import Role
 from console.throttle import LoginAttempts
 from core.defaults import CONSOLE_LOGIN_FAILURES_PER_ACCOUNT
 from tests.console.browser_session import PASSWORD, make_account
-from tests.console.chromium import TABLET, chromium, needs_chromium, screenshot
+from tests.console.chromium import LAPTOP, TABLET, chromium, needs_chromium, screenshot
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT, STORM_WORDS
 from tests.helpers import Caller
 from tests.queueing.test_routes import ask_for_agent, poll
@@ -140,8 +140,12 @@ def test_every_page_fits_a_tablet_without_sideways_scrolling(app, console, tmp_p
     page = browser.new_page()
     page.set_viewport_size(TABLET)
     sign_in(page, base, "chief")
-    for path in ("/console/live", "/console/messages", "/console/audit", "/console/login"):
+    for path in ("/console/live", "/console/messages", "/console/audit", "/console/accounts", "/console/login"):
         page.goto(f"{base}{path}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     page.goto(f"{base}/console/live")
     screenshot(page, "live-tablet", tmp_path)
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{base}/console/accounts")
+    page.get_by_text("Change chief").click()  # the details of one account, opened by a click
+    screenshot(page, "accounts", tmp_path)
