@@ -87,7 +87,11 @@ def set_password(session: Session, *, name: str, password: str, actor: str) -> C
     row.password_hash, row.session_stamp, row.updated_at = _hasher.hash(password), _stamp(), _now()
     session.add(row)
     audit.record(
-        session, actor=actor, action="account.password", subject=f"account:{row.name}", before=before,
+        session,
+        actor=actor,
+        action="account.password",
+        subject=f"account:{row.name}",
+        before=before,
         after={**public(row), "password": "changed"},
     )
     return row
@@ -99,8 +103,9 @@ def set_role(session: Session, *, name: str, role: Role, actor: str) -> ConsoleA
     before = public(row)
     row.role, row.session_stamp, row.updated_at = role.value, _stamp(), _now()
     session.add(row)
-    audit.record(session, actor=actor, action="account.role", subject=f"account:{row.name}", before=before,
-                 after=public(row))
+    audit.record(
+        session, actor=actor, action="account.role", subject=f"account:{row.name}", before=before, after=public(row)
+    )
     return row
 
 

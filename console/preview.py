@@ -33,13 +33,15 @@ async def now(ctx: FlowContext) -> list[Heard]:
         code = language.code
         queue = await ctx.announcements.lines(Scope.QUEUE.value, code)
         footer = await ctx.announcements.lines(Scope.SMS.value, code)
-        heard.append(Heard(
-            language=code,
-            name=language.name,
-            call_start=[*welcome.lines, *welcome.prompt] if code == default else [],
-            waiting=[(code, _wait(ctx, code)), *((code, text) for text in queue), (code, _offers(ctx, code))],
-            text_footer=" ".join([*footer, ctx.wording(code, "sms_footer")]),
-        ))
+        heard.append(
+            Heard(
+                language=code,
+                name=language.name,
+                call_start=[*welcome.lines, *welcome.prompt] if code == default else [],
+                waiting=[(code, _wait(ctx, code)), *((code, text) for text in queue), (code, _offers(ctx, code))],
+                text_footer=" ".join([*footer, ctx.wording(code, "sms_footer")]),
+            )
+        )
     return heard
 
 

@@ -30,16 +30,32 @@ DONE = {
 }
 
 
-async def _render(request: Request, *, status_code: int = 200, typed: dict | None = None, errors: dict | None = None,
-                  new_token: dict | None = None) -> Response:
+async def _render(
+    request: Request,
+    *,
+    status_code: int = 200,
+    typed: dict | None = None,
+    errors: dict | None = None,
+    new_token: dict | None = None,
+) -> Response:
     ctx = request.app.state.ctx
     people = await run_db(ctx.engine, accounts.list_accounts)
     held = await run_db(ctx.engine, tokens.list_tokens, now=ctx.now())
     return page(
-        request, "accounts.html", status_code=status_code, people=people, held=held, roles=list(Role),
-        scopes=list(TokenScope), typed=typed or {}, errors=errors or {}, new_token=new_token,
-        done=DONE.get(request.query_params.get("done", ""), ""), min_password=CONSOLE_PASSWORD_MIN_CHARS,
-        token_days=API_TOKEN_DAYS, max_days=API_TOKEN_MAX_DAYS,
+        request,
+        "accounts.html",
+        status_code=status_code,
+        people=people,
+        held=held,
+        roles=list(Role),
+        scopes=list(TokenScope),
+        typed=typed or {},
+        errors=errors or {},
+        new_token=new_token,
+        done=DONE.get(request.query_params.get("done", ""), ""),
+        min_password=CONSOLE_PASSWORD_MIN_CHARS,
+        token_days=API_TOKEN_DAYS,
+        max_days=API_TOKEN_MAX_DAYS,
     )
 
 
@@ -74,8 +90,14 @@ async def create_account(request: Request) -> Response:
         errors["password_again"] = "the two passwords differ"
     if not errors:
         try:
-            await run_db(request.app.state.ctx.engine, accounts.create_account, name=typed["name"], role=role,
-                         password=password, actor=request.user.actor)
+            await run_db(
+                request.app.state.ctx.engine,
+                accounts.create_account,
+                name=typed["name"],
+                role=role,
+                password=password,
+                actor=request.user.actor,
+            )
         except accounts.AccountError as exc:
             errors[exc.field] = str(exc)
     if errors:
@@ -98,8 +120,9 @@ async def change_account(request: Request) -> Response:
                 raise accounts.AccountError("role", "choose what the account may do")
             await run_db(ctx.engine, accounts.set_role, name=name, role=role, actor=actor)
         elif change == "password":
-            await run_db(ctx.engine, accounts.set_password, name=name, password=str(form.get("password", "")),
-                         actor=actor)
+            await run_db(
+                ctx.engine, accounts.set_password, name=name, password=str(form.get("password", "")), actor=actor
+            )
             await LoginAttempts(ctx.redis, name, "").unlock()
         elif change in ("disable", "enable"):
             await run_db(ctx.engine, accounts.set_disabled, name=name, disabled=change == "disable", actor=actor)
@@ -129,8 +152,15 @@ async def create_token(request: Request) -> Response:
         errors["token_name"] = "say who or what will hold the token"
     if not errors:
         try:
-            token = await run_db(ctx.engine, tokens.create_token, name=typed["token_name"], now=ctx.now(), scope=scope,
-                                 days=int(typed["days"]), actor=request.user.actor)
+            token = await run_db(
+                ctx.engine,
+                tokens.create_token,
+                name=typed["token_name"],
+                now=ctx.now(),
+                scope=scope,
+                days=int(typed["days"]),
+                actor=request.user.actor,
+            )
             return await _render(request, new_token={"name": typed["token_name"], "token": token})
         except ValueError as exc:
             field, _, problem = str(exc).partition(": ")

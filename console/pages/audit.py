@@ -43,5 +43,6 @@ async def audit_page(request: Request) -> Response:
     rows, total = await run_db(request.app.state.ctx.engine, audit.page, number=number, size=CONSOLE_AUDIT_PAGE_SIZE)
     pages = max(1, -(-total // CONSOLE_AUDIT_PAGE_SIZE))
     entries = [(row, changes(row.before, row.after)) for row in rows]
-    return page(request, "audit.html", entries=entries, number=number, pages=pages, total=total,
-                size=CONSOLE_AUDIT_PAGE_SIZE)
+    return page(
+        request, "audit.html", entries=entries, number=number, pages=pages, total=total, size=CONSOLE_AUDIT_PAGE_SIZE
+    )

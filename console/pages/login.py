@@ -41,7 +41,13 @@ def _form(
 ) -> Response:
     token = secrets.token_urlsafe(24)
     response = page(
-        request, "login.html", status_code=status_code, csrf=token, error=error, name=name, notice=notice,
+        request,
+        "login.html",
+        status_code=status_code,
+        csrf=token,
+        error=error,
+        name=name,
+        notice=notice,
         next=_next(going or request.query_params.get("next", "")),
     )
     secret = request.app.state.ctx.settings.console_secret
@@ -62,15 +68,18 @@ async def login(request: Request) -> Response:
     name, password, going = text(form, "name"), str(form.get("password", "")), text(form, "next")
     expected = unsign(ctx.settings.console_secret, _PURPOSE, request.cookies.get(LOGIN_COOKIE, ""))
     if expected is None or not secrets.compare_digest(expected.encode(), str(form.get("csrf", "")).encode()):
-        return _form(request, status_code=400, name=name, going=going,
-                     error="The sign-in form had expired. Please try again.")
+        return _form(
+            request, status_code=400, name=name, going=going, error="The sign-in form had expired. Please try again."
+        )
     address = request.client.host if request.client else "unknown"
     attempts = LoginAttempts(ctx.redis, name, address)
     if (wait := await attempts.locked_for()) is not None or not await attempts.reserve():
         wait = wait or await attempts.locked_for() or 1
         minutes = max(1, -(-wait // 60))
-        error = (f"Too many failed sign-ins for this name or from this address. Try again in {minutes} "
-                 f"minute{'s' if minutes > 1 else ''}, or ask an administrator to reset the password.")
+        error = (
+            f"Too many failed sign-ins for this name or from this address. Try again in {minutes} "
+            f"minute{'s' if minutes > 1 else ''}, or ask an administrator to reset the password."
+        )
         return _form(request, status_code=429, name=name, error=error, going=going)
     who = await run_db(ctx.engine, accounts.verify_login, name=name, password=password)
     if who is None:
@@ -88,8 +97,13 @@ async def login(request: Request) -> Response:
 def _record_lock(session, *, name: str, address: str) -> None:
     # Only for a real account: a name nobody has is locked as well, but there is nothing of ours to audit.
     if accounts.exists(session, name=name):
-        audit.record(session, actor=f"sign-in from {address}", action="account.lock", subject=f"account:{name}",
-                     after={"locked": "too many failed sign-ins"})
+        audit.record(
+            session,
+            actor=f"sign-in from {address}",
+            action="account.lock",
+            subject=f"account:{name}",
+            after={"locked": "too many failed sign-ins"},
+        )
 
 
 @requires("console")

@@ -60,10 +60,20 @@ async def _render(request: Request, form: MessageForm, *, status_code: int = 200
         for name, about in surge.presets().items()
     ]
     return page(
-        request, "messages.html", status_code=status_code,
-        rows=rows, presets=presets, form=form, drafted=drafted, done=_done(request),
-        heard=await preview.now(ctx), version=await ctx.redis.get(VERSION_KEY) or "0",
-        languages=ctx.settings.languages, scopes=SCOPES, max_text=MAX_TEXT, priority_range=PRIORITY_RANGE,
+        request,
+        "messages.html",
+        status_code=status_code,
+        rows=rows,
+        presets=presets,
+        form=form,
+        drafted=drafted,
+        done=_done(request),
+        heard=await preview.now(ctx),
+        version=await ctx.redis.get(VERSION_KEY) or "0",
+        languages=ctx.settings.languages,
+        scopes=SCOPES,
+        max_text=MAX_TEXT,
+        priority_range=PRIORITY_RANGE,
         may_change="messages" in request.auth.scopes,
     )
 

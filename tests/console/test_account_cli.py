@@ -16,8 +16,12 @@ from tests.console.browser_session import sign_in
 
 def account(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), "account", *args], input=stdin, capture_output=True, text=True,
-        env={**os.environ, **env}, timeout=120,
+        [sys.executable, str(ROOT / "run.py"), "account", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
     )
 
 
@@ -37,17 +41,24 @@ def test_no_account_without_a_good_password_or_a_role(env, engine, session):
     assert short.returncode == 2 and short.stdout.startswith("error: password: use at least 12 characters")
     no_role = account(env, "create", "chief", "--password-stdin", stdin="a long admin passphrase\n")
     assert no_role.returncode == 2 and "error: --role" in no_role.stdout
-    same_as_name = account(env, "create", "chiefchiefchief", "--role", "admin", "--password-stdin",
-                           stdin="chiefchiefchief\n")
+    same_as_name = account(
+        env, "create", "chiefchiefchief", "--role", "admin", "--password-stdin", stdin="chiefchiefchief\n"
+    )
     assert same_as_name.returncode == 2 and "must not be the account's name" in same_as_name.stdout
     assert session.exec(select(ConsoleAccount)).all() == []
 
 
 def test_role_password_disable_and_list(env, engine, app):
-    assert account(env, "create", "ana", "--role", "supervisor", "--password-stdin",
-                   stdin="first passphrase here\n").returncode == 0
-    assert account(env, "create", "ana", "--role", "admin", "--password-stdin",
-                   stdin="first passphrase here\n").returncode == 2  # the name is taken
+    assert (
+        account(
+            env, "create", "ana", "--role", "supervisor", "--password-stdin", stdin="first passphrase here\n"
+        ).returncode
+        == 0
+    )
+    assert (
+        account(env, "create", "ana", "--role", "admin", "--password-stdin", stdin="first passphrase here\n").returncode
+        == 2
+    )  # the name is taken
     assert account(env, "role", "ana", "--role", "wallboard").returncode == 0
     assert account(env, "password", "ana", "--password-stdin", stdin="second passphrase here\n").returncode == 0
     assert sign_in(app, "ana", "first passphrase here").status_code == 401

@@ -25,8 +25,14 @@ def test_only_administrators_open_it(app):
 
 def test_an_admin_creates_an_account_who_then_signs_in_and_it_is_audited(app, session):
     signed_in(app, Role.ADMIN, name="chief")
-    made = _post(app, "/console/accounts", name="bo", role="supervisor", password="a fine passphrase",
-                 password_again="a fine passphrase")
+    made = _post(
+        app,
+        "/console/accounts",
+        name="bo",
+        role="supervisor",
+        password="a fine passphrase",
+        password_again="a fine passphrase",
+    )
     assert "The account was created" in made.text and "<td>bo</td>" in made.text
     app.cookies.clear()
     assert sign_in(app, "bo", "a fine passphrase").status_code == 303
@@ -36,8 +42,14 @@ def test_an_admin_creates_an_account_who_then_signs_in_and_it_is_audited(app, se
 
 def test_mistakes_keep_the_name_and_role_but_never_the_password(app):
     signed_in(app, Role.ADMIN, name="chief")
-    differ = _post(app, "/console/accounts", name="bo", role="wallboard", password="a fine passphrase",
-                   password_again="another passphrase")
+    differ = _post(
+        app,
+        "/console/accounts",
+        name="bo",
+        role="wallboard",
+        password="a fine passphrase",
+        password_again="another passphrase",
+    )
     assert differ.status_code == 422 and "the two passwords differ" in differ.text
     assert 'value="bo"' in differ.text and '<option value="wallboard" selected>' in differ.text
     assert "a fine passphrase" not in differ.text
@@ -51,8 +63,10 @@ def test_mistakes_keep_the_name_and_role_but_never_the_password(app):
 def test_role_password_disable_and_unlock(app, redis):
     signed_in(app, Role.ADMIN, name="chief")
     make_account(app, "bo", Role.SUPERVISOR)
-    assert "The role was changed" in _post(app, "/console/accounts/change", name="bo", change="role",
-                                           role="wallboard").text
+    assert (
+        "The role was changed"
+        in _post(app, "/console/accounts/change", name="bo", change="role", role="wallboard").text
+    )
     redis.set(LoginAttempts.key_for_name("bo"), CONSOLE_LOGIN_FAILURES_PER_ACCOUNT, ex=600)  # someone guessed
     assert "lock on that name is lifted" in _post(app, "/console/accounts/change", name="bo", change="unlock").text
     assert redis.get(LoginAttempts.key_for_name("bo")) is None

@@ -74,12 +74,14 @@ def test_wrong_password_says_so_and_keeps_the_name(app):
 def test_the_sign_in_form_needs_its_csrf_token(app):
     make_account(app)
     app.get("/console/login")
-    forged = app.post("/console/login", data={"name": "ana", "password": PASSWORD, "csrf": "guess"},
-                      follow_redirects=False)
+    forged = app.post(
+        "/console/login", data={"name": "ana", "password": PASSWORD, "csrf": "guess"}, follow_redirects=False
+    )
     assert forged.status_code == 400 and COOKIE not in app.cookies
     app.cookies.clear()
-    no_cookie = app.post("/console/login", data={"name": "ana", "password": PASSWORD, "csrf": "x"},
-                         follow_redirects=False)
+    no_cookie = app.post(
+        "/console/login", data={"name": "ana", "password": PASSWORD, "csrf": "x"}, follow_redirects=False
+    )
     assert no_cookie.status_code == 400
 
 

@@ -64,8 +64,10 @@ def test_the_stream_sends_new_figures_within_two_seconds_of_a_caller_joining(app
     make_account(app, "screen", Role.WALLBOARD)
     with served(settings, clock) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as browser:
         form = browser.get("/console/login")
-        signed = browser.post("/console/login", data={"csrf": csrf_of(form.text), "name": "screen",
-                                                      "password": PASSWORD, "next": "/console/live"})
+        signed = browser.post(
+            "/console/login",
+            data={"csrf": csrf_of(form.text), "name": "screen", "password": PASSWORD, "next": "/console/live"},
+        )
         assert signed.status_code == 303
         with browser.stream("GET", "/console/live/events", headers={"Accept": "text/event-stream"}) as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
@@ -83,8 +85,9 @@ def test_the_stream_sends_new_figures_within_two_seconds_of_a_caller_joining(app
 def test_a_stopping_web_process_ends_open_streams_within_its_grace_time(app, settings, clock):
     make_account(app, "screen", Role.WALLBOARD)
     port = free_port()
-    server = uvicorn.Server(uvicorn_config(create_app(settings, clock=clock), settings.web, port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn_config(create_app(settings, clock=clock), settings.web, port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

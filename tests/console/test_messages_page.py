@@ -61,8 +61,13 @@ def test_all_clear_takes_every_message_off_the_air(app):
 
 def test_preview_shows_the_words_around_the_message_and_stores_nothing(app, session):
     signed_in(app, Role.SUPERVISOR, name="ana")
-    shown = _post(app, "/console/messages", scope="queue", do="preview",
-                  **{"text-en-US": "Power outage questions:   call Springfield Electric.", "text-es-US": ""})
+    shown = _post(
+        app,
+        "/console/messages",
+        scope="queue",
+        do="preview",
+        **{"text-en-US": "Power outage questions:   call Springfield Electric.", "text-es-US": ""},
+    )
     preview = _flat(shown.text.split('id="preview"')[1])
     assert "You are number 2 in line. Your wait is about 3 to 5 minutes." in preview
     assert "Power outage questions: call Springfield Electric." in preview  # as it will be said: blanks folded
@@ -94,8 +99,10 @@ def test_mistakes_are_named_next_to_their_field_and_what_was_typed_is_kept(app, 
         ({"scope": "billboard", "text-en-US": "Hello"}, "choose where the message is heard"),
         ({"scope": "sms", "text-en-US": "Hi", "starts_at": "tomorrow"}, "use a date and time like 2026-11-17 14:30"),
         ({"scope": "sms", "text-en-US": "Hi", "ends_at": "2020-01-01T10:00"}, "this end time has already passed"),
-        ({"scope": "sms", "text-en-US": "Hi", "starts_at": "2026-11-20T10:00", "ends_at": "2026-11-19T10:00"},
-         "ends_at must be after starts_at"),
+        (
+            {"scope": "sms", "text-en-US": "Hi", "starts_at": "2026-11-20T10:00", "ends_at": "2026-11-19T10:00"},
+            "ends_at must be after starts_at",
+        ),
         ({"scope": "sms", "text-en-US": "Hi", "priority": "urgent"}, "a whole number from 0 to 1000"),
     ]
     for fields, problem in cases:
@@ -103,8 +110,15 @@ def test_mistakes_are_named_next_to_their_field_and_what_was_typed_is_kept(app, 
         assert refused.status_code == 422, fields
         assert problem in refused.text, (fields, refused.text.split('id="problems"')[1][:400])
         assert 'role="alert" id="problems"' in refused.text
-    kept = _post(app, "/console/messages", do="create", scope="queue", priority="7", ends_at="2020-01-01T10:00",
-                 **{"text-en-US": "Bring your receipt.", "text-es-US": "Traiga su recibo."})
+    kept = _post(
+        app,
+        "/console/messages",
+        do="create",
+        scope="queue",
+        priority="7",
+        ends_at="2020-01-01T10:00",
+        **{"text-en-US": "Bring your receipt.", "text-es-US": "Traiga su recibo."},
+    )
     assert 'id="scope-queue" name="scope" value="queue" checked' in _flat(kept.text)
     assert ">Bring your receipt.</textarea>" in kept.text and ">Traiga su recibo.</textarea>" in kept.text
     assert 'value="7"' in kept.text and 'value="2020-01-01T10:00"' in kept.text
@@ -114,8 +128,13 @@ def test_mistakes_are_named_next_to_their_field_and_what_was_typed_is_kept(app, 
 
 def test_refused_markup_is_shown_back_as_text_never_run(app):
     signed_in(app, Role.SUPERVISOR, name="ana")
-    refused = _post(app, "/console/messages", do="create", scope="greeting",
-                    **{"text-en-US": "</textarea><script>alert(1)</script>"})
+    refused = _post(
+        app,
+        "/console/messages",
+        do="create",
+        scope="greeting",
+        **{"text-en-US": "</textarea><script>alert(1)</script>"},
+    )
     assert "<script>alert(1)</script>" not in refused.text
     assert "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in refused.text
 
