@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean browser screenshots
 
 install: $(STAMP)
 
@@ -18,10 +18,24 @@ $(STAMP): requirements.lock pyproject.toml
 run: install
 	$(PY) run.py $(ARGS)
 
-test: install
+test: install browser
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(ARGS)
+
+# The console's browser tests drive Debian's Chromium (never a browser Playwright downloads): installed here when it is
+# missing and we are root, otherwise one line says what to install; without it those tests are skipped, saying why.
+browser:
+	@test -x /usr/bin/chromium || command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the console's browser tests"; \
+	    apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	      || echo "browser tests: apt-get install chromium failed; they will be skipped"; \
+	  else echo "browser tests: install Debian's chromium (apt-get install chromium, as root) to run them"; fi; }
+
+# The console's pictures in docs/, taken by the browser tests in real Chromium.
+screenshots: install browser
+	ONECALL_SCREENSHOTS=docs $(PY) -m pytest tests/console/test_browser.py
 
 lint: install
 	$(PY) -m ruff check .

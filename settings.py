@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import os
@@ -161,6 +162,7 @@ class Settings:
     var_dir: Path = field(default=ROOT / "var")
     web: WebSettings = field(default_factory=WebSettings)
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
+    console_secret: str = field(default="", repr=False)  # signs the console's session cookies
 
     @property
     def default_language(self) -> Language:
@@ -246,6 +248,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         var_dir=var_dir,
         web=_web(_table(raw, "web", required=False)),
         callbacks=_callbacks(_table(raw, "callbacks", required=False)),
+        console_secret=_console_secret(env, var_dir),
     )
 
 
@@ -372,6 +375,27 @@ def _auth_token(env: dict[str, str], var_dir: Path) -> tuple[str, bool]:
         token_file.write_text(secrets.token_hex(16))
         token_file.chmod(0o600)
     return token_file.read_text().strip(), True
+
+
+def _console_secret(env: dict[str, str], var_dir: Path) -> str:
+    """The key that signs console session cookies: CONSOLE_SECRET, or a random one generated once under var/."""
+    secret = env.get("CONSOLE_SECRET", "")
+    if secret:
+        if len(secret) < 32:
+            raise ConfigError("CONSOLE_SECRET", f"is {len(secret)} characters; use at least 32 random ones")
+        return secret
+    # Every process on this folder shares the file; several machines share CONSOLE_SECRET instead.
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret_file = var_dir / "console-secret"
+    if not secret_file.exists():
+        # Written aside, then linked into place: two processes starting at once end up with the same secret.
+        draft = var_dir / f".console-secret.{os.getpid()}"
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_hex(32))
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, secret_file)
+        draft.unlink()
+    return secret_file.read_text().strip()
 
 
 def _table(raw: dict, key: str, required: bool = True) -> dict:

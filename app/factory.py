@@ -9,8 +9,9 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 
+from console import pages as console_pages
 from console import routes as console_routes
 from core import clock as clocks
 from core import health, home
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None) -> Star
         *ivr_routes.routes,
         *sms_routes.routes,
         *console_routes.routes,
+        *console_pages.routes,
         *crm_routes.routes,
     ]
     return Starlette(
@@ -105,7 +107,9 @@ BODY_LIMITS = [
 ]
 
 
-async def _http_error(request: Request, exc: HTTPException) -> PlainTextResponse:
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if request.url.path.startswith("/console/"):
+        return console_pages.error_page(request, exc)
     return PlainTextResponse(exc.detail or "error", status_code=exc.status_code)
 
 

@@ -1,7 +1,7 @@
 """Every package's tables, imported in one place so Alembic and tests see the whole schema."""
 
 from callbacks.models import Callback, CallbackAttempt  # noqa: F401
-from console.models import ApiToken  # noqa: F401
+from console.models import ApiToken, ConsoleAccount  # noqa: F401
 from core.audit import AuditEntry  # noqa: F401
 from core.dev_outbox import DevOutboxItem  # noqa: F401
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent  # noqa: F401

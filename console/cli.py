@@ -8,8 +8,9 @@ import getpass
 import json
 import sys
 
-from console import tokens
-from console.models import TokenScope
+from console import accounts, tokens
+from console.models import Role, TokenScope
+from console.throttle import LoginAttempts
 from core import clock
 from core.db import in_session, make_engine
 from core.defaults import API_TOKEN_DAYS
@@ -23,7 +24,16 @@ from surge.models import AnnouncementCreate, AnnouncementPublic, Scope
 
 
 def add_commands(sub) -> None:
-    """Register `token`, `agent-pin`, `announce`, `preset` and `kb` on run.py's sub-command parser."""
+    """Register `account`, `token`, `agent-pin`, `announce`, `preset` and `kb` on run.py's sub-command parser."""
+    account = sub.add_parser("account", help="create and manage console accounts (people who sign in in a browser)")
+    account.add_argument("action", choices=["create", "password", "role", "disable", "enable", "list"])
+    account.add_argument("name", nargs="?", help="the person's sign-in name, e.g. ana")
+    account.add_argument("--role", choices=[r.value for r in Role], help="what the account may do")
+    account.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+    )
+    account.add_argument("--actor", default="cli")
+    account.set_defaults(command=account_command)
     kb = sub.add_parser("kb", help="import the knowledge files (flows/knowledge/*.toml) into the database")
     kb.add_argument("action", choices=["import"])
     kb.add_argument("--prune", action="store_true", help="also delete articles that are no longer in the files")
@@ -59,6 +69,57 @@ def add_commands(sub) -> None:
     preset.add_argument("--end", action="store_true", help="take the preset's messages off the air")
     preset.add_argument("--actor", default="cli")
     preset.set_defaults(command=preset_command)
+
+
+def account_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Create an account (the first admin, too), set its password, role or state, or list them all."""
+    if args.action == "list":
+        rows = _db(settings, accounts.list_accounts)
+        print(f"{'NAME':32} {'ROLE':15} {'STATE':9} CREATED")
+        for row in rows:
+            print(f"{row['name']:32} {row['role']:15} {row['state']:9} {row['created_at'][:19]}")
+        return 0
+    if not args.name:
+        print(f"error: name: which account to {args.action}")
+        return 2
+    if args.action in ("create", "role") and not args.role:
+        print(f"error: --role: give the account's role ({', '.join(r.value for r in Role)})")
+        return 2
+    try:
+        if args.action in ("create", "password"):
+            password = _new_password(args)
+            if password is None:
+                return 2
+            if args.action == "create":
+                _db(settings, accounts.create_account, name=args.name, role=Role(args.role), password=password,
+                    actor=args.actor)
+            else:
+                _db(settings, accounts.set_password, name=args.name, password=password, actor=args.actor)
+        elif args.action == "role":
+            _db(settings, accounts.set_role, name=args.name, role=Role(args.role), actor=args.actor)
+        else:
+            _db(settings, accounts.set_disabled, name=args.name, disabled=args.action == "disable", actor=args.actor)
+    except accounts.AccountError as exc:
+        print(f"error: {exc.field}: {exc}")
+        return 2
+    if args.action in ("create", "password", "enable"):
+        _redis(settings, lambda client: client.delete(LoginAttempts.key_for_name(args.name)))
+    done = {"create": f"created, role {args.role}: sign in at /console/login", "password": "has a new password",
+            "role": f"is now {args.role}", "disable": "is disabled; its sessions have ended",
+            "enable": "may sign in again"}
+    print(f"account {args.name} {done[args.action]}")
+    return 0
+
+
+def _new_password(args: argparse.Namespace) -> str | None:
+    """The password from standard input, or typed twice without echo; None (and one line why) when they differ."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"Password for {args.name} (at least 12 characters, not shown): ")
+    if getpass.getpass("The same password again: ") != password:
+        print("error: password: the two passwords differ; nothing was changed")
+        return None
+    return password
 
 
 def token_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -41,3 +41,43 @@ class ApiToken(SQLModel, table=True):
         if self.revoked_at is not None:
             return TokenState.REVOKED
         return TokenState.ACTIVE if now < self.expires_at else TokenState.EXPIRED
+
+
+class Role(str, Enum):
+    WALLBOARD = "wallboard"  # the live figures on a screen, nothing else
+    CONTENT_EDITOR = "content-editor"  # the knowledge base; reads the rest
+    SUPERVISOR = "supervisor"  # runs the centre: surge messages, presets, tickets
+    ADMIN = "admin"  # everything, and manages accounts and API tokens
+
+    def grants(self) -> list[str]:
+        """The Starlette auth scopes a signed-in account of this role holds (`requires("messages")`, ...)."""
+        return list(_GRANTS[self])
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("-", " ")
+
+
+# "live": the live page; "read": every other page, read-only; "messages", "content": changing them; "admin":
+# accounts and API tokens.
+_GRANTS = {
+    Role.WALLBOARD: ("console", "live"),
+    Role.CONTENT_EDITOR: ("console", "live", "read", "content"),
+    Role.SUPERVISOR: ("console", "live", "read", "messages"),
+    Role.ADMIN: ("console", "live", "read", "messages", "content", "admin"),
+}
+
+
+class ConsoleAccount(SQLModel, table=True):
+    """A person who signs in to the console in a browser; only an argon2 hash of the password is kept."""
+
+    __tablename__ = "console_account"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    role: str = Field(max_length=20)
+    password_hash: str = Field(max_length=200)
+    # Changed with the password, role or state: every session signed in before the change ends with it.
+    session_stamp: str = Field(max_length=32)
+    created_at: dt.datetime = stamped()
+    updated_at: dt.datetime = stamped()
+    disabled_at: dt.datetime | None = moment()

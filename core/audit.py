@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from core.timestamps import stamped
@@ -33,3 +33,10 @@ def record(
 def history(session: Session, *, limit: int = 200) -> list[AuditEntry]:
     """The latest changes, newest first."""
     return list(session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all())
+
+
+def page(session: Session, *, number: int, size: int) -> tuple[list[AuditEntry], int]:
+    """One page of the trail, newest first (page 1 is the latest), and how many entries there are in all."""
+    total = session.exec(select(func.count()).select_from(AuditEntry)).one()
+    rows = session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).offset((number - 1) * size).limit(size))
+    return list(rows.all()), total

@@ -72,7 +72,10 @@ CLOSED_NOTICE_SWEEP_SECONDS = 30
 WEBHOOK_BODY_LIMIT = 64 * 1024
 API_BODY_LIMIT = 256 * 1024
 OPEN311_BODY_LIMIT = 64 * 1024
-OTHER_BODY_LIMIT = 16 * 1024  # every other path (health checks and pages take no body)
+OTHER_BODY_LIMIT = 16 * 1024  # every other path (health checks, pages and the console's small forms)
+
+# Stopping a web process: requests in progress get this long to finish (within run.py's 10 s before SIGKILL).
+WEB_SHUTDOWN_GRACE_SECONDS = 5
 
 # Twilio's webhook fields (core/twilio_fields.py): longer text is cut; a number past its bound is treated as absent.
 WEBHOOK_FIELD_MAX_CHARS = 4000  # above a 1,600-character text, so "too long" is still told apart
@@ -100,3 +103,20 @@ CALLBACK_MIN_NOTICE_MINUTES = 10  # the earliest slot offered starts at least th
 AGENT_IDLE_DIAL_SECONDS = 20
 AGENT_READY_SECONDS = 90
 AGENT_BUSY_SECONDS = 4 * 3600
+
+# The supervisors' console in a browser. A session lasts a working shift; the stream of live figures re-checks it.
+CONSOLE_SESSION_SECONDS = 8 * 3600
+CONSOLE_SESSION_RECHECK_SECONDS = 30
+# Sign-in throttling: failures per account name (whether or not it exists) and per client address within the
+# window lock that name or address until the window ends. An address gets more tries: a city hall shares one.
+CONSOLE_LOGIN_FAILURES_PER_ACCOUNT = 5
+CONSOLE_LOGIN_FAILURES_PER_ADDRESS = 20
+CONSOLE_LOGIN_WINDOW_SECONDS = 15 * 60
+CONSOLE_PASSWORD_MIN_CHARS = 12
+CONSOLE_PASSWORD_MAX_CHARS = 200  # a long passphrase; anything longer is a mistake or an attack on argon2
+CONSOLE_NAME_MAX_CHARS = 60
+CONSOLE_AUDIT_PAGE_SIZE = 50
+# The live page: figures are read about every second and sent when they change; a comment every 15 s keeps
+# proxies from closing a quiet stream.
+CONSOLE_LIVE_INTERVAL_SECONDS = 1.0
+CONSOLE_LIVE_HEARTBEAT_SECONDS = 15

@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 LINKS = (
+    ("/console/", "Supervisors' console", "Live queues, surge messages, the audit trail: sign in first."),
     ("/healthz", "Health check", "200 when the database and Redis answer, 503 naming the one that does not."),
     ("/open311/v2/discovery.json", "Open311 discovery", "This server's Open311 GeoReport v2 endpoint description."),
     ("/open311/v2/services.json", "Service list", "The request types residents can report (also .xml)."),

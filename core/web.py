@@ -8,6 +8,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from core.defaults import WEB_SHUTDOWN_GRACE_SECONDS
 from settings import WebSettings
 
 TIMEOUT_408 = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
@@ -99,6 +100,9 @@ def uvicorn_config(app, web: WebSettings, **extra) -> uvicorn.Config:
         "h11_max_incomplete_event_size": web.max_header_bytes,
         "proxy_headers": True,  # X-Forwarded-For/-Proto from a proxy on this machine (forwarded_allow_ips)
         "log_level": "info",
+        # At a stop, requests still running get a few seconds; an endless one (the console's live event stream) is
+        # then ended, and its browser reconnects to the next web process.
+        "timeout_graceful_shutdown": WEB_SHUTDOWN_GRACE_SECONDS,
     }
     return uvicorn.Config(app, **{**options, **extra})
 

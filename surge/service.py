@@ -97,6 +97,17 @@ def apply_preset(
     return rows
 
 
+def presets() -> dict[str, str]:
+    """Every preset's name and what it is for (presets.toml), in the file's order."""
+    return {name: preset.get("description", name) for name, preset in tomllib.loads(PRESETS.read_text("utf-8")).items()}
+
+
+def preset_of(created_by: str) -> str | None:
+    """The preset that put a message on the air (from its created_by), or None for one written by hand."""
+    _, marker, name = created_by.rpartition("(preset ")
+    return name[:-1] if marker and name.endswith(")") else None
+
+
 def end_preset(session: Session, *, name: str, actor: str) -> list[Announcement]:
     """Take every message a preset put on the air off it again (one command for "the storm is over")."""
     presets = tomllib.loads(PRESETS.read_text(encoding="utf-8"))

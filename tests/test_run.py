@@ -200,7 +200,7 @@ def test_a_port_in_use_is_one_line_before_anything_starts(server, tmp_path):
 def test_home_page_and_banner_name_the_real_address(server):
     page = httpx.get(f"http://127.0.0.1:{server.port}/", timeout=5)
     assert page.status_code == 200 and 'href="/healthz"' in page.text and "/open311/v2/discovery.json" in page.text
-    for href in ("/healthz", "/open311/v2/discovery.json", "/open311/v2/services.json"):
+    for href in ("/healthz", "/open311/v2/discovery.json", "/open311/v2/services.json", "/console/login"):
         assert httpx.get(f"http://127.0.0.1:{server.port}{href}", timeout=5).status_code == 200, href
     output = server.output()
     assert f"web:      http://127.0.0.1:{server.port}/" in output

@@ -1,0 +1,54 @@
+"""The supervisors' console in a browser, under /console: server-rendered pages, our own small scripts, no CDN.
+
+Signing in is the only page without a session; every other route carries the session middleware and `requires`
+the scope its role grants (console.models.Role).
+"""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from console.pages import accounts, audit, live, login, messages
+from console.pages.errors import error_page
+from console.pages.headers import SecurityHeaders
+from console.pages.render import STATIC
+from console.pages.session_auth import signed_in
+
+__all__ = ["error_page", "routes"]
+
+SIGNED_IN = signed_in()
+
+routes = [
+    Mount(
+        "/console",
+        routes=[
+            Route("/login", login.login_form, methods=["GET"]),
+            Route("/login", login.login, methods=["POST"]),
+            Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+            Mount(
+                "",
+                routes=[
+                    Route("/", login.home, methods=["GET"]),
+                    Route("/logout", login.logout, methods=["POST"]),
+                    Route("/audit", audit.audit_page, methods=["GET"]),
+                    Route("/live", live.live_page, methods=["GET"]),
+                    Route("/live/events", live.live_events, methods=["GET"]),
+                    Route("/messages", messages.messages_page, methods=["GET"]),
+                    Route("/messages", messages.new_message, methods=["POST"]),
+                    Route("/messages/{id:int}/end", messages.end_message, methods=["POST"]),
+                    Route("/presets/{name}", messages.switch_preset, methods=["POST"]),
+                    Route("/all-clear", messages.all_clear, methods=["POST"]),
+                    Route("/accounts", accounts.accounts_page, methods=["GET"]),
+                    Route("/accounts", accounts.create_account, methods=["POST"]),
+                    Route("/accounts/change", accounts.change_account, methods=["POST"]),
+                    Route("/tokens", accounts.create_token, methods=["POST"]),
+                    Route("/tokens/revoke", accounts.revoke_token, methods=["POST"]),
+                ],
+                middleware=SIGNED_IN,
+            ),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+    ),
+]

@@ -1,0 +1,173 @@
+"""Signing in to the console: accounts and roles, signed session cookies, CSRF, throttling and lock-out, signing out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import select
+
+from console.accounts import set_disabled, set_password
+from console.models import ConsoleAccount, Role
+from console.sessions import COOKIE
+from console.throttle import LoginAttempts
+from core.audit import AuditEntry
+from core.db import in_session
+from core.defaults import (
+    CONSOLE_LOGIN_FAILURES_PER_ACCOUNT,
+    CONSOLE_LOGIN_FAILURES_PER_ADDRESS,
+    CONSOLE_SESSION_SECONDS,
+)
+from tests.console.browser_session import PASSWORD, csrf_of, make_account, sign_in
+
+
+def _use_cookie(app, value: str) -> None:
+    app.cookies.clear()
+    app.cookies.set(COOKIE, value)
+
+
+def _cookie_header(response, name: str) -> str:
+    return next(v for v in response.headers.get_list("set-cookie") if v.startswith(f"{name}="))
+
+
+def test_a_page_without_a_session_goes_to_sign_in_and_back(app):
+    refused = app.get("/console/", follow_redirects=False)
+    assert refused.status_code == 303 and refused.headers["location"] == "/console/login?next=%2Fconsole%2F"
+    assert app.get("/console/", headers={"Accept": "text/event-stream"}).status_code == 401
+    make_account(app)
+    signed = sign_in(app, next_page="/console/audit?page=2")
+    assert signed.status_code == 303 and signed.headers["location"] == "/console/audit?page=2"
+
+
+def test_the_session_cookie_is_signed_http_only_same_site_strict_and_expires(app):
+    make_account(app)
+    signed = sign_in(app)
+    cookie = _cookie_header(signed, COOKIE)
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
+    assert f"Max-Age={CONSOLE_SESSION_SECONDS}" in cookie
+    assert signed.headers["location"] == "/console/live"
+    assert app.get("/console/", follow_redirects=False).headers["location"] == "/console/live"
+
+
+def test_a_tampered_or_expired_cookie_is_refused(app, clock):
+    make_account(app)
+    sign_in(app)
+    value = app.cookies[COOKIE]
+    session_id, expires, signature = value.split(".")
+    for forged in (f"{session_id}.{int(expires) + 86400}.{signature}", f"x{session_id}.{expires}.{signature}"):
+        _use_cookie(app, forged)
+        assert app.get("/console/", follow_redirects=False).headers["location"].startswith("/console/login")
+    _use_cookie(app, value)
+    assert app.get("/console/", follow_redirects=False).headers["location"] == "/console/live"
+    clock.now += dt.timedelta(seconds=CONSOLE_SESSION_SECONDS + 1)
+    assert app.get("/console/", follow_redirects=False).headers["location"].startswith("/console/login")
+
+
+def test_wrong_password_says_so_and_keeps_the_name(app):
+    make_account(app)
+    wrong = sign_in(app, password="not the password at all")
+    assert wrong.status_code == 401 and "The name or the password is wrong." in wrong.text
+    assert 'value="ana"' in wrong.text
+    unknown = sign_in(app, name="nobody", password=PASSWORD)
+    assert unknown.status_code == 401 and "The name or the password is wrong." in unknown.text
+
+
+def test_the_sign_in_form_needs_its_csrf_token(app):
+    make_account(app)
+    app.get("/console/login")
+    forged = app.post(
+        "/console/login", data={"name": "ana", "password": PASSWORD, "csrf": "guess"}, follow_redirects=False
+    )
+    assert forged.status_code == 400 and COOKIE not in app.cookies
+    app.cookies.clear()
+    no_cookie = app.post(
+        "/console/login", data={"name": "ana", "password": PASSWORD, "csrf": "x"}, follow_redirects=False
+    )
+    assert no_cookie.status_code == 400
+
+
+def test_sign_out_needs_the_csrf_token_and_ends_the_session_for_every_copy_of_the_cookie(app):
+    make_account(app)
+    sign_in(app)
+    stolen = app.cookies[COOKIE]
+    assert app.post("/console/logout", data={"csrf": "guess"}, follow_redirects=False).status_code == 403
+    page = app.get("/console/live", follow_redirects=False)
+    token = csrf_of(page.text) if page.status_code == 200 else _csrf_from_any_page(app)
+    out = app.post("/console/logout", data={"csrf": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/console/login?out=1"
+    assert "You are signed out." in app.get("/console/login?out=1").text
+    _use_cookie(app, stolen)
+    assert app.get("/console/", follow_redirects=False).headers["location"].startswith("/console/login")
+
+
+def _csrf_from_any_page(app) -> str:
+    # Until a page of ours is served to the account, the 404 page still carries the menu and its token.
+    return csrf_of(app.get("/console/no-such-page").text)
+
+
+def test_five_wrong_passwords_lock_the_name_even_for_the_right_one_and_the_lock_is_audited(app, redis, session):
+    make_account(app)
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
+        assert sign_in(app, password="wrong guess 123").status_code == 401
+    locked = sign_in(app)
+    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.text and "15 minutes" in locked.text
+    assert sign_in(app, name=" ANA ").status_code == 429  # the same name, however it is typed
+    lock = session.exec(select(AuditEntry).where(AuditEntry.action == "account.lock")).one()
+    assert lock.subject == "account:ana" and lock.actor == "sign-in from testclient"
+    redis.delete(LoginAttempts.key_for_name("ana"))  # the window has passed
+    assert sign_in(app).status_code == 303
+
+
+def test_a_name_nobody_has_is_locked_alike_so_a_lock_reveals_nothing(app, session):
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
+        sign_in(app, name="ghost", password="wrong guess 123")
+    assert sign_in(app, name="ghost", password="wrong guess 123").status_code == 429
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "account.lock")).all() == []
+
+
+def test_one_address_guessing_many_names_is_locked_out(app, redis):
+    make_account(app)
+    for i in range(CONSOLE_LOGIN_FAILURES_PER_ADDRESS):
+        assert sign_in(app, name=f"guess-{i}", password="wrong guess 123").status_code == 401
+    assert sign_in(app).status_code == 429
+    redis.delete(LoginAttempts.key_for_address("testclient"))
+    assert sign_in(app).status_code == 303
+
+
+def test_a_good_sign_in_gives_the_address_its_attempt_back(app, redis):
+    make_account(app)
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ADDRESS + 3):
+        assert sign_in(app).status_code == 303
+    assert int(redis.get(LoginAttempts.key_for_address("testclient")) or 0) == 0
+
+
+def test_a_new_password_or_a_disabled_account_ends_its_sessions(app):
+    make_account(app)
+    sign_in(app)
+    engine = app.app.state.ctx.engine
+    in_session(engine, set_password, name="ana", password="another long passphrase", actor="cli")
+    assert app.get("/console/", follow_redirects=False).headers["location"].startswith("/console/login")
+    assert sign_in(app, password="another long passphrase").status_code == 303
+    in_session(engine, set_disabled, name="ana", disabled=True, actor="cli")
+    assert app.get("/console/", follow_redirects=False).headers["location"].startswith("/console/login")
+    assert sign_in(app, password="another long passphrase").status_code == 401
+
+
+def test_sign_in_goes_back_only_to_console_pages(app):
+    make_account(app)
+    for target in ("https://evil.example/", "//evil.example/console/", "/console/login", "/api/audit"):
+        assert sign_in(app, next_page=target).headers["location"] == "/console/live", target
+
+
+def test_console_responses_carry_a_strict_content_security_policy(app):
+    page = app.get("/console/login")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
+
+
+def test_passwords_are_stored_only_as_argon2_hashes(app, session):
+    make_account(app, role=Role.ADMIN)
+    row = session.exec(select(ConsoleAccount)).one()
+    assert row.password_hash.startswith("$argon2") and PASSWORD not in row.password_hash
+    created = session.exec(select(AuditEntry).where(AuditEntry.action == "account.create")).one()
+    assert created.after["role"] == "admin" and "password_hash" not in created.after
