@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
 import anyio.to_thread
-from rq import Queue, Retry, Worker
+from redis.exceptions import LockError
+from rq import Queue, Retry, Worker, get_current_job
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy.engine import Engine
 
 from core import clock
@@ -92,3 +96,52 @@ async def enqueue(connection, fn, /, **kwargs):
         return queue(connection).enqueue_call(fn, kwargs=kwargs, retry=retry(), description=describe(fn))
 
     return await anyio.to_thread.run_sync(put)
+
+
+LIVE_JOB = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+
+
+@contextlib.contextmanager
+def job_connection(settings: Settings):
+    """The running job's Redis connection, or a short-lived one when called outside a worker."""
+    job = get_current_job()
+    if job is not None:
+        yield job.connection
+        return
+    connection = sync_client(settings.redis_url)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def run_lock(connection, key: str, seconds: int):
+    """A run lock (SET NX EX, released by its owner), so periodic jobs from several schedulers never overlap."""
+    lock = connection.lock(key, timeout=seconds, blocking=False)
+    mine = lock.acquire(blocking=False)
+    try:
+        yield mine
+    finally:
+        if mine:
+            with contextlib.suppress(LockError):
+                lock.release()
+
+
+def enqueue_once(connection, fn, *, job_id: str, still_live=None, **kwargs) -> bool:
+    """Queue fn under job_id unless a live job has that id; False when one is queued, running or waiting to retry.
+
+    `still_live(job)` may say that a started job is in fact dead (its worker was killed), to make room for a new one.
+    """
+    with contextlib.suppress(NoSuchJobError):
+        job = Job.fetch(job_id, connection=connection)
+        if job.get_status(refresh=False) in LIVE_JOB and (still_live is None or still_live(job)):
+            return False
+        job.delete()  # finished, failed after its last retry, stopped, or dead: make room for a fresh one
+    try:
+        queue(connection).enqueue_call(
+            fn, kwargs=kwargs, job_id=job_id, retry=retry(), unique=True, description=describe(fn)
+        )  # unique: two schedulers at once still queue one job
+    except DuplicateJobError:
+        return False
+    return True

@@ -20,16 +20,13 @@ import logging
 from collections.abc import Callable
 
 from redis.exceptions import LockError
-from rq import get_current_job
-from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlmodel import Session, select
 
 from core import clock
 from core.db import in_session
 from core.defaults import CRM_TICKET_LOCK_SECONDS
-from core.redis import sync_client
-from core.worker import JobContext, context, queue, retry
+from core.worker import JobContext, context, enqueue_once, job_connection, run_lock
 from crm_bridge import service
 from crm_bridge.adapters import Adapter, CrmRejected, CrmUnavailable, Delivered, make_adapter
 from crm_bridge.models import ACTIVE, CrmDelivery, DeliveryStatus, Ticket, TicketPublic, TicketStatus
@@ -39,7 +36,6 @@ log = logging.getLogger("onecall.crm")
 RECONCILE_LOCK_SECONDS = 55
 POLL_LOCK_SECONDS = 110
 RECONCILE_BATCH = 10_000
-LIVE_JOB = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
 class TicketBusy(Exception):
@@ -59,7 +55,7 @@ def ticket_lock(ticket_id: int) -> str:
 def deliver_ticket(*, ticket_id: int) -> str:
     """Send one ticket to the CRM once; CrmUnavailable and TicketBusy are re-raised so rq retries with back-off."""
     ctx = context()
-    with _connection(ctx) as connection:
+    with job_connection(ctx.settings) as connection:
         lock = connection.lock(ticket_lock(ticket_id), timeout=CRM_TICKET_LOCK_SECONDS, blocking=False)
         if not lock.acquire(blocking=False):
             # Not "done": if its holder was killed, nothing else would try again before the next reconcile.
@@ -160,7 +156,10 @@ def _finish(
 def reconcile_outbox() -> int:
     """Queue a delivery job for every PENDING delivery that has no live one; returns how many were queued."""
     ctx = context()
-    with _connection(ctx) as connection, _exclusive(connection, "reconcile_outbox", RECONCILE_LOCK_SECONDS) as mine:
+    with (
+        job_connection(ctx.settings) as connection,
+        run_lock(connection, "crm:cron:reconcile_outbox", RECONCILE_LOCK_SECONDS) as mine,
+    ):
         if not mine:
             return 0
         ticket_ids = in_session(ctx.engine, _pending_ticket_ids)
@@ -178,27 +177,13 @@ def _pending_ticket_ids(session: Session) -> list[int]:
 
 
 def _queue_delivery(connection, ticket_id: int) -> bool:
-    job_id = deliver_job_id(ticket_id)
-    with contextlib.suppress(NoSuchJobError):
-        job = Job.fetch(job_id, connection=connection)
-        status = job.get_status(refresh=False)
-        if status in LIVE_JOB and not (status == JobStatus.STARTED and not connection.exists(ticket_lock(ticket_id))):
-            return False  # queued, running or waiting for its retry back-off
-        # Finished, failed after its last retry, stopped, or started by a worker that died: a running delivery holds
-        # the ticket's lock, which outlasts any request, so a started job without it has nobody running it. rq would
-        # notice only minutes later; make room for a fresh job now.
-        job.delete()
-    try:
-        queue(connection).enqueue_call(
-            deliver_ticket,
-            kwargs={"ticket_id": ticket_id},
-            job_id=job_id,
-            retry=retry(),
-            unique=True,  # atomic: two reconcilers at once still queue one job
-        )
-    except DuplicateJobError:
-        return False
-    return True
+    # A running delivery holds the ticket's lock, which outlasts any request, so a started job without it has nobody
+    # running it (its worker died): rq would notice only minutes later; make room for a fresh job now.
+    def still_live(job: Job) -> bool:
+        return job.get_status(refresh=False) != JobStatus.STARTED or bool(connection.exists(ticket_lock(ticket_id)))
+
+    return enqueue_once(connection, deliver_ticket, job_id=deliver_job_id(ticket_id), still_live=still_live,
+                        ticket_id=ticket_id)
 
 
 def poll_updates() -> int:
@@ -207,7 +192,10 @@ def poll_updates() -> int:
     if ctx.settings.crm_adapter == "builtin":
         return 0  # the database is the CRM: statuses change here already
     closed: list[int] = []
-    with _connection(ctx) as connection, _exclusive(connection, "poll_updates", POLL_LOCK_SECONDS) as mine:
+    with (
+        job_connection(ctx.settings) as connection,
+        run_lock(connection, "crm:cron:poll_updates", POLL_LOCK_SECONDS) as mine,
+    ):
         if not mine:
             return 0
         try:
@@ -276,30 +264,3 @@ def _close(session: Session, *, ticket_id: int, note: str) -> list[int]:
     if not service.change_status(session, ticket=ticket, status=TicketStatus.CLOSED, note=note, actor="crm"):
         return []
     return [ticket.id, *duplicates]
-
-
-@contextlib.contextmanager
-def _connection(ctx: JobContext):
-    """The running job's Redis connection, or a short-lived one when called outside a worker."""
-    job = get_current_job()
-    if job is not None:
-        yield job.connection
-        return
-    connection = sync_client(ctx.settings.redis_url)
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-@contextlib.contextmanager
-def _exclusive(connection, name: str, seconds: int):
-    """A run lock (SET NX EX, released by its owner), so periodic jobs from several schedulers never overlap."""
-    lock = connection.lock(f"crm:cron:{name}", timeout=seconds, blocking=False)
-    mine = lock.acquire(blocking=False)
-    try:
-        yield mine
-    finally:
-        if mine:
-            with contextlib.suppress(LockError):
-                lock.release()

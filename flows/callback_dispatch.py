@@ -13,23 +13,20 @@ who speaks the language is waiting on the agent line and not spoken for by anoth
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import anyio
-from redis.exceptions import LockError
-from rq import get_current_job
 from sqlmodel import Session
 
 from callbacks import service
 from callbacks.models import IN_PROGRESS, Callback, CallbackStatus
 from core.db import in_session, run_db
 from core.phones import display, mask, outbound_refusal
-from core.redis import async_client, sync_client
-from core.worker import JobContext, context, enqueue
+from core.redis import async_client
+from core.worker import JobContext, context, enqueue, job_connection, run_lock
 from crm_bridge import intake
 from flows import on_callback_failed
 from flows.context import FlowContext
@@ -71,7 +68,10 @@ def _view(row: Callback | None) -> CallbackView | None:
 def dispatch() -> int:
     """Job (every 15 s): dial the call-backs whose turn or chosen time has come, while agents are free to take them."""
     ctx = context()
-    with _connection(ctx) as connection, _exclusive(connection, "dispatch", DISPATCH_LOCK_SECONDS) as mine:
+    with (
+        job_connection(ctx.settings) as connection,
+        run_lock(connection, "callbacks:cron:dispatch", DISPATCH_LOCK_SECONDS) as mine,
+    ):
         return place_due(ctx) if mine else 0
 
 
@@ -165,7 +165,10 @@ def reconcile() -> int:
     """Job (every minute, and when a worker starts): settle attempts whose news never came, send due reminders, and
     place what is due, all from the database; returns how many attempts were settled."""
     ctx = context()
-    with _connection(ctx) as connection, _exclusive(connection, "reconcile", RECONCILE_LOCK_SECONDS) as mine:
+    with (
+        job_connection(ctx.settings) as connection,
+        run_lock(connection, "callbacks:cron:reconcile", RECONCILE_LOCK_SECONDS) as mine,
+    ):
         if not mine:
             return 0
         settled = in_session(ctx.engine, service.settle_stale, now=ctx.now(), calendar=ctx.calendar,
@@ -270,30 +273,3 @@ async def _after(ctx: FlowContext, row: Callback | None) -> None:
 
 
 # ----- plumbing
-
-
-@contextlib.contextmanager
-def _connection(ctx: JobContext):
-    """The running job's Redis connection, or a short-lived one when called outside a worker."""
-    job = get_current_job()
-    if job is not None:
-        yield job.connection
-        return
-    connection = sync_client(ctx.settings.redis_url)
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-@contextlib.contextmanager
-def _exclusive(connection, name: str, seconds: int):
-    """A run lock, so periodic runs from several schedulers never overlap (the database claim is the real guard)."""
-    lock = connection.lock(f"callbacks:cron:{name}", timeout=seconds, blocking=False)
-    mine = lock.acquire(blocking=False)
-    try:
-        yield mine
-    finally:
-        if mine:
-            with contextlib.suppress(LockError):
-                lock.release()

@@ -7,11 +7,7 @@ call-back. The text goes through messaging, so consent (STOP), the allowed numbe
 
 from __future__ import annotations
 
-import contextlib
-
 from rq import get_current_job
-from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlmodel import Session
 
 from callbacks import service
@@ -19,13 +15,11 @@ from callbacks.models import Callback, CallbackStatus
 from core.db import in_session
 from core.phones import display
 from core.redis import sync_client
-from core.worker import JobContext, context, queue, retry
+from core.worker import JobContext, context, enqueue_once
 from flows.spoken_time import describe_hours
 from flows.wording import Wording
 from messaging import segments
 from messaging.outbound import deliver
-
-LIVE_JOB = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
 def notice_job_id(callback_id: int) -> str:
@@ -43,19 +37,7 @@ def sweep() -> int:
 
 
 def _queue_notice(connection, callback_id: int) -> bool:
-    job_id = notice_job_id(callback_id)
-    with contextlib.suppress(NoSuchJobError):
-        job = Job.fetch(job_id, connection=connection)
-        if job.get_status(refresh=False) in LIVE_JOB:
-            return False
-        job.delete()
-    try:
-        queue(connection).enqueue_call(
-            notify_failed, kwargs={"callback_id": callback_id}, job_id=job_id, retry=retry(), unique=True
-        )
-    except DuplicateJobError:
-        return False
-    return True
+    return enqueue_once(connection, notify_failed, job_id=notice_job_id(callback_id), callback_id=callback_id)
 
 
 def notify_failed(*, callback_id: int) -> str:

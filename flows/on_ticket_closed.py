@@ -7,16 +7,12 @@ runs on the cron schedule and right after a supervisor's close, and queues one `
 
 from __future__ import annotations
 
-import contextlib
-
 from rq import get_current_job
-from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlmodel import Session, select
 
 from core import clock
 from core.redis import sync_client
-from core.worker import JobContext, context, queue, retry
+from core.worker import JobContext, context, enqueue_once
 from crm_bridge import catalogue
 from crm_bridge.models import Ticket, TicketStatus
 from crm_bridge.ticket_numbers import printed
@@ -24,7 +20,6 @@ from flows.wording import Wording
 from messaging import segments
 from messaging.outbound import deliver
 
-LIVE_JOB = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 BATCH = 1000
 
 
@@ -54,19 +49,7 @@ def sweep() -> int:
 
 
 def _queue_notice(connection, ticket_id: int) -> bool:
-    job_id = notice_job_id(ticket_id)
-    with contextlib.suppress(NoSuchJobError):
-        job = Job.fetch(job_id, connection=connection)
-        if job.get_status(refresh=False) in LIVE_JOB:
-            return False
-        job.delete()
-    try:
-        queue(connection).enqueue_call(
-            notify_closed, kwargs={"ticket_id": ticket_id}, job_id=job_id, retry=retry(), unique=True
-        )
-    except DuplicateJobError:
-        return False
-    return True
+    return enqueue_once(connection, notify_closed, job_id=notice_job_id(ticket_id), ticket_id=ticket_id)
 
 
 def notify_closed(*, ticket_id: int) -> str:

@@ -17,6 +17,7 @@ import base64
 import itertools
 import json
 import re
+import secrets
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -224,7 +225,8 @@ class TwilioStub:
         return None
 
     def _resource(self, resource: str, account: str, path: str, form: dict[str, str]) -> dict:
-        sid = f"{'SM' if resource == 'Messages' else 'CA'}{next(self._sids):032x}"
+        # Random like Twilio's: a counter would collide with the test callers' own call SIDs (CA000...1).
+        sid = f"{'SM' if resource == 'Messages' else 'CA'}{secrets.token_hex(16)}"
         body = {
             "sid": sid,
             "account_sid": account,
