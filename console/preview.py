@@ -72,4 +72,4 @@ def _wait(ctx: FlowContext, code: str) -> str:
 
 
 def _offers(ctx: FlowContext, code: str) -> str:
-    return f"{ctx.wording(code, 'queue_offer_soon')} {ctx.wording(code, 'queue_offer_voicemail')}"
+    return f"{ctx.wording(code, 'queue_offer_callback')} {ctx.wording(code, 'queue_offer_voicemail')}"
