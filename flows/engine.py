@@ -16,7 +16,7 @@ from crm_bridge.catalogue import Catalogue
 from flows.capabilities import Capabilities
 from flows.emergency import EmergencyWords
 from flows.knowledge import KnowledgeBase
-from flows.menus import Menus, MenuSpec
+from flows.menus import Menus
 from flows.session import Session
 from flows.turns import Action, Input, InputKind, Option, Outcome, Step, Turn, fold
 from flows.wording import Wording
@@ -344,8 +344,3 @@ class Conversation:
         if when == "checked_ticket":
             return bool(s.checked)
         return True
-
-
-def menu_spec(menus: Menus, name: str) -> MenuSpec:
-    """A menu's declaration (for the console's menu diagram and tests)."""
-    return menus.get(name)
