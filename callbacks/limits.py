@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import counters
 from core.defaults import CALLBACK_REQUEST_COUNTER_TTL
 from settings import CallbackSettings
 
@@ -26,14 +27,11 @@ class RequestCounters:
 
     def reserve(self, phone: str, now: dt.datetime) -> str | None:
         """Count one request; None if it may go ahead, else "number_limit" or "service_limit" (then not counted)."""
-        number, service = self.number_key(phone, now), self.service_key(now)
-        with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(number).expire(number, CALLBACK_REQUEST_COUNTER_TTL).incr(service).expire(service, 2 * 3600)
-            per_number, _, per_hour, _ = pipe.execute()
-        hit = "number_limit" if per_number > self.limits.requests_per_number_per_day else None
-        hit = hit or ("service_limit" if per_hour > self.limits.requests_per_hour else None)
-        if hit is not None:
-            with self.redis.pipeline(transaction=True) as pipe:
-                pipe.decr(number).decr(service)
-                pipe.execute()
-        return hit
+        hit = counters.reserve(
+            self.redis,
+            counters.Counter(
+                self.number_key(phone, now), CALLBACK_REQUEST_COUNTER_TTL, self.limits.requests_per_number_per_day
+            ),
+            counters.Counter(self.service_key(now), 2 * 3600, self.limits.requests_per_hour),
+        )
+        return hit.value if hit else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
+from core import counters
 from core.defaults import SMS_COUNTER_TTL
 from settings import OutboundSettings
 
@@ -34,14 +35,9 @@ class TextCounters:
 
     def reserve(self, phone: str, now: dt.datetime) -> Cap | None:
         """Count one text to the number; None if it may go, else the cap it hit (and nothing stays counted)."""
-        number, service = self.number_key(phone, now), self.service_key(now)
-        with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(number).expire(number, SMS_COUNTER_TTL).incr(service).expire(service, 2 * 3600)
-            per_number, _, per_hour, _ = pipe.execute()
-        hit = Cap.NUMBER if per_number > self.limits.texts_per_number_per_day else None
-        hit = hit or (Cap.SERVICE if per_hour > self.limits.texts_per_hour else None)
-        if hit is not None:
-            with self.redis.pipeline(transaction=True) as pipe:
-                pipe.decr(number).decr(service)
-                pipe.execute()
-        return hit
+        hit = counters.reserve(
+            self.redis,
+            counters.Counter(self.number_key(phone, now), SMS_COUNTER_TTL, self.limits.texts_per_number_per_day),
+            counters.Counter(self.service_key(now), 2 * 3600, self.limits.texts_per_hour),
+        )
+        return Cap(hit.value) if hit else None
