@@ -8,11 +8,11 @@ import datetime as dt
 
 from callbacks.models import CallbackKind, CallbackSource
 from core import clock
-from core.phones import display, normalize, outbound_refusal
-from crm_bridge import ticket_numbers
+from core.phones import display, outbound_refusal
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import CallbackDraft, Session
 from flows.spoken_time import spoken_when
+from flows.steps.phone_entry import keyed_number, number_prompt
 from flows.steps.questions import send_text
 from flows.turns import (
     Action,
@@ -22,7 +22,6 @@ from flows.turns import (
     CancelCallback,
     FindSlots,
     Input,
-    InputKind,
     Option,
     SendText,
     SlotOffer,
@@ -146,22 +145,15 @@ def do_phone_other(c: Conversation, s: Session, at: At, action: Action, inp: Inp
 @REGISTRY.node("callback_number_entry", needs=_drafting, private=True)
 def callback_number_entry(c: Conversation, s: Session, at: At) -> Turn:
     """Key in the number to call."""
-    turn = c.build(s.lang, "callback_number_entry", [c.w(s.lang, "callback_number_entry")], [])
-    turn.expect, turn.num_digits = "digits", 10
-    return turn
+    return number_prompt(c, s, "callback_number_entry")
 
 
 @REGISTRY.hears("callback_number_entry")
 def hear_number(c: Conversation, s: Session, at: At, inp: Input) -> Turn | None:
     """A keyed number: read back when it is an ordinary line we may call, asked again (saying why) otherwise."""
-    if inp.kind is not InputKind.KEY:
-        return None
-    phone = normalize(ticket_numbers.clean(inp.value))
-    if phone is None or _refused(c, phone) is not None:
-        # Premium-rate, foreign numbers and short codes are refused like typos, with the reason said.
-        turn = callback_number_entry(c, s, at)
-        turn.lines.insert(0, (s.lang, c.w(s.lang, "number_not_right" if phone is None else "number_not_allowed")))
-        return turn
+    phone, again = keyed_number(c, s, inp, "callback_number_entry")
+    if phone is None:
+        return again
     s.callback.phone = phone
     return c.show(s, "callback_number_confirm")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.phones import normalize, outbound_refusal
 from crm_bridge import addresses, ticket_numbers
 from crm_bridge.catalogue import ServiceType
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import Session, TicketNote
 from flows.spoken_time import spoken_date
+from flows.steps.phone_entry import keyed_number, number_prompt
 from flows.steps.questions import send_text
 from flows.turns import Action, Input, InputKind, OpenTicket, Option, Outcome, SendText, Step, Turn, goto
 
@@ -254,23 +254,15 @@ def report_phone(c: Conversation, s: Session, at: At) -> Turn:
 @REGISTRY.node("report_phone_entry", needs=_drafting, private=True)
 def report_phone_entry(c: Conversation, s: Session, at: At) -> Turn:
     """Key in another number."""
-    turn = c.build(s.lang, "report_phone_entry", [c.w(s.lang, "report_phone_entry")], [])
-    turn.expect, turn.num_digits = "digits", 10
-    return turn
+    return number_prompt(c, s, "report_phone_entry")
 
 
 @REGISTRY.hears("report_phone_entry")
 def hear_phone(c: Conversation, s: Session, at: At, inp: Input) -> Turn | None:
     """A keyed number: kept when it is a real one, asked again otherwise."""
-    if inp.kind is not InputKind.KEY:
-        return None
-    phone = normalize(ticket_numbers.clean(inp.value))
-    refused = outbound_refusal(phone, c.d.settings.outbound.countries) if phone else None
-    if phone is None or refused is not None:
-        # The number gets our texts and call-backs: premium-rate, foreign or short codes are refused like typos.
-        turn = report_phone_entry(c, s, at)
-        turn.lines.insert(0, (s.lang, c.w(s.lang, "number_not_right" if phone is None else "number_not_allowed")))
-        return turn
+    phone, again = keyed_number(c, s, inp, "report_phone_entry")
+    if phone is None:
+        return again
     s.draft().phone = phone
     return _notify_or_review(c, s)
 
