@@ -64,6 +64,8 @@ class NodeSpec:
     needs: Callable[[Session], bool] | None = None
     hears_everything: bool = False  # the welcome: its hear() takes every input, silence included
     private: bool = False  # what is said or keyed here (a number, an address, details) is not kept in step records
+    # A parameterised step ("topic:streets") checks its parameter: a stale or forged one goes to the main menu.
+    param_ok: Callable[[Conversation, Session, str], bool] | None = None
 
 
 @dataclass
@@ -87,11 +89,14 @@ class Registry:
         needs: Callable[[Session], bool] | None = None,
         hears_everything: bool = False,
         private: bool = False,
+        param_ok: Callable[[Conversation, Session, str], bool] | None = None,
     ):
         """Register a step's renderer."""
 
         def register(render: Render) -> Render:
-            self.nodes[name] = NodeSpec(render, needs=needs, hears_everything=hears_everything, private=private)
+            self.nodes[name] = NodeSpec(
+                render, needs=needs, hears_everything=hears_everything, private=private, param_ok=param_ok
+            )
             return render
 
         return register
@@ -298,15 +303,7 @@ class Conversation:
         if spec is None or (spec.needs is not None and not spec.needs(s)):
             return None
         at = At(node, param)
-        return (spec, at) if self._exists(s, base, param) else None
-
-    def _exists(self, s: Session, base: str, param: str) -> bool:
-        # Parameterised steps check their parameter (a topic the language has, a page that exists).
-        if base == "topic":
-            return (s.lang, param) in self.d.kb.by_topic
-        if base == "report_type":
-            return param in ("1", "2")
-        return True
+        return (spec, at) if spec.param_ok is None or spec.param_ok(self, s, param) else None
 
     def _no_input(self, s: Session, spec: NodeSpec, at: At) -> Turn:
         """First silence: apologise and re-prompt in simpler words; second: offer a person; third: goodbye."""

@@ -108,7 +108,7 @@ def topics(c: Conversation, s: Session, at: At) -> Turn:
     return c.build(s.lang, "topics", [c.w(s.lang, "topics_prompt")], options, free_text=True, label="topic_option")
 
 
-@REGISTRY.node("topic")
+@REGISTRY.node("topic", param_ok=lambda c, s, key: (s.lang, key) in c.d.kb.by_topic)
 def topic(c: Conversation, s: Session, at: At) -> Turn:
     """The questions of one topic."""
     articles = c.d.kb.by_topic.get((s.lang, at.param), [])[:9]

@@ -49,7 +49,7 @@ def do_report_this(c: Conversation, s: Session, at: At, action: Action, inp: Inp
 # ----- the kind of problem
 
 
-@REGISTRY.node("report_type", needs=_drafting)
+@REGISTRY.node("report_type", needs=_drafting, param_ok=lambda c, s, page: page in ("1", "2"))  # 9 turns the page
 def report_type(c: Conversation, s: Session, at: At) -> Turn:
     """One page of service types; a type may also be said or typed in words."""
     page = int(at.param or 1)

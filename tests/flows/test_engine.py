@@ -46,6 +46,7 @@ def test_an_unknown_or_stale_step_starts_again_at_the_main_menu():
     assert conv.advance(s, "no-such-step", key("1")).node == "main"
     assert conv.show(s, "report_review").node == "main"  # no report being taken
     assert conv.show(s, "topic:not-a-topic").node == "main"
+    assert conv.show(s, "topic:community").node == "topic:community"
 
 
 def test_a_clear_question_is_answered_by_voice_with_the_spoken_article_and_by_text_with_the_short_one():
