@@ -23,32 +23,39 @@ async def _form(request: Request) -> dict[str, str]:
     return form
 
 
+async def _once(request: Request, form: dict[str, str], produce) -> str:
+    # Twilio retries a webhook it did not hear back from: the same signed request is answered once, then replayed.
+    key = replay.request_key(f"{request.url.path}?{request.url.query}", form)
+    return await replay.once(request.app.state.ctx.redis, key, produce)
+
+
+async def _twiml_once(request: Request, form: dict[str, str], produce) -> Response:
+    return Response(await _once(request, form, produce), media_type=TWIML)
+
+
+async def _recorded_once(request: Request, form: dict[str, str], record) -> Response:
+    async def produce() -> str:
+        await record()
+        return ""
+
+    await _once(request, form, produce)
+    return Response(status_code=204)
+
+
 async def incoming(request: Request) -> Response:
     form = await _form(request)
-    ctx = request.app.state.ctx
-    key = replay.request_key(request.url.path, form)
-    return Response(await replay.once(ctx.redis, key, lambda: calls.incoming(ctx, form)), media_type=TWIML)
+    return await _twiml_once(request, form, lambda: calls.incoming(request.app.state.ctx, form))
 
 
 async def step(request: Request) -> Response:
     form = await _form(request)
-    ctx = request.app.state.ctx
     node = request.query_params.get("node", "main")[:80]
-    key = replay.request_key(f"{request.url.path}?{request.url.query}", form)
-    return Response(await replay.once(ctx.redis, key, lambda: calls.step(ctx, form, node)), media_type=TWIML)
+    return await _twiml_once(request, form, lambda: calls.step(request.app.state.ctx, form, node))
 
 
 async def status(request: Request) -> Response:
     form = await _form(request)
-    ctx = request.app.state.ctx
-    key = replay.request_key(request.url.path, form)
-
-    async def record() -> str:
-        await calls.status(ctx, form)
-        return ""
-
-    await replay.once(ctx.redis, key, record)
-    return Response(status_code=204)
+    return await _recorded_once(request, form, lambda: calls.status(request.app.state.ctx, form))
 
 
 async def _queued_call(request: Request) -> tuple[dict[str, str], str, str]:
@@ -77,33 +84,24 @@ async def queue_keys(request: Request) -> Response:
 async def queue_result(request: Request) -> Response:
     form, queue, language = await _queued_call(request)
     ctx = request.app.state.ctx
-    key = replay.request_key(f"{request.url.path}?{request.url.query}", form)
-    twiml = await replay.once(ctx.redis, key, lambda: queue_calls.result(ctx, form, queue=queue, language=language))
-    return Response(twiml, media_type=TWIML)
+    return await _twiml_once(request, form, lambda: queue_calls.result(ctx, form, queue=queue, language=language))
 
 
 async def agent(request: Request) -> Response:
     form = await _form(request)
-    ctx = request.app.state.ctx
-    key = replay.request_key(request.url.path, form)
-    return Response(await replay.once(ctx.redis, key, lambda: agent_line.agent_line(ctx, form)), media_type=TWIML)
+    return await _twiml_once(request, form, lambda: agent_line.agent_line(request.app.state.ctx, form))
 
 
 async def agent_next(request: Request) -> Response:
     form = await _form(request)
-    ctx = request.app.state.ctx
-    key = replay.request_key(request.url.path, form)
-    return Response(await replay.once(ctx.redis, key, lambda: agent_line.next_caller(ctx, form)), media_type=TWIML)
+    return await _twiml_once(request, form, lambda: agent_line.next_caller(request.app.state.ctx, form))
 
 
 async def agent_pin(request: Request) -> Response:
     form = await _form(request)
-    ctx = request.app.state.ctx
     raw = request.query_params.get("attempt", "1")
     attempt = int(raw[:4]) if raw.isascii() and raw.isdigit() else 1
-    key = replay.request_key(f"{request.url.path}?{request.url.query}", form)
-    twiml = await replay.once(ctx.redis, key, lambda: agent_line.pin(ctx, form, attempt=attempt))
-    return Response(twiml, media_type=TWIML)
+    return await _twiml_once(request, form, lambda: agent_line.pin(request.app.state.ctx, form, attempt=attempt))
 
 
 async def agent_connect(request: Request) -> Response:
@@ -119,17 +117,12 @@ async def _callback_call(request: Request) -> tuple[dict[str, str], int, int]:
         raise HTTPException(400, "callback and attempt must be numbers") from None
 
 
-async def _once(request: Request, form: dict[str, str], produce) -> str:
-    key = replay.request_key(f"{request.url.path}?{request.url.query}", form)
-    return await replay.once(request.app.state.ctx.redis, key, produce)
-
-
 async def callback_answer(request: Request) -> Response:
     form, callback_id, attempt = await _callback_call(request)
     ctx = request.app.state.ctx
-    twiml = await _once(request, form, lambda: callback_calls.answer(ctx, form, callback_id=callback_id,
-                                                                     attempt=attempt))
-    return Response(twiml, media_type=TWIML)
+    return await _twiml_once(
+        request, form, lambda: callback_calls.answer(ctx, form, callback_id=callback_id, attempt=attempt)
+    )
 
 
 async def callback_connect(request: Request) -> Response:
@@ -137,9 +130,9 @@ async def callback_connect(request: Request) -> Response:
     ctx = request.app.state.ctx
     tries = request.query_params.get("tries", "")
     tries = int(tries) if tries.isdigit() else 1
-    twiml = await _once(request, form, lambda: callback_calls.connect(ctx, form, callback_id=callback_id,
-                                                                      attempt=attempt, tries=tries))
-    return Response(twiml, media_type=TWIML)
+    return await _twiml_once(
+        request, form, lambda: callback_calls.connect(ctx, form, callback_id=callback_id, attempt=attempt, tries=tries)
+    )
 
 
 async def callback_wait(request: Request) -> Response:
@@ -152,21 +145,19 @@ async def callback_queued(request: Request) -> Response:
     form, callback_id, attempt = await _callback_call(request)
     ctx = request.app.state.ctx
     language = ctx.settings.language(request.query_params.get("lang")).code
-    twiml = await _once(request, form, lambda: callback_calls.queued(ctx, form, callback_id=callback_id,
-                                                                     attempt=attempt, language=language))
-    return Response(twiml, media_type=TWIML)
+    return await _twiml_once(
+        request,
+        form,
+        lambda: callback_calls.queued(ctx, form, callback_id=callback_id, attempt=attempt, language=language),
+    )
 
 
 async def callback_status(request: Request) -> Response:
     form, callback_id, attempt = await _callback_call(request)
     ctx = request.app.state.ctx
-
-    async def record() -> str:
-        await callback_calls.status(ctx, form, callback_id=callback_id, attempt=attempt)
-        return ""
-
-    await _once(request, form, record)
-    return Response(status_code=204)
+    return await _recorded_once(
+        request, form, lambda: callback_calls.status(ctx, form, callback_id=callback_id, attempt=attempt)
+    )
 
 
 routes = [
