@@ -25,13 +25,19 @@ class RequestCounters:
     def service_key(now: dt.datetime) -> str:
         return f"cb:req:all:{now:%Y%m%d%H}"
 
-    def reserve(self, phone: str, now: dt.datetime) -> str | None:
-        """Count one request; None if it may go ahead, else "number_limit" or "service_limit" (then not counted)."""
-        hit = counters.reserve(
-            self.redis,
-            counters.Counter(
-                self.number_key(phone, now), CALLBACK_REQUEST_COUNTER_TTL, self.limits.requests_per_number_per_day
-            ),
+    def _pair(self, phone: str, now: dt.datetime) -> tuple[counters.Counter, counters.Counter]:
+        per_number = self.limits.requests_per_number_per_day
+        return (
+            counters.Counter(self.number_key(phone, now), CALLBACK_REQUEST_COUNTER_TTL, per_number),
             counters.Counter(self.service_key(now), 2 * 3600, self.limits.requests_per_hour),
         )
+
+    def reserve(self, phone: str, now: dt.datetime) -> str | None:
+        """Count one request; None if it may go ahead, else "number_limit" or "service_limit" (then not counted)."""
+        hit = counters.reserve(self.redis, *self._pair(phone, now))
+        return hit.value if hit else None
+
+    def full(self, phone: str, now: dt.datetime) -> str | None:
+        """The limit a request from this number would hit now, without counting one (None: there is room)."""
+        hit = counters.full(self.redis, *self._pair(phone, now))
         return hit.value if hit else None

@@ -40,3 +40,11 @@ def reserve(redis, number: Counter, service: Counter) -> Hit | None:
             pipe.decr(number.key).decr(service.key)
             pipe.execute()
     return hit
+
+
+def full(redis, number: Counter, service: Counter) -> Hit | None:
+    """The limit one more would hit, without counting it (None: there is room)."""
+    per_number, per_service = (int(v or 0) for v in redis.mget(number.key, service.key))
+    if per_number >= number.limit:
+        return Hit.NUMBER
+    return Hit.SERVICE if per_service >= service.limit else None

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import anyio
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from callbacks.limits import RequestCounters
 from callbacks.models import CallbackKind, CallbackSource
 from core.defaults import SPOKEN_FEW_SECONDS
+from core.phones import normalize
 from core.twilio_fields import queue_figure, seconds
 from flows.context import FlowContext
 from flows.session import CallbackDraft
@@ -78,22 +81,34 @@ async def keys(ctx: FlowContext, form: dict[str, str], *, queue: str, language: 
     response = VoiceResponse()
     query = urlencode({"lang": language, "queue": queue})
     digits = form.get("Digits")
-    if digits in ("1", "2", "3"):
+    if digits in ("1", "2") and (full := await _callbacks_full(ctx, form)) is not None:
+        # Checked before <Leave>: a caller who cannot have a call-back keeps their place in line.
+        voice = ctx.settings.language(language).voice
+        for key in (f"callback_{full}", "queue_place_kept"):
+            response.say(ctx.wording(language, key), voice=voice, language=language)
+    elif digits in ("1", "2", "3"):
         session = await calls.store(ctx).load(form["CallSid"]) or calls.new_session(ctx, form)
         session.after_queue = "voicemail" if digits == "3" else "callback"
         if digits != "3":
             # Keep my place keeps the time the caller first joined the line (Twilio's QueueTime, else our record).
             waited = form.get("QueueTime", "")
-            joined = await waiting.joined_at(ctx, queue=queue, call_sid=form["CallSid"],
-                                             waited=int(waited) if waited.isdigit() else None)
+            joined = await waiting.joined_at(
+                ctx, queue=queue, call_sid=form["CallSid"], waited=int(waited) if waited.isdigit() else None
+            )
             kind = CallbackKind.KEEP_PLACE if digits == "1" else CallbackKind.SCHEDULED
-            session.callback = CallbackDraft(kind=kind.value, source=CallbackSource.QUEUE.value, joined_at=joined,
-                                             topic=session.article)
+            session.callback = CallbackDraft(
+                kind=kind.value, source=CallbackSource.QUEUE.value, joined_at=joined, topic=session.article
+            )
         await calls.store(ctx).save(form["CallSid"], session)
         response.leave()
         return str(response)
     response.redirect(f"/voice/queue/wait?{query}", method="POST")
     return str(response)
+
+
+async def _callbacks_full(ctx: FlowContext, form: dict[str, str]) -> str | None:
+    counters = RequestCounters(ctx.sync_redis, ctx.settings.callbacks)
+    return await anyio.to_thread.run_sync(counters.full, normalize(form.get("From", "")) or "", ctx.now())
 
 
 async def result(ctx: FlowContext, form: dict[str, str], *, queue: str, language: str) -> str:

@@ -8,9 +8,10 @@ import datetime as dt
 
 from sqlmodel import select
 
+from callbacks.limits import RequestCounters
 from crm_bridge.models import TicketStatus
 from queueing.models import QueueOutcome
-from tests.callbacks.builders import callbacks, leave_queue, queue_form, waiting_caller
+from tests.callbacks.builders import ENGLISH, callbacks, leave_queue, queue_form, waiting_caller
 from tests.conftest import run_jobs, running_app
 from tests.helpers import Caller, hear, twilio_post
 from tests.ivr.test_report import check_by_phone, reported_then
@@ -132,11 +133,14 @@ def test_request_limits_per_number(settings, engine, redis, clock, twilio_api):
     limited = dataclasses.replace(settings, callbacks=dataclasses.replace(settings.callbacks,
                                                                          requests_per_number_per_day=1))
     with running_app(limited, clock) as app:
-        for expected in ("You're all set.", "We've booked as many call-backs for this number as we can today."):
-            caller = waiting_caller(app, waited=60)
-            leave_queue(app, caller, "1", waited=60)
-            caller.press("1")
-            assert expected in caller.press("2").text
+        caller = waiting_caller(app, waited=60)
+        leave_queue(app, caller, "1", waited=60)
+        caller.press("1")
+        assert "You're all set." in caller.press("2").text
+        again = waiting_caller(app, waited=60)
+        heard = hear(twilio_post(app, f"/voice/queue/keys?{ENGLISH}", queue_form(again, Digits="2")))
+        assert "We've booked as many call-backs for this number as we can today." in heard.text
+        assert "You keep your place in line." in heard.text and "<Leave" not in heard.xml
 
 
 def test_spanish_callers_hear_spanish(app, engine):
@@ -159,3 +163,15 @@ def leave_queue_es(app, caller):
     hear(twilio_post(app, f"/voice/queue/keys?{query}", queue_form(caller, Digits="1", QueueTime="25")))
     return hear(twilio_post(app, f"/voice/queue/result?{query}", queue_form(caller, QueueResult="leave",
                                                                             QueueTime="26")))
+
+
+def test_when_no_more_call_backs_can_be_booked_the_caller_keeps_their_place(app, engine, redis, settings):
+    caller = waiting_caller(app, waited=120)
+    RequestCounters(redis, settings.callbacks).reserve("+13125550147", NOW)
+    redis.set(RequestCounters.service_key(NOW), settings.callbacks.requests_per_hour)
+    heard = hear(twilio_post(app, f"/voice/queue/keys?{ENGLISH}", queue_form(caller, Digits="1", QueueTime="125")))
+    assert "Sorry, I can't book a call-back right now. Please try again later." in heard.text
+    assert "You keep your place in line." in heard.text
+    assert "<Leave" not in heard.xml and "/voice/queue/wait?" in heard.xml
+    assert callbacks(engine) == []
+
