@@ -1,0 +1,101 @@
+"""Settings from the environment: Twilio credentials, database and Redis URLs, and the secrets kept under var/."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+from pathlib import Path
+
+import redis
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from settings.base import ConfigError
+
+ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+
+
+def check_twilio_credentials(env: dict[str, str]) -> None:
+    # Both or neither: a token alone would send texts with a made-up account, a SID alone could not sign.
+    sid, token = env.get("TWILIO_ACCOUNT_SID"), env.get("TWILIO_AUTH_TOKEN")
+    if token and not sid:
+        raise ConfigError(
+            "TWILIO_ACCOUNT_SID", "is not set but TWILIO_AUTH_TOKEN is: set both, or neither for development mode"
+        )
+    if sid and not token:
+        raise ConfigError(
+            "TWILIO_AUTH_TOKEN", "is not set but TWILIO_ACCOUNT_SID is: set both, or neither for development mode"
+        )
+    if sid and not ACCOUNT_SID.match(sid):
+        raise ConfigError("TWILIO_ACCOUNT_SID", f"{sid[:6]!r}... is not an account SID (AC and 32 hex digits)")
+
+
+def redact(url: str) -> str:
+    """A URL safe to print: any password replaced by ***."""
+    return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
+def database_url(value: str) -> str:
+    example = "like postgresql+psycopg://user@host/db or sqlite:////path/onecall.db"
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL", f"{redact(value)!r} is not a database URL {example}") from None
+    try:
+        url.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise ConfigError(
+            "DATABASE_URL", f"unknown database {url.drivername!r} in {redact(value)!r}; use a URL {example}"
+        ) from None
+    except ImportError as exc:
+        raise ConfigError(
+            "DATABASE_URL", f"the driver for {url.drivername!r} is not installed ({exc}); use a URL {example}"
+        ) from None
+    return value
+
+
+def redis_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        redis.ConnectionPool.from_url(value)
+    except ValueError as exc:
+        problem = f"{redact(value)!r} is not a Redis URL like redis://host:6379/0 ({exc})"
+        raise ConfigError("REDIS_URL", problem) from None
+    return value
+
+
+def auth_token(env: dict[str, str], var_dir: Path) -> tuple[str, bool]:
+    """The Twilio auth token, or a random local one kept under var/ for development."""
+    token = env.get("TWILIO_AUTH_TOKEN")
+    if token:
+        return token, False
+    var_dir.mkdir(parents=True, exist_ok=True)
+    token_file = var_dir / "dev-auth-token"
+    if not token_file.exists():
+        token_file.write_text(secrets.token_hex(16))
+        token_file.chmod(0o600)
+    return token_file.read_text().strip(), True
+
+
+def console_secret(env: dict[str, str], var_dir: Path) -> str:
+    """The key that signs console session cookies: CONSOLE_SECRET, or a random one generated once under var/."""
+    secret = env.get("CONSOLE_SECRET", "")
+    if secret:
+        if len(secret) < 32:
+            raise ConfigError("CONSOLE_SECRET", f"is {len(secret)} characters; use at least 32 random ones")
+        return secret
+    # Every process on this folder shares the file; several machines share CONSOLE_SECRET instead.
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret_file = var_dir / "console-secret"
+    if not secret_file.exists():
+        # Written aside, then linked into place: two processes starting at once end up with the same secret.
+        draft = var_dir / f".console-secret.{os.getpid()}"
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_hex(32))
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, secret_file)
+        draft.unlink()
+    return secret_file.read_text().strip()
