@@ -39,9 +39,14 @@ async def _json(request: Request) -> dict:
     return body
 
 
+def _refused(error: str, field: str, status_code: int = 422) -> JSONResponse:
+    # Every refusal has one shape: what is wrong, and which field (or path part) to change.
+    return JSONResponse({"error": error, "field": field}, status_code=status_code)
+
+
 def _error(exc: Exception) -> JSONResponse:
     if isinstance(exc, AnnouncementError):
-        return JSONResponse({"error": str(exc), "field": exc.field}, status_code=422)
+        return _refused(str(exc), exc.field)
     errors = [{"field": ".".join(map(str, e["loc"])), "error": e["msg"]} for e in exc.errors()]
     return JSONResponse({"error": "invalid message", "details": errors}, status_code=422)
 
@@ -76,7 +81,7 @@ async def apply_preset(request: Request) -> JSONResponse:
     try:
         created = await service.apply_preset(request.app.state.ctx, request.path_params["name"], actor)
     except AnnouncementError as exc:
-        return JSONResponse({"error": str(exc), "field": exc.field}, status_code=404)
+        return _refused(str(exc), exc.field, 404)
     return JSONResponse(created, status_code=201)
 
 
@@ -86,7 +91,7 @@ async def end_preset(request: Request) -> JSONResponse:
     try:
         ended = await service.end_preset(request.app.state.ctx, request.path_params["name"], actor)
     except AnnouncementError as exc:
-        return JSONResponse({"error": str(exc), "field": exc.field}, status_code=404)
+        return _refused(str(exc), exc.field, 404)
     return JSONResponse(ended)
 
 
@@ -114,7 +119,7 @@ async def ticket_status(request: Request) -> JSONResponse:
             actor,
         )
     except ValueError as exc:
-        return JSONResponse({"error": str(exc), "field": "status"}, status_code=422)
+        return _refused(str(exc), "status")
     if ticket is None:
         raise HTTPException(404, "no such ticket")
     return JSONResponse(ticket)
@@ -125,7 +130,7 @@ async def daily_report(request: Request) -> JSONResponse:
     try:
         day = dt.date.fromisoformat(request.query_params["date"]) if "date" in request.query_params else None
     except ValueError:
-        return JSONResponse({"error": "date must look like 2026-11-23", "field": "date"}, status_code=422)
+        return _refused("date must look like 2026-11-23", "date")
     return JSONResponse(await service.daily_report(request.app.state.ctx, day))
 
 
@@ -138,13 +143,13 @@ async def queues(request: Request) -> JSONResponse:
 async def list_callbacks(request: Request) -> JSONResponse:
     state = request.query_params.get("state", "upcoming")
     if state not in STATES:
-        return JSONResponse({"error": f"state must be one of {', '.join(STATES)}", "field": "state"}, status_code=422)
+        return _refused(f"state must be one of {', '.join(STATES)}", "state")
     return JSONResponse(await service.list_callbacks(request.app.state.ctx, state))
 
 
 def _callback_error(exc: CallbackError) -> JSONResponse:
     status = {"not_found": 404, "in_progress": 409}.get(exc.reason, 422)
-    return JSONResponse({"error": str(exc), "field": "due_at" if status == 422 else "id"}, status_code=status)
+    return _refused(str(exc), "due_at" if status == 422 else "id", status)
 
 
 @requires("supervisor")
@@ -168,8 +173,7 @@ async def reschedule_callback(request: Request) -> JSONResponse:
     except ValueError:
         due_at = None
     if due_at is None or due_at.tzinfo is None:
-        return JSONResponse({"error": "due_at must be a time with its offset, like 2026-11-18T09:00:00-06:00",
-                             "field": "due_at"}, status_code=422)
+        return _refused("due_at must be a time with its offset, like 2026-11-18T09:00:00-06:00", "due_at")
     try:
         moved = await service.reschedule_callback(request.app.state.ctx, int(request.path_params["id"]), due_at,
                                                   actor)
