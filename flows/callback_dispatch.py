@@ -239,13 +239,13 @@ async def bridged(ctx: FlowContext, *, call_sid: str) -> None:
     await run_db(ctx.engine, service.bridged, call_sid=call_sid, now=ctx.now())
 
 
-async def owed(ctx: FlowContext, languages: tuple[str, ...]) -> float | None:
-    """The place in line (a timestamp) of the first call-back in these languages that is owed a call now: being
-    placed, or due (a kept place, a time that came). When there is one not yet placed, the dispatcher is asked to run
-    at once, so an agent who is free for it waits seconds, not a dispatch interval."""
+async def owed(ctx: FlowContext, languages: tuple[str, ...]) -> list[tuple[float, int]]:
+    """The call-backs in these languages owed a call now (being placed, or due) as (place in line, id), first first.
+    When there is one not yet placed, the dispatcher is asked to run at once, so an agent who is free for it waits
+    seconds, not a dispatch interval."""
     now = ctx.now()
     if not ctx.calendar.state(now).is_open:
-        return None
+        return []
 
     def find(session, *, now: dt.datetime) -> tuple[list[Callback], list[Callback]]:
         return service.in_flight(session), service.due(session, now=now)
@@ -254,7 +254,7 @@ async def owed(ctx: FlowContext, languages: tuple[str, ...]) -> float | None:
     owing = [row for row in [*placing, *due] if row.language in languages]
     if any(row in due for row in owing):
         await enqueue(ctx.sync_redis, dispatch)
-    return min((service.entitled_at(row).timestamp() for row in owing), default=None)
+    return sorted((service.entitled_at(row).timestamp(), row.id) for row in owing)
 
 
 async def briefing(ctx: FlowContext, view: CallbackView) -> dict[str, str]:

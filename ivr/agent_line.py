@@ -95,7 +95,8 @@ async def _take_next(ctx: FlowContext, agent: Agent, call_sid: str) -> str:
     response = VoiceResponse()
     staff = ctx.settings.default_language
     await AgentPresence(ctx.redis).ready(call_sid, agent.languages, ctx.now())
-    queue, caller = await agents.next_queue(ctx, agent, owed=await callback_dispatch.owed(ctx, agent.languages))
+    owed = await callback_dispatch.owed(ctx, agent.languages)
+    queue, caller = await agents.next_queue(ctx, agent, call_sid=call_sid, owed=owed)
     response.say(await _whisper(ctx, queue, caller), voice=staff.voice, language=staff.code)
     # With nobody waiting the Dial ends after a while and the agent line is asked again (a call-back may be there).
     dial = Dial(action="/voice/agent/next", method="POST", timeout=AGENT_IDLE_DIAL_SECONDS)

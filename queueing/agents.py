@@ -14,6 +14,7 @@ from core.context import AppContext
 from core.db import run_db
 from core.defaults import (
     AGENT_BUSY_SECONDS,
+    AGENT_IDLE_DIAL_SECONDS,
     AGENT_PIN_ATTEMPTS,
     AGENT_PIN_LOCK_SECONDS,
     AGENT_PIN_MAX_DIGITS,
@@ -105,6 +106,31 @@ class SignedIn:
     async def agent(self, call_sid: str) -> str | None:
         """The agent signed in on this call, if any."""
         return await self.redis.get(self.key_for(call_sid))
+
+
+class CallbackHolds:
+    """Which agent waits for which call-back being placed: one agent per call-back, so the others take live callers."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    @staticmethod
+    def key_for(callback_id: int) -> str:
+        """The Redis key naming the agent call that waits for one call-back."""
+        return f"agent:callback-hold:{callback_id}"
+
+    async def take(self, callback_id: int, agent_call_sid: str) -> bool:
+        """Hold the call-back for this agent's call; True if it is theirs (newly, or still)."""
+        key = self.key_for(callback_id)
+        # Held a little longer than one idle Dial, so the same agent coming back round keeps it.
+        ttl = AGENT_IDLE_DIAL_SECONDS + 10
+        if await self.redis.set(key, agent_call_sid, nx=True, ex=ttl):
+            return True
+        holder = await self.redis.get(key)
+        if (holder.decode() if isinstance(holder, bytes) else holder) != agent_call_sid:
+            return False
+        await self.redis.expire(key, ttl)
+        return True
 
 
 @dataclass(frozen=True)
@@ -211,13 +237,16 @@ async def _record(
     await run_db(ctx.engine, add)
 
 
-async def next_queue(ctx: AppContext, agent: Agent, *, owed: float | None = None) -> tuple[str, str | None]:
+async def next_queue(
+    ctx: AppContext, agent: Agent, *, call_sid: str, owed: list[tuple[float, int]] = ()
+) -> tuple[str, str | None]:
     """The queue to take a call from and its next caller: whoever joined the line first, live or call-back.
 
     A call-back waits in the call-back queue ranked by the time its resident first joined the line (or the time they
-    chose), so one order by join time serves both and the call-back queue wins a tie. `owed` is the place in line of
-    the first call-back not in that queue yet (being dialled, or due): when it comes before every caller waiting, the
-    agent waits on the call-back queue for it (caller None); with nobody at all, on their first language's queue.
+    chose), so one order by join time serves both and the call-back queue wins a tie. `owed` lists the call-backs not
+    in that queue yet (being dialled, or due) as (place in line, id), first first: when one comes before every caller
+    waiting and no other agent waits for it, this agent waits on the call-back queue for it (caller None); with nobody
+    at all, on their first language's queue.
     """
     live = LiveQueues(ctx.redis, ctx.settings)
     now = ctx.now()
@@ -228,8 +257,12 @@ async def next_queue(ctx: AppContext, agent: Agent, *, owed: float | None = None
         head = await live.oldest(queue, now)
         if head and (best is None or head[1] < best[0]):
             best = (head[1], queue, head[0])
-    if owed is not None and (best is None or owed < best[0]):
-        return ctx.settings.queue.callback_queue, None
+    holds = CallbackHolds(ctx.redis)
+    for place, callback_id in owed:
+        if best is not None and place >= best[0]:
+            break
+        if await holds.take(callback_id, call_sid):
+            return ctx.settings.queue.callback_queue, None
     if best is None:
         return ctx.settings.queue.names[agent.languages[0]], None
     return best[1], best[2]

@@ -90,6 +90,23 @@ def test_live_callers_and_call_backs_are_served_in_one_order_by_join_time(settin
         assert ">311-english</Queue>" in heard.xml and "Next caller: English." in heard.text
 
 
+def test_one_agent_waits_for_a_call_back_being_placed_and_the_next_takes_a_live_caller(settings, engine, redis,
+                                                                                     clock, twilio_api):
+    config = eager(settings)
+    with running_app(config, clock) as app:
+        keep_my_place(app, waited=200, phone="+13125550148")
+        later = waiting_caller(app, waited=100, phone="+13125550149")
+        ana, heard = agent_dials_in(app, ANA)
+        assert ">311-callbacks</Queue>" in heard.xml and "A call-back is being placed for you." in heard.text
+        # The call-back is Ana's to wait for: Ben takes the live caller instead of waiting on the same call-back.
+        ben, heard = agent_dials_in(app, BEN)
+        assert ">311-english</Queue>" in heard.xml and "Next caller: English." in heard.text
+        agent_takes(app, ben, later.sid, "311-english")
+        # Ana's idle Dial ends and she comes round again: the call-back is still hers to wait for.
+        _, heard = agent_dials_in(app, ANA, sid=ana)
+        assert ">311-callbacks</Queue>" in heard.xml
+
+
 def test_a_kept_place_is_not_dialled_while_someone_who_joined_earlier_waits(settings, engine, redis, clock,
                                                                            twilio_api):
     config = eager(settings)
