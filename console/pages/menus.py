@@ -23,7 +23,7 @@ DONE = {
     "added": "The option is added: the next call hears it.",
     "moved": "The option is moved: the next call hears the new order.",
     "removed": "The option is removed: the next call no longer hears it.",
-    "reverted": "The menus are the file's again: the next call hears them.",
+    "reverted": "The menus come from the file again: the next call hears them.",
 }
 STALE = (
     "The menus were changed meanwhile (by someone else, or in another tab). This is how they are now; "
