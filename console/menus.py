@@ -5,6 +5,7 @@ supervisor adds, moves or removes. Each edit is checked as the menus file is at 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -85,6 +86,7 @@ class MenusState:
     diagrams: dict[str, list[MenuView]]
     menus: list[tuple[str, str]]  # (name, title) for the form
     articles: list[tuple[str, str]]  # (id, title) in the first language
+    problem: str = ""  # the stored version no longer loads (a new release renamed a step): callers hear the file
 
 
 def title(name: str) -> str:
@@ -126,7 +128,8 @@ def _diagram(ctx: FlowContext, kb: KnowledgeBase, menus: Menus, lang: str) -> li
     shown: list[tuple[str, MenuSpec]] = [*menus.ordinary.items(), *((f"storm.{n}", m) for n, m in menus.storm.items())]
     views = []
     for name, spec in shown:
-        prompt = ctx.wording(lang, spec.prompt) if spec.prompt else ""
+        # A prompt's {placeholders} are filled on the call ("I think you asked about {title}"): shown as "…".
+        prompt = re.sub(r"\{\w+\}", "…", ctx.wording(lang, spec.prompt)) if spec.prompt else ""
         views.append(
             MenuView(name, title(name), prompt, [_option_view(ctx, kb, lang, menus, name, o) for o in spec.options])
         )
@@ -136,7 +139,12 @@ def _diagram(ctx: FlowContext, kb: KnowledgeBase, menus: Menus, lang: str) -> li
 async def state(ctx: FlowContext) -> MenusState:
     """The menus as the next caller hears them, per language, with the version and who made it."""
     version, document, row = await run_db(ctx.engine, _current, path=ctx.settings.menus_file)
-    menus = runner.menus_of(ctx.settings, ctx.wording, document)
+    problem = ""
+    try:
+        menus = runner.menus_of(ctx.settings, ctx.wording, document, "console menus")
+    except MenuError as exc:  # as flows.menu_overrides.MenuCache does: callers hear the file meanwhile
+        problem = f"The menus changed here no longer load ({exc}); callers hear the menus file. Revert to the file."
+        menus = ctx.menus
     kb = await ctx.knowledge.get()
     codes = [language.code for language in ctx.settings.languages]
     first = codes[0]
@@ -151,6 +159,7 @@ async def state(ctx: FlowContext) -> MenusState:
         diagrams={code: _diagram(ctx, kb, menus, code) for code in codes},
         menus=[(name, title(name)) for name in menu_edits.menu_names(document)],
         articles=articles,
+        problem=problem,
     )
 
 

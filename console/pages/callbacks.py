@@ -21,6 +21,7 @@ from console.pages.forms import checked_form, text
 from console.pages.render import page
 from core.db import run_db
 from core.phones import mask
+from crm_bridge.ticket_numbers import printed
 
 HERE = "/console/callbacks"
 DONE = {
@@ -46,7 +47,7 @@ SOURCES = {"queue": "left the queue", "menu": "from the menu", "sms": "by text",
 
 def _shown(row: Callback, last_outcome: str | None, queues: dict[str, str]) -> dict:
     """One call-back as the page shows it: the number masked, why it was asked for, the last try."""
-    why = [f"request {row.ticket_number}"] if row.ticket_number else []
+    why = [f"request {printed(row.ticket_number)}"] if row.ticket_number else []
     if row.topic:
         why.append(row.topic.replace("-", " "))
     return {

@@ -72,7 +72,7 @@ def test_the_three_lists_in_city_time_with_masked_numbers(app, engine):
     assert "Upcoming (2)" in upcoming
     # Soonest first, due times as Chicago's clock shows them (16:00 UTC is 10:00 there), numbers masked.
     assert upcoming.index("2026-11-17 11:00") < upcoming.index("2026-11-17 13:00")
-    assert "+*******0148" in upcoming and "es-US" in upcoming and "request 123456789" in upcoming
+    assert "+*******0148" in upcoming and "es-US" in upcoming and "request 123-456-789" in upcoming
     assert "library hours" in upcoming and "311-spanish" in upcoming and "311-english" in upcoming
     assert "+13125550148" not in page.text and "3125550147" not in page.text
     dialled = _section(page.text, "in-progress")

@@ -241,3 +241,16 @@ def test_changes_need_the_forms_csrf_token(app, session):
         )
         assert refused.status_code == 403 and "This form has expired" in refused.text
     assert session.exec(select(MenuOverride)).all() == []
+
+
+def test_a_stored_version_that_no_longer_loads_is_said_and_can_be_reverted(app, engine):
+    signed_in(app, Role.SUPERVISOR, name="ana")
+    add(app)
+    with engine.begin() as conn:  # as if a new release renamed a step the stored version names
+        document = conn.execute(select(MenuOverride.document)).scalar_one()
+        document["main"]["options"][0] = {"key": "1", "do": "a_renamed_step"}
+        conn.execute(MenuOverride.__table__.update().values(document=document))
+    html = _page(app)
+    assert 'id="broken"' in html and "callers hear the menus file" in html
+    assert "The menus come from the file again" in _post(app, "/console/menus/revert").text
+    assert 'id="broken"' not in _page(app)
