@@ -18,7 +18,7 @@ from console.models import Role
 from core.db import in_session
 from settings import CallbackSettings
 from tests.console.browser_session import PASSWORD, make_account
-from tests.console.chromium import chromium, needs_chromium, screenshot
+from tests.console.chromium import TABLET, chromium, needs_chromium, screenshot
 from tests.helpers import Caller
 from tests.served import served
 
@@ -138,3 +138,16 @@ def test_an_option_added_in_the_browser_is_heard_on_the_next_call(app, console, 
     assert "To hear about voting by mail, press 4." in caller.press("1").text
     assert "absentee" in caller.press("4").text.lower()
     screenshot(page, "menus", tmp_path)
+
+
+def test_both_pages_fit_a_tablet_without_sideways_scrolling(app, console, engine):
+    base, _, browser = console
+    make_account(app, "ana", Role.SUPERVISOR)
+    book(engine, "+13125550147", 1, topic="library-hours")
+    book(engine, "+13125550148", 2, language="es-US", ticket_number="123456789", source=CallbackSource.TICKET)
+    page = browser.new_page()
+    page.set_viewport_size(TABLET)
+    sign_in(page, base, "/console/callbacks")
+    for path in ("/console/callbacks", "/console/menus"):
+        page.goto(f"{base}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
