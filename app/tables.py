@@ -5,7 +5,7 @@ from console.models import ApiToken, ConsoleAccount  # noqa: F401
 from core.audit import AuditEntry  # noqa: F401
 from core.dev_outbox import DevOutboxItem  # noqa: F401
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent  # noqa: F401
-from flows.models import Article, Topic, Unanswered  # noqa: F401
+from flows.models import Article, MenuOverride, Topic, Unanswered  # noqa: F401
 from ivr.models import Call, CallStep  # noqa: F401
 from messaging.models import SmsOptOut, SmsOutbound  # noqa: F401
 from queueing.models import AgentLineAttempt, AgentPin, QueueOutcome, Voicemail  # noqa: F401

@@ -64,17 +64,32 @@ class Menus:
         return option.message.get(language) or next(iter(option.message.values()))
 
 
-def load_menus(
-    path: Path, *, actions: set[str], nodes: set[str], required: set[str], languages: list[str], wording
-) -> Menus:
-    """Read and check a menus file against the registered actions and steps and the configured languages."""
+def read_document(path: Path) -> dict:
+    """A menus file as its document (the TOML's tables), before any check."""
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise MenuError(f"{path}: cannot read it ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise MenuError(f"{path}: not valid TOML ({exc})") from None
-    checker = _Checker(Path(path).name, actions, nodes, languages, wording)
+
+
+def load_menus(
+    path: Path, *, actions: set[str], nodes: set[str], required: set[str], languages: list[str], wording
+) -> Menus:
+    """Read and check a menus file against the registered actions and steps and the configured languages."""
+    return parse_menus(read_document(path), source=Path(path).name, actions=actions, nodes=nodes, required=required,
+                       languages=languages, wording=wording)
+
+
+def parse_menus(
+    document: dict, *, source: str, actions: set[str], nodes: set[str], required: set[str], languages: list[str],
+    wording,
+) -> Menus:
+    """Check a menus document (a file's, or one edited in the console) and build the menus; MenuError names the
+    place and the problem. The document itself is left as it was."""
+    raw = dict(document)
+    checker = _Checker(source, actions, nodes, languages, wording)
     storm_raw = raw.pop("storm", {})
     ordinary = {name: checker.menu(name, body) for name, body in raw.items()}
     if not isinstance(storm_raw, dict):

@@ -7,7 +7,8 @@ from flows import effects, steps  # noqa: F401  (importing steps registers every
 from flows.capabilities import Capabilities
 from flows.context import FlowContext
 from flows.engine import REGISTRY, REQUIRED_MENUS, At, Conversation, Deps
-from flows.menus import Menus, load_menus
+from flows.menu_overrides import MenuCache
+from flows.menus import Menus, parse_menus, read_document
 from flows.session import Session
 from flows.spoken_time import describe_hours
 from flows.turns import Input, Turn
@@ -17,8 +18,14 @@ from surge.cache import texts
 
 def menus_for(settings, wording: Wording) -> Menus:
     """The city's menus file, checked against the registered steps and actions and the configured languages."""
-    return load_menus(
-        settings.menus_file,
+    return menus_of(settings, wording, read_document(settings.menus_file))
+
+
+def menus_of(settings, wording: Wording, document: dict, source: str | None = None) -> Menus:
+    """A menus document (the file's, or one edited in the console) checked as the file is at start."""
+    return parse_menus(
+        document,
+        source=source or settings.menus_file.name,
         actions=set(REGISTRY.actions),
         nodes=set(REGISTRY.nodes) - {"topic", "report_type", "did_you_mean"},
         required=REQUIRED_MENUS,
@@ -27,16 +34,26 @@ def menus_for(settings, wording: Wording) -> Menus:
     )
 
 
+def menu_cache(ctx: FlowContext) -> MenuCache:
+    """This process's menus: the file's, or the newest version edited in the console (flows.menu_overrides)."""
+    return ctx.memo(
+        "flows.menus",
+        lambda: MenuCache(ctx.engine, ctx.redis, file_menus=ctx.menus,
+                          build=lambda document: menus_of(ctx.settings, ctx.wording, document, "console menus")),
+    )
+
+
 async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
     """A conversation over the current knowledge base, menus and surge messages, for one channel."""
     kb = await ctx.knowledge.get()
+    menus = await menu_cache(ctx).get()
     on_air = await ctx.announcements.on_air()
     greeting = {lang.code: texts(on_air, "greeting", lang.code) for lang in ctx.settings.languages}
     deps = Deps(
         settings=ctx.settings,
         wording=ctx.wording,
         kb=kb,
-        menus=ctx.menus,
+        menus=menus,
         caps=caps,
         catalogue=catalogue.of(ctx),
         emergency=ctx.emergency,

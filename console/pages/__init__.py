@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import accounts, audit, live, login, messages
+from console.pages import accounts, audit, callbacks, live, login, menus, messages
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -45,6 +45,15 @@ routes = [
                     Route("/accounts/change", accounts.change_account, methods=["POST"]),
                     Route("/tokens", accounts.create_token, methods=["POST"]),
                     Route("/tokens/revoke", accounts.revoke_token, methods=["POST"]),
+                    # Call-backs and menus
+                    Route("/callbacks", callbacks.callbacks_page, methods=["GET"]),
+                    Route("/callbacks/{id:int}/cancel", callbacks.cancel, methods=["POST"]),
+                    Route("/callbacks/{id:int}/reschedule", callbacks.reschedule, methods=["POST"]),
+                    Route("/menus", menus.menus_page, methods=["GET"]),
+                    Route("/menus/options", menus.add_option, methods=["POST"]),
+                    Route("/menus/options/move", menus.move_option, methods=["POST"]),
+                    Route("/menus/options/remove", menus.remove_option, methods=["POST"]),
+                    Route("/menus/revert", menus.revert, methods=["POST"]),
                 ],
                 middleware=SIGNED_IN,
             ),

@@ -18,6 +18,8 @@ STATIC = HERE / "static"
 NAV = (
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
+    ("/console/callbacks", "Call-backs", "read"),
+    ("/console/menus", "Menus", "read"),
     ("/console/audit", "Audit", "read"),
     ("/console/accounts", "Accounts", "admin"),
 )
