@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from callbacks import service as callbacks
-from console import metrics, tokens
+from console import live_callbacks, metrics, tokens
 from core import audit
 from core.db import run_db
 from core.worker import enqueue
@@ -99,10 +99,18 @@ async def audit_trail(ctx: FlowContext) -> list[dict]:
 
 
 async def queues(ctx: FlowContext) -> list[dict]:
-    """Live figures for every queue."""
+    """Live figures for every queue, with the call-backs it owes now and within the hour."""
     live = LiveQueues(ctx.redis, ctx.settings)
     names = [*ctx.settings.queue.names.values(), ctx.settings.queue.callback_queue]
-    return [await live.snapshot(name, ctx.now()) for name in names]
+    due = await live_callbacks.due(ctx)
+    return [
+        {
+            **await live.snapshot(name, ctx.now()),
+            "callbacks_due_now": due[name]["now"],
+            "callbacks_due_within_hour": due[name]["soon"],
+        }
+        for name in names
+    ]
 
 
 async def set_ticket_status(ctx: FlowContext, number: str, status: str, note: str, actor: str) -> dict | None:
