@@ -19,6 +19,7 @@ NAV = (
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
     ("/console/audit", "Audit", "read"),
+    ("/console/reports", "Reports", "read"),
     ("/console/accounts", "Accounts", "admin"),
 )
 
