@@ -65,7 +65,8 @@ def bar_chart(
         y = base - fraction * plot_h
         parts.append(f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + plot_w}" y2="{y:.1f}"/>')
         parts.append(
-            f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{e(value_text(top * fraction))}</text>'
+            f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{e(value_text(top * fraction))}</text>"
         )
     for index, (label, value) in enumerate(bars):
         h = plot_h * value / top
@@ -85,7 +86,8 @@ def bar_chart(
     parts += [
         f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{LEFT + plot_w}" y2="{base}"/>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}"/>',
-        f'<text class="axis-label" x="{LEFT + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">{e(x_label)}</text>',
+        f'<text class="axis-label" x="{LEFT + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">'
+        f"{e(x_label)}</text>",
         f'<text class="axis-label" transform="translate(14 {TOP + plot_h / 2:.1f}) rotate(-90)" '
         f'text-anchor="middle">{e(y_label)}</text>',
         "</svg>",
