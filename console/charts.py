@@ -61,7 +61,8 @@ def bar_chart(
         f'<title id="{e(chart_id)}-title">{e(title)}</title>',
         f'<desc id="{e(chart_id)}-desc">{e(summary)}</desc>',
     ]
-    for fraction in (0.0, 0.5, 1.0):  # gridlines and the y axis's numbers
+    # Gridlines and the y axis's numbers: the middle one only when it is a whole number (no "2.5 contacts").
+    for fraction in (0.0, 0.5, 1.0) if (top / 2).is_integer() else (0.0, 1.0):
         y = base - fraction * plot_h
         parts.append(f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + plot_w}" y2="{y:.1f}"/>')
         parts.append(

@@ -56,6 +56,14 @@ def test_the_axis_top_is_a_round_number_at_or_above_the_largest_bar():
     assert float(top_bar.get("y")) == pytest.approx(20, abs=0.01)  # 20 of 20: the full plot height from the top
 
 
+def test_the_axis_counts_in_whole_numbers():
+    def ticks(top_value):
+        return [t.text for t in _chart([("a", top_value)]).iter(f"{NS}text") if t.get("class") == "tick"]
+
+    assert ticks(4) == ["0", "5"]  # not 2.5
+    assert ticks(12) == ["0", "10", "20"]
+
+
 def test_nothing_to_show_still_draws_empty_axes():
     svg = _chart([("a", 0), ("b", 0)])
     assert all(float(r.get("height")) == 0 for r in svg.iter(f"{NS}rect"))
