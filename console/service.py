@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from callbacks import service as callbacks
-from console import metrics, tokens
+from console import live_callbacks, metrics, report_figures, tokens
 from core import audit
 from core.db import run_db
 from core.worker import enqueue
-from crm_bridge import intake
+from crm_bridge import catalogue, intake
 from crm_bridge.models import TicketStatus
 from flows import on_ticket_closed
 from flows.context import FlowContext
@@ -99,10 +99,18 @@ async def audit_trail(ctx: FlowContext) -> list[dict]:
 
 
 async def queues(ctx: FlowContext) -> list[dict]:
-    """Live figures for every queue."""
+    """Live figures for every queue, with the call-backs it owes now and within the hour."""
     live = LiveQueues(ctx.redis, ctx.settings)
     names = [*ctx.settings.queue.names.values(), ctx.settings.queue.callback_queue]
-    return [await live.snapshot(name, ctx.now()) for name in names]
+    due = await live_callbacks.due(ctx)
+    return [
+        {
+            **await live.snapshot(name, ctx.now()),
+            "callbacks_due_now": due[name]["now"],
+            "callbacks_due_within_hour": due[name]["soon"],
+        }
+        for name in names
+    ]
 
 
 async def set_ticket_status(ctx: FlowContext, number: str, status: str, note: str, actor: str) -> dict | None:
@@ -124,6 +132,22 @@ async def daily_report(ctx: FlowContext, day) -> dict:
     """The day's figures (today in the city's time zone by default)."""
     day = day or ctx.now().astimezone(ctx.settings.timezone).date()
     return await run_db(ctx.engine, metrics.daily, day=day, zone=ctx.settings.timezone)
+
+
+async def range_report(ctx: FlowContext, start, end) -> report_figures.Report:
+    """Every figure of the Reports page for the days start..end (inclusive, in the city's time zone)."""
+    language = ctx.settings.default_language.code
+    names = {service.code: service.label(language) for service in catalogue.of(ctx).services}
+    return await run_db(
+        ctx.engine,
+        report_figures.report,
+        start=start,
+        end=end,
+        zone=ctx.settings.timezone,
+        now=ctx.now(),
+        language=language,
+        service_names=names,
+    )
 
 
 async def list_callbacks(ctx: FlowContext, state: str) -> list[dict]:

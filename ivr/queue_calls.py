@@ -16,7 +16,7 @@ from flows.context import FlowContext
 from flows.session import CallbackDraft
 from ivr import calls
 from queueing import waiting
-from queueing.estimator import SpokenKind, SpokenWait, spoken_range
+from queueing.estimator import SpokenKind, SpokenWait
 from queueing.models import QueueResult
 
 
@@ -34,7 +34,7 @@ async def wait(ctx: FlowContext, form: dict[str, str], *, queue: str, language: 
     news = await waiting.poll(ctx, poll, meta=meta)
     w = ctx.wording
     lines = [] if news.position == 1 else [w(language, "queue_position", position=news.position)]
-    lines.append(_wait_words(ctx, language, spoken_range(news.estimate)))
+    lines.append(_wait_words(ctx, language, news.said))  # the words queueing records as told
     lines += await ctx.announcements.lines("queue", language)
     lines += [w(language, "queue_offer_callback"), w(language, "queue_offer_voicemail")]
     return _wait_twiml(ctx, lines, queue=queue, language=language)

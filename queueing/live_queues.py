@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from enum import Enum
 
 from redis.asyncio import Redis
@@ -23,7 +24,7 @@ from core.defaults import (
     QUEUE_STALE_POLLS,
     SERVICE_LEVEL_SECONDS,
 )
-from queueing.estimator import Estimate, EstimatorConfig, WaitEstimator
+from queueing.estimator import Estimate, EstimatorConfig, SpokenWait, WaitEstimator
 from settings import Settings
 
 AGENTS_SEEN_KEY = "agents:seen"
@@ -37,6 +38,29 @@ class Joined(int, Enum):
     WAITING = 0  # already counted
     NEW = 1  # first poll: counted as offered
     BACK = 2  # polled again after being dropped as stale: back in line, not counted twice
+
+
+@dataclass(frozen=True)
+class Told:
+    """What a caller was told of their wait on their first announcement, in seconds."""
+
+    low: int  # the range the words cover ("about 4 minutes": 3 to 5 minutes)
+    high: int
+    said: int  # the words as one number: their midpoint
+    after: int  # how long the caller had already waited when told
+
+    @classmethod
+    def of(cls, said: SpokenWait, *, after: float) -> Told:
+        """The record of these words, said after this many seconds in the queue."""
+        low, high = said.span
+        return cls(round(low), round(high), round(said.midpoint), round(after))
+
+    def kept(self, waited: float) -> bool:
+        """Whether a caller answered after `waited` seconds in all waited no longer than the words promised."""
+        return waited - self.after <= self.high
+
+
+_TOLD_FIELDS = ("told_low", "told_high", "told_said", "told_after")
 
 
 # One script, so a departure (below) can never fall between the check and the add: a caller who left stays gone.
@@ -134,8 +158,29 @@ class LiveQueues:
         total = size + sum(await self._counts(queue, None))
         await self._update(lambda est: est.observe_queue(now.timestamp(), total))
 
-    async def answered(self, queue: str, call_sid: str, now: dt.datetime, *, waited: float) -> bool:
-        """An agent took the caller; False if this was already counted."""
+    async def told(self, queue: str, call_sid: str, told: Told) -> None:
+        """Remember what a waiting caller was first told (later announcements keep the first)."""
+        key = self._meta(queue, call_sid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for field, value in zip(_TOLD_FIELDS, (told.low, told.high, told.said, told.after), strict=True):
+                pipe.hsetnx(key, field, value)
+            pipe.expire(key, QUEUE_META_TTL)
+            await pipe.execute()
+
+    async def take_told(self, queue: str, call_sid: str) -> Told | None:
+        """What the caller leaving the queue was told, forgotten here so a later wait in the same call starts afresh."""
+        key = self._meta(queue, call_sid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(key, list(_TOLD_FIELDS)).hdel(key, *_TOLD_FIELDS)
+            values, _ = await pipe.execute()
+        if any(v is None or not str(v).lstrip("-").isdigit() for v in values):
+            return None
+        return Told(*(int(v) for v in values))
+
+    async def answered(
+        self, queue: str, call_sid: str, now: dt.datetime, *, waited: float, told: Told | None = None
+    ) -> bool:
+        """An agent took the caller; False if this was already counted. What they were told is scored against it."""
         if await self._depart(queue, call_sid) is None:
             return False
         day = self._day(queue, now)
@@ -143,6 +188,10 @@ class LiveQueues:
             pipe.hincrby(day, "answered", 1).hincrbyfloat(day, "answer_wait_sum", waited)
             if waited <= SERVICE_LEVEL_SECONDS:
                 pipe.hincrby(day, "answered_in_time", 1)
+            if told is not None:
+                pipe.hincrby(day, "told_answered", 1).hincrby(day, "told_sum", told.said)
+                pipe.hincrbyfloat(day, "told_waited_sum", max(0.0, waited - told.after))
+                pipe.hincrby(day, "told_kept", int(told.kept(waited)))
             await pipe.execute()
         await self._update(lambda est: est.answered(now.timestamp(), waited))
         return True
@@ -243,6 +292,7 @@ class LiveQueues:
             "service_level": round(day.get("answered_in_time", 0) / answered, 3) if answered else None,
             "average_speed_of_answer_seconds": round(day.get("answer_wait_sum", 0) / answered) if answered else None,
             "agents_active": agents,
+            **_told_today(day),
         }
 
     async def _ahead_elsewhere(self, queue: str, joined_at: float) -> int:
@@ -282,3 +332,14 @@ class LiveQueues:
             estimator = await self._load()
             change(estimator)
             await self.redis.set(POOL_EWT_KEY, json.dumps(estimator.to_state()))
+
+
+def _told_today(day: dict[str, float]) -> dict:
+    """How today's estimates held up for callers who were answered: told on average, waited on average, share kept."""
+    count = int(day.get("told_answered", 0))
+    return {
+        "told_answered_today": count,
+        "told_average_seconds": round(day.get("told_sum", 0) / count) if count else None,
+        "told_waited_average_seconds": round(day.get("told_waited_sum", 0) / count) if count else None,
+        "told_kept_share": round(day.get("told_kept", 0) / count, 3) if count else None,
+    }

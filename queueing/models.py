@@ -28,7 +28,20 @@ class QueueOutcome(SQLModel, table=True):
     language: str = Field(max_length=16)
     result: str = Field(max_length=20)
     wait_seconds: int = 0
+    # What the caller was told on their first wait announcement (queueing.estimator.SpokenWait): the range the words
+    # cover and their midpoint, in seconds, and how long they had already waited when told. Null: never told.
+    told_low_seconds: int | None = None
+    told_high_seconds: int | None = None
+    told_seconds: int | None = None
+    told_after_seconds: int | None = None
     created_at: dt.datetime = stamped(index=True)
+
+    @property
+    def waited_after_told(self) -> int | None:
+        """How long the caller really waited from the moment they were told; None if never told."""
+        if self.told_after_seconds is None:
+            return None
+        return max(0, self.wait_seconds - self.told_after_seconds)
 
 
 class Voicemail(SQLModel, table=True):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from core.context import AppContext
 from core.db import run_db
-from queueing.estimator import Estimate
-from queueing.live_queues import Joined, LiveQueues
+from queueing.estimator import Estimate, SpokenWait, spoken_range
+from queueing.live_queues import Joined, LiveQueues, Told
 from queueing.models import QueueOutcome, QueueResult
 
 TWILIO_RESULTS = {
@@ -40,6 +40,7 @@ class WaitNews:
 
     position: int
     estimate: Estimate
+    said: SpokenWait  # the words the caller hears, recorded on their first announcement
 
 
 async def poll(ctx: AppContext, poll: Poll, *, meta: dict[str, str]) -> WaitNews:
@@ -52,7 +53,11 @@ async def poll(ctx: AppContext, poll: Poll, *, meta: dict[str, str]) -> WaitNews
     joined = await live.joined(poll.queue, poll.call_sid, now, waited=poll.waited, position=poll.position, meta=meta)
     if joined is not Joined.REFUSED and poll.size is not None:
         await live.observe(poll.queue, now, poll.size)
-    return WaitNews(poll.position, await live.estimate(poll.queue, poll.position, now, poll.waited))
+    estimate = await live.estimate(poll.queue, poll.position, now, poll.waited)
+    said = spoken_range(estimate)
+    if joined is not Joined.REFUSED:
+        await live.told(poll.queue, poll.call_sid, Told.of(said, after=poll.waited))
+    return WaitNews(poll.position, estimate, said)
 
 
 async def left(
@@ -61,16 +66,35 @@ async def left(
     """The caller left the queue: count how (answered, hung up, full, left) and record it."""
     outcome = TWILIO_RESULTS.get(twilio_result, QueueResult.ERROR)
     live = LiveQueues(ctx.redis, ctx.settings)
+    told = await live.take_told(queue, call_sid)
     if outcome is QueueResult.ANSWERED:
-        await live.answered(queue, call_sid, ctx.now(), waited=waited)
+        await live.answered(queue, call_sid, ctx.now(), waited=waited, told=told)
     else:
         await live.left(queue, call_sid, ctx.now(), waited=waited, abandoned=outcome is QueueResult.ABANDONED)
-    await run_db(ctx.engine, _record, call_sid=call_sid, queue=queue, language=language, result=outcome, waited=waited)
+    await run_db(
+        ctx.engine, _record, call_sid=call_sid, queue=queue, language=language, result=outcome, waited=waited, told=told
+    )
     return outcome
 
 
-def _record(db, *, call_sid: str, queue: str, language: str, result: QueueResult, waited: int) -> None:
-    db.add(QueueOutcome(call_sid=call_sid, queue=queue, language=language, result=result.value, wait_seconds=waited))
+def _record(
+    db, *, call_sid: str, queue: str, language: str, result: QueueResult, waited: int, told: Told | None
+) -> None:
+    told_columns = (
+        {}
+        if told is None
+        else {
+            "told_low_seconds": told.low,
+            "told_high_seconds": told.high,
+            "told_seconds": told.said,
+            "told_after_seconds": told.after,
+        }
+    )
+    db.add(
+        QueueOutcome(
+            call_sid=call_sid, queue=queue, language=language, result=result.value, wait_seconds=waited, **told_columns
+        )
+    )
 
 
 async def call_ended(ctx: AppContext, call_sid: str) -> list[str]:

@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import accounts, audit, callbacks, live, login, menus, messages
+from console.pages import accounts, audit, callbacks, live, login, menus, messages, reports
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -40,6 +40,8 @@ routes = [
                     Route("/messages/{id:int}/end", messages.end_message, methods=["POST"]),
                     Route("/presets/{name}", messages.switch_preset, methods=["POST"]),
                     Route("/all-clear", messages.all_clear, methods=["POST"]),
+                    Route("/reports", reports.reports_page, methods=["GET"]),
+                    Route("/reports/{table}.csv", reports.report_csv, methods=["GET"]),
                     Route("/accounts", accounts.accounts_page, methods=["GET"]),
                     Route("/accounts", accounts.create_account, methods=["POST"]),
                     Route("/accounts/change", accounts.change_account, methods=["POST"]),

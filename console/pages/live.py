@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from console import service
-from console.pages.render import duration, local_time, page, percent
+from console.pages.render import duration, local_time, minutes, page, percent
 from console.pages.session_auth import SessionBackend
 from core.defaults import (
     CONSOLE_LIVE_HEARTBEAT_SECONDS,
@@ -26,7 +26,9 @@ from core.defaults import (
 COLUMNS = (
     ("waiting", "Waiting now"),
     ("longest", "Longest wait"),
+    ("callbacks", "Call-backs due"),
     ("estimate", "Estimated wait"),
+    ("accuracy", "Estimate accuracy today"),
     ("agents", "Agents active"),
     ("offered", "Offered today"),
     ("answered", "Answered today"),
@@ -34,6 +36,7 @@ COLUMNS = (
     ("service_level", "Answered in 30 s"),
     ("asa", "Average speed of answer"),
 )
+WORDS = frozenset({"callbacks", "accuracy"})  # columns of a few words rather than one number
 
 
 def _labels(settings) -> dict[str, str]:
@@ -50,7 +53,9 @@ def rows(settings, figures: list[dict]) -> list[dict]:
             "label": labels.get(f["queue"], f["queue"]),
             "waiting": str(f["waiting"]),
             "longest": duration(f["longest_wait_seconds"]),
+            "callbacks": callbacks_due(f["callbacks_due_now"], f["callbacks_due_within_hour"]),
             "estimate": duration(f["estimated_wait_seconds"]),
+            "accuracy": accuracy(f),
             "agents": str(f["agents_active"]),
             "offered": str(f["offered_today"]),
             "answered": str(f["answered_today"]),
@@ -60,6 +65,24 @@ def rows(settings, figures: list[dict]) -> list[dict]:
         }
         for f in figures
     ]
+
+
+def callbacks_due(now: int, within_hour: int) -> str:
+    """Call-backs owed now and due within the hour, in a few words ("3 now · 1 next hour")."""
+    if not within_hour:
+        return f"{now} now" if now else "0"
+    return f"{now} now · {within_hour} next hour"
+
+
+def accuracy(figures: dict) -> str:
+    """What answered callers were told against what they waited, today: a dash before anyone told was answered."""
+    if not figures["told_answered_today"]:
+        return "–"
+    told, waited = figures["told_average_seconds"], figures["told_waited_average_seconds"]
+    return (
+        f"told ~{minutes(told)}, waited {minutes(waited)} on average; "
+        f"{percent(figures['told_kept_share'])} within what they were told"
+    )
 
 
 async def _snapshot(request: Request) -> dict:
@@ -72,7 +95,7 @@ async def _snapshot(request: Request) -> dict:
 async def live_page(request: Request) -> Response:
     """The table as it is now; live.js keeps it current from the event stream."""
     snapshot = await _snapshot(request)
-    return page(request, "live.html", columns=COLUMNS, **snapshot)
+    return page(request, "live.html", columns=COLUMNS, words=WORDS, **snapshot)
 
 
 @requires("live")

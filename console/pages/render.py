@@ -21,6 +21,7 @@ NAV = (
     ("/console/callbacks", "Call-backs", "read"),
     ("/console/menus", "Menus", "read"),
     ("/console/audit", "Audit", "read"),
+    ("/console/reports", "Reports", "read"),
     ("/console/accounts", "Accounts", "admin"),
 )
 
@@ -43,6 +44,15 @@ def duration(seconds: float | int | None) -> str:
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def minutes(seconds: float | int) -> str:
+    """A wait as people say it: "45 s", "4 min", "3 min 40 s"."""
+    seconds = int(round(seconds))
+    whole, rest = divmod(seconds, 60)
+    if not whole:
+        return f"{rest} s"
+    return f"{whole} min {rest} s" if rest else f"{whole} min"
 
 
 def percent(share: float | None) -> str:
