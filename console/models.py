@@ -58,13 +58,13 @@ class Role(str, Enum):
         return self.value.replace("-", " ")
 
 
-# "live": the live page; "read": every other page, read-only; "messages", "content": changing them; "admin":
-# accounts and API tokens.
+# "live": the live page; "read": every other page, read-only; "messages", "content": changing them; "supervisor":
+# residents' tickets and voice messages (reading and working them); "admin": accounts and API tokens.
 _GRANTS = {
     Role.WALLBOARD: ("console", "live"),
     Role.CONTENT_EDITOR: ("console", "live", "read", "content"),
-    Role.SUPERVISOR: ("console", "live", "read", "messages"),
-    Role.ADMIN: ("console", "live", "read", "messages", "content", "admin"),
+    Role.SUPERVISOR: ("console", "live", "read", "messages", "supervisor"),
+    Role.ADMIN: ("console", "live", "read", "messages", "content", "supervisor", "admin"),
 }
 
 

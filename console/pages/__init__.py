@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import accounts, audit, live, login, messages
+from console.pages import accounts, audit, live, login, messages, tickets, voicemails
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -45,6 +45,18 @@ routes = [
                     Route("/accounts/change", accounts.change_account, methods=["POST"]),
                     Route("/tokens", accounts.create_token, methods=["POST"]),
                     Route("/tokens/revoke", accounts.revoke_token, methods=["POST"]),
+                    # Tickets and voice messages (supervisors).
+                    Route("/tickets", tickets.tickets_page, methods=["GET"]),
+                    Route("/tickets/{number}", tickets.ticket_page, methods=["GET"]),
+                    Route("/tickets/{number}/status", tickets.change_status, methods=["POST"]),
+                    Route("/tickets/{number}/duplicate", tickets.mark_duplicate, methods=["POST"]),
+                    Route("/tickets/{number}/recording", tickets.recording, methods=["GET"]),
+                    Route("/voicemails", voicemails.voicemails_page, methods=["GET"]),
+                    Route("/voicemails/{id:int}", voicemails.voicemail_page, methods=["GET"]),
+                    Route("/voicemails/{id:int}/handled", voicemails.mark_handled, methods=["POST"]),
+                    Route("/voicemails/{id:int}/ticket", voicemails.open_ticket, methods=["POST"]),
+                    Route("/voicemails/{id:int}/callback", voicemails.book_callback, methods=["POST"]),
+                    Route("/voicemails/{id:int}/recording", voicemails.recording, methods=["GET"]),
                 ],
                 middleware=SIGNED_IN,
             ),

@@ -18,6 +18,8 @@ STATIC = HERE / "static"
 NAV = (
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
+    ("/console/tickets", "Tickets", "supervisor"),
+    ("/console/voicemails", "Voice messages", "supervisor"),
     ("/console/audit", "Audit", "read"),
     ("/console/accounts", "Accounts", "admin"),
 )
