@@ -19,6 +19,7 @@ from callbacks.models import Callback, CallbackKind, CallbackRequest, CallbackSo
 from callbacks.service import CallbackError
 from core import audit
 from core.db import run_db
+from core.defaults import CALLBACK_MIN_NOTICE_MINUTES
 from core.phones import Refusal, mask, outbound_refusal
 from crm_bridge import intake
 from crm_bridge.models import Ticket, TicketCreate, TicketEvent, TicketPublic
@@ -104,9 +105,14 @@ def mark_handled(session: Session, *, voicemail_id: int, actor: str, now: dt.dat
 
 
 def free_times(session: Session, *, ctx: FlowContext) -> list[dt.datetime]:
-    """The next call-back slots with room, for the supervisor to choose from."""
+    """The next call-back slots with room, for the supervisor to choose from (the same notice residents get)."""
     return slots.free_slots(
-        session, calendar=ctx.calendar, settings=ctx.settings.callbacks, now=ctx.now(), limit=SLOTS_OFFERED
+        session,
+        calendar=ctx.calendar,
+        settings=ctx.settings.callbacks,
+        now=ctx.now(),
+        limit=SLOTS_OFFERED,
+        notice_minutes=CALLBACK_MIN_NOTICE_MINUTES,
     )
 
 
