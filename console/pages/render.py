@@ -19,7 +19,7 @@ NAV = (
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
     ("/console/tickets", "Tickets", "supervisor"),
-    ("/console/voicemails", "Voice messages", "supervisor"),
+    ("/console/voicemails", "Voicemail", "supervisor"),
     ("/console/audit", "Audit", "read"),
     ("/console/accounts", "Accounts", "admin"),
 )

@@ -34,6 +34,14 @@ DONE = {
 }
 
 
+def page_number(raw: str, most: int) -> int:
+    """A page number from the address bar: 1 unless it is a plain positive number, and never past `most`."""
+    # ASCII digits only, and few of them: int() refuses "²" and numbers of thousands of digits with an error.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
+        return 1
+    return min(int(raw), most)
+
+
 @dataclass
 class ListForm:
     """The list's filters as typed (kept to show again) and what is wrong with them."""
@@ -57,7 +65,7 @@ class ListForm:
             created_to=query.get("to", "").strip()[:40],
             address=query.get("address", "").strip()[: tickets.MAX_ADDRESS_FILTER * 2],
             overdue=query.get("overdue", "") == "1",
-            page=min(int(raw_page), tickets.MAX_PAGE) if raw_page.isdigit() and int(raw_page) > 0 else 1,
+            page=page_number(raw_page, tickets.MAX_PAGE),
         )
 
     def checked(self, *, types: dict[str, str], zone) -> TicketFilter:

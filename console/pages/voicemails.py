@@ -19,6 +19,7 @@ from console import recordings, tickets, voicemails
 from console.pages.forms import checked_form, text
 from console.pages.recording import play
 from console.pages.render import page
+from console.pages.tickets import page_number
 from console.voicemails import PAGE_SIZE, VoicemailError
 from core.db import run_db
 from core.phones import mask
@@ -49,7 +50,7 @@ def _language_names(request: Request) -> dict[str, str]:
 
 
 def _page_number(raw: str) -> int:
-    return min(int(raw), voicemails.MAX_PAGE) if raw.isdigit() and int(raw) > 0 else 1
+    return page_number(raw, voicemails.MAX_PAGE)
 
 
 @requires("supervisor")

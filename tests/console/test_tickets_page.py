@@ -97,6 +97,8 @@ def test_the_list_is_paged_newest_first_and_says_when_empty(app, session, settin
     second = app.get("/console/tickets", params={"address": "elm", "page": "2"})
     assert _numbers(second.text) == {t.number for t in made[-3:]}  # the filter is kept while paging
     assert "There is no page 7" in app.get("/console/tickets", params={"page": "7"}).text
+    for odd in ("²", "9" * 5000, "-3", "x"):  # never an error page: the first page
+        assert "Page 1 of 2" in app.get("/console/tickets", params={"address": "elm", "page": odd}).text
 
 
 def test_a_ticket_shows_its_history_due_date_and_masked_number(app, session, settings):
