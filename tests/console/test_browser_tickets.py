@@ -117,7 +117,7 @@ def test_a_voice_message_is_listened_to_and_marked_handled_from_the_list(app, br
     expect(page.locator("#done")).to_have_text("The voice message is marked handled.")
     expect(page.locator("#counts")).to_contain_text("1 waiting to be handled, 2 handled.")
     page.get_by_role("link", name="Ticket or call-back for the message from +*******0101").click()
-    page.get_by_label("As soon as an agent is free").check()
+    page.get_by_label("Call +*******0101 back").select_option("asap")
     page.get_by_role("button", name="Book the call-back").click()
     expect(page.locator("#done")).to_contain_text("The call-back is booked")
     expect(page.locator("#counts")).to_contain_text("0 waiting to be handled, 3 handled.")

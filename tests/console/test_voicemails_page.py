@@ -140,7 +140,7 @@ def test_a_call_back_is_booked_as_soon_as_an_agent_is_free_or_at_a_chosen_time(a
     asap = _post(app, first.id, "callback", when="asap")
     assert "The call-back is booked" in asap.text
     page = app.get(f"/console/voicemails/{second.id}").text
-    chosen = page.split('name="when" value="')[2].split('"')[0]  # the first time offered after "asap"
+    chosen = page.split('<select id="when"')[1].split('<option value="')[2].split('"')[0]  # the first time offered
     booked = _post(app, second.id, "callback", when=chosen)
     assert "The call-back is booked" in booked.text
     rows = {row.phone: row for row in session.exec(select(Callback)).all()}
