@@ -3,6 +3,7 @@ change with a note that texts the opted-in resident, duplicates, the audit trail
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import threading
@@ -15,6 +16,7 @@ from console.models import Role
 from core.audit import AuditEntry
 from crm_bridge.models import Ticket, TicketEvent
 from crm_bridge.ticket_numbers import printed
+from queueing.models import Voicemail
 from settings import ROOT, load_settings
 from tests.conftest import run_jobs, running_app
 from tests.console.browser_session import csrf_of, signed_in
@@ -247,7 +249,7 @@ def recordings_server(audio: bytes):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's naming)
             seen.append((self.path, self.headers.get("Authorization", "")))
-            good = self.headers.get("Authorization", "").startswith("Basic ")
+            good = self.headers.get("Authorization", "").startswith("Basic ") and not self.path.endswith("RE404")
             self.send_response(200 if good else 401)
             self.send_header("Content-Type", "audio/x-wav" if good else "text/plain")
             body = audio if good else b"no"
@@ -282,11 +284,27 @@ def test_the_recording_is_fetched_with_the_accounts_credentials_and_only_from_tw
             played = app.get(f"/console/tickets/{ours.number}/recording")
             assert played.status_code == 200 and played.content == audio
             assert played.headers["content-type"] == "audio/x-wav" and played.headers["cache-control"] == "no-store"
-            assert seen[0][0] == path and seen[0][1].startswith("Basic ")
+            assert seen[0][0] == path
+            assert base64.b64decode(seen[0][1][6:]).decode() == f"{settings.account_sid}:{settings.auth_token}"
             assert app.get(f"/console/tickets/{theirs.number}/recording").status_code == 404
             assert len(seen) == 1  # nothing was sent anywhere else
             page = app.get(f"/console/tickets/{theirs.number}").text
             assert 'href="https://evil.example/steal"' in page and "<audio" not in page
+            with Session(engine, expire_on_commit=False) as session:
+                left = Voicemail(
+                    call_sid="CA" + "7" * 32, caller="+13125550147", language="en-US", recording_url=f"{base}{path}"
+                )
+                gone = Voicemail(
+                    call_sid="CA" + "8" * 32,
+                    caller="+13125550148",
+                    language="en-US",
+                    recording_url=f"{base}/2010-04-01/Accounts/AC1/Recordings/RE404",
+                )
+                session.add_all([left, gone])
+                session.commit()
+            assert app.get(f"/console/voicemails/{left.id}/recording").content == audio
+            failed = app.get(f"/console/voicemails/{gone.id}/recording")
+            assert failed.status_code == 502 and "could not be fetched from Twilio" in failed.text
 
 
 def test_in_development_mode_the_recording_is_linked_not_fetched(env, engine, redis, clock):
