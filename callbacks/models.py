@@ -37,6 +37,7 @@ class CallbackSource(str, Enum):
     MENU = "menu"  # agents were off duty or busy
     SMS = "sms"  # texted CALL ME
     TICKET = "ticket"  # about a request they checked on
+    VOICEMAIL = "voicemail"  # a supervisor answered their voice message with a call-back (console)
 
 
 class AttemptOutcome(str, Enum):

@@ -59,12 +59,13 @@ class Role(str, Enum):
 
 
 # "live": the live page; "read": every other page, read-only; "messages", "content", "callbacks", "menus": changing
-# them; "admin": accounts and API tokens.
+# them; "supervisor": residents' tickets and voice messages (reading and working them); "admin": accounts and API
+# tokens.
 _GRANTS = {
     Role.WALLBOARD: ("console", "live"),
     Role.CONTENT_EDITOR: ("console", "live", "read", "content"),
-    Role.SUPERVISOR: ("console", "live", "read", "messages", "callbacks", "menus"),
-    Role.ADMIN: ("console", "live", "read", "messages", "content", "callbacks", "menus", "admin"),
+    Role.SUPERVISOR: ("console", "live", "read", "messages", "callbacks", "menus", "supervisor"),
+    Role.ADMIN: ("console", "live", "read", "messages", "content", "callbacks", "menus", "supervisor", "admin"),
 }
 
 

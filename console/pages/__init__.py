@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import accounts, audit, callbacks, live, login, menus, messages, reports
+from console.pages import accounts, audit, callbacks, live, login, menus, messages, reports, tickets, voicemails
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -56,6 +56,18 @@ routes = [
                     Route("/menus/options/move", menus.move_option, methods=["POST"]),
                     Route("/menus/options/remove", menus.remove_option, methods=["POST"]),
                     Route("/menus/revert", menus.revert, methods=["POST"]),
+                    # Tickets and voice messages (supervisors).
+                    Route("/tickets", tickets.tickets_page, methods=["GET"]),
+                    Route("/tickets/{number}", tickets.ticket_page, methods=["GET"]),
+                    Route("/tickets/{number}/status", tickets.change_status, methods=["POST"]),
+                    Route("/tickets/{number}/duplicate", tickets.mark_duplicate, methods=["POST"]),
+                    Route("/tickets/{number}/recording", tickets.recording, methods=["GET"]),
+                    Route("/voicemails", voicemails.voicemails_page, methods=["GET"]),
+                    Route("/voicemails/{id:int}", voicemails.voicemail_page, methods=["GET"]),
+                    Route("/voicemails/{id:int}/handled", voicemails.mark_handled, methods=["POST"]),
+                    Route("/voicemails/{id:int}/ticket", voicemails.open_ticket, methods=["POST"]),
+                    Route("/voicemails/{id:int}/callback", voicemails.book_callback, methods=["POST"]),
+                    Route("/voicemails/{id:int}/recording", voicemails.recording, methods=["GET"]),
                 ],
                 middleware=SIGNED_IN,
             ),

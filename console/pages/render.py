@@ -18,10 +18,12 @@ STATIC = HERE / "static"
 NAV = (
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
+    ("/console/tickets", "Tickets", "supervisor"),
+    ("/console/voicemails", "Voicemail", "supervisor"),
     ("/console/callbacks", "Call-backs", "read"),
     ("/console/menus", "Menus", "read"),
-    ("/console/audit", "Audit", "read"),
     ("/console/reports", "Reports", "read"),
+    ("/console/audit", "Audit", "read"),
     ("/console/accounts", "Accounts", "admin"),
 )
 

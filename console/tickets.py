@@ -1,0 +1,259 @@
+"""Tickets as supervisors work them in the console: a filtered, paged list, one ticket with its history, a status
+change with a note, and marking one a duplicate of another. Each change and its audit entry land in one transaction.
+
+Closing goes through crm_bridge.service.change_status (which closes the ticket's duplicates too); the residents who
+asked to be told are texted by flows.on_ticket_closed, queued here right after the close as the JSON API does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from core import audit
+from core.db import run_db
+from core.worker import enqueue
+from crm_bridge import catalogue, service, ticket_numbers
+from crm_bridge.models import ACTIVE, Ticket, TicketEvent, TicketStatus
+from crm_bridge.ticket_numbers import printed
+from flows import on_ticket_closed
+from flows.context import FlowContext
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000  # keeps the database's OFFSET bounded whatever the address bar says
+MAX_NOTE = 1000  # what the ticket's history keeps of a note
+MAX_ADDRESS_FILTER = 200
+ACTIVE_VALUES = [s.value for s in ACTIVE]
+# What the status form may set: "duplicate" is set by marking a duplicate, which names the original.
+SETTABLE = (TicketStatus.OPEN, TicketStatus.ACKNOWLEDGED, TicketStatus.IN_PROGRESS, TicketStatus.CLOSED)
+STATUS_LABELS = {
+    TicketStatus.OPEN.value: "open",
+    TicketStatus.ACKNOWLEDGED.value: "acknowledged",
+    TicketStatus.IN_PROGRESS.value: "in progress",
+    TicketStatus.CLOSED.value: "closed",
+    TicketStatus.DUPLICATE.value: "duplicate",
+}
+
+
+class TicketChangeError(ValueError):
+    """A change the console refuses; `field` names the form field the reason belongs beside."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """What the list is narrowed to; every value already checked (the page turns the typed form into this)."""
+
+    service_code: str = ""
+    status: str = ""
+    created_from: dt.datetime | None = None  # inclusive
+    created_before: dt.datetime | None = None  # exclusive: the day after the last day asked for
+    address: str = ""
+    overdue: bool = False
+
+
+@dataclass
+class TicketPage:
+    rows: list[Ticket]
+    total: int  # matching the filter
+    overdue: int  # of those, active and past their due time
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def _like(text: str) -> str:
+    # The address filter is a plain "contains": % and _ typed by a supervisor are letters, not wildcards.
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(statement, wanted: TicketFilter, now: dt.datetime):
+    if wanted.service_code:
+        statement = statement.where(Ticket.service_code == wanted.service_code)
+    if wanted.status:
+        statement = statement.where(Ticket.status == wanted.status)
+    if wanted.created_from:
+        statement = statement.where(Ticket.created_at >= wanted.created_from)
+    if wanted.created_before:
+        statement = statement.where(Ticket.created_at < wanted.created_before)
+    if wanted.address:
+        statement = statement.where(func.lower(Ticket.address).like(_like(wanted.address), escape="\\"))
+    if wanted.overdue:
+        statement = statement.where(Ticket.status.in_(ACTIVE_VALUES), Ticket.expected_at < now)
+    return statement
+
+
+def listing(session: Session, *, wanted: TicketFilter, now: dt.datetime, number: int, size: int) -> TicketPage:
+    """One page of the tickets matching the filter, newest first, with how many match (in all, overdue, per status)."""
+    counted = _where(select(Ticket.status, func.count()).select_from(Ticket), wanted, now).group_by(Ticket.status)
+    by_status = {status: count for status, count in session.exec(counted).all()}
+    late = _where(select(func.count()).select_from(Ticket), wanted, now)
+    late = late.where(Ticket.status.in_(ACTIVE_VALUES), Ticket.expected_at < now)
+    rows = session.exec(
+        _where(select(Ticket), wanted, now)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .offset((number - 1) * size)
+        .limit(size)
+    ).all()
+    return TicketPage(list(rows), sum(by_status.values()), session.exec(late).one(), by_status)
+
+
+def is_overdue(ticket: Ticket, now: dt.datetime) -> bool:
+    """Still being worked on and past the time the city committed to (its SLA)."""
+    return ticket.status in ACTIVE_VALUES and ticket.expected_at < now
+
+
+@dataclass
+class TicketDetail:
+    ticket: Ticket
+    events: list[TicketEvent]
+    duplicates: list[Ticket]
+
+
+def detail(session: Session, *, number: str) -> TicketDetail | None:
+    """The ticket, its whole history (oldest first) and the tickets marked as its duplicates."""
+    ticket = service.get_ticket(session, number=number)
+    if ticket is None:
+        return None
+    duplicates = session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.number).order_by(Ticket.id)).all()
+    return TicketDetail(ticket, service.history(session, ticket=ticket), list(duplicates))
+
+
+def _audited(ticket: Ticket) -> dict:
+    # The trail keeps what changed, never the resident's number.
+    return {"status": ticket.status, "duplicate_of": ticket.duplicate_of, "closing_note": ticket.closing_note}
+
+
+def _found(session: Session, number: str) -> Ticket:
+    ticket = service.get_ticket(session, number=number)
+    if ticket is None:
+        raise LookupError(number)
+    return ticket
+
+
+def change_status(
+    session: Session, *, number: str, status: str, note: str, actor: str, now: dt.datetime
+) -> tuple[Ticket, bool]:
+    """Move a ticket on with a note (closing needs one: the resident reads it); returns it and whether it closed."""
+    ticket = _found(session, number)
+    try:
+        wanted = TicketStatus(status)
+    except ValueError:
+        wanted = None
+    if wanted not in SETTABLE:
+        raise TicketChangeError("status", "choose the new status")
+    if wanted.value == ticket.status:
+        raise TicketChangeError("status", f"the ticket is already {STATUS_LABELS[ticket.status]}")
+    if len(note) > MAX_NOTE:
+        raise TicketChangeError("note", f"the note is {len(note)} characters; at most {MAX_NOTE}")
+    if wanted is TicketStatus.CLOSED and not note:
+        raise TicketChangeError("note", "say what was done: residents who asked to be told are texted this note")
+    before = _audited(ticket)
+    service.change_status(session, ticket=ticket, status=wanted, note=note, actor=actor, now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="ticket.status",
+        subject=f"ticket:{ticket.number}",
+        before=before,
+        after=_audited(ticket),
+    )
+    return ticket, wanted is TicketStatus.CLOSED
+
+
+def _root(session: Session, ticket: Ticket) -> Ticket:
+    # Follow a chain of duplicates to its original, so a close reaches everyone (closing closes direct duplicates).
+    seen = {ticket.number}
+    while ticket.duplicate_of and ticket.duplicate_of not in seen:
+        original = service.get_ticket(session, number=ticket.duplicate_of)
+        if original is None:
+            break
+        seen.add(original.number)
+        ticket = original
+    return ticket
+
+
+def mark_duplicate(session: Session, *, number: str, original: str, note: str, actor: str, now: dt.datetime) -> Ticket:
+    """Link a ticket to the original report of the same problem (its reporters then hear when that one closes)."""
+    ticket = _found(session, number)
+    typed = "".join(c for c in original if "0" <= c <= "9")
+    if not ticket_numbers.is_valid(typed):
+        raise TicketChangeError("original", "type the original's nine-digit ticket number, like 123-456-789")
+    if typed == ticket.number:
+        raise TicketChangeError("original", "a ticket cannot be a duplicate of itself")
+    if len(note) > MAX_NOTE:
+        raise TicketChangeError("duplicate_note", f"the note is {len(note)} characters; at most {MAX_NOTE}")
+    target = service.get_ticket(session, number=typed)
+    if target is None:
+        raise TicketChangeError("original", f"there is no ticket {printed(typed)}")
+    if ticket.status == TicketStatus.CLOSED.value:
+        raise TicketChangeError("original", "this ticket is closed; reopen it first")
+    target = _root(session, target)
+    if target.number == ticket.number:
+        raise TicketChangeError("original", f"{printed(typed)} is already a duplicate of this ticket")
+    if target.status == TicketStatus.CLOSED.value:
+        raise TicketChangeError("original", f"{printed(target.number)} is closed; close this one instead")
+    if ticket.duplicate_of == target.number:
+        raise TicketChangeError("original", f"this ticket is already a duplicate of {printed(target.number)}")
+    before = _audited(ticket)
+    said = f"duplicate of {printed(target.number)}" + (f": {note}" if note else "")
+    ticket.duplicate_of = target.number
+    if not service.change_status(
+        session, ticket=ticket, status=TicketStatus.DUPLICATE, note=said, actor=actor, now=now
+    ):
+        ticket.updated_at = now  # was a duplicate of another: the history says what it is a duplicate of now
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id, status=ticket.status, note=said[:MAX_NOTE], actor=actor[:100], created_at=now
+            )
+        )
+    session.add(ticket)
+    for child in session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.number)).all():
+        child.duplicate_of = target.number  # its reporters too hear when the original closes
+        child.updated_at = now
+        session.add(child)
+        session.add(
+            TicketEvent(
+                ticket_id=child.id,
+                status=child.status,
+                actor=actor[:100],
+                created_at=now,
+                note=f"duplicate of {printed(target.number)} (with {printed(ticket.number)})",
+            )
+        )
+    audit.record(
+        session,
+        actor=actor,
+        action="ticket.duplicate",
+        subject=f"ticket:{ticket.number}",
+        before=before,
+        after=_audited(ticket),
+    )
+    return ticket
+
+
+async def set_status(ctx: FlowContext, *, number: str, status: str, note: str, actor: str) -> Ticket:
+    """Change the status (audited); a close queues the closing texts through flows.on_ticket_closed."""
+    ticket, closed = await run_db(
+        ctx.engine, change_status, number=number, status=status, note=note, actor=actor, now=ctx.now()
+    )
+    if closed:
+        await enqueue(ctx.sync_redis, on_ticket_closed.sweep)
+    return ticket
+
+
+async def set_duplicate(ctx: FlowContext, *, number: str, original: str, note: str, actor: str) -> Ticket:
+    """Mark a ticket as a duplicate of another (audited, in its history)."""
+    return await run_db(
+        ctx.engine, mark_duplicate, number=number, original=original, note=note, actor=actor, now=ctx.now()
+    )
+
+
+def type_names(ctx: FlowContext) -> dict[str, str]:
+    """Each service type's English name by its code, in the catalogue's order."""
+    return {s.code: s.label("en-US") for s in catalogue.of(ctx).services}
