@@ -273,6 +273,8 @@ def _banner(settings: Settings, env: dict[str, str], host: str, port: int, embed
         f"  web:      http://{host}:{port}/   health: http://{host}:{port}/healthz",
         f"  webhooks: {public}/voice/incoming (and /voice/status, /sms/incoming): Twilio signs {public}",
         f"  try it:   .venv/bin/python run.py simulate --url http://{host}:{port}",
+        f"  phone:    http://{host}:{port}/simulator   (browser phone: call and text the service"
+        + (")" if settings.dev_mode else "; supervisors sign in)"),
         "  worker:   rq worker with scheduler; cron: CRM outbox every 60 s, CRM statuses every 120 s, call-backs "
         "every 15 s",
         f"  redis:    embedded, {embedded.url} (set REDIS_URL to use your own)" if embedded

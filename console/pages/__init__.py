@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import accounts, audit, live, login, messages
+from console.pages import accounts, audit, live, login, messages, simulator
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -27,6 +27,8 @@ routes = [
             Route("/login", login.login_form, methods=["GET"]),
             Route("/login", login.login, methods=["POST"]),
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+            # The browser phone: open in development mode, else to signed-in supervisors (its own access check).
+            *simulator.routes,
             Mount(
                 "",
                 routes=[
@@ -51,4 +53,6 @@ routes = [
         ],
         middleware=[Middleware(SecurityHeaders)],
     ),
+    # The browser phone's short address (issue 13): it leads to the page under /console.
+    Route("/simulator", simulator.front_door, methods=["GET"]),
 ]

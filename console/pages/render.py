@@ -20,6 +20,7 @@ NAV = (
     ("/console/messages", "Messages", "read"),
     ("/console/audit", "Audit", "read"),
     ("/console/accounts", "Accounts", "admin"),
+    ("/console/simulator", "Browser phone", "messages"),
 )
 
 
