@@ -19,6 +19,7 @@
   const seenTexts = {};
   let state = JSON.parse(initial.textContent);
   let busy = 0;
+  let pending = 0; // actions waiting for their turn
   let firstDraw = true;
 
   if (window.localStorage && localStorage.getItem("onecall-sim-mute") === "1") {
@@ -44,7 +45,16 @@
     window.speechSynthesis.speak(utterance);
   }
 
-  async function post(url, fields) {
+  // One request at a time, in the order things were done: a key pressed while the timer ticks waits its turn, so
+  // the service hears the keys in the order they were pressed.
+  let chain = Promise.resolve();
+  function queued(job) {
+    const run = chain.then(job, job);
+    chain = run.catch(function () {});
+    return run;
+  }
+
+  async function send(url, fields) {
     const body = new URLSearchParams(Object.assign({ csrf: csrf }, fields || {}));
     busy += 1;
     try {
@@ -70,6 +80,15 @@
     } finally {
       busy -= 1;
     }
+  }
+
+  function post(url, fields) {
+    pending += 1;
+    return queued(function () {
+      return send(url, fields);
+    }).finally(function () {
+      pending -= 1;
+    });
   }
 
   function field(section, name) {
@@ -231,13 +250,25 @@
     return phone && phone.keys;
   }
 
-  async function sendKeys(phoneId) {
-    const digits = typed[phoneId] || "";
-    typed[phoneId] = "";
-    if (digits) {
-      await act(phoneId, "press", { digits: digits });
-    }
-    draw();
+  function sendKeys(phoneId, onlyWhenComplete) {
+    // Decided when its turn comes, on the phone's state after the actions before it.
+    return queued(async function () {
+      const digits = typed[phoneId] || "";
+      const keys = gatherOf(phoneId);
+      if (onlyWhenComplete && keys) {
+        const finish = keys.finish_on_key;
+        const enough = keys.num_digits && digits.length >= keys.num_digits;
+        if (!enough && !(finish && digits.endsWith(finish))) {
+          return; // the prompt wants more keys: they wait here, shown on the display
+        }
+      }
+      typed[phoneId] = "";
+      draw();
+      if (digits) {
+        const data = await send(base + "/" + encodeURIComponent(phoneId) + "/press", { digits: digits });
+        report(phoneId, data);
+      }
+    });
   }
 
   container.addEventListener("click", async function (event) {
@@ -248,21 +279,15 @@
     const phoneId = phoneOf(button);
     const action = button.dataset.action;
     if (action === "key") {
-      // Keys wait here until the prompt has what it asked for (its numDigits, or its finish key), as on a phone
-      // whose keys are collected by Twilio; "Send keys" sends what was typed so far.
+      // Keys wait here until the prompt has what it asked for (its numDigits, or its finish key), as Twilio
+      // collects them; "Send keys" sends what was typed so far (as the prompt's timeout would).
       typed[phoneId] = (typed[phoneId] || "") + button.dataset.key;
-      const keys = gatherOf(phoneId);
-      const finish = keys ? keys.finish_on_key : "#";
-      const enough = keys && keys.num_digits && typed[phoneId].length >= keys.num_digits;
-      if (!keys || enough || (finish && button.dataset.key === finish)) {
-        await sendKeys(phoneId);
-      } else {
-        draw();
-      }
+      draw();
+      await sendKeys(phoneId, true);
       return;
     }
     if (action === "send-keys") {
-      await sendKeys(phoneId);
+      await sendKeys(phoneId, false);
       return;
     }
     if (action === "remove") {
@@ -290,9 +315,10 @@
       form.elements.text.focus();
       return;
     }
+    form.elements.text.value = ""; // ready for the next words at once; given back if they were not heard
     const data = await act(phoneId, "say", { text: text, confidence: form.elements.confidence.value });
-    if (!data.error) {
-      form.elements.text.value = "";
+    if (data.error && !form.elements.text.value) {
+      form.elements.text.value = text;
     }
   }
 
@@ -306,9 +332,10 @@
       form.elements.body.focus();
       return;
     }
+    form.elements.body.value = "";
     const data = await act(phoneId, "text", { body: body });
-    if (!data.error) {
-      form.elements.body.value = "";
+    if (data.error && !form.elements.body.value) {
+      form.elements.body.value = body;
     }
   }
 
@@ -334,7 +361,7 @@
   }
 
   async function tick() {
-    if (busy === 0 && state.phones.length) {
+    if (busy === 0 && pending === 0 && state.phones.length) {
       const data = await post(container.dataset.tick);
       setText(globalError, data.error || "");
     }

