@@ -10,20 +10,19 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 
 import pytest
 
-from core.db import in_session
+from core.worker import configure
 from crm_bridge import ticket_numbers
-from queueing import agents
+from flows import callback_dispatch
 from settings import ROOT, load_settings
-from tests.callbacks.builders import dispatch
 from tests.console.chromium import TABLET, chromium, needs_chromium
+from tests.crm_bridge.builders import make_ticket
 from tests.served import served
 
 pytestmark = needs_chromium
-
-AGENT_PIN = "246810"
 
 # Every utterance the page hands to speech synthesis, with its language (headless Chromium has no voices to hear).
 SPY = """
@@ -36,7 +35,7 @@ if (window.speechSynthesis) {
 
 @pytest.fixture
 def dev_settings(env):
-    """A developer's server after a fresh clone: no TWILIO_* at all, so the service's calls and texts go to the outbox."""
+    """A developer's server after a fresh clone: no TWILIO_*, so the service's calls and texts go to the outbox."""
     return load_settings(ROOT / "config.toml", {k: v for k, v in env.items() if not k.startswith("TWILIO_")})
 
 
@@ -155,12 +154,123 @@ def test_a_call_asks_by_speech_and_by_key_then_reports_a_problem_and_hears_the_t
     screenshot(page, tmp_path)
 
 
+def add_agent_phone(page, name: str, number: int):
+    page.get_by_label("Agent").select_option(value=name)
+    page.get_by_role("button", name="Add an agent phone").click()
+    phone = page.locator(f'section[data-phone="p{number}"]')
+    phone.wait_for()
+    return phone
+
+
+def agent_signs_in(agent) -> None:
+    """The agent phone gets a development PIN from the page, calls the agent line and keys it."""
+    from playwright.sync_api import expect
+
+    agent.get_by_role("button", name="Set a development PIN").click()
+    expect(agent.locator(".phone-pin")).to_contain_text("PIN (development): ")
+    pin = re.search(r"PIN \(development\): (\d+)", agent.locator(".phone-pin").inner_text()).group(1)
+    agent.get_by_role("button", name="Call the agent line").click()
+    expect_heard(agent, "Please enter your PIN, then press the pound key.")
+    press(agent, pin)
+    expect(agent.locator(".keys-typed")).to_have_text(pin)  # keys wait on the display until the pound key
+    press(agent, "#")
+
+
+def ask_for_a_person(phone) -> None:
+    from playwright.sync_api import expect
+
+    phone.get_by_role("button", name="Call 311").click()
+    expect_heard(phone, "Or just tell me what you're calling about.")
+    say(phone, "when is the library open")
+    expect_heard(phone, "To speak to someone, press 0.")
+    press(phone, "0")
+    expect(phone.locator(".phone-status")).to_have_text("On hold, waiting for a person")
+
+
+def test_a_caller_waiting_in_the_queue_is_answered_by_the_agent_phone_and_both_see_it(browser_phone, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser_phone
+    caller = add_phone(page, 1)
+    ask_for_a_person(caller)
+    expect_heard(caller, "Please hold")
+    agent = add_agent_phone(page, "Ana", 2)
+    expect(agent.locator(".phone-number")).to_have_text("555-555-0101")  # Ana's number from config.toml
+    expect(agent.locator(".phone-pin")).to_contain_text("Ana has no PIN yet")
+    agent_signs_in(agent)
+    expect_heard(agent, "Next caller: English. Topic: Library hours.")
+    expect(agent.locator(".phone-status")).to_have_text("Connected to Phone 1")
+    expect(caller.locator(".phone-status")).to_have_text("Connected to Ana's agent phone")  # on the next tick
+    expect_heard(caller, "Thank you for waiting. Connecting you now.")
+    expect(caller.locator(".transcript")).to_contain_text("connected to +15555550101")
+    caller.get_by_role("button", name="Hang up").click()  # the caller hangs up: the agent is handed the next one
+    expect(caller.locator(".phone-status")).to_have_text("Idle")
+    expect_heard(agent, "the other side hung up")
+    expect_heard(agent, "No one is waiting right now.")
+    expect(agent.locator(".phone-status")).to_have_text("Waiting for the next caller")
+    agent.get_by_role("button", name="Hang up").click()
+    expect(agent.locator(".phone-status")).to_have_text("Idle")
+
+
+def place_call_backs(settings) -> None:
+    """The worker's call-back run (every 15 s): in development mode the call lands in the outbox. In a thread of its
+    own, as on a worker: the job runs an event loop, and Playwright's is running in this thread."""
+    placed = []
+    worker = threading.Thread(target=lambda: (configure(settings), placed.append(callback_dispatch.dispatch())))
+    worker.start()
+    worker.join()
+    assert placed == [1]
+
+
+def test_a_call_back_booked_in_the_queue_rings_on_the_phone_and_answering_connects_the_agent(
+    browser_phone, dev_settings
+):
+    from playwright.sync_api import expect
+
+    page = browser_phone
+    caller = add_phone(page, 1)
+    ask_for_a_person(caller)
+    expect_heard(caller, "press 1")
+    press(caller, "1")  # keep my place and call me back
+    expect_heard(caller, "number ending in")
+    press(caller, "1")  # this number
+    expect_heard(caller, "text")
+    press(caller, "2")  # no confirmation text
+    expect_heard(caller, "You're all set")
+    expect(caller.locator(".phone-status")).to_have_text("Idle")
+    agent = add_agent_phone(page, "Ana", 2)
+    agent_signs_in(agent)
+    expect_heard(agent, "A call-back is being placed for you.")
+    place_call_backs(dev_settings)
+    expect(caller.locator(".phone-status")).to_have_text(re.compile("Ringing: 555-555-0311 is calling"))
+    expect(caller.get_by_role("button", name="Call 311")).to_be_disabled()
+    caller.get_by_role("button", name="Answer").click()
+    expect_heard(caller, "This is Springfield 3 1 1 returning your call about Library hours.")
+    press(caller, "1")
+    expect(caller.locator(".phone-status")).to_have_text("Connected to Ana's agent phone")
+    expect(agent.locator(".phone-status")).to_have_text("Connected to Phone 1")
+    expect_heard(agent, "connected to")
+
+
+def test_texting_status_gets_the_reply_in_the_thread(browser_phone, session, settings):
+    from playwright.sync_api import expect
+
+    page = browser_phone
+    phone = add_phone(page, 1)
+    number = make_ticket(session, settings).number
+    phone.get_by_label("Text 311").fill(f"STATUS {number}")
+    phone.get_by_label("Text 311").press("Enter")
+    thread = phone.locator(".thread")
+    expect(thread.locator(".text-me")).to_have_text(f"YouSTATUS {number}")
+    expect(thread.locator(".text-service")).to_contain_text("is open and waiting for a crew")
+    expect(phone.get_by_label("Text 311")).to_have_value("")
+    phone.get_by_label("Text 311").fill("<img src=x onerror=alert(1)>")
+    phone.get_by_role("button", name="Send text").click()
+    expect(thread.locator(".text-me").last).to_have_text("You<img src=x onerror=alert(1)>")  # as text
+
+
 def test_the_page_fits_a_tablet(browser_phone):
     page = browser_phone
     page.set_viewport_size(TABLET)
     add_phone(page, 1)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def unused():
-    return agents, in_session, dispatch, AGENT_PIN
