@@ -192,7 +192,12 @@ class Phones:
         if not digits:
             raise PhoneError("Press keys 0 to 9, * or #.")
         driver = self._driver(phone)
+        secret, before = phone.agent is not None and _asks_pin(phone.call), phone.seq
         await self._run(phone, driver, lambda: driver.press(digits))
+        if secret:  # an agent's PIN is never kept in the transcript (nor in Redis)
+            for line in phone.lines:
+                if line["n"] > before and line["speaker"] == "caller" and line["kind"] == "press":
+                    line["text"] = "•" * len(digits.rstrip("#")) + ("#" if digits.endswith("#") else "")
 
     async def say(self, phone: Phone, text: str, confidence: float) -> None:
         """Say something, as Twilio's speech recognition would hear it, with this confidence."""
@@ -312,6 +317,16 @@ class Phones:
             "status_callback": status_callback_for(item.body),
         }
         phone.note(f"Ringing: {display(item.from_number)} is calling this phone.")
+
+
+def _asks_pin(call: dict | None) -> bool:
+    """Whether the call waits at the agent line's PIN prompt."""
+    pending = (call or {}).get("pending") or {}
+    return (
+        call is not None
+        and call.get("waiting_for") == "gather"
+        and "/voice/agent/pin" in str(pending.get("attrs", {}).get("action", ""))
+    )
 
 
 def status_callback_for(url: str) -> str:

@@ -151,7 +151,6 @@ def test_a_call_asks_by_speech_and_by_key_then_reports_a_problem_and_hears_the_t
     number = re.search(r"Your ticket number is ([\d ,]+)\.", said).group(1)
     assert ticket_numbers.is_valid(ticket_numbers.clean(number))
     assert ["en-US", "Thank you for calling Springfield 3 1 1."] in page.evaluate("window.spoken")  # read aloud
-    screenshot(page, tmp_path)
 
 
 def add_agent_phone(page, name: str, number: int):
@@ -194,6 +193,9 @@ def test_a_caller_waiting_in_the_queue_is_answered_by_the_agent_phone_and_both_s
     caller = add_phone(page, 1)
     ask_for_a_person(caller)
     expect_heard(caller, "Please hold")
+    caller.get_by_label("Text 311").fill("library hours")  # a text while on hold, answered in the thread
+    caller.get_by_role("button", name="Send text").click()
+    expect(caller.locator(".thread .text-service")).to_contain_text("Most branches: Mon-Thu 9am-8pm")
     agent = add_agent_phone(page, "Ana", 2)
     expect(agent.locator(".phone-number")).to_have_text("555-555-0101")  # Ana's number from config.toml
     expect(agent.locator(".phone-pin")).to_contain_text("Ana has no PIN yet")
@@ -203,6 +205,7 @@ def test_a_caller_waiting_in_the_queue_is_answered_by_the_agent_phone_and_both_s
     expect(caller.locator(".phone-status")).to_have_text("Connected to Ana's agent phone")  # on the next tick
     expect_heard(caller, "Thank you for waiting. Connecting you now.")
     expect(caller.locator(".transcript")).to_contain_text("connected to +15555550101")
+    screenshot(page, tmp_path)
     caller.get_by_role("button", name="Hang up").click()  # the caller hangs up: the agent is handed the next one
     expect(caller.locator(".phone-status")).to_have_text("Idle")
     expect_heard(agent, "the other side hung up")

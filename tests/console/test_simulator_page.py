@@ -139,7 +139,7 @@ def test_every_phone_has_its_own_fictional_number_and_the_agent_phone_an_agents(
     assert again["error"] == "Ana's agent phone is already here." and len(phone.state["phones"]) == 3
 
 
-def test_a_caller_in_the_queue_is_taken_by_the_agent_phone_and_both_see_it_then_hang_up(dev_app, session):
+def test_a_caller_in_the_queue_is_taken_by_the_agent_phone_and_both_see_it_then_hang_up(dev_app, session, redis):
     phone = BrowserPhone(dev_app)
     caller, agent = phone.add_phone(), phone.add_phone(kind="agent", agent="Ana")
     phone.act(caller, "dial")
@@ -154,6 +154,9 @@ def test_a_caller_in_the_queue_is_taken_by_the_agent_phone_and_both_see_it_then_
     assert phone.phone(agent)["keys"] == {"num_digits": None, "finish_on_key": "#"}
     phone.act(agent, "press", digits=f"{pin}#")
     assert "Next caller: English. Topic: Library hours." in phone.heard(agent)
+    assert ("caller", "••••••#") in [(ln["speaker"], ln["text"]) for ln in phone.phone(agent)["lines"]]
+    kept = json.loads(redis.get(SimulatorStore.key_for(dev_app.cookies["oc_simulator"])))
+    assert pin not in json.dumps([kept["phones"][1]["call"], kept["switchboard"]])  # the keys are not kept either
     assert phone.phone(agent)["status"] == "Connected to Phone 1"
     phone.post("/tick")
     assert phone.phone(caller)["status"] == "Connected to Ana's agent phone"

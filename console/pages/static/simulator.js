@@ -114,6 +114,7 @@
       section.dataset.phone = phone.id;
       section.setAttribute("aria-label", phone.label + " " + phone.display);
       section.classList.toggle("agent-phone", Boolean(phone.agent));
+      section.querySelector(".heard h3").textContent = phone.agent ? "What the agent hears" : "What the caller hears";
       section.querySelector(".say-form").addEventListener("submit", onSay);
       section.querySelector(".text-form").addEventListener("submit", onText);
       const range = section.querySelector('input[name="confidence"]');
@@ -125,6 +126,17 @@
       seenTexts[phone.id] = 0;
     }
     return section;
+  }
+
+  function spoken(line) {
+    // Sounds are named, not read out: hold music by its file, a pause by its length.
+    if (line.kind === "play") {
+      return "♪ " + (line.text.split("/").pop() || "a recording");
+    }
+    if (line.kind === "pause") {
+      return "(pause, " + line.text + ")";
+    }
+    return line.text;
   }
 
   function drawLines(section, phone) {
@@ -150,7 +162,7 @@
       item.appendChild(who);
       const words = document.createElement("span");
       words.className = "words";
-      words.textContent = line.text;
+      words.textContent = spoken(line);
       item.appendChild(words);
       list.appendChild(item);
       drawn = line.n;
