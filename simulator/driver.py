@@ -97,8 +97,15 @@ class _Signed:
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Twilio-Signature": self.validator.compute_signature(signed_url, form),
         }
-        request = self.client.post(path, content=urlencode(form), headers=headers)
-        response = await request if isinstance(self.client, httpx.AsyncClient) else request
+        try:
+            request = self.client.post(path, content=urlencode(form), headers=headers)
+            response = await request if isinstance(self.client, httpx.AsyncClient) else request
+        except httpx.ConnectError:
+            raise DriverError(f"cannot reach {self.client.base_url}: is the server running?") from None
+        except httpx.TimeoutException:
+            raise DriverError(f"{self.client.base_url}{path} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise DriverError(f"{path}: {exc}") from None
         return response.status_code, response.text
 
 
