@@ -102,9 +102,11 @@ def test_a_call_asks_by_speech_and_by_key_then_reports_a_problem_and_hears_the_t
     phone = add_phone(page, 1)
     expect(phone.get_by_role("button", name="Call 311")).to_be_focused()  # ready for the keyboard
     assert re.fullmatch(r"217-555-01\d\d", phone.locator(".phone-number").inner_text())
-    phone.get_by_role("button", name="Call 311").click()
+    page.keyboard.press("Enter")  # Call 311, from the keyboard
     expect_heard(phone, "Thank you for calling Springfield 3 1 1.")
     expect(phone.locator(".phone-status")).to_have_text("In a call: the service waits for keys or words")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"  # focus plain to see
+    expect(phone.locator('.line-service[lang="es-US"]').first).to_have_text("311Para español, oprima 2.")
     # By speech, straight from the welcome, with a confidence chosen on the slider.
     say(phone, "when is the library open", confidence=0.85)
     expect_heard(phone, "branches are open")
@@ -150,7 +152,9 @@ def test_a_call_asks_by_speech_and_by_key_then_reports_a_problem_and_hears_the_t
     said = phone.locator(".line-service", has_text="Your ticket number is").inner_text()
     number = re.search(r"Your ticket number is ([\d ,]+)\.", said).group(1)
     assert ticket_numbers.is_valid(ticket_numbers.clean(number))
-    assert ["en-US", "Thank you for calling Springfield 3 1 1."] in page.evaluate("window.spoken")  # read aloud
+    spoken = page.evaluate("window.spoken")  # read aloud, each sentence in the language it was said in
+    assert ["en-US", "Thank you for calling Springfield 3 1 1."] in spoken
+    assert ["es-US", "Para español, oprima 2."] in spoken
 
 
 def add_agent_phone(page, name: str, number: int):
@@ -272,8 +276,19 @@ def test_texting_status_gets_the_reply_in_the_thread(browser_phone, session, set
     expect(thread.locator(".text-me").last).to_have_text("You<img src=x onerror=alert(1)>")  # as text
 
 
-def test_the_page_fits_a_tablet(browser_phone):
+def test_the_page_fits_a_tablet_and_speaking_can_be_muted(browser_phone):
+    from playwright.sync_api import expect
+
     page = browser_phone
     page.set_viewport_size(TABLET)
-    add_phone(page, 1)
+    phone = add_phone(page, 1)
+    add_agent_phone(page, "Ben", 2)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_label("Speak what the phones hear").uncheck()
+    phone.get_by_role("button", name="Call 311").click()
+    expect_heard(phone, "Thank you for calling Springfield 3 1 1.")
+    assert page.evaluate("window.spoken") == []  # muted: shown, not spoken
+    page.reload()
+    expect(page.get_by_label("Speak what the phones hear")).not_to_be_checked()  # remembered by this browser
+    expect_heard(page.locator('section[data-phone="p1"]'), "Thank you for calling")  # the phones are still there
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

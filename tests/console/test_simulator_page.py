@@ -103,6 +103,12 @@ def test_in_production_only_signed_in_supervisors_may_use_it(app):
     assert 'href="/console/simulator"' in app.get("/console/live").text  # in a supervisor's menu
     phone.add_phone()
     assert phone.state["phones"][0]["status"] == "Idle"
+    agent = phone.add_phone(kind="agent", agent="Ben")
+    assert (
+        phone.phone(agent)["pin_hint"] == "Ben has no PIN yet: an administrator sets one with `run.py agent-pin Ben`."
+    )
+    refused = phone.act(agent, "dev-pin", expect=409)  # a PIN from the page only in development mode
+    assert "run.py agent-pin" in refused["error"]
 
 
 def test_a_post_without_the_pages_token_or_cookie_is_refused(dev_app):

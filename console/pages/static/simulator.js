@@ -212,6 +212,7 @@
       show(field(section, "pin_hint"), Boolean(phone.pin_hint));
       show(section.querySelector(".phone-pin-set"), Boolean(phone.offer_pin));
       setText(field(section, "typed"), typed[phone.id] || "");
+      const focused = section.contains(document.activeElement) ? document.activeElement : null;
       const dial = section.querySelector('[data-action="dial"]');
       setText(dial, phone.agent ? "Call the agent line" : "Call 311");
       dial.disabled = phone.in_call || phone.ringing;
@@ -223,6 +224,12 @@
       }
       for (const control of section.querySelectorAll(".say-form input, .say-form button")) {
         control.disabled = !phone.in_call;
+      }
+      if (focused && (focused.disabled || focused.hidden)) {
+        // The control in use was just switched off (Call once the call starts, Hang up once it ends): keep the
+        // keyboard's place on the phone, on what comes next.
+        const next = phone.ringing ? "answer" : phone.in_call ? "hangup" : "dial";
+        section.querySelector('[data-action="' + next + '"]').focus();
       }
       show(section.querySelector(".say-form"), !phone.agent);
       show(section.querySelector(".sms"), !phone.agent);
