@@ -20,6 +20,7 @@ from simulator.driver import CallDriver, CallState, DriverError, Line, Switchboa
 MAX_LINES = 300  # transcript lines a phone keeps (older ones scroll away)
 MAX_TEXTS = 100
 AGENT_LINE = "/voice/agent"
+RING_SECONDS = 60  # Twilio's default: a call nobody answers ends as no-answer after this long
 
 
 class PhoneError(Exception):
@@ -229,6 +230,8 @@ class Phones:
                 driver = self._driver(phone)
                 with contextlib.suppress(PhoneError):  # noted on the phone; the other phones carry on
                     await self._run(phone, driver, driver.tick)
+            elif phone.ringing and self.seconds() >= phone.ringing.get("since", 0) + RING_SECONDS:
+                await self.decline(phone)  # nobody answered: Twilio gives up and tells the service "no-answer"
 
     async def answer(self, phone: Phone) -> None:
         """Answer the service's call ringing on this phone (a call-back) and hear it."""
@@ -260,7 +263,7 @@ class Phones:
         if ringing is None:
             raise PhoneError("Nothing is ringing on this phone.")
         phone.ringing = None
-        phone.note("You let the call ring out.")
+        phone.note("The call rang out: nobody answered.")
         if ringing.get("status_callback"):
             await self.transport.post(
                 ringing["status_callback"],
@@ -311,6 +314,7 @@ class Phones:
             phone.note(f"Missed call from {display(item.from_number)}: this phone was busy.")
             return
         phone.ringing = {
+            "since": self.seconds(),
             "sid": item.sid,
             "url": item.body,
             "from": item.from_number,

@@ -111,8 +111,10 @@ def test_a_call_asks_by_speech_and_by_key_then_reports_a_problem_and_hears_the_t
     say(phone, "when is the library open", confidence=0.85)
     expect_heard(phone, "branches are open")
     expect(phone.locator(".line-caller").last).to_have_text("Youwhen is the library open")
-    press(phone, "9")  # goodbye
+    phone.get_by_role("button", name="Hang up").focus()
+    page.keyboard.press("9")  # goodbye, typed on the keyboard
     expect(phone.locator(".phone-status")).to_have_text("Idle")
+    expect(phone.get_by_role("button", name="Call 311")).to_be_focused()  # the keyboard keeps its place
     # By key: English, ask a question, the list of topics, then the question.
     phone.get_by_role("button", name="Call 311").click()
     expect(phone.get_by_role("button", name="Hang up")).to_be_enabled()

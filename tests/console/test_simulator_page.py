@@ -3,6 +3,7 @@ what the service sent arriving on the right phone, hostile text kept as text, an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -173,7 +174,7 @@ def test_a_caller_in_the_queue_is_taken_by_the_agent_phone_and_both_see_it_then_
     assert "the other side hung up" in [line["text"] for line in phone.phone(caller)["lines"]]
 
 
-def test_texts_and_calls_the_service_sends_arrive_on_the_matching_phone(dev_app, dev_settings):
+def test_texts_and_calls_the_service_sends_arrive_on_the_matching_phone(dev_app, dev_settings, clock):
     phone = BrowserPhone(dev_app)
     mine, other = phone.add_phone(), phone.add_phone()
     number = phone.phone(mine)["number"]
@@ -185,8 +186,18 @@ def test_texts_and_calls_the_service_sends_arrive_on_the_matching_phone(dev_app,
     assert phone.texts(mine) == [("service", "Library: 9am-8pm.")]  # each text arrives once
     outbox.calls.create(to=number, from_="+15555550311", url="https://311.example.gov/voice/callback/answer?x=1")
     phone.post("/tick")
-    assert phone.phone(mine)["ringing"] and phone.phone(mine)["status"].startswith("Ringing")
+    assert phone.phone(mine)["ringing"] and phone.phone(mine)["status"] == "Ringing: 555-555-0311 is calling"
     assert not phone.phone(other)["ringing"]
+    clock.now += dt.timedelta(seconds=59)
+    phone.post("/tick")
+    assert phone.phone(mine)["ringing"]
+    clock.now += dt.timedelta(seconds=1)  # a minute unanswered: it rings out, as Twilio's calls do
+    phone.post("/tick")
+    assert not phone.phone(mine)["ringing"] and "The call rang out: nobody answered." in lines_of(phone, mine)
+
+
+def lines_of(phone: BrowserPhone, phone_id: str) -> list[str]:
+    return [line["text"] for line in phone.phone(phone_id)["lines"]]
 
 
 def test_hostile_text_heard_or_read_stays_text_on_the_page(dev_app):

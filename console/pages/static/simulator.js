@@ -324,6 +324,19 @@
     await act(phoneId, action);
   });
 
+  // Digits typed on the keyboard while a phone's button has the focus press that phone's keys.
+  container.addEventListener("keydown", function (event) {
+    if (event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    const section = event.target.closest("section[data-phone]");
+    const key = section && section.querySelector('.keypad [data-key="' + CSS.escape(event.key) + '"]');
+    if (key && !key.disabled) {
+      event.preventDefault();
+      key.click();
+    }
+  });
+
   async function onSay(event) {
     event.preventDefault();
     const form = event.target;
