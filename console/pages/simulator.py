@@ -9,6 +9,7 @@ event loop never waits on anything but the app itself), and returns the phones a
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 from collections.abc import AsyncIterator
 
@@ -148,19 +149,20 @@ async def _phones(request: Request, board: Board) -> AsyncIterator[Phones]:
 
 
 async def _answer(request: Request, action) -> Response:
-    """Run one action on the locked board and answer with the phones, or with what went wrong."""
+    """Run one action on the locked board and answer with the phones (only the lines and texts the page has not
+    drawn yet), or with what went wrong."""
     try:
         async with _changing(request) as (board, form):
+            since = _since(form.get("since", ""))
             try:
                 async with _phones(request, board) as phones:
                     await action(board, phones, form)
             except PhoneError as exc:
-                return _json({"error": str(exc), "state": await _view(request, board)}, 409)
+                return _json({"error": str(exc), "state": await _view(request, board, since)}, 409)
             except httpx.HTTPError:  # the in-process call itself failed (a bug of ours, not the service's answer)
-                return _json(
-                    {"error": "The service did not answer the webhook.", "state": await _view(request, board)}, 502
-                )
-            return _json({"state": await _view(request, board)})
+                failed = "The service did not answer the webhook."
+                return _json({"error": failed, "state": await _view(request, board, since)}, 502)
+            return _json({"state": await _view(request, board, since)})
     except _Refused as exc:
         return _json({"error": str(exc)}, exc.status)
     except Busy as exc:
@@ -278,14 +280,30 @@ async def _dev_pin(request: Request, board: Board, phone: Phone) -> None:
     phone.note(f"A development PIN was set for {phone.agent}: {pin}")
 
 
-async def _view(request: Request, board: Board) -> dict:
-    """The phones as simulator.js draws them."""
+def _since(raw: str) -> dict[str, int]:
+    """What the page has drawn of each phone ({"p1": 42}); anything else counts as nothing drawn."""
+    try:
+        drawn = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(drawn, dict):
+        return {}
+    return {str(k): v for k, v in drawn.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+async def _view(request: Request, board: Board, since: dict[str, int] | None = None) -> dict:
+    """The phones as simulator.js draws them; with `since`, only the lines and texts after what the page has."""
     ctx = request.app.state.ctx
     pins = await _pins_known(request, board)
     names = {p.call["call_sid"]: p.label for p in board.phones if p.call}
-    return {
-        "phones": [_phone_view(p, pins=pins, dev=ctx.settings.dev_mode, board=board, names=names) for p in board.phones]
-    }
+    views = []
+    for phone in board.phones:
+        view = _phone_view(phone, pins=pins, dev=ctx.settings.dev_mode, board=board, names=names)
+        after = (since or {}).get(phone.id, 0)
+        view["lines"] = [line for line in view["lines"] if line["n"] > after]
+        view["texts"] = [text for text in view["texts"] if text["n"] > after]
+        views.append(view)
+    return {"phones": views}
 
 
 async def _pins_known(request: Request, board: Board) -> dict[str, bool]:

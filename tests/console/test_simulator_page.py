@@ -233,3 +233,16 @@ def test_the_session_key_is_a_hash_of_the_cookie_and_expires(dev_app, redis):
     cookie = dev_app.cookies["oc_simulator"]
     key = SimulatorStore.key_for(cookie)
     assert redis.exists(key) and cookie not in key and 0 < redis.ttl(key) <= 4 * 3600
+
+
+def test_the_page_is_sent_only_what_it_has_not_drawn_yet(dev_app):
+    phone = BrowserPhone(dev_app)
+    first = phone.add_phone()
+    phone.act(first, "dial")
+    drawn = phone.phone(first)["lines"][-1]["n"]
+    phone.act(first, "press", digits="1", since=json.dumps({first: drawn}))
+    lines = phone.phone(first)["lines"]
+    assert lines[0]["n"] == drawn + 1 and lines[0]["text"] == "1"  # from the key pressed on
+    assert "Main menu." in phone.heard(first) and "Thank you for calling" not in phone.heard(first)
+    phone.post("/tick", since="not json")
+    assert "Thank you for calling" in phone.heard(first)  # a page that says nothing useful gets everything

@@ -10,13 +10,15 @@
   }
   const csrf = container.dataset.csrf;
   const base = container.dataset.base;
-  const interval = parseInt(container.dataset.interval, 10) || 1500;
+  const interval = parseInt(container.dataset.interval, 10) || 1000;
+  const MAX_LINES = 300;
   const speakBox = document.getElementById("speak");
   const globalError = document.getElementById("sim-error");
   const empty = document.getElementById("no-phones");
   const typed = {}; // keys typed on each phone and not sent yet
   const seen = {}; // the last transcript line each phone has drawn (lines after it are new)
   const seenTexts = {};
+  const quiet = new Set(); // phones drawn with the page: what they heard before is shown, not spoken again
   let state = JSON.parse(initial.textContent);
   let busy = 0;
   let pending = 0; // actions waiting for their turn
@@ -54,8 +56,17 @@
     return run;
   }
 
+  function since() {
+    // What this page has drawn of each phone: the server answers with only what came after it.
+    const drawn = {};
+    for (const id of Object.keys(seen)) {
+      drawn[id] = Math.max(seen[id] || 0, seenTexts[id] || 0);
+    }
+    return JSON.stringify(drawn);
+  }
+
   async function send(url, fields) {
-    const body = new URLSearchParams(Object.assign({ csrf: csrf }, fields || {}));
+    const body = new URLSearchParams(Object.assign({ csrf: csrf, since: since() }, fields || {}));
     busy += 1;
     try {
       const response = await fetch(url, {
@@ -122,8 +133,11 @@
         section.querySelector(".confidence-value").textContent = parseFloat(range.value).toFixed(2);
       });
       container.appendChild(section);
-      seen[phone.id] = firstDraw ? null : 0;
+      seen[phone.id] = 0;
       seenTexts[phone.id] = 0;
+      if (firstDraw) {
+        quiet.add(phone.id);
+      }
     }
     return section;
   }
@@ -141,11 +155,8 @@
 
   function drawLines(section, phone) {
     const list = section.querySelector(".transcript");
-    const last = seen[phone.id];
-    if (list.childElementCount && phone.lines.length && list.firstElementChild.dataset.n > phone.lines[0].n) {
-      list.textContent = ""; // the server trimmed old lines: draw again from what it kept
-    }
-    let drawn = list.lastElementChild ? parseInt(list.lastElementChild.dataset.n, 10) : 0;
+    let drawn = seen[phone.id] || 0;
+    const before = drawn;
     for (const line of phone.lines) {
       if (line.n <= drawn) {
         continue;
@@ -166,13 +177,17 @@
       item.appendChild(words);
       list.appendChild(item);
       drawn = line.n;
-      if (last !== null && line.speaker === "service" && line.kind === "say") {
+      if (!quiet.has(phone.id) && line.speaker === "service" && line.kind === "say") {
         speak(line);
       }
     }
+    quiet.delete(phone.id);
     seen[phone.id] = drawn;
-    if (list.lastElementChild && last !== drawn) {
-      list.lastElementChild.scrollIntoView({ block: "nearest" });
+    while (list.childElementCount > MAX_LINES) {
+      list.firstElementChild.remove();
+    }
+    if (drawn !== before) {
+      list.scrollTop = list.scrollHeight; // the newest line in view, without moving the page
     }
   }
 
@@ -195,6 +210,9 @@
       item.appendChild(body);
       list.appendChild(item);
       drawn = text.n;
+    }
+    if (drawn !== seenTexts[phone.id]) {
+      list.scrollTop = list.scrollHeight;
     }
     seenTexts[phone.id] = drawn;
   }
