@@ -94,7 +94,7 @@ async def simulator_page(request: Request) -> Response:
     response = page(
         request,
         "simulator.html",
-        csrf=board.csrf,
+        sim_csrf=board.csrf,
         state=await _view(request, board),
         agents=configured,
         dev=ctx.settings.dev_mode,

@@ -18,7 +18,7 @@ from core.audit import AuditEntry
 from core.twilio_client import make_client
 from settings import ROOT, load_settings
 from tests.conftest import running_app
-from tests.console.browser_session import signed_in
+from tests.console.browser_session import csrf_of, signed_in
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT
 
 PAGE = "/console/simulator"
@@ -95,10 +95,7 @@ def test_in_production_only_signed_in_supervisors_may_use_it(app):
     assert app.post(f"{PAGE}/tick", data={"csrf": "x"}).status_code == 401
     signed_in(app, Role.WALLBOARD, name="wall")
     assert app.get(PAGE).status_code == 403
-    app.post(
-        "/console/logout",
-        data={"csrf": re.search(r'name="csrf" value="([^"]+)"', app.get("/console/live").text).group(1)},
-    )
+    app.post("/console/logout", data={"csrf": csrf_of(app.get("/console/live").text)})
     signed_in(app, Role.SUPERVISOR, name="sam")
     phone = BrowserPhone(app)
     assert 'href="/console/simulator"' in app.get("/console/live").text  # in a supervisor's menu
@@ -110,6 +107,9 @@ def test_in_production_only_signed_in_supervisors_may_use_it(app):
     )
     refused = phone.act(agent, "dev-pin", expect=409)  # a PIN from the page only in development mode
     assert "run.py agent-pin" in refused["error"]
+    header = app.get(PAGE).text.split("</header>")[0]  # the console's own sign-out form still works from here
+    out = app.post("/console/logout", data={"csrf": csrf_of(header)}, follow_redirects=False)
+    assert out.status_code == 303 and app.get(PAGE, follow_redirects=False).status_code == 303
 
 
 def test_a_post_without_the_pages_token_or_cookie_is_refused(dev_app):
