@@ -29,7 +29,7 @@ def test_run_all_plays_the_starter_set_and_reports_every_step(app, session):
     ran = run_all(app)
     assert ran.status_code == 200
     assert "0 failed" in ran.text and "Failed" not in ran.text
-    assert "Passed</span>\n      Report a pothole (English)" in ran.text
+    assert "Passed</span>\n      Report a pothole (English)</summary>" in ran.text
     # Without a test clock the time-bound and storm scenarios are skipped, with the reason.
     assert "Skipped: needs the clock set to tuesday 4:55 pm" in ran.text
     assert "Skipped: needs the storm preset switched on" in ran.text
@@ -69,6 +69,7 @@ def test_a_failing_step_shows_why_and_what_was_heard_as_text(app, session, tmp_p
     ran = run_all(app)
     assert "0 passed, 1 failed, 0 skipped." in ran.text
     assert "did not hear &#34;Welcome to Shelbyville&#34;" in ran.text
+    assert '<details class="card scenario scenario-failed" open>' in ran.text  # a failure is shown unfolded
     assert "<details open>" in ran.text and "I have the location as:" in ran.text
     assert "not run</span>\n        press 1" in ran.text
     assert "<script>" not in ran.text and "onfocus='alert(2)'" not in ran.text
