@@ -25,6 +25,7 @@ def test_run_all_plays_the_starter_set_and_reports_every_step(app, session):
     assert listed.status_code == 200
     assert "Report a pothole (English)" in listed.text and "Reportar un bache (español)" in listed.text
     assert "scenarios/en-US/report-a-problem.toml" in listed.text
+    assert "For trainers: Agents answer until 6 p.m." in listed.text
     assert '<a href="/console/scenarios" aria-current="page">Scenarios</a>' in listed.text
     ran = run_all(app)
     assert ran.status_code == 200
