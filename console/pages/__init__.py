@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import accounts, audit, live, login, messages, simulator
+from console.pages import accounts, audit, live, login, messages, scenarios, simulator
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -47,6 +47,9 @@ routes = [
                     Route("/accounts/change", accounts.change_account, methods=["POST"]),
                     Route("/tokens", accounts.create_token, methods=["POST"]),
                     Route("/tokens/revoke", accounts.revoke_token, methods=["POST"]),
+                    # Scenarios (issue 13): the scenario files, and running them all against this service.
+                    Route("/scenarios", scenarios.scenarios_page, methods=["GET"]),
+                    Route("/scenarios/run", scenarios.run_scenarios, methods=["POST"]),
                 ],
                 middleware=SIGNED_IN,
             ),

@@ -19,6 +19,7 @@ NAV = (
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
     ("/console/audit", "Audit", "read"),
+    ("/console/scenarios", "Scenarios", "messages"),
     ("/console/accounts", "Accounts", "admin"),
     ("/console/simulator", "Browser phone", "messages"),
 )

@@ -14,7 +14,9 @@ from ivr.models import Call
 from queueing import agents
 from queueing.models import QueueOutcome, Voicemail
 from simulator.driver import CallDriver, CallState, DriverError, Switchboard, send_text, signed_transport
+from tests.callbacks.builders import AGENT_PIN, ANA, callbacks
 from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL
+from tests.ivr.test_callback_calls import placed_call
 
 RESIDENT = "+13125550147"
 NEIGHBOUR = "+13125550166"
@@ -35,7 +37,8 @@ class Recorder:
         return await self.inner.post(url, form)
 
     def to(self, prefix: str) -> list[dict[str, str]]:
-        return [form for url, form in self.posts if url.startswith(prefix)]
+        """The forms posted to URLs starting with this path (absolute URLs are read as their path)."""
+        return [form for url, form in self.posts if url.removeprefix(PUBLIC_BASE_URL).startswith(prefix)]
 
 
 class Phones:
@@ -417,3 +420,44 @@ def test_an_outbound_call_is_answered_with_answered_by():
     first = canned.posts[0][1]
     assert first["Direction"] == "outbound-api" and first["AnsweredBy"] == "machine_start"
     assert call.said() == "Hello." and canned.posts[-1][0] == "/cb/status"
+
+
+def test_a_call_back_the_service_placed_is_answered_queued_and_bridged_to_an_agent(
+    phones, engine, settings, redis, twilio_api
+):
+    placed, sid = placed_call(phones.app, engine, settings, redis, twilio_api, topic="library-hours")
+    resident = run(
+        CallDriver.answer(
+            phones.transport,
+            url=placed["Url"],
+            caller=placed["From"],
+            to=placed["To"],
+            call_sid=sid,
+            status_url=placed["StatusCallback"],
+            switchboard=phones.board,
+            now=phones.now,
+        )
+    )
+    assert "returning your call about" in resident.said() and resident.waiting_for == "gather"
+    heard = run(resident.press("1"))
+    assert "Please hold for the next available person." in said(heard)
+    assert resident.waiting_for == "queue" and phones.board.waiting("311-callbacks") == [sid]
+    agent = run(
+        CallDriver.dial(
+            phones.transport,
+            caller=ANA,
+            to="+15555550399",
+            switchboard=phones.board,
+            now=phones.now,
+            path="/voice/agent",
+            extra=VERIFIED,
+        )
+    )
+    heard = run(agent.press(f"{AGENT_PIN}#"))
+    assert "Next: a call-back, English." in said(heard) and agent.waiting_for == "bridged"
+    assert callbacks(engine)[0].status == "completed"
+    run(agent.hang_up())
+    heard = run(resident.tick())
+    assert phones.transport.to("/voice/callback/queued")[-1]["QueueResult"] == "bridged"
+    assert "Goodbye" in said(heard) and resident.waiting_for == "ended"
+    assert phones.transport.to("/voice/callback/status")[-1]["CallStatus"] == "completed"

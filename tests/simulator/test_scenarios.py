@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import tomllib
 
 import pytest
 
 from core.db import in_session
+from settings import ROOT
 from simulator import scenarios
 from simulator.driver import signed_transport
 from simulator.scenarios import ClockStage, LiveStage, ScenarioError, Service, format_report, load, parse
@@ -166,3 +168,54 @@ def test_named_expectations_follow_the_language():
     assert scenarios.expectation("ticket number", "es-US").search("Su número de solicitud es 1 2 3, 4 5 6, 7 8 9.")
     assert scenarios.expectation("number 2 in line", "es-US").search("Usted es el número 2 en la fila.")
     assert scenarios.expectation("Main   menu", "en-US").search("Main menu.")  # plain words, any spacing or case
+
+
+# Each named expectation against the wording the service says, with its placeholders filled in.
+WORDING_CHECKS = [
+    ("greeting", ["greeting"]),
+    ("goodbye", ["goodbye", "callback_goodbye"]),
+    ("expected date", ["ticket_expected"]),
+    ("number 3 in line", ["queue_position"]),
+    ("about 5 minutes", ["queue_wait_about_minutes"]),
+    ("about a minute", ["queue_wait_about_a_minute"]),
+    (
+        "wait estimate",
+        [
+            "queue_wait_about_minutes",
+            "queue_wait_range",
+            "queue_wait_up_to",
+            "queue_wait_short",
+            "queue_wait_few_seconds",
+            "queue_wait_about_seconds",
+        ],
+    ),
+    ("agents closed", ["closed_now", "closed_holiday"]),
+    (
+        "call-back booked",
+        ["callback_booked_place", "callback_booked_time", "callback_booked_place_sms", "callback_booked_time_sms"],
+    ),
+    ("911", ["emergency", "emergency_sms"]),
+]
+FILLED = {
+    "city": "Springfield",
+    "position": "3",
+    "minutes": "5",
+    "low": "4",
+    "high": "6",
+    "seconds": "30",
+    "number": "0147",
+    "when": "today at 5:30 p.m.",
+    "holiday": "Thanksgiving",
+    "line": "1-800-555-0199",
+}
+DATES = {"en-US": "Friday, November 20", "es-US": "viernes 20 de noviembre"}
+
+
+@pytest.mark.parametrize("language", ["en-US", "es-US"])
+@pytest.mark.parametrize(("phrase", "keys"), WORDING_CHECKS)
+def test_named_expectations_match_what_the_service_says(language, phrase, keys):
+    wording = tomllib.loads((ROOT / "flows" / "wording" / f"{language}.toml").read_text(encoding="utf-8"))
+    pattern = scenarios.expectation(phrase, language)
+    for key in keys:
+        said = wording[key].format(**FILLED, date=DATES[language])
+        assert pattern.search(said), f"{phrase!r} does not match {language} {key}: {said!r}"
