@@ -185,7 +185,7 @@ def worker_only(settings: Settings, args) -> int:
 
 def simulate_call(settings: Settings, args) -> int:
     """An interactive call in the terminal, signed with the same token the server checks."""
-    from core.simulator import simulate
+    from simulator.terminal import simulate
 
     url = args.url or f"http://{_browsable(args.host)}:{args.port}"
     # Unless PUBLIC_BASE_URL is set, the server checks signatures against its own address, which is this url.

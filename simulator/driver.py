@@ -101,7 +101,9 @@ class _Signed:
             request = self.client.post(path, content=urlencode(form), headers=headers)
             response = await request if isinstance(self.client, httpx.AsyncClient) else request
         except httpx.ConnectError:
-            raise DriverError(f"cannot reach {self.client.base_url}: is the server running?") from None
+            raise DriverError(
+                f"cannot reach {self.client.base_url}: is the server running? (`make run` starts it)"
+            ) from None
         except httpx.TimeoutException:
             raise DriverError(f"{self.client.base_url}{path} did not answer in time") from None
         except httpx.HTTPError as exc:
@@ -410,7 +412,7 @@ class CallDriver:
             raise DriverError(f"{url}: {exc}") from None
         if status >= 400:
             detail = (text.strip().splitlines() or [""])[0][:200]
-            raise DriverError(f"the service answered {status} to {url}: {detail}", status)
+            raise DriverError(f"the server answered {status} to {url}: {detail}", status)
         return text
 
     async def _fetch(self, url: str, extra: dict[str, str] | None = None) -> ET.Element:
@@ -825,7 +827,7 @@ async def _bridge(transport: Transport, board: Switchboard, queue: str, dialer: 
         }
         status, text = await transport.post(dialer["url"], form)
         if status >= 400:
-            raise DriverError(f"the service answered {status} to {dialer['url']}", status)
+            raise DriverError(f"the server answered {status} to {dialer['url']}", status)
         for verb in ET.fromstring(text) if text.strip() else []:
             if verb.tag == "Say":
                 board.post(
@@ -871,7 +873,7 @@ async def send_text(
     }
     status, text = await transport.post(path, form)
     if status >= 400:
-        raise DriverError(f"the service answered {status} to {path}", status)
+        raise DriverError(f"the server answered {status} to {path}", status)
     if not text.strip():
         return []
     try:
