@@ -35,7 +35,7 @@ browser:
 
 # The console's pictures in docs/, taken by the browser tests in real Chromium.
 screenshots: install browser
-	ONECALL_SCREENSHOTS=docs $(PY) -m pytest tests/console/test_browser*.py
+	ONECALL_SCREENSHOTS=docs $(PY) -m pytest tests/console/test_browser*.py tests/console/test_scenarios_browser.py
 
 lint: install
 	$(PY) -m ruff check .

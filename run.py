@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in (serve, web_only) and (problem := _data_problem(settings)):
             print(f"config error: {problem}", file=sys.stderr)
             return 2
-        if args.command not in (serve, simulate_call) and not os.environ.get("ONECALL_SUPERVISED"):
+        if args.command not in (serve, simulate_call, play_scenarios) and not os.environ.get("ONECALL_SUPERVISED"):
             _preflight(settings, redis=args.command in (web_only, worker_only, cron_only),
                        schema=args.command is not migrate)
         return args.command(settings, args)
@@ -98,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--from", dest="caller", default="+13125550147")
     simulate.add_argument("--poll", type=float, default=None, help="seconds between wait-music polls in a queue")
     simulate.set_defaults(command=simulate_call)
+    scenarios = sub.add_parser("scenarios", help="play scenario files against a running server, step by step")
+    # `run` is a parser of its own, so `scenarios run --url URL PATH...` reads its options and paths in any order.
+    play = scenarios.add_subparsers(metavar="ACTION", required=True).add_parser(
+        "run", help="play every scenario and print pass/fail per step")
+    play.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default scenarios/)")
+    play.add_argument("--url", default=None, help="the server (default http://HOST:PORT)")
+    for flag, options in COMMON:
+        play.add_argument(flag, default=argparse.SUPPRESS, **options)
+    play.set_defaults(command=play_scenarios)
     from console.cli import add_commands
 
     add_commands(sub)
@@ -176,12 +185,40 @@ def worker_only(settings: Settings, args) -> int:
 
 def simulate_call(settings: Settings, args) -> int:
     """An interactive call in the terminal, signed with the same token the server checks."""
-    from core.simulator import simulate
+    from simulator.terminal import simulate
 
     url = args.url or f"http://{_browsable(args.host)}:{args.port}"
     # Unless PUBLIC_BASE_URL is set, the server checks signatures against its own address, which is this url.
     public = os.environ.get("PUBLIC_BASE_URL") or url
     return simulate(settings, url=url, public_base_url=public, caller=args.caller, poll_seconds=args.poll)
+
+
+def play_scenarios(settings: Settings, args) -> int:
+    """Play scenario files against a running server, signed like `simulate`; 1 when any step failed."""
+    import asyncio
+
+    import httpx
+
+    from simulator.driver import signed_transport
+    from simulator.scenarios import LiveStage, ScenarioError, Service, format_report, load, run
+
+    url = args.url or f"http://{_browsable(args.host)}:{args.port}"
+    public = os.environ.get("PUBLIC_BASE_URL") or url
+    try:
+        items = load(args.paths or [ROOT / "scenarios"])
+    except ScenarioError as exc:
+        print(f"scenarios: {exc}", file=sys.stderr)
+        return 2
+
+    async def play():
+        async with httpx.AsyncClient(base_url=url, timeout=20) as client:
+            transport = signed_transport(client, auth_token=settings.auth_token, public_base_url=public)
+            service = Service(transport, number=settings.numbers[0], account_sid=settings.account_sid)
+            return await run(items, service, LiveStage())
+
+    report = asyncio.run(play())
+    print(format_report(report))
+    return 0 if report.passed else 1
 
 
 def cron_only(settings: Settings, args) -> int:
@@ -273,6 +310,8 @@ def _banner(settings: Settings, env: dict[str, str], host: str, port: int, embed
         f"  web:      http://{host}:{port}/   health: http://{host}:{port}/healthz",
         f"  webhooks: {public}/voice/incoming (and /voice/status, /sms/incoming): Twilio signs {public}",
         f"  try it:   .venv/bin/python run.py simulate --url http://{host}:{port}",
+        f"  phone:    http://{host}:{port}/simulator   (browser phone: call and text the service"
+        + (")" if settings.dev_mode else "; supervisors sign in)"),
         "  worker:   rq worker with scheduler; cron: CRM outbox every 60 s, CRM statuses every 120 s, call-backs "
         "every 15 s",
         f"  redis:    embedded, {embedded.url} (set REDIS_URL to use your own)" if embedded

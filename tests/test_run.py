@@ -204,6 +204,8 @@ def test_home_page_and_banner_name_the_real_address(server):
         assert httpx.get(f"http://127.0.0.1:{server.port}{href}", timeout=5).status_code == 200, href
     output = server.output()
     assert f"web:      http://127.0.0.1:{server.port}/" in output
+    assert f"phone:    http://127.0.0.1:{server.port}/simulator " in output  # the browser phone, open in dev mode
+    assert httpx.get(f"http://127.0.0.1:{server.port}/simulator", timeout=5, follow_redirects=True).status_code == 200
     assert f"http://127.0.0.1:{server.port}/voice/incoming" in output  # PUBLIC_BASE_URL unset: our real port
     assert "8311" not in output
 

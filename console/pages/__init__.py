@@ -10,7 +10,20 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import accounts, audit, callbacks, live, login, menus, messages, reports, tickets, voicemails
+from console.pages import (
+    accounts,
+    audit,
+    callbacks,
+    live,
+    login,
+    menus,
+    messages,
+    reports,
+    scenarios,
+    simulator,
+    tickets,
+    voicemails,
+)
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -27,6 +40,8 @@ routes = [
             Route("/login", login.login_form, methods=["GET"]),
             Route("/login", login.login, methods=["POST"]),
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+            # The browser phone: open in development mode, else to signed-in supervisors (its own access check).
+            *simulator.routes,
             Mount(
                 "",
                 routes=[
@@ -68,10 +83,15 @@ routes = [
                     Route("/voicemails/{id:int}/ticket", voicemails.open_ticket, methods=["POST"]),
                     Route("/voicemails/{id:int}/callback", voicemails.book_callback, methods=["POST"]),
                     Route("/voicemails/{id:int}/recording", voicemails.recording, methods=["GET"]),
+                    # Scenarios (issue 13): the scenario files, and running them all against this service.
+                    Route("/scenarios", scenarios.scenarios_page, methods=["GET"]),
+                    Route("/scenarios/run", scenarios.run_scenarios, methods=["POST"]),
                 ],
                 middleware=SIGNED_IN,
             ),
         ],
         middleware=[Middleware(SecurityHeaders)],
     ),
+    # The browser phone's short address (issue 13): it leads to the page under /console.
+    Route("/simulator", simulator.front_door, methods=["GET"]),
 ]

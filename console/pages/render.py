@@ -24,7 +24,9 @@ NAV = (
     ("/console/menus", "Menus", "read"),
     ("/console/reports", "Reports", "read"),
     ("/console/audit", "Audit", "read"),
+    ("/console/scenarios", "Scenarios", "messages"),
     ("/console/accounts", "Accounts", "admin"),
+    ("/console/simulator", "Browser phone", "messages"),
 )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from core.simulator import HANGUP, simulate
 from queueing.models import QueueOutcome, Voicemail
+from simulator.terminal import HANGUP, simulate
 from tests.helpers import PUBLIC_BASE_URL
 
 

@@ -1,0 +1,73 @@
+"""The scenarios page: the scenario files, and "Run all" playing them against this service, with the step report.
+
+The calls and texts go to the service's own webhooks in this process (httpx over ASGI), signed with its Twilio token,
+so they pass through everything a real call does. A live service has no test clock, so scenarios that set the time,
+switch a preset on or wait a long while are skipped here with the reason; `make test` plays those.
+"""
+
+from __future__ import annotations
+
+import httpx
+from starlette.authentication import requires
+from starlette.requests import Request
+from starlette.responses import Response
+
+from console.pages.forms import checked_form
+from console.pages.render import page
+from core import audit
+from core.db import run_db
+from settings import ROOT
+from simulator.driver import signed_transport
+from simulator.scenarios import LiveStage, Report, ScenarioError, Service, load, run
+
+FOLDER = ROOT / "scenarios"
+
+
+def _read() -> tuple[list, str]:
+    """The scenarios in the folder, or why they cannot be read."""
+    if not FOLDER.is_dir():
+        return [], ""
+    try:
+        return load([FOLDER]), ""
+    except ScenarioError as exc:
+        return [], str(exc)
+
+
+def _shown(path: str) -> str:
+    """A scenario file's path as the page shows it: relative to the project when it is inside it."""
+    try:
+        return str(FOLDER.joinpath(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return path
+
+
+def _record(session, *, actor: str, report: Report) -> None:
+    after = {status: report.count(status) for status in ("passed", "failed", "skipped")}
+    audit.record(session, actor=actor, action="run scenarios", subject="scenarios", after=after)
+
+
+@requires("messages")
+async def scenarios_page(request: Request) -> Response:
+    """The scenario files and a button to run them all."""
+    items, problem = _read()
+    return page(request, "scenarios.html", scenarios=items, problem=problem, report=None, shown=_shown)
+
+
+@requires("messages")
+async def run_scenarios(request: Request) -> Response:
+    """Play every scenario against this service now; the page with the report of each step."""
+    await checked_form(request)
+    items, problem = _read()
+    report = None
+    if items:
+        settings = request.app.state.ctx.settings
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=request.app), base_url="http://scenarios.local", timeout=30
+        ) as client:
+            transport = signed_transport(
+                client, auth_token=settings.auth_token, public_base_url=settings.public_base_url
+            )
+            service = Service(transport, number=settings.numbers[0], account_sid=settings.account_sid)
+            report = await run(items, service, LiveStage())
+        await run_db(request.app.state.ctx.engine, _record, actor=request.user.actor, report=report)
+    return page(request, "scenarios.html", scenarios=items, problem=problem, report=report, shown=_shown)
