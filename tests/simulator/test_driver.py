@@ -214,6 +214,17 @@ def test_a_second_caller_hears_their_place_in_line(phones):
     assert (form["QueuePosition"], form["CurrentQueueSize"]) == ("2", "2")
 
 
+def test_the_place_in_line_moves_up_when_the_caller_ahead_hangs_up(phones):
+    first = in_queue(phones)
+    second = in_queue(phones, NEIGHBOUR)
+    run(first.hang_up())
+    phones.later(60)
+    heard = run(second.tick())
+    form = phones.transport.to("/voice/queue/wait")[-1]
+    assert (form["CallSid"], form["QueuePosition"], form["CurrentQueueSize"]) == (second.state.call_sid, "1", "1")
+    assert form["QueueTime"] == "60" and "in line" not in said(heard)
+
+
 def test_a_key_in_the_queue_leaves_it_and_the_action_gets_queue_result_leave(phones, session):
     call = in_queue(phones)
     phones.later(20)
