@@ -174,6 +174,11 @@ def bump_version(redis) -> None:
     redis.incr(VERSION_KEY)
 
 
+async def publish(redis) -> None:
+    """bump_version through the async client: after an edit, every channel in every process answers with it."""
+    await redis.incr(VERSION_KEY)
+
+
 @dataclass
 class KnowledgeBase:
     """One consistent, read-only copy of the knowledge base, shared by every channel in this process."""

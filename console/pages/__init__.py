@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console.pages import accounts, audit, live, login, messages
+from console.pages import accounts, audit, knowledge, knowledge_queue, live, login, messages
 from console.pages.errors import error_page
 from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
@@ -45,6 +45,16 @@ routes = [
                     Route("/accounts/change", accounts.change_account, methods=["POST"]),
                     Route("/tokens", accounts.create_token, methods=["POST"]),
                     Route("/tokens/revoke", accounts.revoke_token, methods=["POST"]),
+                    # The knowledge base: the list, the unanswered queue, then one article (new, or by language/id).
+                    Route("/knowledge", knowledge.knowledge_page, methods=["GET"]),
+                    Route("/knowledge/unanswered", knowledge_queue.unanswered_page, methods=["GET"]),
+                    Route("/knowledge/unanswered/{id:int}/add", knowledge_queue.add_phrasing, methods=["POST"]),
+                    Route("/knowledge/unanswered/{id:int}/dismiss", knowledge_queue.dismiss, methods=["POST"]),
+                    Route("/knowledge/new", knowledge.new_article_page, methods=["GET"]),
+                    Route("/knowledge/new", knowledge.create_article, methods=["POST"]),
+                    Route("/knowledge/{language}/{article_id}", knowledge.article_page, methods=["GET"]),
+                    Route("/knowledge/{language}/{article_id}", knowledge.save_article, methods=["POST"]),
+                    Route("/knowledge/{language}/{article_id}/reviewed", knowledge.mark_reviewed, methods=["POST"]),
                 ],
                 middleware=SIGNED_IN,
             ),

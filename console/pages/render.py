@@ -18,6 +18,7 @@ STATIC = HERE / "static"
 NAV = (
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
+    ("/console/knowledge", "Knowledge base", "read"),
     ("/console/audit", "Audit", "read"),
     ("/console/accounts", "Accounts", "admin"),
 )
