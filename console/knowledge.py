@@ -34,10 +34,10 @@ async def search(ctx: FlowContext, *, language: str, query: str) -> list[kb_edit
 
 
 async def article(ctx: FlowContext, *, language: str, article_id: str):
-    """The stored article and its language's topics."""
+    """The stored article, and the languages its id exists in."""
 
     def read(session, **kwargs):
-        return kb_editing.get(session, **kwargs), kb_editing.topics(session, language=kwargs["language"])
+        return kb_editing.get(session, **kwargs), kb_editing.languages_of(session, article_id=kwargs["article_id"])
 
     return await run_db(ctx.engine, read, language=language, article_id=article_id)
 

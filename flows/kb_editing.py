@@ -89,6 +89,11 @@ def get(session: Session, *, language: str, article_id: str) -> Article | None:
     return session.exec(query).first()
 
 
+def languages_of(session: Session, *, article_id: str) -> set[str]:
+    """The languages an article id exists in."""
+    return set(session.exec(select(Article.language).where(Article.article_id == article_id)).all())
+
+
 def normalised(draft: ArticleCreate) -> ArticleCreate:
     """The draft as it would be stored: blanks folded in the answers, empty and repeated phrasings dropped."""
     phrasings = list(dict.fromkeys(" ".join(p.split()) for p in draft.phrasings if p.strip()))

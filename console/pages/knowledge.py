@@ -51,6 +51,13 @@ def article_url(language: str, article_id: str) -> str:
     return f"{HERE}/{quote(language, safe='')}/{quote(article_id, safe='')}"
 
 
+def translate_url(language: str, form: ArticleForm) -> str:
+    """A new article in another language, started from this one's id, topic, department and service."""
+    fields = {"language": language, "article_id": form.article_id, "topic": form.topic}
+    fields |= {"department": form.department, "service_code": form.service_code}
+    return f"{HERE}/new?{urlencode(fields)}"
+
+
 @requires("read")
 async def knowledge_page(request: Request) -> Response:
     """Search the articles of a language: title, topic, department, last review and whether one is due."""
@@ -82,6 +89,7 @@ async def _render(
     base: str = "",
     last_reviewed=None,
     report: Check | None = None,
+    missing: list[tuple[str, str]] | None = None,
     status_code: int = 200,
 ) -> Response:
     ctx = request.app.state.ctx
@@ -98,6 +106,7 @@ async def _render(
         last_reviewed=last_reviewed,
         review_due=last_reviewed is not None and review_due(last_reviewed, knowledge.today(ctx)),
         report=report,
+        missing=missing or [],
         topics=topics,
         services=knowledge.service_codes(ctx),
         cost=text_cost(form.text),
@@ -107,6 +116,7 @@ async def _render(
         max_words=MAX_SPOKEN_WORDS,
         done=DONE.get(request.query_params.get("done", ""), ""),
         may_edit="content" in request.auth.scopes,
+        translate_url=translate_url,
         action=HERE + "/new" if is_new else article_url(language[0], form.article_id),
     )
 
@@ -116,9 +126,10 @@ async def article_page(request: Request) -> Response:
     """One article: spoken and text answers side by side, phrasings, keywords; editable with the content scope."""
     ctx = request.app.state.ctx
     language = _language(request, request.path_params["language"])
-    stored, _ = await knowledge.article(ctx, language=language[0], article_id=request.path_params["article_id"])
+    stored, present = await knowledge.article(ctx, language=language[0], article_id=request.path_params["article_id"])
     if stored is None:
         raise HTTPException(404, "There is no such article in this language.")
+    missing = [(one.code, one.name) for one in ctx.settings.languages if one.code not in present]
     return await _render(
         request,
         language=language,
@@ -126,6 +137,7 @@ async def article_page(request: Request) -> Response:
         is_new=False,
         base=stored.updated_at.isoformat(),
         last_reviewed=stored.last_reviewed,
+        missing=missing,
     )
 
 
@@ -133,8 +145,16 @@ async def article_page(request: Request) -> Response:
 async def new_article_page(request: Request) -> Response:
     """An empty article form for a language."""
     ctx = request.app.state.ctx
-    language = _language(request, request.query_params.get("language", ctx.settings.languages[0].code))
-    return await _render(request, language=language, form=ArticleForm(), is_new=True)
+    query = request.query_params
+    language = _language(request, query.get("language", ctx.settings.languages[0].code))
+    # "Add it in Spanish" from another language's article: the same id, topic, department and service to start with.
+    form = ArticleForm(
+        article_id=query.get("article_id", "")[:80],
+        topic=query.get("topic", "")[:40],
+        department=query.get("department", "")[:200],
+        service_code=query.get("service_code", "")[:80],
+    )
+    return await _render(request, language=language, form=form, is_new=True)
 
 
 @requires("content")

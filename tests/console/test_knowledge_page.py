@@ -223,6 +223,12 @@ def test_a_new_article_is_added_and_answers_texts(app, session, clock):
     assert row.last_reviewed == clock.now.date()
     assert "Saturdays 8am-1pm" in Texter(app).send("what time is the farmers market on saturday?")
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "kb.create")).one().before is None
+    # Not yet in Spanish: the English page starts the Spanish one with the same id, topic, department and service.
+    assert "Not yet in" in created.text and "Not yet in" not in app.get(LIBRARY).text
+    spanish = app.get(html.unescape(created.text.split("Not yet in", 1)[1].split('href="', 1)[1].split('"', 1)[0]))
+    assert spanish.status_code == 200 and 'name="language" value="es-US"' in spanish.text
+    assert 'value="farmers-market"' in spanish.text and 'value="community" selected' in spanish.text
+    assert 'value="Parks and Recreation"' in spanish.text
 
 
 def test_mark_reviewed_sets_today_on_the_city_clock_and_is_audited(app, clock, session):
