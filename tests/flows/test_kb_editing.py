@@ -177,3 +177,20 @@ def test_a_question_added_to_an_article_leaves_the_queue_with_its_twins(session)
         "kb.question.dismiss",
     ]
     assert session.exec(select(Article).where(Article.article_id == "library-hours")).first() is not None
+
+
+def test_a_process_never_keeps_a_copy_from_before_redis_lost_the_version(engine, settings, redis):
+    async def scenario() -> str:
+        client = async_client(settings.redis_url)
+        cache = KnowledgeCache(engine, client)
+        await cache.get()  # read while the version was still unset
+        draft = in_session(engine, draft_of, article_id="library-hours", text="Renovation hours.")
+        base = in_session(engine, base_of, article_id="library-hours")
+        in_session(engine, kb_editing.publish, draft=draft, actor="cleo", threshold=CONFIRM, base=base)
+        await publish(client)
+        await client.flushdb()  # Redis restarted empty before this process's next request
+        text = (await cache.get()).article("en-US", "library-hours").text
+        await client.aclose()
+        return text
+
+    assert asyncio.run(scenario()) == "Renovation hours."
