@@ -64,7 +64,7 @@ class Role(str, Enum):
 _GRANTS = {
     Role.WALLBOARD: ("console", "live"),
     Role.CONTENT_EDITOR: ("console", "live", "read", "content"),
-    Role.SUPERVISOR: ("console", "live", "read", "messages", "callbacks", "menus", "supervisor"),
+    Role.SUPERVISOR: ("console", "live", "read", "messages", "content", "callbacks", "menus", "supervisor"),
     Role.ADMIN: ("console", "live", "read", "messages", "content", "callbacks", "menus", "supervisor", "admin"),
 }
 

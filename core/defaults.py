@@ -120,3 +120,6 @@ CONSOLE_AUDIT_PAGE_SIZE = 50
 # proxies from closing a quiet stream.
 CONSOLE_LIVE_INTERVAL_SECONDS = 1.0
 CONSOLE_LIVE_HEARTBEAT_SECONDS = 15
+
+# The knowledge base: an article whose last review is older than this is flagged "review due" in the console.
+KB_REVIEW_DUE_DAYS = 180

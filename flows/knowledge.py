@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +175,11 @@ def bump_version(redis) -> None:
     redis.incr(VERSION_KEY)
 
 
+async def publish(redis) -> None:
+    """bump_version through the async client: after an edit, every channel in every process answers with it."""
+    await redis.incr(VERSION_KEY)
+
+
 @dataclass
 class KnowledgeBase:
     """One consistent, read-only copy of the knowledge base, shared by every channel in this process."""
@@ -229,7 +235,12 @@ class KnowledgeCache:
 
     async def get(self) -> KnowledgeBase:
         """The current knowledge base; one Redis read per call, a rebuild only after an edit."""
-        version = await self._redis.get(VERSION_KEY) or "0"
+        version = await self._redis.get(VERSION_KEY)
+        if version is None:
+            # No stamp (first start, or Redis restarted empty): start one no process can hold yet, so a copy read
+            # before a restart is never taken for current. INCR (bump_version, publish) moves it on from there.
+            await self._redis.set(VERSION_KEY, secrets.randbelow(2**60), nx=True)
+            version = await self._redis.get(VERSION_KEY) or "0"
         if self._current is not None and self._current.version == version:
             return self._current
         async with self._lock:

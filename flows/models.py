@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.timestamps import stamped
+from core.timestamps import moment, stamped
 
 
 class ArticleBase(SQLModel):
@@ -63,6 +63,10 @@ class Unanswered(UnansweredBase, table=True):
     __tablename__ = "kb_unanswered"
     id: int | None = Field(default=None, primary_key=True)
     created_at: dt.datetime = stamped(index=True)
+    # Set when the knowledge-base team has dealt with it (added as a phrasing, or dismissed): it leaves the queue.
+    handled_at: dt.datetime | None = moment()
+    handled_by: str | None = Field(default=None, max_length=100)
+    added_to: str | None = Field(default=None, max_length=80)  # the article it became a phrasing of
 
 
 class MenuOverride(SQLModel, table=True):

@@ -18,15 +18,16 @@ STATIC = HERE / "static"
 NAV = (
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
+    ("/console/knowledge", "Knowledge base", "read"),
     ("/console/tickets", "Tickets", "supervisor"),
     ("/console/voicemails", "Voicemail", "supervisor"),
     ("/console/callbacks", "Call-backs", "read"),
     ("/console/menus", "Menus", "read"),
     ("/console/reports", "Reports", "read"),
-    ("/console/audit", "Audit", "read"),
     ("/console/scenarios", "Scenarios", "messages"),
-    ("/console/accounts", "Accounts", "admin"),
     ("/console/simulator", "Browser phone", "messages"),
+    ("/console/audit", "Audit", "read"),
+    ("/console/accounts", "Accounts", "admin"),
 )
 
 

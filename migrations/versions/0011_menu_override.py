@@ -1,18 +1,16 @@
 """menu override: the IVR menus as edited in the supervisors' console, one row per version
 
-Revision ID: 0012
-Revises: 0009
-Create Date: 2026-12-02 23:30:00
-
-Other branches add revisions beside this one; the merge re-chains.
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-01 23:30:00
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0012"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """queue_outcome.told_*: what each caller was told of their wait, to measure the estimate against the real wait
 
-Revision ID: 0013
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 23:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
