@@ -62,7 +62,8 @@ def test_token_scope_days_revoke_and_list_from_the_command_line(env, engine, app
     again = made("wall-screen")
     assert app.get("/api/queues", headers=bearer(again)).status_code == 200
     assert app.get("/api/queues", headers=bearer(viewer)).status_code == 401
-    actions = [(a.action, a.subject) for a in session.exec(select(AuditEntry)).all() if a.action.startswith("token")]
+    entries = session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+    actions = [(a.action, a.subject) for a in entries if a.action.startswith("token")]
     assert actions == [
         ("token.create", "wall-screen"),
         ("token.create", "boss"),
@@ -96,7 +97,7 @@ def test_announce_from_the_command_line_is_heard_on_the_next_call(env, engine, a
     assert Caller(app).dial().says[0] == ("en-US", "Leaf pickup starts Monday.")
     assert run(env, "announce", "end", "--id", str(created["id"])).returncode == 0
     assert "Leaf pickup" not in Caller(app).dial().text
-    assert [a.actor for a in session.exec(select(AuditEntry)).all()] == ["ben", "cli"]
+    assert [a.actor for a in session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()] == ["ben", "cli"]
 
 
 def test_bad_announcement_names_the_problem(env, engine):
