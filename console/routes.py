@@ -19,6 +19,7 @@ from starlette.routing import Route
 from callbacks.service import STATES, CallbackError
 from console import service
 from console.auth import token_required
+from console.tickets import TicketChangeError
 from surge.models import AnnouncementCreate
 from surge.service import AnnouncementError
 
@@ -118,8 +119,8 @@ async def ticket_status(request: Request) -> JSONResponse:
             str(body.get("note", ""))[:1000],
             actor,
         )
-    except ValueError as exc:
-        return _refused(str(exc), "status")
+    except TicketChangeError as exc:
+        return _refused(str(exc), exc.field)
     if ticket is None:
         raise HTTPException(404, "no such ticket")
     return JSONResponse(ticket)

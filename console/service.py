@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from callbacks import service as callbacks
-from console import live_callbacks, metrics, report_figures, tokens
+from console import live_callbacks, metrics, report_figures, tickets, tokens
+from console.tickets import TicketChangeError
 from core import audit
 from core.db import run_db
 from core.worker import enqueue
-from crm_bridge import catalogue, intake
+from crm_bridge import catalogue
+from crm_bridge import service as crm
 from crm_bridge.models import TicketStatus
 from flows import on_ticket_closed
 from flows.context import FlowContext
@@ -114,18 +116,19 @@ async def queues(ctx: FlowContext) -> list[dict]:
 
 
 async def set_ticket_status(ctx: FlowContext, number: str, status: str, note: str, actor: str) -> dict | None:
-    """A supervisor moves a ticket on (built-in CRM); closing it texts the reporters who asked."""
+    """A supervisor moves a ticket on (built-in CRM), audited as on the console's page; closing it texts the reporters
+    who asked. Raises TicketChangeError (a ValueError naming its field) for a change the console would refuse too."""
+    if status not in {s.value for s in TicketStatus}:
+        raise TicketChangeError("status", f"status must be one of {', '.join(s.value for s in TicketStatus)}")
     try:
-        new_status = TicketStatus(status)
-    except ValueError:
-        raise ValueError(f"status must be one of {', '.join(s.value for s in TicketStatus)}") from None
-    try:
-        ticket, closed = await intake.update_status(ctx, number=number, status=new_status, note=note, actor=actor)
+        ticket, closed = await run_db(
+            ctx.engine, tickets.change_status, number=number, status=status, note=note, actor=actor, now=ctx.now()
+        )
     except LookupError:
         return None
     if closed:
         await enqueue(ctx.sync_redis, on_ticket_closed.sweep)
-    return ticket.model_dump(mode="json")
+    return crm.public(ticket).model_dump(mode="json")
 
 
 async def daily_report(ctx: FlowContext, day) -> dict:

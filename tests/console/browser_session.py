@@ -38,3 +38,11 @@ def signed_in(app: TestClient, role: Role = Role.SUPERVISOR, name: str | None = 
     name = make_account(app, name or f"{role.value}-user", role)
     assert sign_in(app, name).status_code == 303
     return app
+
+
+def sign_in_page(page, base: str, name: str = "ana", going: str = "/console/live", password: str = PASSWORD) -> None:
+    """Sign in through the real form in a browser page, on the way to `going`."""
+    page.goto(f"{base}{going}")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

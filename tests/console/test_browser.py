@@ -6,40 +6,16 @@ The app is served by uvicorn on a real port; calls reach it as signed Twilio web
 
 from __future__ import annotations
 
-import contextlib
-
-import httpx
-import pytest
-
 from console.models import Role
 from console.throttle import LoginAttempts
 from core.defaults import CONSOLE_LOGIN_FAILURES_PER_ACCOUNT
-from tests.console.browser_session import PASSWORD, make_account
-from tests.console.chromium import LAPTOP, TABLET, chromium, needs_chromium, screenshot
+from tests.console.browser_session import PASSWORD, make_account, sign_in_page
+from tests.console.chromium import LAPTOP, TABLET, needs_chromium, screenshot
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT, STORM_WORDS
 from tests.helpers import Caller
 from tests.queueing.test_routes import ask_for_agent, poll
-from tests.served import served
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture
-def console(app, settings, clock, tmp_path):
-    """The served app, a phone line to it, and a Chromium on a fresh profile: (base URL, phone client, browser)."""
-    with contextlib.ExitStack() as stack:
-        port = stack.enter_context(served(settings, clock))
-        base = f"http://127.0.0.1:{port}"
-        phone = stack.enter_context(httpx.Client(base_url=base, timeout=20))
-        browser = stack.enter_context(chromium(tmp_path / "profile"))
-        yield base, phone, browser
-
-
-def sign_in(page, base: str, name: str, password: str = PASSWORD, going: str = "/console/live") -> None:
-    page.goto(f"{base}{going}")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_sign_in_lock_out_and_sign_out(app, console, redis, tmp_path):
@@ -85,7 +61,7 @@ def test_storm_switched_on_in_the_browser_is_heard_on_the_next_call_then_all_cle
     page = browser.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    sign_in(page, base, "ana")
+    sign_in_page(page, base, "ana")
     page.get_by_role("link", name="Messages").click()  # click one
     page.get_by_role("button", name="Switch storm on").click()  # click two
     expect(page.locator("#done")).to_have_text("Storm is on: 3 messages on the air, heard from the next call on.")
@@ -120,7 +96,7 @@ def test_the_live_page_updates_by_itself_when_a_caller_joins_a_queue(app, consol
     base, phone, browser = console
     make_account(app, "screen", Role.WALLBOARD)
     page = browser.new_page()
-    sign_in(page, base, "screen")
+    sign_in_page(page, base, "screen")
     waiting = page.locator('tr[data-queue="311-english"] td[data-field="waiting"]')
     expect(waiting).to_have_text("0")
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")  # the stream is open
@@ -139,7 +115,7 @@ def test_every_page_fits_a_tablet_without_sideways_scrolling(app, console, tmp_p
     make_account(app, "chief", Role.ADMIN)
     page = browser.new_page()
     page.set_viewport_size(TABLET)
-    sign_in(page, base, "chief")
+    sign_in_page(page, base, "chief")
     for path in ("/console/live", "/console/messages", "/console/audit", "/console/accounts", "/console/login"):
         page.goto(f"{base}{path}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path

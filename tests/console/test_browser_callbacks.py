@@ -6,35 +6,19 @@ docs/console-menus.png.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-
-import httpx
-import pytest
 
 from callbacks import service
 from callbacks.models import Callback, CallbackKind, CallbackRequest, CallbackSource
 from console.models import Role
 from core.db import in_session
 from settings import CallbackSettings
-from tests.console.browser_session import PASSWORD, make_account
-from tests.console.chromium import TABLET, chromium, needs_chromium, screenshot
+from tests.console.browser_session import make_account, sign_in_page
+from tests.console.chromium import TABLET, needs_chromium, screenshot
 from tests.helpers import Caller
-from tests.served import served
 
 pytestmark = needs_chromium
 NOW = dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC)  # Tuesday 10:00 in Chicago, as the served app's clock
-
-
-@pytest.fixture
-def console(app, settings, clock, tmp_path):
-    """The served app, a phone line to it, and a Chromium on a fresh profile: (base URL, phone client, browser)."""
-    with contextlib.ExitStack() as stack:
-        port = stack.enter_context(served(settings, clock))
-        base = f"http://127.0.0.1:{port}"
-        phone = stack.enter_context(httpx.Client(base_url=base, timeout=20))
-        browser = stack.enter_context(chromium(tmp_path / "profile"))
-        yield base, phone, browser
 
 
 def book(engine, phone: str, hours: float, **extra) -> Callback:
@@ -49,13 +33,6 @@ def book(engine, phone: str, hours: float, **extra) -> Callback:
         **extra,
     )
     return in_session(engine, service.request, data=data, now=NOW, actor="resident")[0]
-
-
-def sign_in(page, base: str, going: str) -> None:
-    page.goto(f"{base}{going}")
-    page.get_by_label("Name").fill("ana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_call_back_rescheduled_in_the_browser_shows_and_stores_its_new_time(app, console, engine, session, tmp_path):
@@ -90,7 +67,7 @@ def test_a_call_back_rescheduled_in_the_browser_shows_and_stores_its_new_time(ap
     page = browser.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    sign_in(page, base, "/console/live")
+    sign_in_page(page, base, going="/console/live")
     page.get_by_role("link", name="Call-backs").click()
     expect(page.get_by_role("heading", name="Upcoming (3)")).to_be_visible()
     field = page.get_by_label("New time for +*******0147")
@@ -120,7 +97,7 @@ def test_an_option_added_in_the_browser_is_heard_on_the_next_call(app, console, 
     base, phone, browser = console
     make_account(app, "ana", Role.SUPERVISOR)
     page = browser.new_page()
-    sign_in(page, base, "/console/menus")
+    sign_in_page(page, base, going="/console/menus")
     expect(page.get_by_role("heading", name="Menus", exact=True)).to_be_visible()
     page.get_by_label("Key").fill("0")
     page.get_by_label("Article it plays").select_option(label="Absentee ballots")
@@ -147,7 +124,7 @@ def test_both_pages_fit_a_tablet_without_sideways_scrolling(app, console, engine
     book(engine, "+13125550148", 2, language="es-US", ticket_number="123456789", source=CallbackSource.TICKET)
     page = browser.new_page()
     page.set_viewport_size(TABLET)
-    sign_in(page, base, "/console/callbacks")
+    sign_in_page(page, base, going="/console/callbacks")
     for path in ("/console/callbacks", "/console/menus"):
         page.goto(f"{base}{path}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path

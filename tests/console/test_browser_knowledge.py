@@ -6,39 +6,15 @@ next text (a signed Twilio webhook over HTTP) gets the new words; a breaking cha
 
 from __future__ import annotations
 
-import contextlib
-
-import httpx
-import pytest
-
 from console.models import Role
-from tests.console.browser_session import PASSWORD, make_account
-from tests.console.chromium import TABLET, chromium, needs_chromium, screenshot
+from tests.console.browser_session import make_account, sign_in_page
+from tests.console.chromium import TABLET, needs_chromium, screenshot
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT
 from tests.helpers import Texter
-from tests.served import served
 
 pytestmark = needs_chromium
 
 NEW_TEXT = "During the renovation every branch is open 10am-6pm daily. Book drops stay open. springfield.gov/library"
-
-
-@pytest.fixture
-def console(app, settings, clock, tmp_path):
-    """The served app, a phone to text it, and a Chromium on a fresh profile: (base URL, phone client, browser)."""
-    with contextlib.ExitStack() as stack:
-        port = stack.enter_context(served(settings, clock))
-        base = f"http://127.0.0.1:{port}"
-        phone = stack.enter_context(httpx.Client(base_url=base, timeout=20))
-        browser = stack.enter_context(chromium(tmp_path / "profile"))
-        yield base, phone, browser
-
-
-def sign_in(page, base: str, name: str, going: str) -> None:
-    page.goto(f"{base}{going}")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_content_editor_publishes_a_new_text_answer_and_the_next_text_gets_it(app, console, tmp_path):
@@ -49,7 +25,7 @@ def test_a_content_editor_publishes_a_new_text_answer_and_the_next_text_gets_it(
     page = browser.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    sign_in(page, base, "cleo", "/console/live")
+    sign_in_page(page, base, "cleo", "/console/live")
     page.get_by_role("link", name="Knowledge base").click()
     page.get_by_label("Search titles, phrasings and answers").fill("library close")
     page.get_by_role("button", name="Search").click()
@@ -96,7 +72,7 @@ def test_the_unanswered_queue_shows_hostile_questions_as_text_and_adds_one_as_a_
     page.set_viewport_size(TABLET)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    sign_in(page, base, "cleo", "/console/knowledge/unanswered")
+    sign_in_page(page, base, "cleo", "/console/knowledge/unanswered")
     expect(page.locator(".kb-queue")).to_contain_text("<script>alert(1)</script>")  # shown, never run
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "knowledge-queue", tmp_path)

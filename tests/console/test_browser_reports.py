@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 from console.models import Role
-from tests.console.browser_session import make_account
+from tests.console.browser_session import make_account, sign_in_page
 from tests.console.chromium import TABLET, needs_chromium, screenshot
 from tests.console.report_builders import a_week
 from tests.console.test_browser import console, sign_in  # noqa: F401  (console is a fixture)
@@ -25,7 +25,7 @@ def test_choose_days_read_the_figures_and_download_a_csv(app, console, tmp_path)
     make_account(app, "ana", Role.SUPERVISOR)
     a_week(app.app.state.ctx.engine)
     page = browser.new_page()
-    sign_in(page, base, "ana", going="/console/reports")
+    sign_in_page(page, base, "ana", going="/console/reports")
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
     expect(page.locator('[data-figure="contacts"]')).to_have_text("7")  # the last 7 days by default
     assert page.get_by_label("First day").input_value() == "2026-11-11"

@@ -13,7 +13,7 @@ import pytest
 from console.models import Role
 from crm_bridge.ticket_numbers import printed
 from tests.conftest import run_jobs
-from tests.console.browser_session import PASSWORD, make_account
+from tests.console.browser_session import make_account, sign_in_page
 from tests.console.chromium import TABLET, chromium, needs_chromium, screenshot
 from tests.console.test_voicemails_page import make_voicemail
 from tests.crm_bridge.builders import TUESDAY_MORNING, make_ticket
@@ -28,13 +28,6 @@ def browser(app, settings, clock, tmp_path):
     with contextlib.ExitStack() as stack:
         port = stack.enter_context(served(settings, clock))
         yield f"http://127.0.0.1:{port}", stack.enter_context(chromium(tmp_path / "profile"))
-
-
-def sign_in(page, base: str, name: str, going: str) -> None:
-    page.goto(f"{base}{going}")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_ticket_closed_in_the_browser_with_a_note_is_texted_to_the_resident(
@@ -69,7 +62,7 @@ def test_a_ticket_closed_in_the_browser_with_a_note_is_texted_to_the_resident(
     page = chrome.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    sign_in(page, base, "ana", "/console/tickets")
+    sign_in_page(page, base, "ana", "/console/tickets")
     expect(page.get_by_role("heading", name="Tickets", exact=True)).to_be_visible()
     page.get_by_label("Overdue only").check()
     page.get_by_role("button", name="Show tickets").click()
@@ -109,7 +102,7 @@ def test_a_voice_message_is_listened_to_and_marked_handled_from_the_list(app, br
     make_voicemail(session, caller="+13125550103", minutes_ago=300, handled=True, sid="3")
     make_account(app, "ana", Role.SUPERVISOR)
     page = chrome.new_page()
-    sign_in(page, base, "ana", "/console/voicemails")
+    sign_in_page(page, base, "ana", "/console/voicemails")
     expect(page.locator("#counts")).to_contain_text("2 waiting to be handled, 1 handled.")
     assert page.locator("audio[controls]").count() == 3
     screenshot(page, "voicemails", tmp_path)

@@ -158,7 +158,13 @@ def test_supervisor_closes_a_ticket_and_the_reporter_is_texted(app, session, set
     bad = app.post(url, json={"status": "teleported"}, headers=auth(token))
     assert bad.status_code == 422 and "status must be one of" in bad.json()["error"]
     assert app.post("/api/tickets/123456789/status", json={"status": "closed"}, headers=auth(token)).status_code == 404
+    silent = app.post(url, json={"status": "closed"}, headers=auth(token))  # the resident is texted the note
+    assert silent.status_code == 422 and silent.json()["field"] == "note"
     done = app.post(url, json={"status": "closed", "note": "Patched today."}, headers=auth(token))
     assert done.status_code == 200 and done.json()["status"] == "closed" and "phone" not in done.json()
     run_jobs(settings, redis)
     assert "Patched today." in twilio_api.messages()[0]["Body"]
+    # The API's change is in the audit trail like the console's: who, and the status before and after.
+    [entry] = app.get("/api/audit", headers=auth(token)).json()[:1]
+    assert entry["action"] == "ticket.status" and entry["before"]["status"] == "open"
+    assert entry["after"] == {"status": "closed", "duplicate_of": None, "closing_note": "Patched today."}

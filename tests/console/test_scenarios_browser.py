@@ -6,9 +6,8 @@
 from __future__ import annotations
 
 from console.models import Role
-from tests.console.browser_session import make_account
+from tests.console.browser_session import make_account, sign_in_page
 from tests.console.chromium import TABLET, needs_chromium, screenshot
-from tests.console.test_browser import console, sign_in  # noqa: F401 (console is a fixture)
 
 pytestmark = needs_chromium
 
@@ -19,7 +18,7 @@ def test_run_all_from_the_keyboard_shows_the_report(app, console, tmp_path):  # 
     base, _, browser = console
     make_account(app, "ana", Role.SUPERVISOR)
     page = browser.new_page()
-    sign_in(page, base, "ana", going="/console/scenarios")
+    sign_in_page(page, base, "ana", going="/console/scenarios")
     expect(page.get_by_role("heading", name="Scenarios", level=1)).to_be_visible()
     button = page.get_by_role("button", name="Run all")
     button.focus()
