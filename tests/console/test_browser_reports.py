@@ -13,7 +13,6 @@ from console.models import Role
 from tests.console.browser_session import make_account, sign_in_page
 from tests.console.chromium import TABLET, needs_chromium, screenshot
 from tests.console.report_builders import a_week
-from tests.console.test_browser import console, sign_in  # noqa: F401  (console is a fixture)
 
 pytestmark = needs_chromium
 
