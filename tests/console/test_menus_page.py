@@ -122,7 +122,9 @@ def test_options_move_and_are_removed_and_the_menus_go_back_to_the_file(app, ses
     reverted = _post(app, "/console/menus/revert")
     assert "The menus come from the file again" in reverted.text and "Callers hear the menus file" in reverted.text
     assert "press 5" not in _main_menu(Caller(app))
-    trail = session.exec(select(AuditEntry).where(AuditEntry.action.startswith("menus."))).all()
+    trail = session.exec(
+        select(AuditEntry).where(AuditEntry.action.startswith("menus.")).order_by(AuditEntry.id)
+    ).all()
     assert [e.action for e in trail] == [
         "menus.add",
         "menus.add",

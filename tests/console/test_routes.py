@@ -70,7 +70,9 @@ def test_ending_a_message_takes_it_off_the_air_and_everything_is_audited(app, se
     created = app.post("/api/announcements", json=STORM, headers=auth(token)).json()
     assert app.delete(f"/api/announcements/{created['id']}", headers=auth(token)).status_code == 200
     assert "Roads are flooded" not in Caller(app).dial().text
-    audit = session.exec(select(AuditEntry).where(AuditEntry.subject == f"announcement:{created['id']}")).all()
+    audit = session.exec(
+        select(AuditEntry).where(AuditEntry.subject == f"announcement:{created['id']}").order_by(AuditEntry.id)
+    ).all()
     assert [a.action for a in audit] == ["announcement.create", "announcement.deactivate"]
     assert audit[1].before["active"] is True and audit[1].after["active"] is False
     assert audit[0].actor.startswith("ana")

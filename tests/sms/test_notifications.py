@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from console import service
+from console.tickets import TicketChangeError
 from core.clock import now as utcnow
 from messaging.models import SmsOptOut, SmsOutbound
 from tests.conftest import run_jobs
@@ -24,7 +26,8 @@ def test_closing_texts_the_reporter_once_with_the_note(app, session, settings, r
     assert sent["To"] == "+13125550147"
     assert "is done" in sent["Body"] and "Filled the pothole." in sent["Body"]
     assert f"{ticket.number[:3]}-{ticket.number[3:6]}-{ticket.number[6:]}" in sent["Body"]
-    close(app, ticket.number, note="closed again")
+    with pytest.raises(TicketChangeError, match="already closed"):
+        close(app, ticket.number, note="closed again")
     run_jobs(settings, redis)
     assert len(twilio_api.messages()) == 1
 
