@@ -168,7 +168,7 @@ def test_an_emptied_redis_is_told_the_version_by_the_database(engine, settings, 
 def test_a_stored_version_that_no_longer_loads_leaves_callers_the_file(engine, settings, redis, caplog):
     broken = read_document(MENUS_FILE)
     broken["main"]["options"][0] = {"key": "1", "do": "a_step_a_new_release_renamed"}
-    _save(engine, broken, 0)
+    saved = _save(engine, broken, 0)
 
     async def scenario():
         client = async_client(settings.redis_url)
@@ -177,4 +177,4 @@ def test_a_stored_version_that_no_longer_loads_leaves_callers_the_file(engine, s
         return found
 
     assert asyncio.run(scenario()) is FILE_MENUS
-    assert "menus version 1 no longer loads" in caplog.text and "callers hear the menus file" in caplog.text
+    assert f"menus version {saved} no longer loads" in caplog.text and "callers hear the menus file" in caplog.text
