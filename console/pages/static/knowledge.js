@@ -21,6 +21,7 @@
       counter.classList.toggle("field-error", over);
     };
     area.addEventListener("input", update);
+    update(); // what was typed before this script ran (or restored by the back button) is counted too
   }
   const first = document.getElementById("problems") || document.querySelector("#check.broken");
   if (first) {
