@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     from core.instance import StartError
 
     args = _parser().parse_args(argv)
+    if args.command in (serve, web_only, worker_only, cron_only):
+        from core.logs import configure
+
+        configure()  # timestamped, redacted lines from every logger of the long-running processes
     try:
         settings = load_settings(args.config)
         if args.command in (serve, web_only) and (problem := _data_problem(settings)):

@@ -149,3 +149,18 @@ def run_jobs(settings, redis) -> None:
 
     configure(settings)
     SimpleWorker([queue(redis)], connection=redis).work(burst=True, with_scheduler=False)
+
+
+@pytest.fixture
+def no_narrowing(monkeypatch):
+    """A umask that widens nothing and no chmod at all: a file that comes out 0600 was created 0600, never narrowed
+    after a moment when others could read it."""
+
+    def refused(*_args, **_kwargs):
+        raise AssertionError("chmod after creation: the file was readable by others in between")
+
+    monkeypatch.setattr(os, "chmod", refused)
+    monkeypatch.setattr("pathlib.Path.chmod", refused)
+    old = os.umask(0)
+    yield
+    os.umask(old)
