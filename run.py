@@ -165,7 +165,7 @@ def web_only(settings: Settings, args) -> int:
         print("config error: REDIS_URL: must be set for `run.py web`", file=sys.stderr)
         return 2
     sock = socket.socket(fileno=args.fd) if args.fd is not None else listen(args.host, args.port)
-    serve_http(create_app(settings), settings.web, sock)
+    serve_http(create_app(settings, listening=[sock.getsockname()[0]]), settings.web, sock)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
@@ -66,6 +67,28 @@ def redis_url(value: str | None) -> str | None:
         problem = f"{redact(value)!r} is not a Redis URL like redis://host:6379/0 ({exc})"
         raise ConfigError("REDIS_URL", problem) from None
     return value
+
+
+_LABEL = r"[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
+
+
+def allowed_hosts(value: str | None) -> tuple[str, ...]:
+    """ALLOWED_HOSTS: further names (comma-separated) this service answers to, besides PUBLIC_BASE_URL's host."""
+    names = tuple(name.strip().lower() for name in (value or "").split(",") if name.strip())
+    for name in names:
+        if not (HOST_NAME.match(name) or _ipv6(name.strip("[]"))):
+            raise ConfigError(
+                "ALLOWED_HOSTS", f"{name!r} is not a host name like 311.example.gov (no scheme, port, path or *)"
+            )
+    return tuple(name.strip("[]").rstrip(".") for name in names)
+
+
+def _ipv6(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name).version == 6
+    except ValueError:
+        return False
 
 
 def auth_token(env: dict[str, str], var_dir: Path) -> tuple[str, bool]:

@@ -231,6 +231,14 @@ def test_log_lines_carry_a_timestamp_from_web_worker_and_supervisor(server):
     assert logged and all(stamped.match(line) for line in logged), [x for x in logged if not stamped.match(x)]
 
 
+def test_foreign_host_header_refused(server):
+    base = f"http://127.0.0.1:{server.port}"
+    for path in ("/", "/healthz", "/simulator"):  # development mode too (DNS rebinding aims at a laptop's server)
+        refused = httpx.get(f"{base}{path}", headers={"Host": "rebind.attacker.example"}, timeout=5)
+        assert refused.status_code == 400 and refused.text == "Invalid host header", path
+    assert httpx.get(f"{base}/healthz", headers={"Host": f"localhost:{server.port}"}, timeout=5).status_code == 200
+
+
 def test_secret_files_are_the_owners_alone(server):
     for name in ("dev-auth-token", "console-secret", "onecall.db", "onecall.db-wal"):
         assert (server.var / name).stat().st_mode & 0o777 == 0o600, name
