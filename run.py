@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     from core.instance import StartError
 
     args = _parser().parse_args(argv)
+    if args.command in (serve, web_only, worker_only, cron_only):
+        from core.logs import configure
+
+        configure()  # timestamped, redacted lines from every logger of the long-running processes
     try:
         settings = load_settings(args.config)
         if args.command in (serve, web_only) and (problem := _data_problem(settings)):
@@ -161,7 +165,7 @@ def web_only(settings: Settings, args) -> int:
         print("config error: REDIS_URL: must be set for `run.py web`", file=sys.stderr)
         return 2
     sock = socket.socket(fileno=args.fd) if args.fd is not None else listen(args.host, args.port)
-    serve_http(create_app(settings), settings.web, sock)
+    serve_http(create_app(settings, listening=[sock.getsockname()[0]]), settings.web, sock)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -19,7 +20,9 @@ from core.body_limit import BodyLimit, Limit
 from core.calendar import BusinessCalendar
 from core.db import make_engine
 from core.defaults import API_BODY_LIMIT, OPEN311_BODY_LIMIT, OTHER_BODY_LIMIT, WEBHOOK_BODY_LIMIT
+from core.hosts import HostCheck, allowed_hosts
 from core.redis import async_client, sync_client
+from core.security_headers import SecurityHeaders
 from crm_bridge import routes as crm_routes
 from crm_bridge.catalogue import load_catalogue
 from flows import runner
@@ -65,8 +68,9 @@ def check_data(settings: Settings) -> None:
     load_catalogue()
 
 
-def create_app(settings: Settings, *, clock: clocks.Clock | None = None) -> Starlette:
-    """The OneCall 311 web app; `clock` pins the time this process reads (tests, replays)."""
+def create_app(settings: Settings, *, clock: clocks.Clock | None = None, listening: Iterable[str] = ()) -> Starlette:
+    """The OneCall 311 web app; `clock` pins the time this process reads (tests, replays); `listening` names the
+    address its server listens on, which may be used as a Host besides PUBLIC_BASE_URL's."""
     if clock is not None:
         clocks.install(clock)
 
@@ -93,7 +97,11 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None) -> Star
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(BodyLimit, default=OTHER_BODY_LIMIT, limits=BODY_LIMITS)],
+        middleware=[
+            Middleware(HostCheck, hosts=allowed_hosts(settings.public_base_url, settings.allowed_hosts, listening)),
+            Middleware(SecurityHeaders),
+            Middleware(BodyLimit, default=OTHER_BODY_LIMIT, limits=BODY_LIMITS),
+        ],
         exception_handlers={HTTPException: _http_error, 500: _crash},
     )
 

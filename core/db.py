@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import anyio.to_thread
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 T = TypeVar("T")
@@ -17,11 +19,27 @@ T = TypeVar("T")
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (default, under var/) or PostgreSQL."""
     if url.startswith("sqlite"):
+        create_owner_only(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", _owner_only(engine.url.database))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def create_owner_only(url: str) -> None:
+    """Create a missing SQLite file readable by its owner only (0600); SQLite gives its WAL files the same mode.
+
+    SQLite itself would create it with the process's umask (often world-readable), and it holds residents' numbers
+    and words, so it is created here first rather than narrowed after.
+    """
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():  # else SQLite's own error names the missing folder
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -8,6 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.db import create_owner_only
 from core.instance import StartError
 from core.migrate import alembic_config
 from settings import ConfigError, redact
@@ -18,6 +19,7 @@ TIMEOUT_SECONDS = 5
 def check_database(url: str) -> None:
     """Connect once; raise ConfigError naming DATABASE_URL and the reason when that fails."""
     connect_args = {"connect_timeout": TIMEOUT_SECONDS} if url.startswith("postgresql") else {}
+    create_owner_only(url)
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
     try:
         with engine.connect() as connection:

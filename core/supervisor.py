@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import subprocess
@@ -52,7 +53,7 @@ class Supervisor:
     def __init__(self, children: list[Child], *, clock: Callable[[], float] = time.monotonic, say=None):
         self.children = children
         self.clock = clock
-        self.say = say or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.say = say or logging.getLogger("onecall.supervisor").warning
         self.stopping = False
 
     def handle_signals(self) -> None:

@@ -100,6 +100,8 @@ def uvicorn_config(app, web: WebSettings, **extra) -> uvicorn.Config:
         "h11_max_incomplete_event_size": web.max_header_bytes,
         "proxy_headers": True,  # X-Forwarded-For/-Proto from a proxy on this machine (forwarded_allow_ips)
         "log_level": "info",
+        # No handlers of uvicorn's own: its lines (the access log too) go through core.logs, redacted and timestamped.
+        "log_config": None,
         # At a stop, requests still running get a few seconds; an endless one (the console's live event stream) is
         # then ended, and its browser reconnects to the next web process.
         "timeout_graceful_shutdown": WEB_SHUTDOWN_GRACE_SECONDS,

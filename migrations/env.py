@@ -7,7 +7,7 @@ from sqlalchemy import pool
 from sqlmodel import SQLModel
 
 import app.tables  # noqa: F401  (registers every table on SQLModel.metadata)
-from core.db import make_engine
+from core.db import create_owner_only, make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -31,6 +31,7 @@ def run_online() -> None:
     if engine is None:
         from sqlalchemy import create_engine
 
+        create_owner_only(_url())
         engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
         # Batch mode lets later migrations alter SQLite tables (copy-and-move) without losing rows.

@@ -92,6 +92,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     console_secret: str = field(default="", repr=False)  # signs the console's session cookies
+    allowed_hosts: tuple[str, ...] = ()  # Host names served besides PUBLIC_BASE_URL's and this machine's loopback
 
     @property
     def default_language(self) -> Language:
@@ -180,6 +181,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
         web=sections.read_web(values.table(raw, "web", required=False)),
         callbacks=sections.read_callbacks(values.table(raw, "callbacks", required=False)),
         console_secret=environment.console_secret(env, var_dir),
+        allowed_hosts=environment.allowed_hosts(env.get("ALLOWED_HOSTS")),
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
@@ -67,17 +69,34 @@ def redis_url(value: str | None) -> str | None:
     return value
 
 
+_LABEL = r"[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
+
+
+def allowed_hosts(value: str | None) -> tuple[str, ...]:
+    """ALLOWED_HOSTS: further names (comma-separated) this service answers to, besides PUBLIC_BASE_URL's host."""
+    names = tuple(name.strip().lower() for name in (value or "").split(",") if name.strip())
+    for name in names:
+        if not (HOST_NAME.match(name) or _ipv6(name.strip("[]"))):
+            raise ConfigError(
+                "ALLOWED_HOSTS", f"{name!r} is not a host name like 311.example.gov (no scheme, port, path or *)"
+            )
+    return tuple(name.strip("[]").rstrip(".") for name in names)
+
+
+def _ipv6(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name).version == 6
+    except ValueError:
+        return False
+
+
 def auth_token(env: dict[str, str], var_dir: Path) -> tuple[str, bool]:
     """The Twilio auth token, or a random local one kept under var/ for development."""
     token = env.get("TWILIO_AUTH_TOKEN")
     if token:
         return token, False
-    var_dir.mkdir(parents=True, exist_ok=True)
-    token_file = var_dir / "dev-auth-token"
-    if not token_file.exists():
-        token_file.write_text(secrets.token_hex(16))
-        token_file.chmod(0o600)
-    return token_file.read_text().strip(), True
+    return secret_file(var_dir / "dev-auth-token", lambda: secrets.token_hex(16)), True
 
 
 def console_secret(env: dict[str, str], var_dir: Path) -> str:
@@ -88,14 +107,24 @@ def console_secret(env: dict[str, str], var_dir: Path) -> str:
             raise ConfigError("CONSOLE_SECRET", f"is {len(secret)} characters; use at least 32 random ones")
         return secret
     # Every process on this folder shares the file; several machines share CONSOLE_SECRET instead.
-    var_dir.mkdir(parents=True, exist_ok=True)
-    secret_file = var_dir / "console-secret"
-    if not secret_file.exists():
-        # Written aside, then linked into place: two processes starting at once end up with the same secret.
-        draft = var_dir / f".console-secret.{os.getpid()}"
-        draft.touch(mode=0o600)
-        draft.write_text(secrets.token_hex(32))
-        with contextlib.suppress(FileExistsError):
-            os.link(draft, secret_file)
-        draft.unlink()
-    return secret_file.read_text().strip()
+    return secret_file(var_dir / "console-secret", lambda: secrets.token_hex(32))
+
+
+def secret_file(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in path; the first process to need it writes it, readable by its owner only from the start."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new var/ is the service's alone
+    if not path.exists():
+        # Created 0600 by open() itself (never widened, then narrowed) under a name of its own, written, then linked
+        # into place: no one reads a half-written secret, and two processes starting at once share the first one.
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(make())
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # a file left by an older version that others could read
+    return path.read_text().strip()

@@ -23,7 +23,7 @@ from core.migrate import upgrade
 from core.redis import start_embedded, sync_client
 from flows.knowledge import seed
 from settings import ROOT, load_settings
-from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL
+from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL, TEST_CLIENT_HOST
 
 # A Tuesday at 10:00 in Chicago: agents are answering.
 OPEN_HOURS = dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC)
@@ -62,6 +62,7 @@ def env(database_url, redis_url, tmp_path, twilio_api) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "ONECALL_VAR_DIR": str(tmp_path / "var"),
+        "ALLOWED_HOSTS": TEST_CLIENT_HOST,  # the Host Starlette's TestClient sends
     }
 
 
@@ -149,3 +150,18 @@ def run_jobs(settings, redis) -> None:
 
     configure(settings)
     SimpleWorker([queue(redis)], connection=redis).work(burst=True, with_scheduler=False)
+
+
+@pytest.fixture
+def no_narrowing(monkeypatch):
+    """A umask that widens nothing and no chmod at all: a file that comes out 0600 was created 0600, never narrowed
+    after a moment when others could read it."""
+
+    def refused(*_args, **_kwargs):
+        raise AssertionError("chmod after creation: the file was readable by others in between")
+
+    monkeypatch.setattr(os, "chmod", refused)
+    monkeypatch.setattr("pathlib.Path.chmod", refused)
+    old = os.umask(0)
+    yield
+    os.umask(old)

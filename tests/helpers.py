@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://311.example.gov"
+TEST_CLIENT_HOST = "testserver"  # Starlette's TestClient's Host: the tests' ALLOWED_HOSTS
 _sids = itertools.count(1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -208,6 +209,39 @@ def test_home_page_and_banner_name_the_real_address(server):
     assert httpx.get(f"http://127.0.0.1:{server.port}/simulator", timeout=5, follow_redirects=True).status_code == 200
     assert f"http://127.0.0.1:{server.port}/voice/incoming" in output  # PUBLIC_BASE_URL unset: our real port
     assert "8311" not in output
+
+
+def test_access_log_redacts_query_values(server):
+    base = f"http://127.0.0.1:{server.port}"
+    assert httpx.get(f"{base}/open311/v2/requests.json?api_key=k3y-0f-the-crm&q=1200+N+Main+St", timeout=5).is_success
+    httpx.get(f"{base}/console/tickets?q=4410+W+Elm+Ave", timeout=5)
+    until(lambda: "/console/tickets?q=[redacted]" in server.output(), 10, "the access log named the console search")
+    output = server.output()
+    assert '"GET /open311/v2/requests.json?api_key=[redacted]&q=[redacted] HTTP/1.1" 200' in output
+    assert "k3y-0f-the-crm" not in output and "Main" not in output and "Elm" not in output
+
+
+def test_log_lines_carry_a_timestamp_from_web_worker_and_supervisor(server):
+    stamped = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00 (INFO|WARNING|ERROR) ")
+    httpx.get(server.health, timeout=5)
+    lines = server.output().splitlines()
+    for logger in ("uvicorn.access:", "rq.worker:"):
+        assert [line for line in lines if f" {logger} " in line], logger
+    logged = [line for line in lines if re.search(r" (uvicorn|rq|onecall)[.\w]*: ", line) or "HTTP/1.1" in line]
+    assert logged and all(stamped.match(line) for line in logged), [x for x in logged if not stamped.match(x)]
+
+
+def test_foreign_host_header_refused(server):
+    base = f"http://127.0.0.1:{server.port}"
+    for path in ("/", "/healthz", "/simulator"):  # development mode too (DNS rebinding aims at a laptop's server)
+        refused = httpx.get(f"{base}{path}", headers={"Host": "rebind.attacker.example"}, timeout=5)
+        assert refused.status_code == 400 and refused.text == "Invalid host header", path
+    assert httpx.get(f"{base}/healthz", headers={"Host": f"localhost:{server.port}"}, timeout=5).status_code == 200
+
+
+def test_secret_files_are_the_owners_alone(server):
+    for name in ("dev-auth-token", "console-secret", "onecall.db", "onecall.db-wal"):
+        assert (server.var / name).stat().st_mode & 0o777 == 0o600, name
 
 
 def test_sigterm_stops_every_child_cleanly(server):

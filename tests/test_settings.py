@@ -205,3 +205,24 @@ def test_callbacks_section_is_checked(tmp_path):
         with pytest.raises(ConfigError) as bad:
             load(tmp_path, GOOD.replace(old, new))
         assert bad.value.key == key
+
+
+def test_secret_files_created_0600(tmp_path, no_narrowing):
+    var = tmp_path / "var"
+    settings = load_settings(write(tmp_path, GOOD), {"ONECALL_VAR_DIR": str(var)})
+    for name, value in (("dev-auth-token", settings.auth_token), ("console-secret", settings.console_secret)):
+        assert (var / name).stat().st_mode & 0o777 == 0o600, name
+        assert (var / name).read_text() == value
+    assert var.stat().st_mode & 0o777 == 0o700  # a new var/ is the service's alone
+    assert sorted(p.name for p in var.iterdir()) == ["console-secret", "dev-auth-token"]  # no drafts left behind
+    again = load_settings(write(tmp_path, GOOD), {"ONECALL_VAR_DIR": str(var)})
+    assert (again.auth_token, again.console_secret) == (settings.auth_token, settings.console_secret)
+
+
+def test_a_secret_file_an_older_version_left_readable_is_narrowed(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir()
+    (var / "dev-auth-token").write_text("old-token\n")
+    (var / "dev-auth-token").chmod(0o644)
+    assert load_settings(write(tmp_path, GOOD), {"ONECALL_VAR_DIR": str(var)}).auth_token == "old-token"
+    assert (var / "dev-auth-token").stat().st_mode & 0o777 == 0o600

@@ -6,7 +6,6 @@ the scope its role grants (console.models.Role).
 
 from __future__ import annotations
 
-from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -27,7 +26,6 @@ from console.pages import (
     voicemails,
 )
 from console.pages.errors import error_page
-from console.pages.headers import SecurityHeaders
 from console.pages.render import STATIC
 from console.pages.session_auth import signed_in
 
@@ -102,8 +100,8 @@ routes = [
                 middleware=SIGNED_IN,
             ),
         ],
-        middleware=[Middleware(SecurityHeaders)],
-    ),
+    ),  # the security headers (CSP and the rest) are the whole app's: core.security_headers, in app/factory.py
+
     # The browser phone's short address (issue 13): it leads to the page under /console.
     Route("/simulator", simulator.front_door, methods=["GET"]),
 ]

@@ -62,7 +62,7 @@ async def run_scenarios(request: Request) -> Response:
     if items:
         settings = request.app.state.ctx.settings
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=request.app), base_url="http://scenarios.local", timeout=30
+            transport=httpx.ASGITransport(app=request.app), base_url=settings.public_base_url, timeout=30
         ) as client:
             transport = signed_transport(
                 client, auth_token=settings.auth_token, public_base_url=settings.public_base_url

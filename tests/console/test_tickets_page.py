@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from console import tickets
 from console.models import Role
+from console.recordings import may_follow
 from core.audit import AuditEntry
 from crm_bridge.models import Ticket, TicketEvent
 from crm_bridge.ticket_numbers import printed
@@ -242,13 +243,20 @@ def test_hostile_descriptions_addresses_and_notes_are_shown_as_text(app, session
 
 
 @contextlib.contextmanager
-def recordings_server(audio: bytes):
-    """A stand-in for Twilio's recordings: audio for the right Basic credentials, 401 otherwise; records requests."""
+def recordings_server(audio: bytes, redirects: dict[str, str] | None = None):
+    """A stand-in for Twilio's recordings: audio for the right Basic credentials, 401 otherwise, a 302 for the paths
+    in `redirects`; records requests."""
     seen: list[tuple[str, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's naming)
             seen.append((self.path, self.headers.get("Authorization", "")))
+            if self.path in (redirects or {}):
+                self.send_response(302)
+                self.send_header("Location", redirects[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             good = self.headers.get("Authorization", "").startswith("Basic ") and not self.path.endswith("RE404")
             self.send_response(200 if good else 401)
             self.send_header("Content-Type", "audio/x-wav" if good else "text/plain")
@@ -321,3 +329,35 @@ def test_in_development_mode_the_recording_is_linked_not_fetched(env, engine, re
         page = app.get(f"/console/tickets/{ticket.number}").text
         assert f'href="{url}"' in page and "<audio" not in page
         assert app.get(f"/console/tickets/{ticket.number}/recording").status_code == 404
+
+
+def test_recording_proxy_does_not_follow_redirects_off_twilio(env, engine, redis, clock):
+    audio = b"RIFF" + bytes(2000)
+    recording = "/2010-04-01/Accounts/AC1/Recordings/RE1"
+    with recordings_server(audio) as (elsewhere, stolen):
+        redirects = {
+            "/2010-04-01/Accounts/AC1/Recordings/RE2": f"{elsewhere}{recording}",  # off Twilio: refused
+            "/2010-04-01/Accounts/AC1/Recordings/RE3": recording,  # Twilio's own host (here the stand-in): followed
+        }
+        with recordings_server(audio, redirects) as (base, seen):
+            settings = load_settings(ROOT / "config.toml", {**env, "TWILIO_API_BASE_URL": base})
+            with running_app(settings, clock) as app:
+                with Session(engine, expire_on_commit=False) as session:
+                    away, home = (make_ticket(session, settings, address=f"{n} Elm St", recording_url=f"{base}{path}")
+                                  for n, path in enumerate(redirects))
+                signed_in(app, Role.SUPERVISOR)
+                refused = app.get(f"/console/tickets/{away.number}/recording")
+                assert refused.status_code == 502 and "could not be fetched from Twilio" in refused.text
+                assert stolen == []  # the other host was never asked, so it never saw our credentials
+                followed = app.get(f"/console/tickets/{home.number}/recording")
+                assert followed.status_code == 200 and followed.content == audio
+                assert [path for path, _ in seen] == [*redirects, recording]
+
+
+def test_redirects_are_followed_only_to_twilios_own_https_hosts(settings):
+    assert may_follow(settings, "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1")
+    assert may_follow(settings, "https://media.twiliocdn.com/AC1/RE1.mp3")
+    assert may_follow(settings, "https://recordings.us1.twilio.com/RE1")
+    for url in ("http://media.twiliocdn.com/RE1", "https://twilio.com.attacker.example/x", "https://eviltwilio.com/x",
+                "https://user:pw@media.twilio.com/x", "https://169.254.169.254/latest/meta-data", "file:///etc/passwd"):
+        assert not may_follow(settings, url), url

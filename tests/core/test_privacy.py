@@ -67,6 +67,18 @@ def test_worker_logs_show_neither_numbers_nor_bodies(app, settings, redis, twili
     assert "5550147" not in logged and "library" not in logged.lower()
 
 
+def test_the_sqlite_file_is_created_0600_with_its_wal_files(tmp_path, no_narrowing):
+    engine = make_engine(f"sqlite:///{tmp_path / 'onecall.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x TEXT)")
+        connection.exec_driver_sql("INSERT INTO t VALUES ('+13125550147')")
+        names = sorted(path.name for path in tmp_path.iterdir())
+    engine.dispose()
+    assert names == ["onecall.db", "onecall.db-shm", "onecall.db-wal"]
+    for path in tmp_path.iterdir():
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+
+
 def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'onecall.db'}")
     with engine.begin() as connection:

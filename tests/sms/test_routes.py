@@ -15,7 +15,7 @@ from messaging.models import SmsOptOut
 from messaging.segments import segment_count
 from settings import ROOT, load_settings
 from sms.models import SmsInbound
-from tests.helpers import Texter, reply_text, twilio_post
+from tests.helpers import TEST_CLIENT_HOST, Texter, reply_text, twilio_post
 
 
 def test_a_question_gets_the_text_answer_and_a_footer(app, session):
@@ -173,7 +173,8 @@ def test_did_you_mean_offers_choices_and_a_number_picks_one(settings, engine, re
                                                       "PUBLIC_BASE_URL": settings.public_base_url,
                                                       "DATABASE_URL": settings.database_url,
                                                       "REDIS_URL": settings.redis_url,
-                                                      "ONECALL_VAR_DIR": str(tmp_path)})
+                                                      "ONECALL_VAR_DIR": str(tmp_path),
+                                                      "ALLOWED_HOSTS": TEST_CLIENT_HOST})
     with TestClient(create_app(strict)) as client:
         texter = Texter(client)
         reply = texter.send("when does the library close tonight")

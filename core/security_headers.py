@@ -1,4 +1,4 @@
-"""Headers on every console response: our own scripts and styles only, no framing, no sniffing, no referrer."""
+"""Headers on every response (console, home page, all): our own scripts and styles only, no framing or sniffing."""
 
 from __future__ import annotations
 

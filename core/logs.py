@@ -1,0 +1,72 @@
+"""Log lines for every process (web, worker, cron, supervisor): an ISO timestamp, and no secrets or residents' words.
+
+A URL's query string carries Open311's `api_key` and the console's search values (residents' addresses), and
+uvicorn's access log prints whole request targets, so every value after a `?` is replaced by `[redacted]` (the keys
+stay, to show which parameters came), as is any password in a URL. The formatter works on the finished line,
+traceback included, so no logger and no argument type can slip past it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import sys
+
+from settings import redact as redact_password
+
+REDACTED = "[redacted]"
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# The loggers whose INFO lines are worth keeping; the rest (httpx, twilio, sqlalchemy...) log warnings only.
+INFO_LOGGERS = ("onecall", "uvicorn", "rq")
+
+_QUERY = re.compile(r"\?([^\s\"'<>#]*)")
+_PARAM = re.compile(r"([^&=;]*)(=?)([^&;]*)")
+
+
+def redact(line: str) -> str:
+    """The line with every query-string value (and any URL password) replaced by [redacted]."""
+    return _QUERY.sub(_redact_query, redact_password(line))
+
+
+def _redact_query(match: re.Match) -> str:
+    return "?" + _PARAM.sub(_redact_param, match.group(1))
+
+
+def _redact_param(match: re.Match) -> str:
+    key, equals, value = match.groups()
+    if not key and not value:
+        return ""  # the empty match between separators
+    if not equals:
+        return REDACTED  # a bare `?words` has no key of ours: all of it is a value
+    return f"{key}={REDACTED}"
+
+
+class RedactingFormatter(logging.Formatter):
+    """One line per record: UTC ISO timestamp, level, logger, message, all of it redacted."""
+
+    def __init__(self) -> None:
+        super().__init__(FORMAT)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
+        """The record's own wall-clock time (not the app's injected clock, which tests and replays pin)."""
+        return dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds")
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted line, traceback included, redacted."""
+        return redact(super().format(record))
+
+
+def configure(stream=None) -> logging.Handler:
+    """Send every logger's lines through one redacting, timestamped handler on stderr (once per process)."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if isinstance(handler.formatter, RedactingFormatter):
+            return handler
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter())
+    root.addHandler(handler)  # rq and uvicorn add no handler of their own when the root already has one
+    root.setLevel(logging.WARNING)
+    for name in INFO_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
+    return handler
