@@ -161,3 +161,27 @@ def test_owner_may_still_move_or_cancel_their_own(app, engine):
     ask_for(app, OWNER, phone="+13125550148")
     assert owner.send("cancel call") == "Your call-back is cancelled."
     assert {row.status for row in callbacks(engine)} == {"cancelled"}
+
+
+def test_a_caller_without_caller_id_never_books_a_number_directly(app, engine):
+    owner = Texter(app, phone=OWNER)
+    owner.send("call me")
+    owner.send("1")
+    caller = waiting_caller(app, waited=60, phone="Anonymous")
+    heard = leave_queue(app, caller, "1", waited=60)
+    assert "Please enter the 10-digit phone number we should call." in heard.text
+    caller.press(OWNER[2:])
+    done = caller.press("1")
+    assert NEUTRAL in done.text and "already" not in done.text.lower()
+    [row] = callbacks(engine)
+    assert (row.kind, row.status, row.text_updates) == ("scheduled", "scheduled", True)
+
+
+def test_a_number_is_asked_at_most_twice_a_day(app, engine, redis, settings, twilio_api):
+    owner = Texter(app, phone=OWNER)
+    for stranger in ("+13125550148", "+13125550149", "+13125550151"):
+        assert NEUTRAL in ask_for(app, OWNER, phone=stranger).text
+        owner.send("cancel call")  # declined: the next stranger may ask again, up to the day's share
+    run_jobs(settings, redis)
+    assert len([body for body in texts_to(twilio_api, OWNER) if "Reply YES" in body]) == 2
+    assert len(callbacks(engine)) == 2
