@@ -13,8 +13,9 @@ from core.db import in_session
 from flows import callback_dispatch
 from tests.callbacks.builders import callbacks, leave_queue, waiting_caller
 from tests.conftest import run_jobs, running_app
+from tests.flows.test_asking_for_a_callback import leave_queue_es
 from tests.flows.test_callback_dispatch import run_job
-from tests.helpers import Texter
+from tests.helpers import Caller, Texter
 
 NOW = dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC)  # Tuesday 10:00 in Chicago
 STRANGER, OWNER = "+13125550147", "+13125550199"
@@ -185,3 +186,21 @@ def test_a_number_is_asked_at_most_twice_a_day(app, engine, redis, settings, twi
     run_jobs(settings, redis)
     assert len([body for body in texts_to(twilio_api, OWNER) if "Reply YES" in body]) == 2
     assert len(callbacks(engine)) == 2
+
+
+def test_spanish_callers_and_owners_hear_and_read_spanish(app, engine, redis, settings, twilio_api):
+    caller = Caller(app)
+    caller.dial()
+    caller.press("2")
+    caller.press("0")
+    caller.last = leave_queue_es(app, caller)
+    caller.press("2")
+    caller.press(OWNER[2:])
+    done = caller.press("1")
+    assert "Si ese número quiere que le llamemos, recibirá un mensaje de texto para confirmarlo." in done.text
+    run_jobs(settings, redis)
+    [question] = texts_to(twilio_api, OWNER)
+    assert "Responda SÍ para que le llamemos." in question
+    reply = Texter(app, phone=OWNER).send("Sí")
+    assert reply.startswith("Gracias. Le llamaremos al 312-555-0199 en cuanto haya una persona disponible.")
+    assert callbacks(engine)[0].status == "waiting"
