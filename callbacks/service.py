@@ -203,11 +203,11 @@ def confirm(session: Session, *, callback_id: int, now: dt.datetime, actor: str)
         return row, False
     before = _audited(row)
     keep = row.kind == CallbackKind.KEEP_PLACE.value
-    row.status = (CallbackStatus.WAITING if keep else CallbackStatus.SCHEDULED).value
-    row.active_phone = row.phone
-    row.updated_at = now
     try:
         with session.begin_nested():  # the unique active_phone: the owner booking their own at this very moment
+            row.status = (CallbackStatus.WAITING if keep else CallbackStatus.SCHEDULED).value
+            row.active_phone = row.phone
+            row.updated_at = now
             session.add(row)
             session.flush()
     except IntegrityError:
