@@ -1,13 +1,16 @@
-"""Limits on call-back requests, counted in Redis so every process shares them: per number per day, and for the
-whole service per hour (a flood of requests, or someone booking calls to numbers that are not theirs, stops here)."""
+"""Limits on call-back requests, counted in Redis so every process shares them: per requesting line per day, and for
+the whole service per hour. A line asking for numbers other than its own is also limited to a few different ones a
+day, and those requests count against its own allowance, never against the number it asked for."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from core import counters
-from core.defaults import CALLBACK_REQUEST_COUNTER_TTL
+from core.defaults import CALLBACK_OWNER_ASKS_PER_DAY, CALLBACK_REQUEST_COUNTER_TTL
 from settings import CallbackSettings
+
+REQUESTER_LIMIT = "requester_limit"  # this line asked for as many other numbers as it may today
 
 
 class RequestCounters:
@@ -25,6 +28,14 @@ class RequestCounters:
     def service_key(now: dt.datetime) -> str:
         return f"cb:req:all:{now:%Y%m%d%H}"
 
+    @staticmethod
+    def others_key(requester: str, now: dt.datetime) -> str:
+        return f"cb:req:others:{requester}:{now:%Y%m%d}"
+
+    @staticmethod
+    def asks_key(phone: str, now: dt.datetime) -> str:
+        return f"cb:ask:{phone}:{now:%Y%m%d}"
+
     def _pair(self, phone: str, now: dt.datetime) -> tuple[counters.Counter, counters.Counter]:
         per_number = self.limits.requests_per_number_per_day
         return (
@@ -32,10 +43,41 @@ class RequestCounters:
             counters.Counter(self.service_key(now), 2 * 3600, self.limits.requests_per_hour),
         )
 
-    def reserve(self, phone: str, now: dt.datetime) -> str | None:
-        """Count one request; None if it may go ahead, else "number_limit" or "service_limit" (then not counted)."""
-        hit = counters.reserve(self.redis, *self._pair(phone, now))
+    def reserve(self, phone: str, now: dt.datetime, *, requester: str | None = None) -> str | None:
+        """Count one request for `phone` by `requester` (default: the number itself) against the requester's daily
+        allowance and the service's; None if it may go ahead, else the limit hit (then nothing stays counted)."""
+        requester = requester or phone
+        added = False
+        if requester != phone:
+            added, room = self._add_other(requester, phone, now)
+            if not room:
+                return REQUESTER_LIMIT
+        hit = counters.reserve(self.redis, *self._pair(requester, now))
+        if hit is not None and added:
+            self.redis.srem(self.others_key(requester, now), phone)
+        if hit is counters.Hit.NUMBER and requester != phone:
+            return REQUESTER_LIMIT  # the requesting line's allowance, not the number it asked for
         return hit.value if hit else None
+
+    def _add_other(self, requester: str, phone: str, now: dt.datetime) -> tuple[bool, bool]:
+        # One set per requesting line and day: a number asked for again is no new one; past the limit it is taken out.
+        key = self.others_key(requester, now)
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, phone).scard(key).expire(key, CALLBACK_REQUEST_COUNTER_TTL)
+            added, size, _ = pipe.execute()
+        if size <= self.limits.max_numbers_per_requester:
+            return bool(added), True
+        if added:
+            self.redis.srem(key, phone)
+        return False, False
+
+    def ask_owner(self, phone: str, now: dt.datetime) -> bool:
+        """Count one "Reply YES" text to this number; False once it had its share today (then nothing is sent)."""
+        key = self.asks_key(phone, now)
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key).expire(key, CALLBACK_REQUEST_COUNTER_TTL)
+            count, _ = pipe.execute()
+        return count <= CALLBACK_OWNER_ASKS_PER_DAY
 
     def full(self, phone: str, now: dt.datetime) -> str | None:
         """The limit a request from this number would hit now, without counting one (None: there is room)."""

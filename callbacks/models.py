@@ -25,6 +25,9 @@ class CallbackStatus(str, Enum):
     COMPLETED = "completed"  # put through to an agent
     FAILED = "failed"  # every attempt went unanswered
     CANCELLED = "cancelled"  # by the resident or a supervisor
+    # Asked for from another line: nothing is booked or dialled until the number's owner texts YES (never active, so it
+    # can neither change nor reveal the owner's own call-back), and it lapses unconfirmed.
+    AWAITING_OWNER = "awaiting_owner"
 
 
 PENDING = (CallbackStatus.WAITING, CallbackStatus.SCHEDULED)  # not yet dialled: may be moved or cancelled

@@ -28,7 +28,12 @@ from callbacks.models import (
 )
 from core import audit
 from core.calendar import BusinessCalendar
-from core.defaults import CALLBACK_ANSWERED_STALE_SECONDS, CALLBACK_DIAL_STALE_SECONDS, CALLBACK_RING_STALE_SECONDS
+from core.defaults import (
+    CALLBACK_ANSWERED_STALE_SECONDS,
+    CALLBACK_DIAL_STALE_SECONDS,
+    CALLBACK_OWNER_CONFIRM_MINUTES,
+    CALLBACK_RING_STALE_SECONDS,
+)
 from core.phones import mask
 from settings import CallbackSettings
 
@@ -140,8 +145,13 @@ def _booking(data: CallbackRequest) -> dict:
 def cancel(
     session: Session, *, actor: str, now: dt.datetime, callback_id: int | None = None, phone: str | None = None
 ) -> Callback | None:
-    """Cancel a call-back not yet being placed, by id or by the number's active one; None if there is none."""
+    """Cancel a call-back not yet being placed, by id or by the number's active one; None if there is none.
+
+    By number, with nothing booked, it declines a request from another line still awaiting the owner's YES."""
     row = get(session, callback_id=callback_id) if callback_id is not None else active_for(session, phone=phone or "")
+    if row is None and phone:
+        declined = decline(session, phone=phone, actor=actor, now=now)
+        return declined[0] if declined else None
     if row is None or row.status not in _values(ACTIVE):
         return None
     if row.status in _values(IN_PROGRESS):
@@ -152,6 +162,88 @@ def cancel(
     audit.record(session, actor=actor, action="callback.cancel", subject=f"callback:{row.id}", before=before,
                  after=_audited(row))
     return row
+
+
+# ----- asked for by another line: the number's owner confirms by text first
+
+
+def ask_owner(session: Session, *, data: CallbackRequest, now: dt.datetime, actor: str) -> Callback | None:
+    """Record a call-back asked for by another line, awaiting the owner's YES; None when the number already has one
+    booked or awaiting (that one is left exactly as it was, and the caller is told nothing about it)."""
+    if active_for(session, phone=data.phone) is not None or awaiting(session, phone=data.phone, now=now):
+        return None
+    row = Callback(phone=data.phone, created_at=now, updated_at=now,
+                   **{**_booking(data), "status": CallbackStatus.AWAITING_OWNER.value, "text_updates": True})
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="callback.ask_owner", subject=f"callback:{row.id}", after=_audited(row))
+    return row
+
+
+def awaiting(session: Session, *, phone: str, now: dt.datetime) -> list[Callback]:
+    """The number's requests from other lines still awaiting its owner's YES (not lapsed), newest first."""
+    since = now - dt.timedelta(minutes=CALLBACK_OWNER_CONFIRM_MINUTES)
+    rows = session.exec(
+        select(Callback).where(
+            Callback.phone == phone,
+            Callback.status == CallbackStatus.AWAITING_OWNER.value,
+            Callback.created_at > since,
+        )
+    ).all()
+    return sorted(rows, key=lambda row: (row.created_at, row.id), reverse=True)
+
+
+def confirm(session: Session, *, callback_id: int, now: dt.datetime, actor: str) -> tuple[Callback, bool]:
+    """The owner texted YES: the request becomes their call-back (True), unless they have one booked already (False:
+    the request is dropped and theirs stays as it was)."""
+    row = get(session, callback_id=callback_id)
+    if active_for(session, phone=row.phone) is not None:
+        _close(row, CallbackStatus.CANCELLED, now)
+        session.add(row)
+        return row, False
+    before = _audited(row)
+    keep = row.kind == CallbackKind.KEEP_PLACE.value
+    try:
+        with session.begin_nested():  # the unique active_phone: the owner booking their own at this very moment
+            row.status = (CallbackStatus.WAITING if keep else CallbackStatus.SCHEDULED).value
+            row.active_phone = row.phone
+            row.updated_at = now
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        session.refresh(row)
+        _close(row, CallbackStatus.CANCELLED, now)
+        session.add(row)
+        return row, False
+    audit.record(session, actor=actor, action="callback.confirm", subject=f"callback:{row.id}", before=before,
+                 after=_audited(row))
+    return row, True
+
+
+def decline(session: Session, *, phone: str, actor: str, now: dt.datetime) -> list[Callback]:
+    """Drop the number's requests from other lines awaiting its YES (it texted STOP or CANCEL CALL)."""
+    rows = awaiting(session, phone=phone, now=now)
+    for row in rows:
+        before = _audited(row)
+        _close(row, CallbackStatus.CANCELLED, now)
+        session.add(row)
+        audit.record(session, actor=actor, action="callback.decline", subject=f"callback:{row.id}", before=before,
+                     after=_audited(row))
+    return rows
+
+
+def lapse_unconfirmed(session: Session, *, now: dt.datetime) -> int:
+    """Requests from other lines whose owner never said YES in time are cancelled; how many."""
+    since = now - dt.timedelta(minutes=CALLBACK_OWNER_CONFIRM_MINUTES)
+    rows = session.exec(
+        select(Callback).where(
+            Callback.status == CallbackStatus.AWAITING_OWNER.value, Callback.created_at <= since
+        )
+    ).all()
+    for row in rows:
+        _close(row, CallbackStatus.CANCELLED, now)
+        session.add(row)
+    return len(rows)
 
 
 def reschedule(

@@ -96,6 +96,8 @@ CALLBACK_RING_STALE_SECONDS = 15 * 60  # placed, never answered, and Twilio's st
 CALLBACK_ANSWERED_STALE_SECONDS = 2 * 3600  # answered, and neither the agent's pick-up nor the hang-up was heard
 CALLBACK_REQUEST_COUNTER_TTL = 2 * 86400
 CALLBACK_SLOTS_OFFERED = 3  # times read out or texted at once
+CALLBACK_OWNER_CONFIRM_MINUTES = 30  # a call-back asked for another number lapses unless its owner texts YES by then
+CALLBACK_OWNER_ASKS_PER_DAY = 2  # "Reply YES to be called back" texts one number gets in a day, whoever asks
 CALLBACK_MIN_NOTICE_MINUTES = 10  # the earliest slot offered starts at least this long from now
 
 # Agents on the agent line: an idle agent's <Dial> into an empty queue ends after this many seconds and the agent

@@ -162,8 +162,8 @@ def place(ctx: JobContext, *, callback_id: int, attempts: int) -> str | None:
 
 
 def reconcile() -> int:
-    """Job (every minute, and when a worker starts): settle attempts whose news never came, send due reminders, and
-    place what is due, all from the database; returns how many attempts were settled."""
+    """Job (every minute, and when a worker starts): settle attempts whose news never came, let unconfirmed requests
+    for another line's number lapse, send due reminders, and place what is due; returns how many attempts settled."""
     ctx = context()
     with (
         job_connection(ctx.settings) as connection,
@@ -173,6 +173,7 @@ def reconcile() -> int:
             return 0
         settled = in_session(ctx.engine, service.settle_stale, now=ctx.now(), calendar=ctx.calendar,
                              settings=ctx.settings.callbacks)
+        in_session(ctx.engine, service.lapse_unconfirmed, now=ctx.now())  # nobody said YES in time
         remind(ctx)
     dispatch()
     return settled

@@ -16,6 +16,7 @@ from core.worker import enqueue
 from crm_bridge import intake
 from crm_bridge.models import TicketCreate
 from crm_bridge.service import IntakeError
+from flows import callback_owner
 from flows.context import FlowContext
 from flows.session import CallbackDraft, Session
 from flows.turns import (
@@ -116,8 +117,10 @@ async def _book_callback(ctx: FlowContext, s: Session, draft: CallbackDraft, *, 
     # The number gets our call: premium-rate, foreign or short codes are refused here too, whatever a step checked.
     if not draft.phone or outbound_refusal(draft.phone, ctx.settings.outbound.countries) is not None:
         return CallbackBooking("not_allowed")
+    # Counted against the asking line (its own number, else the call), never against a number keyed for someone else.
+    asker = callback_owner.requester(s.phone, s.call_sid)
     counters = RequestCounters(ctx.sync_redis, ctx.settings.callbacks)
-    hit = await anyio.to_thread.run_sync(counters.reserve, draft.phone, ctx.now())
+    hit = await anyio.to_thread.run_sync(lambda: counters.reserve(draft.phone, ctx.now(), requester=asker))
     if hit is not None:
         return CallbackBooking(hit)
     data = CallbackRequest(
@@ -125,6 +128,8 @@ async def _book_callback(ctx: FlowContext, s: Session, draft: CallbackDraft, *, 
         joined_at=draft.joined_at, due_at=draft.due_at, topic=draft.topic, ticket_number=draft.ticket_number,
         text_updates=draft.text_updates,
     )
+    if draft.phone != s.phone:  # not the asking line's own: its owner says YES by text first
+        return await callback_owner.ask(ctx, data=data, actor=_resident(channel, s.phone or ""))
     try:
         row, updated = await run_db(ctx.engine, _request, ctx=ctx, data=data, actor=_resident(channel, draft.phone))
     except CallbackError as exc:

@@ -190,8 +190,8 @@ class BookCallback:
 
 @dataclass(frozen=True)
 class CallbackBooking:
-    """The answer to BookCallback: "booked", "updated", or why not (number_limit, service_limit, in_progress,
-    slot_taken, not_allowed)."""
+    """The answer to BookCallback: "booked", "updated", "owner_asked" (another line's number: its owner confirms by
+    text), or why not (number_limit, requester_limit, service_limit, in_progress, slot_taken, not_allowed)."""
 
     status: str
     due_at: dt.datetime | None = None

@@ -44,6 +44,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
             "reminder_minutes",
             "requests_per_number_per_day",
             "requests_per_hour",
+            "max_numbers_per_requester",
         }
     ),
     "wording": frozenset(),

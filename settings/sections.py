@@ -82,6 +82,7 @@ class CallbackSettings:
     reminder_minutes: int = 15  # a reminder text this long before a chosen time (0: none)
     requests_per_number_per_day: int = 5
     requests_per_hour: int = 200  # for the whole service
+    max_numbers_per_requester: int = 3  # numbers other than its own one line may ask call-backs for in a day
 
 
 def read_web(raw: dict) -> WebSettings:
@@ -118,6 +119,7 @@ def read_callbacks(raw: dict) -> CallbackSettings:
         reminder_minutes=whole("reminder_minutes", d.reminder_minutes, 0, 1440),
         requests_per_number_per_day=whole("requests_per_number_per_day", d.requests_per_number_per_day, 1, 1000),
         requests_per_hour=whole("requests_per_hour", d.requests_per_hour, 1, 1_000_000),
+        max_numbers_per_requester=whole("max_numbers_per_requester", d.max_numbers_per_requester, 0, 100),
     )
 
 

@@ -10,7 +10,7 @@ from core.defaults import TEXT_SESSION_TTL
 from core.phones import display, normalize
 from core.twilio_fields import whole
 from crm_bridge import ticket_numbers
-from flows import runner
+from flows import callback_owner, runner
 from flows.capabilities import TEXT
 from flows.context import FlowContext
 from flows.knowledge import record_unanswered
@@ -83,9 +83,14 @@ async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str
     twilio_replied = bool(form.get("OptOutType"))  # Twilio's own opt-out handling already answered
     if keyword is Keyword.STOP:
         await run_db(ctx.engine, consent.set_opt_out, phone=phone, opted_out=True, source="STOP")
+        await callback_owner.decline(ctx, phone=phone)  # what another line asked for this number is dropped
         session.node = None
         return Handled(None if twilio_replied else w(lang, "sms_stopped", city=ctx.settings.city_name), "stop")
     opted_out = await run_db(ctx.engine, consent.is_opted_out, phone=phone)
+    if not opted_out and callback_owner.is_yes(ctx, body):  # YES means "call me" only while a request awaits it
+        reply = await callback_owner.confirm(ctx, phone=phone)
+        if reply is not None:
+            return Handled(reply, "callback_confirm")
     if keyword is Keyword.START:
         if twilio_replied or opted_out:
             await run_db(ctx.engine, consent.set_opt_out, phone=phone, opted_out=False, source="START")
@@ -94,6 +99,10 @@ async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str
     if keyword is Keyword.HELP:
         text = w(lang, "sms_help", city=ctx.settings.city_name, phone=_phone(ctx))
         return Handled(None if twilio_replied else text, "help")
+    if opted_out and keyword is Keyword.CALLBACK_CANCEL:  # their own call-back may still be cancelled, in silence
+        await runner.begin(ctx, session, "callback_cancel", TEXT)
+        session.node = None
+        return Handled(None, "callback")
     if opted_out:  # after STOP only STOP, START and HELP are answered: carriers and the law expect silence
         return Handled(None, "opted_out")
     return await _command(ctx, session, keyword, arg, body)

@@ -198,10 +198,13 @@ def test_callbacks_section_is_checked(tmp_path):
     settings = load(tmp_path, GOOD)
     assert (settings.callbacks.retries, settings.callbacks.retry_minutes, settings.callbacks.machine_detection) == (
         2, 10, True)
+    assert settings.callbacks.max_numbers_per_requester == 3
     for old, new, key in (("retries = 2", "retries = -1", "callbacks.retries"),
                           ("machine_detection = true", 'machine_detection = "yes"', "callbacks.machine_detection"),
                           ("slot_minutes = 30", "slot_minutes = 7.5", "callbacks.slot_minutes"),
-                          ("per_slot = 4", "per_slots = 4", "callbacks.per_slots")):
+                          ("per_slot = 4", "per_slots = 4", "callbacks.per_slots"),
+                          ("max_numbers_per_requester = 3", "max_numbers_per_requester = -1",
+                           "callbacks.max_numbers_per_requester")):
         with pytest.raises(ConfigError) as bad:
             load(tmp_path, GOOD.replace(old, new))
         assert bad.value.key == key

@@ -9,6 +9,7 @@ import datetime as dt
 from callbacks.models import CallbackKind, CallbackSource
 from core import clock
 from core.phones import display, outbound_refusal
+from flows.callback_owner import OWNER_ASKED
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import CallbackDraft, Session
 from flows.spoken_time import spoken_when
@@ -171,7 +172,10 @@ def callback_number_confirm(c: Conversation, s: Session, at: At) -> Turn:
 
 @REGISTRY.action("callback.number_ok")
 def do_number_ok(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
-    """The keyed number is right."""
+    """The keyed number is right: the caller's own goes on to the confirming text; another number's owner is asked."""
+    if s.callback.phone != s.phone:
+        s.callback.text_updates = False  # the owner is texted to confirm, not the caller
+        return _book(c, s)
     return c.show(s, "callback_texts")
 
 
@@ -213,6 +217,11 @@ def _book(c: Conversation, s: Session) -> Turn:
 def booked(c: Conversation, s: Session, result: CallbackBooking) -> Turn:
     """It is booked (or the earlier one changed): when we will call, how to cancel; or why not."""
     draft = s.callback
+    if result.status == OWNER_ASKED:  # another line's number: one sentence that reveals nothing about it
+        s.callback = None
+        turn = c.show(s, "callback_done")
+        turn.lines.insert(0, (s.lang, c.say(s, "callback_owner_asked")))
+        return turn
     if result.status == "slot_taken":
         draft.slots, draft.due_at = [], None
         turn = c.show(s, "callback_start")

@@ -203,3 +203,19 @@ def test_requests_are_limited_per_number_and_for_the_whole_service(redis, settin
     assert counters.reserve("+13125550148", NOW) is None
     assert counters.reserve("+13125550149", NOW) == "service_limit"
     assert counters.reserve("+13125550149", NOW + dt.timedelta(hours=1)) is None  # a new hour
+
+
+def test_an_owners_yes_racing_their_own_booking_keeps_theirs(engine, monkeypatch):
+    with Session(engine) as session:
+        asked = service.ask_owner(session, data=keep_place(), now=NOW, actor="test")
+        session.commit()
+        own, _ = service.request(session, data=scheduled(), now=NOW, actor="test")
+        session.commit()
+        asked_id, own_id = asked.id, own.id
+    monkeypatch.setattr(service, "active_for", lambda session, *, phone: None)  # theirs landed after our look
+    with Session(engine) as session:
+        row, booked = service.confirm(session, callback_id=asked_id, now=NOW, actor="test")
+        session.commit()
+        assert (booked, row.status) == (False, "cancelled")
+    with Session(engine) as session:
+        assert session.get(service.Callback, own_id).status == "scheduled"

@@ -66,12 +66,11 @@ def test_choose_a_time_from_the_queue_with_another_number_read_back(app, engine)
     heard = caller.press("3125550199")
     assert heard.text.startswith("I heard 3 1 2, 5 5 5, 0 1 9 9.")
     assert "To enter the number again, press 2." in heard.text
-    caller.press("1")
-    done = caller.press("2")
-    assert "We'll call you today at 11 a.m., at the number ending in 0 1 9 9." in done.text
+    done = caller.press("1")  # not the caller's own number: its owner confirms it by text first
+    assert "If that number wants a call-back, they'll get a text message to confirm it." in done.text and done.hangup
     [row] = callbacks(engine)
     assert (row.kind, row.phone, row.due_at) == ("scheduled", "+13125550199", NOW + dt.timedelta(hours=1))
-    assert row.next_attempt_at == row.due_at and not row.text_updates
+    assert (row.status, row.active_phone) == ("awaiting_owner", None)
 
 
 def test_a_foreign_or_premium_caller_id_is_asked_for_another_number(app):
