@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -18,7 +19,8 @@ from core import health, home
 from core.body_limit import BodyLimit, Limit
 from core.calendar import BusinessCalendar
 from core.db import make_engine
-from core.defaults import API_BODY_LIMIT, OPEN311_BODY_LIMIT, OTHER_BODY_LIMIT, WEBHOOK_BODY_LIMIT
+from core.defaults import API_BODY_LIMIT, HEARTBEAT_SECONDS, OPEN311_BODY_LIMIT, OTHER_BODY_LIMIT, WEBHOOK_BODY_LIMIT
+from core.heartbeats import AsyncHeartbeats, Role
 from core.redis import async_client, sync_client
 from crm_bridge import routes as crm_routes
 from crm_bridge.catalogue import load_catalogue
@@ -57,6 +59,15 @@ def build_context(settings: Settings) -> FlowContext:
     )
 
 
+async def beat_forever(ctx: FlowContext) -> None:
+    """The web role's heartbeat (core.heartbeats) every few seconds while this process serves; an outage skips it."""
+    beats = AsyncHeartbeats(ctx.redis)
+    while True:
+        with contextlib.suppress(Exception):  # an outage: /healthz says so; the next beat after it succeeds
+            await beats.beat(Role.WEB)
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
 def check_data(settings: Settings) -> None:
     """Load the data files a start depends on (wording, menus, service catalogue); raise ValueError naming the key."""
     codes = [language.code for language in settings.languages]
@@ -74,9 +85,11 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None) -> Star
     async def lifespan(app: Starlette):
         app.state.ctx = build_context(settings)
         await app.state.ctx.knowledge.get()  # build the matcher before the first call arrives
+        beating = asyncio.create_task(beat_forever(app.state.ctx))
         try:
             yield
         finally:
+            beating.cancel()
             await app.state.ctx.redis.aclose()
             app.state.ctx.sync_redis.close()
             app.state.ctx.engine.dispose()
