@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from twilio.twiml.messaging_response import MessagingResponse
 
 from console import pages as console_pages
 from console import routes as console_routes
@@ -135,4 +136,13 @@ async def _crash(request: Request, exc: Exception) -> PlainTextResponse:
             "Please try your call again in a few minutes.</Say><Hangup/></Response>"
         )
         return PlainTextResponse(body, status_code=200, media_type="application/xml")
+    if request.url.path.startswith("/sms/"):  # a text gets the same apology, as a reply (Redis away, say)
+        return PlainTextResponse(_text_apology(request), status_code=200, media_type="application/xml")
     return PlainTextResponse("internal error", status_code=500)
+
+
+def _text_apology(request: Request) -> str:
+    settings = request.app.state.ctx.settings
+    response = MessagingResponse()
+    response.message(request.app.state.ctx.wording(settings.default_language.code, "sms_sorry_trouble"))
+    return str(response)

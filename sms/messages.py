@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from callbacks.models import CallbackSource
-from core.db import run_db
+from core.db import UNAVAILABLE, run_db
 from core.defaults import TEXT_SESSION_TTL
-from core.phones import display, normalize
+from core.phones import display, mask, normalize
 from core.twilio_fields import whole
 from crm_bridge import ticket_numbers
 from flows import runner
@@ -21,6 +22,8 @@ from flows.turns import Input, InputKind, Outcome, Step, Turn
 from messaging import consent
 from sms import limits, render, service
 from sms.keywords import Keyword, classify
+
+log = logging.getLogger("onecall.sms")
 
 MAX_BODY = 1600
 MAX_MEDIA = 10  # Twilio delivers at most 10 pictures with one message
@@ -44,8 +47,15 @@ async def handle(ctx: FlowContext, form: dict[str, str]) -> str | None:
     store = SessionStore(ctx.redis, "sms", TEXT_SESSION_TTL)
     session = await store.load(phone) or Session(lang=ctx.settings.default_language.code)
     session.channel, session.phone, session.can_text = "sms", phone, True
-    handled = await _handle(ctx, session, phone, form)
-    await run_db(ctx.engine, _record, form=form, phone=phone, language=session.lang, handled=handled)
+    try:
+        handled = await _handle(ctx, session, phone, form)
+        await run_db(ctx.engine, _record, form=form, phone=phone, language=session.lang, handled=handled)
+    except UNAVAILABLE as exc:
+        # The apology calls hear, in the resident's language. The session is not saved: the same text sent again
+        # after the outage is taken where the conversation was. Logged without its body or the number in clear.
+        log.warning("text %s from %s not handled, the database is unavailable: %s", form["MessageSid"], mask(phone),
+                    type(exc).__name__)
+        return ctx.wording(session.lang, "sms_sorry_trouble")
     await store.save(phone, session)
     return handled.reply
 

@@ -8,6 +8,8 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from app import create_app
+from core.db import make_engine
+from core.redis import async_client
 from crm_bridge import ticket_numbers as numbers
 from crm_bridge.models import Ticket
 from flows.models import Unanswered
@@ -181,3 +183,35 @@ def test_did_you_mean_offers_choices_and_a_number_picks_one(settings, engine, re
         assert "Reply 1" in reply
         answer = texter.send("1")
     assert "Mon-Thu 9am-8pm" in answer
+
+
+def test_texts_during_database_outage_get_the_apology(app, session, caplog):
+    spanish, english = Texter(app, phone="+13125550191"), Texter(app, phone="+13125550192")
+    assert spanish.send("ES").startswith("De acuerdo")
+    ctx = app.app.state.ctx
+    working, ctx.engine = ctx.engine, make_engine("sqlite:////nonexistent-folder/onecall.db")  # the database is away
+    try:
+        response = twilio_post(app, "/sms/incoming", spanish.form("¿a qué hora cierra la biblioteca?"))
+        assert response.status_code == 200
+        assert reply_text(response) == (
+            "Lo sentimos, algo salió mal de nuestro lado. Vuelva a escribirnos en unos minutos.")
+        assert english.send("when does the library close?") == (
+            "Sorry, something went wrong on our side. Please text us again in a few minutes.")
+    finally:
+        ctx.engine.dispose()
+        ctx.engine = working
+    logged = [r.getMessage() for r in caplog.records if r.name == "onecall.sms"]
+    assert len(logged) == 2 and all("database is unavailable" in line for line in logged)
+    assert not any("biblioteca" in line or "library" in line for line in logged)  # never the body
+    assert not any("+13125550191" in line for line in logged)  # the number masked
+    answer = english.send("when does the library close?")  # the database is back: the same text is answered
+    assert "Mon-Thu 9am-8pm" in answer
+
+
+def test_any_other_failure_on_a_text_gets_the_apology_not_a_500(settings, engine, redis):
+    application = create_app(settings)
+    with TestClient(application, raise_server_exceptions=False) as client:
+        application.state.ctx.redis = async_client("redis://127.0.0.1:1/0")
+        response = twilio_post(client, "/sms/incoming", Texter(client).form("hello"))
+    assert response.status_code == 200
+    assert reply_text(response) == "Sorry, something went wrong on our side. Please text us again in a few minutes."
