@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlmodel import select
@@ -215,3 +216,32 @@ def test_any_other_failure_on_a_text_gets_the_apology_not_a_500(settings, engine
         response = twilio_post(client, "/sms/incoming", Texter(client).form("hello"))
     assert response.status_code == 200
     assert reply_text(response) == "Sorry, something went wrong on our side. Please text us again in a few minutes."
+
+
+def test_text_report_after_redis_restart_is_not_an_unanswered_question(app, redis, session, clock):
+    texter = Texter(app)
+    texter.send("REPORT")
+    assert "Where is it?" in texter.send("pothole")
+    redis.flushdb()  # Redis restarted without its data: the conversation is gone
+    reply = texter.send("5th and Main")
+    assert reply == "Sorry, I lost your report in progress. Text REPORT to start again."
+    assert session.exec(select(Unanswered)).all() == []  # not filed as a question nobody could answer
+    assert session.exec(select(SmsInbound).where(SmsInbound.kind == "report_lost")).one()
+    assert "What kind of problem?" in texter.send("REPORT")  # and it starts again
+    assert "Where is it?" in texter.send("pothole")
+    assert "I have the location as: 5th and Main." in texter.send("5th and Main")
+
+
+def test_a_spanish_text_report_lost_with_redis_is_told_in_spanish_and_a_finished_one_is_not(app, redis, clock):
+    texter = Texter(app, phone="+13125550193")
+    texter.send("ES")
+    texter.send("REPORTE")
+    redis.flushdb()
+    assert texter.send("bache") == (
+        "Lo sentimos, perdí el reporte que estaba haciendo. Responda REPORTE para empezar de nuevo.")
+    assert "perdí el reporte" not in texter.send("¿a qué hora cierra la biblioteca?")  # told once
+    quiet = Texter(app, phone="+13125550194")
+    quiet.send("REPORT")
+    redis.flushdb()
+    clock.now += dt.timedelta(hours=1)  # long quiet: the conversation had expired anyway, nothing was lost
+    assert "lost your report" not in quiet.send("when does the library close?")
