@@ -18,18 +18,14 @@ from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 from rq.utils import now as rq_now
 
-from core.defaults import HEARTBEAT_SECONDS, OUTAGE_BACKOFF_CAP_SECONDS
+from core.defaults import HEARTBEAT_SECONDS
 from core.heartbeats import Heartbeats, Role
+from core.supervisor import backoff  # the same 1, 2, 4 ... 30 s as the supervisor's restarts
 
 log = logging.getLogger("onecall.cron")
 
 # A key without expiry: when it is missing, Redis was emptied (restarted without its data) since the last tick.
 EPOCH_KEY = "cron:epoch"
-
-
-def backoff(failures: int) -> float:
-    """Seconds before the next try after the nth failed tick in a row: 1, 2, 4, 8, 16, 30, 30..."""
-    return float(min(OUTAGE_BACKOFF_CAP_SECONDS, 2 ** max(0, failures - 1)))
 
 
 class ResilientCron:

@@ -24,8 +24,6 @@ HEARTBEAT_KEEP_SECONDS = 7 * 86400
 # The rq worker beats while it waits for a job (every WORKER_TTL - 15 s) and while one runs (WORKER_MONITOR_SECONDS).
 WORKER_TTL_SECONDS = 35
 WORKER_MONITOR_SECONDS = 10
-# `run.py worker` and `run.py cron` ride out a Redis or database outage: they retry with this back-off, never exit.
-OUTAGE_BACKOFF_CAP_SECONDS = 30
 
 # Live queue figures.
 QUEUE_META_TTL = 4 * 3600

@@ -20,15 +20,15 @@ from sqlalchemy.engine import Engine
 from core import clock
 from core.calendar import BusinessCalendar
 from core.db import make_engine
-from core.defaults import JOB_RETRY_INTERVALS, OUTAGE_BACKOFF_CAP_SECONDS, WORKER_MONITOR_SECONDS, WORKER_TTL_SECONDS
+from core.defaults import JOB_RETRY_INTERVALS, WORKER_MONITOR_SECONDS, WORKER_TTL_SECONDS
 from core.heartbeats import Heartbeats, Role
 from core.memo import ProcessMemo
 from core.redis import sync_client
+from core.supervisor import STABLE_SECONDS, backoff
 from core.twilio_client import make_client
 from settings import Settings
 
 QUEUE_NAMES = ("default",)
-STABLE_SECONDS = 60  # a worker that ran this long before it failed starts its back-off again from 1 s
 log = logging.getLogger("onecall.worker")
 
 
@@ -85,10 +85,16 @@ def retry() -> Retry:
 class BeatingWorker(Worker):
     """An rq worker that writes the worker role's heartbeat (core.heartbeats) whenever rq renews its own."""
 
+    asked_to_stop = False  # SIGTERM/SIGINT, as opposed to rq giving up on a Redis error
+
     def heartbeat(self, timeout: int | None = None, pipeline=None):
         result = super().heartbeat(timeout, pipeline)
         Heartbeats(self.connection).beat(Role.WORKER)
         return result
+
+    def request_stop(self, signum, frame):
+        self.asked_to_stop = True
+        super().request_stop(signum, frame)
 
 
 def make_worker(connection) -> BeatingWorker:
@@ -104,7 +110,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     try:
         worker = make_worker(connection)
         worker.work(with_scheduler=True, burst=burst)
-        return burst or bool(getattr(worker, "_stop_requested", False))
+        return burst or worker.asked_to_stop
     finally:
         connection.close()
 
@@ -130,7 +136,7 @@ def serve_forever(settings: Settings, *, at_start: Callable[[object], None] | No
         except Exception as exc:  # Redis or the database away: wait and try again, never exit
             why = f"{type(exc).__name__}: {exc}"
         failures = 1 if time.monotonic() - started >= STABLE_SECONDS else failures + 1
-        delay = float(min(OUTAGE_BACKOFF_CAP_SECONDS, 2 ** (failures - 1)))
+        delay = backoff(failures)  # a worker that ran a minute before failing starts again from 1 s
         log.warning("worker: %s; starting it again in %g s", why, delay)
         try:
             sleep(delay)

@@ -146,4 +146,7 @@ def test_run_worker_survives_redis_outage_and_runs_jobs_after(engine, settings, 
             worker.kill()
         client.close()
         server.stop()
+        log.seek(0)
+        output = log.read()
         log.close()
+    assert "the rq worker stopped" not in output, output  # a SIGTERM is a stop, not a failure to ride out
