@@ -65,7 +65,8 @@ async def handle(ctx: FlowContext, form: dict[str, str]) -> str | None:
 
 def _record(db, *, form: dict[str, str], phone: str, language: str, handled: Handled, reporting: bool,
             now: dt.datetime) -> None:
-    service.note_report(db, phone=phone, language=language, in_progress=reporting, now=now)
+    service.note_report(db, phone=phone, language=language, in_progress=reporting, now=now,
+                        keep_seconds=TEXT_SESSION_TTL)
     fresh = service.record_inbound(
         db,
         message_sid=form["MessageSid"],

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from core.phones import mask
 from sms.models import SmsInbound, SmsOpenReport
@@ -38,8 +38,13 @@ def _open_report(session: Session, phone: str) -> SmsOpenReport | None:
     return session.exec(select(SmsOpenReport).where(SmsOpenReport.phone_hash == phone_key(phone))).first()
 
 
-def note_report(session: Session, *, phone: str, language: str, in_progress: bool, now: dt.datetime) -> None:
-    """Remember that this number has a text report in progress, or forget it once it ended."""
+def note_report(
+    session: Session, *, phone: str, language: str, in_progress: bool, now: dt.datetime, keep_seconds: int
+) -> None:
+    """Remember that this number has a text report in progress, or forget it once it ended; reports left quiet
+    longer than keep_seconds (their conversations expired) are forgotten too, so the table holds only live ones."""
+    cutoff = now - dt.timedelta(seconds=keep_seconds)
+    session.exec(delete(SmsOpenReport).where(SmsOpenReport.updated_at < cutoff))
     row = _open_report(session, phone)
     if not in_progress:
         if row is not None:

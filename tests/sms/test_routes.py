@@ -17,7 +17,7 @@ from flows.models import Unanswered
 from messaging.models import SmsOptOut
 from messaging.segments import segment_count
 from settings import ROOT, load_settings
-from sms.models import SmsInbound
+from sms.models import SmsInbound, SmsOpenReport
 from tests.helpers import Texter, reply_text, twilio_post
 
 
@@ -69,6 +69,7 @@ def test_report_by_text_gives_a_ticket_number_and_date(app, session):
     assert (ticket.number, ticket.channel, ticket.phone) == (number, "sms", "+13125550188")
     assert ticket.description == "Deep hole, a car lost a tire" and ticket.notify_on_close
     assert "is open and waiting for a crew" in texter.send(f"STATUS {number}")
+    assert session.exec(select(SmsOpenReport)).all() == []  # the open report is forgotten once it ended
 
 
 def test_status_with_a_bad_number(app):
@@ -232,7 +233,8 @@ def test_text_report_after_redis_restart_is_not_an_unanswered_question(app, redi
     assert "I have the location as: 5th and Main." in texter.send("5th and Main")
 
 
-def test_a_spanish_text_report_lost_with_redis_is_told_in_spanish_and_a_finished_one_is_not(app, redis, clock):
+def test_a_spanish_text_report_lost_with_redis_is_told_in_spanish_and_an_expired_one_is_not(app, redis, session,
+                                                                                             clock):
     texter = Texter(app, phone="+13125550193")
     texter.send("ES")
     texter.send("REPORTE")
@@ -245,3 +247,4 @@ def test_a_spanish_text_report_lost_with_redis_is_told_in_spanish_and_a_finished
     redis.flushdb()
     clock.now += dt.timedelta(hours=1)  # long quiet: the conversation had expired anyway, nothing was lost
     assert "lost your report" not in quiet.send("when does the library close?")
+    assert session.exec(select(SmsOpenReport)).all() == []
