@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"config error: {problem}", file=sys.stderr)
             return 2
         if args.command not in (serve, simulate_call, play_scenarios) and not os.environ.get("ONECALL_SUPERVISED"):
-            _preflight(settings, redis=args.command in (web_only, worker_only, cron_only),
+            _preflight(settings, redis=args.command in (web_only, worker_only, cron_only, health),
                        schema=args.command is not migrate)
         return args.command(settings, args)
     except ConfigError as exc:
@@ -97,6 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("cron", help="run the periodic-job scheduler (REDIS_URL must be set)").set_defaults(
         command=cron_only
     )
+    check = sub.add_parser("health", help="each role's last heartbeat; exit 1 naming a stale role")
+    check.add_argument("--require", default="", metavar="ROLES",
+                       help="roles that must have beaten, e.g. worker,cron (default: only stale ones fail)")
+    check.set_defaults(command=health)
     simulate = sub.add_parser("simulate", help="make a test call from this terminal to a running server")
     simulate.add_argument("--url", default=None, help="the server (default http://HOST:PORT)")
     simulate.add_argument("--from", dest="caller", default="+13125550147")
@@ -172,19 +176,48 @@ def web_only(settings: Settings, args) -> int:
 def worker_only(settings: Settings, args) -> int:
     """Run jobs in this process, starting with a reconciliation of call-backs from the database."""
     from app import schedule
-    from core.redis import sync_client
-    from core.worker import run_worker
+    from core.worker import serve_forever
 
     if not settings.redis_url:
         print("config error: REDIS_URL: must be set for `run.py worker`", file=sys.stderr)
         return 2
-    connection = sync_client(settings.redis_url)
+    serve_forever(settings, at_start=schedule.at_worker_start)  # rides out Redis and database outages
+    return 0
+
+
+def health(settings: Settings, args) -> int:
+    """Print each role's last heartbeat; 1 naming any stale (or required, never seen) role; 2 when Redis is away."""
+    import redis
+
+    from core.heartbeats import Heartbeats, required_roles
+    from core.redis import sync_client
+
+    url = settings.redis_url or _embedded_redis_url(settings)
+    if not url:
+        print("error: REDIS_URL is not set and no `run.py` is running here (no var/redis.url)", file=sys.stderr)
+        return 2
+    required = required_roles(args.require)
+    connection = sync_client(url)
     try:
-        schedule.at_worker_start(connection)
+        beats = Heartbeats(connection).read()
+    except redis.RedisError as exc:
+        print(f"error: Redis does not answer ({type(exc).__name__})", file=sys.stderr)
+        return 2
     finally:
         connection.close()
-    run_worker(settings)
+    for beat in beats:
+        seen = f" (last heartbeat {beat.age:.0f} s ago)" if beat.at is not None and not beat.stale else ""
+        print(f"{beat.role.value}: {beat.describe(required)}{seen}")
+    stale = [beat.role.value for beat in beats if beat.failing(required)]
+    if stale:
+        print(f"unhealthy: {', '.join(stale)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _embedded_redis_url(settings: Settings) -> str | None:
+    path = settings.var_dir / "redis.url"  # written by `run.py` while its embedded Redis runs
+    return path.read_text().strip() if path.exists() else None
 
 
 def simulate_call(settings: Settings, args) -> int:
@@ -230,14 +263,16 @@ def cron_only(settings: Settings, args) -> int:
     from rq.cron import CronScheduler
 
     from app import schedule
+    from core.cron import ResilientCron
     from core.redis import sync_client
 
     if not settings.redis_url:
         print("config error: REDIS_URL: must be set for `run.py cron`", file=sys.stderr)
         return 2
-    cron = CronScheduler(connection=sync_client(settings.redis_url))
+    # A socket timeout: a Redis that hangs instead of refusing fails the tick rather than freezing the cron.
+    cron = CronScheduler(connection=sync_client(settings.redis_url, socket_timeout=10))
     schedule.register(cron)
-    cron.start()
+    ResilientCron(cron).run()  # never exits on an outage: one line per failed tick, back-off, catch-up after
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
@@ -11,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from twilio.twiml.messaging_response import MessagingResponse
 
 from console import pages as console_pages
 from console import routes as console_routes
@@ -19,7 +21,8 @@ from core import health, home
 from core.body_limit import BodyLimit, Limit
 from core.calendar import BusinessCalendar
 from core.db import make_engine
-from core.defaults import API_BODY_LIMIT, OPEN311_BODY_LIMIT, OTHER_BODY_LIMIT, WEBHOOK_BODY_LIMIT
+from core.defaults import API_BODY_LIMIT, HEARTBEAT_SECONDS, OPEN311_BODY_LIMIT, OTHER_BODY_LIMIT, WEBHOOK_BODY_LIMIT
+from core.heartbeats import AsyncHeartbeats, Role
 from core.hosts import HostCheck, allowed_hosts
 from core.redis import async_client, sync_client
 from core.security_headers import SecurityHeaders
@@ -60,6 +63,15 @@ def build_context(settings: Settings) -> FlowContext:
     )
 
 
+async def beat_forever(ctx: FlowContext) -> None:
+    """The web role's heartbeat (core.heartbeats) every few seconds while this process serves; an outage skips it."""
+    beats = AsyncHeartbeats(ctx.redis)
+    while True:
+        with contextlib.suppress(Exception):  # an outage: /healthz says so; the next beat after it succeeds
+            await beats.beat(Role.WEB)
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
 def check_data(settings: Settings) -> None:
     """Load the data files a start depends on (wording, menus, service catalogue); raise ValueError naming the key."""
     codes = [language.code for language in settings.languages]
@@ -78,9 +90,11 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None, listeni
     async def lifespan(app: Starlette):
         app.state.ctx = build_context(settings)
         await app.state.ctx.knowledge.get()  # build the matcher before the first call arrives
+        beating = asyncio.create_task(beat_forever(app.state.ctx))
         try:
             yield
         finally:
+            beating.cancel()
             await app.state.ctx.redis.aclose()
             app.state.ctx.sync_redis.close()
             app.state.ctx.engine.dispose()
@@ -130,4 +144,13 @@ async def _crash(request: Request, exc: Exception) -> PlainTextResponse:
             "Please try your call again in a few minutes.</Say><Hangup/></Response>"
         )
         return PlainTextResponse(body, status_code=200, media_type="application/xml")
+    if request.url.path.startswith("/sms/"):  # a text gets the same apology, as a reply (Redis away, say)
+        return PlainTextResponse(_text_apology(request), status_code=200, media_type="application/xml")
     return PlainTextResponse("internal error", status_code=500)
+
+
+def _text_apology(request: Request) -> str:
+    settings = request.app.state.ctx.settings
+    response = MessagingResponse()
+    response.message(request.app.state.ctx.wording(settings.default_language.code, "sms_sorry_trouble"))
+    return str(response)

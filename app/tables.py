@@ -9,5 +9,5 @@ from flows.models import Article, MenuOverride, Topic, Unanswered  # noqa: F401
 from ivr.models import Call, CallStep  # noqa: F401
 from messaging.models import SmsOptOut, SmsOutbound  # noqa: F401
 from queueing.models import AgentLineAttempt, AgentPin, QueueOutcome, Voicemail  # noqa: F401
-from sms.models import SmsInbound  # noqa: F401
+from sms.models import SmsInbound, SmsOpenReport  # noqa: F401
 from surge.models import Announcement  # noqa: F401

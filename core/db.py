@@ -10,10 +10,14 @@ from typing import TypeVar
 
 import anyio.to_thread
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 T = TypeVar("T")
+
+# What a database outage raises: no connection, a connection lost mid-query, or no free connection in the pool.
+UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 
 
 def make_engine(url: str) -> Engine:

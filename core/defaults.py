@@ -15,6 +15,16 @@ REPLAY_WAIT_SECONDS = 10.0  # how long a twin delivery waits for the first one's
 REPLAY_POLL_SECONDS = 0.05
 REPLAY_CLAIM_SECONDS = 30  # a claim outlives the slowest webhook; one left by a killed process frees itself
 
+# Heartbeats (core.heartbeats): each role beats every few seconds; one silent for HEARTBEAT_STALE_SECONDS is reported
+# stale (/healthz 503, `run.py health` exit 1). The key outlives a dead role for a week, so it is reported stale, not
+# forgotten; a role retired on purpose reads "not seen" a week later (or at once: delete its heartbeat:<role> key).
+HEARTBEAT_SECONDS = 5
+HEARTBEAT_STALE_SECONDS = 60
+HEARTBEAT_KEEP_SECONDS = 7 * 86400
+# The rq worker beats while it waits for a job (every WORKER_TTL - 15 s) and while one runs (WORKER_MONITOR_SECONDS).
+WORKER_TTL_SECONDS = 35
+WORKER_MONITOR_SECONDS = 10
+
 # Live queue figures.
 QUEUE_META_TTL = 4 * 3600
 QUEUE_DAY_TTL = 3 * 86400

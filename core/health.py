@@ -1,8 +1,14 @@
-"""GET /healthz: 200 when the database and Redis both answer, 503 naming the one that does not."""
+"""GET /healthz: 200 when the database and Redis answer and no role's heartbeat is stale, else 503 naming what is not.
+
+Each role (web, worker, cron) beats in Redis (core.heartbeats); the answer names each role's state and last
+heartbeat. A role never seen is reported as "not seen" but fails nothing (a test, or a topology without a cron),
+unless the probe asks for it: `/healthz?require=worker,cron` fails when either has never beaten.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import anyio.to_thread
 from sqlalchemy import text
@@ -11,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from core.db import in_session
+from core.heartbeats import AsyncHeartbeats, required_roles
 
 # A probe must answer quickly even when a server hangs instead of refusing, or the probe itself hangs.
 TIMEOUT_SECONDS = 3
@@ -25,11 +32,16 @@ async def _check_db(engine) -> None:
     await anyio.to_thread.run_sync(lambda: in_session(engine, _ping_db), abandon_on_cancel=True)
 
 
+def stamp(at: float | None) -> str | None:
+    """A heartbeat's time as ISO 8601 UTC, for people and monitors."""
+    return dt.datetime.fromtimestamp(at, dt.UTC).isoformat(timespec="seconds") if at is not None else None
+
+
 async def healthz(request: Request) -> JSONResponse:
-    """200 when the database and Redis answer within a few seconds, else 503 naming the one that does not."""
+    """200 when the database and Redis answer within a few seconds and no role is stale, else 503 naming them."""
     ctx = request.app.state.ctx
-    state = {"database": "ok", "redis": "ok"}
-    checks = {"database": _check_db(ctx.engine), "redis": ctx.redis.ping()}
+    state: dict[str, object] = {"database": "ok", "redis": "ok"}
+    checks = {"database": _check_db(ctx.engine), "redis": AsyncHeartbeats(ctx.redis).read()}
     results = await asyncio.gather(
         *(asyncio.wait_for(check, TIMEOUT_SECONDS) for check in checks.values()), return_exceptions=True
     )
@@ -37,6 +49,12 @@ async def healthz(request: Request) -> JSONResponse:
         if isinstance(result, BaseException):  # any failure means "down"; say which
             state[name] = f"down: {type(result).__name__}"
     healthy = all(v == "ok" for v in state.values())
+    beats = results[1] if not isinstance(results[1], BaseException) else []
+    required = required_roles(request.query_params.get("require", ""))
+    for beat in beats:
+        state[beat.role.value] = beat.describe(required)
+        healthy = healthy and not beat.failing(required)
+    state["last_heartbeat"] = {beat.role.value: stamp(beat.at) for beat in beats}
     return JSONResponse({"status": "ok" if healthy else "unavailable", **state}, status_code=200 if healthy else 503)
 
 

@@ -103,6 +103,6 @@ def async_client(url: str) -> aredis.Redis:
     )
 
 
-def sync_client(url: str) -> redis.Redis:
+def sync_client(url: str, *, socket_timeout: float | None = None) -> redis.Redis:
     """A blocking Redis client, for rq workers and command-line tools."""
-    return redis.Redis.from_url(url, decode_responses=False, socket_connect_timeout=5)
+    return redis.Redis.from_url(url, decode_responses=False, socket_connect_timeout=5, socket_timeout=socket_timeout)

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 import anyio.to_thread
 from redis.exceptions import LockError
 from rq import Queue, Retry, Worker, get_current_job
-from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError, StopRequested
 from rq.job import Job, JobStatus
 from sqlalchemy.engine import Engine
 
 from core import clock
 from core.calendar import BusinessCalendar
 from core.db import make_engine
-from core.defaults import JOB_RETRY_INTERVALS
+from core.defaults import JOB_RETRY_INTERVALS, WORKER_MONITOR_SECONDS, WORKER_TTL_SECONDS
+from core.heartbeats import Heartbeats, Role
 from core.memo import ProcessMemo
 from core.redis import sync_client
+from core.supervisor import STABLE_SECONDS, backoff
 from core.twilio_client import make_client
 from settings import Settings
 
 QUEUE_NAMES = ("default",)
+log = logging.getLogger("onecall.worker")
 
 
 @dataclass
@@ -76,12 +82,74 @@ def retry() -> Retry:
     return Retry(max=len(JOB_RETRY_INTERVALS), interval=JOB_RETRY_INTERVALS)
 
 
-def run_worker(settings: Settings, *, burst: bool = False) -> None:
-    """Run one rq worker with its scheduler until stopped."""
+class BeatingWorker(Worker):
+    """An rq worker that writes the worker role's heartbeat (core.heartbeats) whenever rq renews its own."""
+
+    asked_to_stop = False  # SIGTERM/SIGINT, as opposed to rq giving up on a Redis error
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None):
+        result = super().heartbeat(timeout, pipeline)
+        Heartbeats(self.connection).beat(Role.WORKER)
+        return result
+
+    def request_stop(self, signum, frame):
+        self.asked_to_stop = True
+        super().request_stop(signum, frame)
+
+
+def make_worker(connection) -> BeatingWorker:
+    """A worker on every queue that beats at least every WORKER_TTL_SECONDS - 15 s, idle or busy."""
+    return BeatingWorker([queue(connection, name) for name in QUEUE_NAMES], connection=connection,
+                         worker_ttl=WORKER_TTL_SECONDS, job_monitoring_interval=WORKER_MONITOR_SECONDS)
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> bool:
+    """Run one rq worker with its scheduler until it stops; True when it stopped because it was asked to."""
     configure(settings)
     connection = sync_client(settings.redis_url)
-    worker = Worker([queue(connection, name) for name in QUEUE_NAMES], connection=connection)
-    worker.work(with_scheduler=True, burst=burst)
+    try:
+        worker = make_worker(connection)
+        worker.work(with_scheduler=True, burst=burst)
+        return burst or worker.asked_to_stop
+    finally:
+        connection.close()
+
+
+def serve_forever(settings: Settings, *, at_start: Callable[[object], None] | None = None,
+                  sleep: Callable[[float], None] = time.sleep) -> None:
+    """`run.py worker`: run the worker again after Redis or the database failed it, with back-off; return on SIGTERM.
+
+    rq ends its loop at a Redis timeout or any unhandled error; this process stays up and starts a fresh worker.
+    `at_start(connection)` runs before each worker starts (a reconciliation from the database).
+    """
+    failures = 0
+    while True:
+        started = time.monotonic()
+        try:
+            if at_start is not None:
+                _at_start(settings, at_start)
+            if run_worker(settings):
+                return
+            why = "the rq worker stopped"
+        except (StopRequested, KeyboardInterrupt):
+            return
+        except Exception as exc:  # Redis or the database away: wait and try again, never exit
+            why = f"{type(exc).__name__}: {exc}"
+        failures = 1 if time.monotonic() - started >= STABLE_SECONDS else failures + 1
+        delay = backoff(failures)  # a worker that ran a minute before failing starts again from 1 s
+        log.warning("worker: %s; starting it again in %g s", why, delay)
+        try:
+            sleep(delay)
+        except (StopRequested, KeyboardInterrupt):  # rq's signal handlers are still installed
+            return
+
+
+def _at_start(settings: Settings, at_start: Callable[[object], None]) -> None:
+    connection = sync_client(settings.redis_url)
+    try:
+        at_start(connection)
+    finally:
+        connection.close()
 
 
 def describe(fn) -> str:

@@ -81,6 +81,11 @@ class Registry:
     nodes: dict[str, NodeSpec] = field(default_factory=dict)
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     continuations: dict[str, Resume] = field(default_factory=dict)
+    restarts: dict[str, str] = field(default_factory=dict)  # step -> the action that starts its flow over
+
+    def restart_with(self, action: str, nodes: tuple[str, ...]) -> None:
+        """When a conversation at one of these steps has lost its session, `action` starts that flow again."""
+        self.restarts.update(dict.fromkeys(nodes, action))
 
     def node(
         self,
@@ -182,6 +187,21 @@ class Conversation:
         if menu.free_text and inp.is_language_free and inp.value.strip():
             return self.run("question", s, at, inp)
         return self.invalid(s, spec.render(self, s, at), at.node, inp)
+
+    def recover(self, s: Session, node: str, inp: Input) -> Turn:
+        """Input at node for a conversation whose session was lost: carry on where nothing was lost, else say so and
+        start that flow again (a report from its first question), or the main menu."""
+        base = node.partition(":")[0]
+        if base not in self.registry.nodes or self._find(s, node) is not None:
+            return self.advance(s, node, inp)  # a step that needs nothing from the session, or a forged node
+        urgent = self.emergency(s, node, inp)
+        if urgent is not None:
+            return urgent
+        action = self.registry.restarts.get(base)
+        turn = self.run(action, s, At("main"), Input.none()) if action else self.show(s, "main")
+        turn.lines.insert(0, (s.lang, self.w(s.lang, "lost_report" if action == "report" else "lost_place")))
+        turn.steps.insert(0, Step(node, Outcome.LOST, inp.kind, PRIVATE))  # what was said belonged to the lost step
+        return turn
 
     def resume(self, s: Session, result: object) -> Turn:
         """Continue after flows.effects carried out a turn's effect."""

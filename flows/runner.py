@@ -94,6 +94,17 @@ async def advance(ctx: FlowContext, s: Session, node: str, inp: Input, caps: Cap
     return await _settle(ctx, conv, s, conv.advance(s, node, inp))
 
 
+def flow_of(node: str | None) -> str | None:
+    """The flow a step belongs to when it is one a lost session starts over ("report"), else None."""
+    return REGISTRY.restarts.get(node.partition(":")[0]) if node else None
+
+
+async def recover(ctx: FlowContext, s: Session, node: str, inp: Input, caps: Capabilities) -> Turn:
+    """`advance` for a conversation whose session was lost mid-flow: the resident is told and the flow starts over."""
+    conv = await conversation(ctx, caps)
+    return await _settle(ctx, conv, s, conv.recover(s, node, inp))
+
+
 async def ask(ctx: FlowContext, s: Session, inp: Input, caps: Capabilities) -> Turn:
     """A question in the resident's own words, outside any menu (a text message): the one answer path."""
     conv = await conversation(ctx, caps)

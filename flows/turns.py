@@ -36,6 +36,7 @@ class Outcome(str, Enum):
     TICKET_CHECKED = "ticket_checked"
     VOICEMAIL = "voicemail"
     EMERGENCY = "emergency"
+    LOST = "lost_place"  # the conversation's session was gone mid-flow (Redis restarted, or it expired)
 
 
 @dataclass(frozen=True)

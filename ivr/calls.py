@@ -72,10 +72,15 @@ async def incoming(ctx: FlowContext, form: dict[str, str]) -> str:
     return await _finish(ctx, form, session, turn, welcome=True)
 
 
-async def step(ctx: FlowContext, form: dict[str, str], node: str) -> str:
+async def step(ctx: FlowContext, form: dict[str, str], node: str, language: str | None = None) -> str:
     """The caller answered a prompt at node: advance the conversation."""
-    session = await store(ctx).load(form["CallSid"]) or new_session(ctx, form)  # expired or lost: carry on
-    turn = await runner.advance(ctx, session, node, parse_input(form), VOICE)
+    session = await store(ctx).load(form["CallSid"])
+    if session is None:  # expired, or lost with Redis: told so in their language (from the URL) if it mattered
+        session = new_session(ctx, form)
+        session.lang = ctx.settings.language(language).code
+        turn = await runner.recover(ctx, session, node, parse_input(form), VOICE)
+    else:
+        turn = await runner.advance(ctx, session, node, parse_input(form), VOICE)
     return await _finish(ctx, form, session, turn, welcome=turn.node == "welcome")
 
 

@@ -50,7 +50,8 @@ async def incoming(request: Request) -> Response:
 async def step(request: Request) -> Response:
     form = await _form(request)
     node = request.query_params.get("node", "main")[:80]
-    return await _twiml_once(request, form, lambda: calls.step(request.app.state.ctx, form, node))
+    language = request.query_params.get("lang")  # only to apologise in it if the session was lost; checked there
+    return await _twiml_once(request, form, lambda: calls.step(request.app.state.ctx, form, node, language))
 
 
 async def status(request: Request) -> Response:

@@ -27,7 +27,8 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
         return str(response)
     if turn.transfer:
         return _enqueue(response, turn)
-    action = f"/voice/step?{urlencode({'node': turn.node, 'seq': seq})}"
+    # The language rides along so a caller whose session is lost with Redis is still answered in theirs.
+    action = f"/voice/step?{urlencode({'node': turn.node, 'seq': seq, 'lang': turn.language})}"
     if turn.expect == "record":
         return _record(response, turn, settings, action)
     hints = _hints(turn.hints)

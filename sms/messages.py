@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from callbacks.models import CallbackSource
-from core.db import run_db
+from core.db import UNAVAILABLE, run_db
 from core.defaults import TEXT_SESSION_TTL
-from core.phones import display, normalize
+from core.phones import display, mask, normalize
 from core.twilio_fields import whole
 from crm_bridge import ticket_numbers
 from flows import callback_owner, runner
@@ -21,6 +23,8 @@ from flows.turns import Input, InputKind, Outcome, Step, Turn
 from messaging import consent
 from sms import limits, render, service
 from sms.keywords import Keyword, classify
+
+log = logging.getLogger("onecall.sms")
 
 MAX_BODY = 1600
 MAX_MEDIA = 10  # Twilio delivers at most 10 pictures with one message
@@ -42,15 +46,27 @@ async def handle(ctx: FlowContext, form: dict[str, str]) -> str | None:
     """Answer one inbound text; returns the reply body, or None for no reply."""
     phone = normalize(form.get("From", "")) or form.get("From", "")[:20]
     store = SessionStore(ctx.redis, "sms", TEXT_SESSION_TTL)
-    session = await store.load(phone) or Session(lang=ctx.settings.default_language.code)
+    saved = await store.load(phone)
+    session = saved or Session(lang=ctx.settings.default_language.code)
     session.channel, session.phone, session.can_text = "sms", phone, True
-    handled = await _handle(ctx, session, phone, form)
-    await run_db(ctx.engine, _record, form=form, phone=phone, language=session.lang, handled=handled)
+    try:
+        handled = await _handle(ctx, session, phone, form, fresh=saved is None)
+        await run_db(ctx.engine, _record, form=form, phone=phone, language=session.lang, handled=handled,
+                     reporting=runner.flow_of(session.node) == "report", now=ctx.now())
+    except UNAVAILABLE as exc:
+        # The apology calls hear, in the resident's language. The session is not saved: the same text sent again
+        # after the outage is taken where the conversation was. Logged without its body or the number in clear.
+        log.warning("text %s from %s not handled, the database is unavailable: %s", form["MessageSid"], mask(phone),
+                    type(exc).__name__)
+        return ctx.wording(session.lang, "sms_sorry_trouble")
     await store.save(phone, session)
     return handled.reply
 
 
-def _record(db, *, form: dict[str, str], phone: str, language: str, handled: Handled) -> None:
+def _record(db, *, form: dict[str, str], phone: str, language: str, handled: Handled, reporting: bool,
+            now: dt.datetime) -> None:
+    service.note_report(db, phone=phone, language=language, in_progress=reporting, now=now,
+                        keep_seconds=TEXT_SESSION_TTL)
     fresh = service.record_inbound(
         db,
         message_sid=form["MessageSid"],
@@ -71,7 +87,7 @@ def _record(db, *, form: dict[str, str], phone: str, language: str, handled: Han
         )
 
 
-async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str, str]) -> Handled:
+async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str, str], *, fresh: bool) -> Handled:
     w, lang = ctx.wording, session.lang
     allowed, warn = await limits.allow_inbound(ctx.redis, phone, ctx.now())
     if not allowed:
@@ -105,10 +121,13 @@ async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str
         return Handled(None, "callback")
     if opted_out:  # after STOP only STOP, START and HELP are answered: carriers and the law expect silence
         return Handled(None, "opted_out")
-    return await _command(ctx, session, keyword, arg, body)
+    return await _command(ctx, session, keyword, arg, body, phone=phone if fresh else None)
 
 
-async def _command(ctx: FlowContext, session: Session, keyword: Keyword, arg: str, body: str) -> Handled:
+async def _command(
+    ctx: FlowContext, session: Session, keyword: Keyword, arg: str, body: str, *, phone: str | None
+) -> Handled:
+    """A text that is no opt-out keyword; `phone` is given when the conversation was not found (new, or lost)."""
     w = ctx.wording
     if keyword is Keyword.LANGUAGE:
         session.lang, session.node = arg, None
@@ -134,6 +153,11 @@ async def _command(ctx: FlowContext, session: Session, keyword: Keyword, arg: st
     if keyword is Keyword.REPORT:
         return await _reply(ctx, session, await runner.begin(ctx, session, "report", TEXT), "report")
     text = " ".join(body.split())[:500]
+    if phone and (language := await run_db(ctx.engine, service.lost_report, phone=phone, now=ctx.now(),
+                                           within_seconds=TEXT_SESSION_TTL)):
+        # An answer to a report's question whose conversation Redis lost: say so, never take it for a question.
+        session.lang = language
+        return Handled(w(language, "sms_report_lost"), "report_lost")
     if session.node:
         turn = await runner.advance(ctx, session, session.node, Input(InputKind.TEXT, text), TEXT)
         return await _reply(ctx, session, turn, "report")

@@ -21,3 +21,14 @@ class SmsInbound(SQLModel, table=True):
     article_id: str | None = Field(default=None, max_length=80)
     confidence: float | None = None
     created_at: dt.datetime = stamped(index=True)
+
+
+class SmsOpenReport(SQLModel, table=True):
+    """A report being taken by text, remembered in the database while it is open: if Redis loses the conversation,
+    the resident's next text is told so instead of being taken for a question. Keyed by a hash of the number."""
+
+    __tablename__ = "sms_open_report"
+    id: int | None = Field(default=None, primary_key=True)
+    phone_hash: str = Field(max_length=64, unique=True, index=True)
+    language: str = Field(max_length=16)
+    updated_at: dt.datetime = stamped()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from core.phones import mask
-from sms.models import SmsInbound
+from sms.models import SmsInbound, SmsOpenReport
 
 
 def record_inbound(
@@ -24,3 +27,43 @@ def record_inbound(
         session.rollback()
         return False
     return True
+
+
+def phone_key(phone: str) -> str:
+    """What a report in progress is filed under: a SHA-256 of the number, never the number itself."""
+    return hashlib.sha256(phone.encode()).hexdigest()
+
+
+def _open_report(session: Session, phone: str) -> SmsOpenReport | None:
+    return session.exec(select(SmsOpenReport).where(SmsOpenReport.phone_hash == phone_key(phone))).first()
+
+
+def note_report(
+    session: Session, *, phone: str, language: str, in_progress: bool, now: dt.datetime, keep_seconds: int
+) -> None:
+    """Remember that this number has a text report in progress, or forget it once it ended; reports left quiet
+    longer than keep_seconds (their conversations expired) are forgotten too, so the table holds only live ones."""
+    cutoff = now - dt.timedelta(seconds=keep_seconds)
+    session.exec(delete(SmsOpenReport).where(SmsOpenReport.updated_at < cutoff))
+    row = _open_report(session, phone)
+    if not in_progress:
+        if row is not None:
+            session.delete(row)
+        return
+    row = row or SmsOpenReport(phone_hash=phone_key(phone), language=language)
+    row.language, row.updated_at = language, now
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # filed a moment ago by a second text from the same number: that one stands
+        pass
+
+
+def lost_report(session: Session, *, phone: str, now: dt.datetime, within_seconds: int) -> str | None:
+    """The language of a text report this number had in progress, when its conversation was lost (not merely
+    forgotten after its quiet time); the record is dropped either way."""
+    row = _open_report(session, phone)
+    if row is None:
+        return None
+    session.delete(row)
+    return row.language if (now - row.updated_at).total_seconds() <= within_seconds else None

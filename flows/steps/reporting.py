@@ -383,3 +383,10 @@ def do_text_number(c: Conversation, s: Session, at: At, action: Action, inp: Inp
     body = " ".join(ticket_lines(c, s, printed=True))
     effect = SendText(body, "ticket", then="report_done", sent_line="text_sent_ticket", ticket_number=s.ticket.number)
     return send_text(s, effect)
+
+
+# A caller whose session was lost at any of these steps (Redis restarted) is told, and the report starts over.
+REGISTRY.restart_with("report", (
+    "report_type", "report_location", "report_location_ok", "report_attr", "report_details", "report_record",
+    "report_phone", "report_phone_entry", "report_notify", "report_review",
+))

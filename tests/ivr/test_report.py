@@ -192,3 +192,41 @@ def test_unknown_ticket_number_is_said_not_found(app):
     number = numbers.new_number()
     heard = caller.press(number)
     assert f"I couldn't find a request with the number {numbers.spoken(number)}." in heard.text
+
+
+def test_caller_mid_report_after_redis_restart_is_told_and_resumes(app, redis, session):
+    caller = Caller(app)
+    caller.dial()
+    caller.press("1")
+    caller.press("2")  # report a problem
+    caller.say("pothole")
+    assert "I have the location as: 123 Main Street." in caller.say("123 Main Street").text
+    redis.flushdb()  # Redis restarted without its data: the call's session is gone
+    heard = caller.press("1")  # "the location is right", to a report nobody remembers
+    assert heard.text.startswith("Sorry, we lost your place in your report. Let's start it again.")
+    assert heard.node == "report_type:1"  # the report asked again from its start, not the main menu
+    caller.say("pothole")
+    assert "I have the location as: 123 Main Street." in caller.say("123 Main Street").text
+    caller.press("1")
+    caller.press("1")  # in a traffic lane? yes
+    number = spoken_number(finish_report(caller).text)
+    assert session.exec(select(Ticket).where(Ticket.number == number)).one().address == "123 Main Street"
+
+
+def test_a_spanish_caller_who_lost_their_place_is_told_in_spanish(app, redis):
+    caller = Caller(app)
+    caller.dial()
+    caller.press("2")  # español
+    caller.press("2")  # reportar un problema
+    redis.flushdb()
+    heard = caller.say("bache")
+    assert heard.text.startswith("Lo sentimos, perdimos su lugar en el reporte. Empecemos de nuevo.")
+    assert heard.node == "report_type:1"
+
+
+def test_a_lost_session_where_nothing_was_lost_carries_on_without_an_apology(app, redis):
+    caller = Caller(app)
+    caller.dial()
+    redis.flushdb()
+    heard = caller.press("1")  # the language choice needs nothing from the session
+    assert "lost your place" not in heard.text and heard.node == "main"

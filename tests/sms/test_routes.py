@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from app import create_app
+from core.db import make_engine
+from core.redis import async_client
 from crm_bridge import ticket_numbers as numbers
 from crm_bridge.models import Ticket
 from flows.models import Unanswered
 from messaging.models import SmsOptOut
 from messaging.segments import segment_count
 from settings import ROOT, load_settings
-from sms.models import SmsInbound
+from sms.models import SmsInbound, SmsOpenReport
 from tests.helpers import TEST_CLIENT_HOST, Texter, reply_text, twilio_post
 
 
@@ -66,6 +69,7 @@ def test_report_by_text_gives_a_ticket_number_and_date(app, session):
     assert (ticket.number, ticket.channel, ticket.phone) == (number, "sms", "+13125550188")
     assert ticket.description == "Deep hole, a car lost a tire" and ticket.notify_on_close
     assert "is open and waiting for a crew" in texter.send(f"STATUS {number}")
+    assert session.exec(select(SmsOpenReport)).all() == []  # the open report is forgotten once it ended
 
 
 def test_status_with_a_bad_number(app):
@@ -182,3 +186,66 @@ def test_did_you_mean_offers_choices_and_a_number_picks_one(settings, engine, re
         assert "Reply 1" in reply
         answer = texter.send("1")
     assert "Mon-Thu 9am-8pm" in answer
+
+
+def test_texts_during_database_outage_get_the_apology(app, session, caplog):
+    spanish, english = Texter(app, phone="+13125550191"), Texter(app, phone="+13125550192")
+    assert spanish.send("ES").startswith("De acuerdo")
+    ctx = app.app.state.ctx
+    working, ctx.engine = ctx.engine, make_engine("sqlite:////nonexistent-folder/onecall.db")  # the database is away
+    try:
+        response = twilio_post(app, "/sms/incoming", spanish.form("¿a qué hora cierra la biblioteca?"))
+        assert response.status_code == 200
+        assert reply_text(response) == (
+            "Lo sentimos, algo salió mal de nuestro lado. Vuelva a escribirnos en unos minutos.")
+        assert english.send("when does the library close?") == (
+            "Sorry, something went wrong on our side. Please text us again in a few minutes.")
+    finally:
+        ctx.engine.dispose()
+        ctx.engine = working
+    logged = [r.getMessage() for r in caplog.records if r.name == "onecall.sms"]
+    assert len(logged) == 2 and all("database is unavailable" in line for line in logged)
+    assert not any("biblioteca" in line or "library" in line for line in logged)  # never the body
+    assert not any("+13125550191" in line for line in logged)  # the number masked
+    answer = english.send("when does the library close?")  # the database is back: the same text is answered
+    assert "Mon-Thu 9am-8pm" in answer
+
+
+def test_any_other_failure_on_a_text_gets_the_apology_not_a_500(settings, engine, redis):
+    application = create_app(settings)
+    with TestClient(application, raise_server_exceptions=False) as client:
+        application.state.ctx.redis = async_client("redis://127.0.0.1:1/0")
+        response = twilio_post(client, "/sms/incoming", Texter(client).form("hello"))
+    assert response.status_code == 200
+    assert reply_text(response) == "Sorry, something went wrong on our side. Please text us again in a few minutes."
+
+
+def test_text_report_after_redis_restart_is_not_an_unanswered_question(app, redis, session, clock):
+    texter = Texter(app)
+    texter.send("REPORT")
+    assert "Where is it?" in texter.send("pothole")
+    redis.flushdb()  # Redis restarted without its data: the conversation is gone
+    reply = texter.send("5th and Main")
+    assert reply == "Sorry, I lost your report in progress. Text REPORT to start again."
+    assert session.exec(select(Unanswered)).all() == []  # not filed as a question nobody could answer
+    assert session.exec(select(SmsInbound).where(SmsInbound.kind == "report_lost")).one()
+    assert "What kind of problem?" in texter.send("REPORT")  # and it starts again
+    assert "Where is it?" in texter.send("pothole")
+    assert "I have the location as: 5th and Main." in texter.send("5th and Main")
+
+
+def test_a_spanish_text_report_lost_with_redis_is_told_in_spanish_and_an_expired_one_is_not(app, redis, session,
+                                                                                             clock):
+    texter = Texter(app, phone="+13125550193")
+    texter.send("ES")
+    texter.send("REPORTE")
+    redis.flushdb()
+    assert texter.send("bache") == (
+        "Lo sentimos, perdí el reporte que estaba haciendo. Responda REPORTE para empezar de nuevo.")
+    assert "perdí el reporte" not in texter.send("¿a qué hora cierra la biblioteca?")  # told once
+    quiet = Texter(app, phone="+13125550194")
+    quiet.send("REPORT")
+    redis.flushdb()
+    clock.now += dt.timedelta(hours=1)  # long quiet: the conversation had expired anyway, nothing was lost
+    assert "lost your report" not in quiet.send("when does the library close?")
+    assert session.exec(select(SmsOpenReport)).all() == []
