@@ -69,4 +69,17 @@ def configure(stream=None) -> logging.Handler:
     root.setLevel(logging.WARNING)
     for name in INFO_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
+    for logger in _ours_and_below():
+        # A library's own set-up (uvicorn's dictConfig) may have given it handlers or cut it off: one path for all.
+        logger.handlers.clear()
+        logger.propagate, logger.disabled = True, False
+        if logger.name not in INFO_LOGGERS:
+            logger.setLevel(logging.NOTSET)
     return handler
+
+
+def _ours_and_below() -> list[logging.Logger]:
+    """The loggers named in INFO_LOGGERS and every one below them that exists yet."""
+    names = [name for name in list(logging.root.manager.loggerDict)
+             if any(name == top or name.startswith(top + ".") for top in INFO_LOGGERS)]
+    return [logging.getLogger(name) for name in names]

@@ -53,6 +53,9 @@ def test_log_lines_carry_a_timestamp():
 def test_configure_sends_every_logger_through_one_redacting_handler():
     stream = io.StringIO()
     root = logging.getLogger()
+    earlier = [h for h in root.handlers if isinstance(h.formatter, RedactingFormatter)]  # run.py called in-process
+    for old in earlier:
+        root.removeHandler(old)
     handler = configure(stream)
     try:
         assert configure(stream) is handler  # once per process
@@ -64,3 +67,5 @@ def test_configure_sends_every_logger_through_one_redacting_handler():
         assert "address" not in stream.getvalue() and "zzz" not in stream.getvalue()
     finally:
         root.removeHandler(handler)
+        for old in earlier:
+            root.addHandler(old)
