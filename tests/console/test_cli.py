@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -10,7 +11,10 @@ import sys
 
 from sqlmodel import select
 
+import run as run_py
 from core.audit import AuditEntry
+from queueing import agents
+from queueing.models import AgentPin
 from settings import ROOT
 from surge.models import Announcement
 from tests.helpers import Caller, Texter
@@ -197,6 +201,28 @@ def test_agent_pin_names_what_is_wrong(env, engine):
     assert "Ana" in unknown.stdout
     short = pin("Ana", "12\n")
     assert short.returncode == 2 and short.stdout.startswith("error: pin: a PIN is 6 to 12 digits long")
+
+
+TRIVIAL_PINS = ("123456", "000000", "999999999", "654321", "012345", "890123", "987654321", "121212", "123123",
+                "112233", "147258")
+
+
+def test_trivial_agent_pins_refused(env, engine, session, monkeypatch, capsys):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for typed in TRIVIAL_PINS:
+        assert agents.pin_problem(typed) == agents.TRIVIAL_PIN, typed
+        monkeypatch.setattr(sys, "stdin", io.StringIO(f"{typed}\n"))
+        assert run_py.main(["agent-pin", "Ana", "--pin-stdin"]) == 2, typed
+        assert capsys.readouterr().out == (
+            "error: pin: that PIN is too easy to guess (repeated or sequential digits, or a common PIN); "
+            "choose another\n"
+        )
+    assert session.exec(select(AgentPin)).all() == []  # nothing was set
+    for fine in ("975310", "246810", "482913", "135792"):
+        assert agents.pin_problem(fine) is None, fine
+    monkeypatch.setattr(sys, "stdin", io.StringIO("482913\n"))
+    assert run_py.main(["agent-pin", "Ana", "--pin-stdin"]) == 0
 
 
 def test_agent_pin_is_typed_twice_without_echo(env, engine, session):
