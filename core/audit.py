@@ -13,6 +13,8 @@ from core.timestamps import stamped
 # The key under which an entry keeps what a resident (or someone playing one on the browser phone) said, typed or
 # keyed: shown as it is only to supervisors and admins, redacted for everyone else.
 RESIDENT_WORDS = "words"
+# Every key that holds residents' words: also the question a resident asked (kb.question.add / dismiss).
+RESIDENT_WORDS_FIELDS = (RESIDENT_WORDS, "question")
 
 
 class AuditEntry(SQLModel, table=True):
@@ -49,9 +51,12 @@ def page(session: Session, *, number: int, size: int) -> tuple[list[AuditEntry],
 
 def redacted(details: dict | None) -> dict | None:
     """An entry's before/after as readers who may not see residents' words raw see them (core.redact.for_report)."""
-    if not details or not details.get(RESIDENT_WORDS):
+    if not details:
         return details
-    return {**details, RESIDENT_WORDS: redact.for_report(str(details[RESIDENT_WORDS]))}
+    return {
+        key: redact.for_report(str(value)) if key in RESIDENT_WORDS_FIELDS and value else value
+        for key, value in details.items()
+    }
 
 
 def as_seen(entry: AuditEntry, *, raw_words: bool) -> AuditEntry:

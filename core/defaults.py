@@ -128,6 +128,6 @@ KB_REVIEW_DUE_DAYS = 180
 # and how many actions (ticks of the page's timer apart) and ticks one account, or one address in development mode
 # without a sign-in, may make in a minute; "Run all" plays every scenario, so once a minute.
 SIMULATOR_PHONES_PER_BROWSER = 8
-SIMULATOR_ACTIONS_PER_MINUTE = 60
+SIMULATOR_ACTIONS_PER_MINUTE = 120
 SIMULATOR_TICKS_PER_MINUTE = 240
 SCENARIO_RUNS_PER_MINUTE = 1

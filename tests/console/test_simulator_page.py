@@ -16,6 +16,7 @@ from console.pages import scenarios as scenarios_page
 from console.pages import simulator as simulator_page
 from console.pages.simulator import DEV_VISITOR
 from console.pages.simulator_store import NUMBERS, SimulatorStore
+from core import audit
 from core.audit import AuditEntry
 from core.db import in_session
 from core.defaults import SIMULATOR_PHONES_PER_BROWSER
@@ -421,13 +422,18 @@ def test_browser_phone_and_run_all_rate_limited(app, session, monkeypatch, one_s
 WORDS = "my name is Ana Ruiz, call me at 312 555 0147 about the pothole"
 
 
-def test_raw_residents_words_in_audit_only_for_supervisors(app, session):
+def test_raw_residents_words_in_audit_only_for_supervisors(app, session, engine):
+    question = "is the pool open? text me at 217 555 0188"  # a resident's question, dismissed from the knowledge queue
+    before, after = {"question": question, "state": "waiting"}, {"question": question, "state": "dismissed"}
+    in_session(engine, audit.record, actor="ed (console)", action="kb.question.dismiss", subject="unanswered:1",
+               before=before, after=after)
     signed_in(app, Role.SUPERVISOR, name="sam")
     phone = BrowserPhone(app)
     first = phone.add_phone()
     phone.act(first, "text", body=WORDS)
     assert WORDS in app.get("/console/audit").text  # supervisors (and admins) read what the resident wrote
-    assert WORDS in str(app.get("/api/audit", headers=auth(api_token(app, "boss"))).json())
+    everything = str(app.get("/api/audit", headers=auth(api_token(app, "boss"))).json())
+    assert WORDS in everything and question in everything
     app.post("/console/logout", data={"csrf": csrf_of(app.get("/console/live").text)})
     signed_in(app, Role.CONTENT_EDITOR, name="ed")
     shown = app.get("/console/audit").text
@@ -436,4 +442,6 @@ def test_raw_residents_words_in_audit_only_for_supervisors(app, session):
     read_only = app.get("/api/audit", headers=auth(api_token(app, "wall", scope=TokenScope.READ))).json()
     [entry] = [e for e in read_only if e["action"] == "browser phone text"]
     assert "Ana Ruiz" not in entry["after"]["words"] and "[removed]" in entry["after"]["words"]
+    [asked] = [e for e in read_only if e["action"] == "kb.question.dismiss"]
+    assert asked["before"]["question"] == asked["after"]["question"] == "is the pool open? text me at [removed]"
     assert audited(session, "browser phone text")[0].after["words"] == WORDS  # the trail itself keeps every word
