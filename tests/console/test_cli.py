@@ -251,6 +251,8 @@ def test_agent_pin_is_typed_twice_without_echo(env, engine, session):
         _, status = os.waitpid(pid, 0)
         return os.waitstatus_to_exitcode(status), shown.decode()
 
+    code, shown = typed("123456", "123456")  # refused before it is asked for again
+    assert code == 2 and "too easy to guess" in shown and "again: " not in shown
     code, shown = typed("864209", "864200")
     assert code == 2 and "the two PINs differ" in shown and session.exec(select(AgentPin)).first() is None
     code, shown = typed("864209", "864209")
