@@ -102,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="roles that must have beaten, e.g. worker,cron (default: only stale ones fail)")
     check.set_defaults(command=health)
     simulate = sub.add_parser("simulate", help="make a test call from this terminal to a running server")
-    simulate.add_argument("--url", default=None, help="the server (default http://HOST:PORT)")
+    simulate.add_argument("--url", default=None, help="the server (default http://HOST:PORT); signed for this URL")
+    simulate.add_argument("--allow-remote", action="store_true", help="let --url be another machine (not localhost)")
     simulate.add_argument("--from", dest="caller", default="+13125550147")
     simulate.add_argument("--poll", type=float, default=None, help="seconds between wait-music polls in a queue")
     simulate.set_defaults(command=simulate_call)
@@ -111,7 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     play = scenarios.add_subparsers(metavar="ACTION", required=True).add_parser(
         "run", help="play every scenario and print pass/fail per step")
     play.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default scenarios/)")
-    play.add_argument("--url", default=None, help="the server (default http://HOST:PORT)")
+    play.add_argument("--url", default=None, help="the server (default http://HOST:PORT); signed for this URL")
+    play.add_argument("--allow-remote", action="store_true", help="let --url be another machine (not localhost)")
     for flag, options in COMMON:
         play.add_argument(flag, default=argparse.SUPPRESS, **options)
     play.set_defaults(command=play_scenarios)
@@ -224,10 +226,28 @@ def simulate_call(settings: Settings, args) -> int:
     """An interactive call in the terminal, signed with the same token the server checks."""
     from simulator.terminal import simulate
 
-    url = args.url or f"http://{_browsable(args.host)}:{args.port}"
-    # Unless PUBLIC_BASE_URL is set, the server checks signatures against its own address, which is this url.
-    public = os.environ.get("PUBLIC_BASE_URL") or url
+    target = _target(args, "simulate")
+    if target is None:
+        return 2
+    url, public = target
     return simulate(settings, url=url, public_base_url=public, caller=args.caller, poll_seconds=args.poll)
+
+
+def _target(args, command: str) -> tuple[str, str] | None:
+    """Where to send signed webhooks and the URL to sign them for; None (one line said why) when refused.
+
+    With --url, signed for that URL (a signature for PUBLIC_BASE_URL sent elsewhere could be replayed to the real
+    service) and only to this machine unless --allow-remote. Without it, the server on this machine at HOST:PORT,
+    which checks signatures against PUBLIC_BASE_URL when set, else its own address."""
+    from simulator.target import signing_base, url_problem
+
+    if args.url is None:
+        url = f"http://{_browsable(args.host)}:{args.port}"
+        return url, os.environ.get("PUBLIC_BASE_URL") or url
+    if problem := url_problem(args.url, allow_remote=args.allow_remote):
+        print(f"{command}: {problem}", file=sys.stderr)
+        return None
+    return args.url, signing_base(args.url)
 
 
 def play_scenarios(settings: Settings, args) -> int:
@@ -239,8 +259,10 @@ def play_scenarios(settings: Settings, args) -> int:
     from simulator.driver import signed_transport
     from simulator.scenarios import LiveStage, ScenarioError, Service, format_report, load, run
 
-    url = args.url or f"http://{_browsable(args.host)}:{args.port}"
-    public = os.environ.get("PUBLIC_BASE_URL") or url
+    target = _target(args, "scenarios")
+    if target is None:
+        return 2
+    url, public = target
     try:
         items = load(args.paths or [ROOT / "scenarios"])
     except ScenarioError as exc:

@@ -170,6 +170,9 @@ def agent_pin_command(settings: Settings, args: argparse.Namespace) -> int:
         pin = sys.stdin.readline().strip()
     else:
         pin = getpass.getpass(f"New PIN for {agent.name} (digits): ")
+        if problem := agents.pin_problem(pin):  # said before asking for it again
+            print(f"error: pin: {problem}; nothing was changed")
+            return 2
         if getpass.getpass("The same PIN again: ") != pin:
             print("error: pin: the two PINs differ; nothing was changed")
             return 2

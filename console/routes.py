@@ -104,7 +104,8 @@ async def all_clear(request: Request) -> JSONResponse:
 
 @requires("read")
 async def audit(request: Request) -> JSONResponse:
-    return JSONResponse(await service.audit_trail(request.app.state.ctx))
+    raw_words = "supervisor" in request.auth.scopes
+    return JSONResponse(await service.audit_trail(request.app.state.ctx, raw_words=raw_words))
 
 
 @requires("supervisor")

@@ -94,10 +94,10 @@ async def all_clear(ctx: FlowContext, actor: str) -> list[dict]:
     return ended
 
 
-async def audit_trail(ctx: FlowContext) -> list[dict]:
-    """The latest audited changes."""
+async def audit_trail(ctx: FlowContext, *, raw_words: bool) -> list[dict]:
+    """The latest audited changes; residents' words raw only with raw_words (a supervisor's token), else redacted."""
     rows = await run_db(ctx.engine, audit.history)
-    return [r.model_dump(mode="json") for r in rows]
+    return [audit.as_seen(r, raw_words=raw_words).model_dump(mode="json") for r in rows]
 
 
 async def queues(ctx: FlowContext) -> list[dict]:

@@ -7,7 +7,14 @@ import datetime as dt
 from sqlalchemy import JSON, Column, func
 from sqlmodel import Field, Session, SQLModel, select
 
+from core import redact
 from core.timestamps import stamped
+
+# The key under which an entry keeps what a resident (or someone playing one on the browser phone) said, typed or
+# keyed: shown as it is only to supervisors and admins, redacted for everyone else.
+RESIDENT_WORDS = "words"
+# Every key that holds residents' words: also the question a resident asked (kb.question.add / dismiss).
+RESIDENT_WORDS_FIELDS = (RESIDENT_WORDS, "question")
 
 
 class AuditEntry(SQLModel, table=True):
@@ -40,3 +47,29 @@ def page(session: Session, *, number: int, size: int) -> tuple[list[AuditEntry],
     total = session.exec(select(func.count()).select_from(AuditEntry)).one()
     rows = session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).offset((number - 1) * size).limit(size))
     return list(rows.all()), total
+
+
+def redacted(details: dict | None) -> dict | None:
+    """An entry's before/after as readers who may not see residents' words raw see them (core.redact.for_report)."""
+    if not details:
+        return details
+    return {
+        key: redact.for_report(str(value)) if key in RESIDENT_WORDS_FIELDS and value else value
+        for key, value in details.items()
+    }
+
+
+def as_seen(entry: AuditEntry, *, raw_words: bool) -> AuditEntry:
+    """The entry as this reader sees it: residents' words raw only when raw_words (supervisors and admins)."""
+    if raw_words:
+        return entry
+    # A new detached row (never added to a session), so the stored entry is untouched.
+    return AuditEntry(
+        id=entry.id,
+        actor=entry.actor,
+        action=entry.action,
+        subject=entry.subject,
+        before=redacted(entry.before),
+        after=redacted(entry.after),
+        at=entry.at,
+    )

@@ -135,3 +135,11 @@ CONSOLE_LIVE_HEARTBEAT_SECONDS = 15
 
 # The knowledge base: an article whose last review is older than this is flagged "review due" in the console.
 KB_REVIEW_DUE_DAYS = 180
+
+# The browser phone and the Scenarios page's "Run all", which drive the service as residents do: phones per browser,
+# and how many actions (ticks of the page's timer apart) and ticks one account, or one address in development mode
+# without a sign-in, may make in a minute; "Run all" plays every scenario, so once a minute.
+SIMULATOR_PHONES_PER_BROWSER = 8
+SIMULATOR_ACTIONS_PER_MINUTE = 120
+SIMULATOR_TICKS_PER_MINUTE = 240
+SCENARIO_RUNS_PER_MINUTE = 1

@@ -22,7 +22,7 @@ from core.defaults import (
 )
 from core.phones import e164, mask
 from queueing.live_queues import LiveQueues
-from queueing.models import AgentLineAttempt, AgentLineOutcome, AgentPin
+from queueing.models import AgentLineAttempt, AgentLineOutcome, AgentPin, PinSource
 from settings import Agent, Settings
 
 _hasher = PasswordHasher()
@@ -39,26 +39,61 @@ def agent_named(settings: Settings, name: str) -> Agent | None:
     return next((a for a in settings.agents if a.name.casefold() == name.strip().casefold()), None)
 
 
+# PINs people pick first (keypad shapes, doubled halves, years and dates aside): a spoofer tries these first.
+COMMON_PINS = frozenset(
+    "112233 111222 123321 147258 258369 369258 147852 159753 159357 753159 951357 789456 456789123 102030 "
+    "142536 868686 147258369 123456789 987654321".split()
+)
+TRIVIAL_PIN = "that PIN is too easy to guess (repeated or sequential digits, or a common PIN); choose another"
+
+
+class RealPinKept(ValueError):
+    """The browser phone tried to replace a PIN an administrator set."""
+
+
+def trivial_pin(pin: str) -> bool:
+    """Whether a spoofer would guess this PIN first: one digit or a short block repeated (000000, 121212, 123123),
+    a run up or down the keypad's digits (123456, 654321, 012345, 890123), or a common PIN."""
+    repeated = any(len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size) for size in (1, 2, 3))
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    return repeated or steps in ({1}, {9}) or pin in COMMON_PINS
+
+
 def pin_problem(pin: str) -> str | None:
-    """Why this is not an acceptable PIN, or None."""
+    """Why this is not an acceptable PIN, or None; every place that sets a PIN (CLI, browser phone) asks this."""
     if not (pin.isascii() and pin.isdigit()):
         return "a PIN is digits only"
     if not AGENT_PIN_MIN_DIGITS <= len(pin) <= AGENT_PIN_MAX_DIGITS:
         return f"a PIN is {AGENT_PIN_MIN_DIGITS} to {AGENT_PIN_MAX_DIGITS} digits long"
+    if trivial_pin(pin):
+        return TRIVIAL_PIN
     return None
 
 
-def set_pin(session: Session, *, agent: str, pin: str, actor: str) -> None:
-    """Set (or replace) an agent's PIN; only its argon2 hash is kept, and the change is audited (never the PIN)."""
+def set_pin(session: Session, *, agent: str, pin: str, actor: str, source: PinSource = PinSource.ADMIN) -> None:
+    """Set (or replace) an agent's PIN; only its argon2 hash is kept, and the change is audited (never the PIN).
+
+    A development PIN (the browser phone's) never replaces one an administrator set: RealPinKept."""
     if problem := pin_problem(pin):
         raise ValueError(problem)
     row = session.exec(select(AgentPin).where(AgentPin.agent == agent)).first()
-    before = {"pin": "set"} if row else None
+    if row is not None and source is PinSource.DEVELOPMENT and row.source != PinSource.DEVELOPMENT.value:
+        raise RealPinKept(f"{agent}'s PIN was set with `run.py agent-pin`; the browser phone never replaces it")
+    before = {"pin": "set", "source": row.source} if row else None
     row = row or AgentPin(agent=agent, pin_hash="")
     row.pin_hash = _hasher.hash(pin)
+    row.source = source.value
     row.updated_at = clock.now()
     session.add(row)
-    audit.record(session, actor=actor, action="agent.pin", subject=agent, before=before, after={"pin": "set"})
+    after = {"pin": "set", "source": source.value}
+    audit.record(session, actor=actor, action="agent.pin", subject=agent, before=before, after=after)
+
+
+def pin_sources(session: Session, *, names: list[str]) -> dict[str, PinSource | None]:
+    """Who set each of these agents' PINs (None: no PIN yet)."""
+    rows = session.exec(select(AgentPin.agent, AgentPin.source).where(AgentPin.agent.in_(names))).all()
+    found = {agent: PinSource(source) for agent, source in rows}
+    return {name: found.get(name) for name in names}
 
 
 class PinAttempts:

@@ -57,6 +57,11 @@ class Voicemail(SQLModel, table=True):
     created_at: dt.datetime = stamped(index=True)
 
 
+class PinSource(str, Enum):
+    ADMIN = "admin"  # set on the server with `run.py agent-pin NAME`: the agent's real PIN
+    DEVELOPMENT = "development"  # set from the browser phone in development mode, shown on the page
+
+
 class AgentPin(SQLModel, table=True):
     """An agent's PIN for the agent line, stored only as an argon2 hash (set with `run.py agent-pin NAME`)."""
 
@@ -64,6 +69,8 @@ class AgentPin(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     agent: str = Field(max_length=100, unique=True)  # the name in config.toml's [[agents]]
     pin_hash: str = Field(max_length=200)
+    # The browser phone may replace only a development PIN, never one an administrator set.
+    source: str = Field(default=PinSource.ADMIN.value, max_length=20)
     updated_at: dt.datetime = stamped()
 
 

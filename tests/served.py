@@ -20,9 +20,9 @@ from tests.crm_bridge.open311_servers import free_port
 
 
 @contextlib.contextmanager
-def served(settings, clock):
-    """The app for these settings served by uvicorn on a free port; yields the port."""
-    port = free_port()
+def served(settings, clock, port: int | None = None):
+    """The app for these settings served by uvicorn on this port (or a free one); yields the port."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, clock=clock), port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -42,6 +42,9 @@ async def audit_page(request: Request) -> Response:
     number = _page_number(request.query_params.get("page", "1"))
     rows, total = await run_db(request.app.state.ctx.engine, audit.page, number=number, size=CONSOLE_AUDIT_PAGE_SIZE)
     pages = max(1, -(-total // CONSOLE_AUDIT_PAGE_SIZE))
+    # Residents' words (what was said, typed or keyed) raw only for supervisors and admins; redacted for the rest.
+    raw_words = "supervisor" in request.auth.scopes
+    rows = [audit.as_seen(row, raw_words=raw_words) for row in rows]
     entries = [(row, changes(row.before, row.after)) for row in rows]
     return page(
         request, "audit.html", entries=entries, number=number, pages=pages, total=total, size=CONSOLE_AUDIT_PAGE_SIZE

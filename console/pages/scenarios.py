@@ -12,10 +12,12 @@ from starlette.authentication import requires
 from starlette.requests import Request
 from starlette.responses import Response
 
+from console import action_limits
 from console.pages.forms import checked_form
 from console.pages.render import page
 from core import audit
 from core.db import run_db
+from core.defaults import SCENARIO_RUNS_PER_MINUTE
 from settings import ROOT
 from simulator.driver import signed_transport
 from simulator.scenarios import LiveStage, Report, ScenarioError, Service, load, run
@@ -50,7 +52,7 @@ def _record(session, *, actor: str, report: Report) -> None:
 async def scenarios_page(request: Request) -> Response:
     """The scenario files and a button to run them all."""
     items, problem = _read()
-    return page(request, "scenarios.html", scenarios=items, problem=problem, report=None, shown=_shown)
+    return page(request, "scenarios.html", scenarios=items, problem=problem, report=None, shown=_shown, refused="")
 
 
 @requires("messages")
@@ -58,6 +60,18 @@ async def run_scenarios(request: Request) -> Response:
     """Play every scenario against this service now; the page with the report of each step."""
     await checked_form(request)
     items, problem = _read()
+    # Every run makes real calls, tickets and call-backs: one account may start SCENARIO_RUNS_PER_MINUTE a minute.
+    wait = await action_limits.take(
+        request.app.state.ctx.redis, kind="scenarios", who=f"account:{request.user.who.id}",
+        per_minute=SCENARIO_RUNS_PER_MINUTE,
+    )
+    if wait is not None:
+        refused = f"The scenarios were run a moment ago; run them again in {wait} seconds."
+        response = page(
+            request, "scenarios.html", 429, scenarios=items, problem=problem, report=None, shown=_shown, refused=refused
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     report = None
     if items:
         settings = request.app.state.ctx.settings
@@ -70,4 +84,4 @@ async def run_scenarios(request: Request) -> Response:
             service = Service(transport, number=settings.numbers[0], account_sid=settings.account_sid)
             report = await run(items, service, LiveStage())
         await run_db(request.app.state.ctx.engine, _record, actor=request.user.actor, report=report)
-    return page(request, "scenarios.html", scenarios=items, problem=problem, report=report, shown=_shown)
+    return page(request, "scenarios.html", scenarios=items, problem=problem, report=report, shown=_shown, refused="")

@@ -14,7 +14,6 @@ import secrets
 from collections.abc import AsyncIterator
 
 import httpx
-from sqlmodel import select
 from starlette.authentication import AuthCredentials, AuthenticationError, UnauthenticatedUser, requires
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
@@ -22,17 +21,19 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from console import action_limits
 from console.pages.forms import text
 from console.pages.render import page
 from console.pages.session_auth import SessionBackend, to_login
 from console.pages.simulator_phones import Board, Phone, PhoneError, Phones
-from console.pages.simulator_store import Busy, SimulatorStore
-from core import dev_outbox
+from console.pages.simulator_store import NUMBERS, Busy, SimulatorStore
+from core import audit, dev_outbox
 from core.db import run_db
+from core.defaults import SIMULATOR_ACTIONS_PER_MINUTE, SIMULATOR_PHONES_PER_BROWSER, SIMULATOR_TICKS_PER_MINUTE
 from core.phones import display
 from core.twilio_client import uses_outbox
 from queueing import agents
-from queueing.models import AgentPin
+from queueing.models import PinSource
 from simulator.driver import signed_transport
 
 PAGE = "/console/simulator"
@@ -41,7 +42,7 @@ SCOPE = "simulator"
 TICK_MS = 1000  # how often the page lets time pass (queues, ringing call-backs, texts arriving)
 AREA_CODE = "217"  # the fictional phones' area code (Springfield, Illinois: config.toml's city)
 DEV_PIN_DIGITS = 6
-DEV_ACTOR = "browser phone (development mode)"
+DEV_VISITOR = "development visitor"  # who the audit names when nobody signed in (development mode), with the address
 EXPIRED = "These phones were forgotten (the server restarted or they were idle for hours). Reload the page."
 
 
@@ -71,6 +72,22 @@ async def front_door(request: Request) -> Response:
 
 def _store(request: Request) -> SimulatorStore:
     return SimulatorStore(request.app.state.ctx.redis)
+
+
+def _actor(request: Request) -> str:
+    """Who the audit trail names for this request: the signed-in account, else the development visitor's address."""
+    user = request.user
+    if user.is_authenticated:
+        return user.actor
+    return f"{DEV_VISITOR} {request.client.host if request.client else 'unknown'}"
+
+
+def _limited_as(request: Request) -> str:
+    # An account is limited by name wherever it signs in from; a visitor by address (a new cookie is free).
+    user = request.user
+    if user.is_authenticated:
+        return f"account:{user.who.id}"
+    return f"address:{request.client.host if request.client else 'unknown'}"
 
 
 def _cookie_options(request: Request) -> dict:
@@ -114,6 +131,7 @@ async def _changing(request: Request) -> AsyncIterator[tuple[Board, dict]]:
     form = await request.form(max_files=0, max_fields=20)
     if not session_id:
         raise _Refused(409, EXPIRED)
+    request.state.simulator_session = session_id
     async with store.locked(session_id):
         document = await store.load(session_id)
         if document is None:
@@ -124,7 +142,11 @@ async def _changing(request: Request) -> AsyncIterator[tuple[Board, dict]]:
         try:
             yield board, {k: v for k, v in form.items() if isinstance(v, str)}
         finally:
-            await store.save(session_id, board.to_dict())
+            await store.save(session_id, board.to_dict(), numbers=_resident_numbers(board))
+
+
+def _resident_numbers(board: Board) -> list[str]:
+    return [p.number for p in board.phones if not p.agent]
 
 
 class _Refused(Exception):
@@ -148,9 +170,16 @@ async def _phones(request: Request, board: Board) -> AsyncIterator[Phones]:
         yield Phones(board, transport, settings, ctx.now)
 
 
-async def _answer(request: Request, action) -> Response:
+async def _answer(request: Request, action, *, kind: str = "action") -> Response:
     """Run one action on the locked board and answer with the phones (only the lines and texts the page has not
-    drawn yet), or with what went wrong."""
+    drawn yet), or with what went wrong; 429 past the account's (or address's) actions or ticks for the minute."""
+    per_minute = SIMULATOR_TICKS_PER_MINUTE if kind == "tick" else SIMULATOR_ACTIONS_PER_MINUTE
+    wait = await action_limits.take(
+        request.app.state.ctx.redis, kind=f"simulator-{kind}", who=_limited_as(request), per_minute=per_minute
+    )
+    if wait is not None:
+        message = f"Too many browser phone actions: at most {per_minute} a minute. Try again in {wait} seconds."
+        return JSONResponse({"error": message}, status_code=429, headers={"Retry-After": str(wait)})
     try:
         async with _changing(request) as (board, form):
             since = _since(form.get("since", ""))
@@ -181,15 +210,17 @@ async def tick(request: Request) -> Response:
         await phones.tick()
         await _deliver_outbox(request, phones)
 
-    return await _answer(request, run)
+    return await _answer(request, run, kind="tick")
 
 
 async def _deliver_outbox(request: Request, phones: Phones) -> None:
     ctx = request.app.state.ctx
     if not uses_outbox(ctx.settings):
         return
+    # Only this browser's own numbers: what the service sends to a number reaches the one browser that holds it.
+    held = await _store(request).holds(request.state.simulator_session, _resident_numbers(phones.board))
     for phone in phones.board.phones:
-        if phone.agent:
+        if phone.agent or phone.number not in held:
             continue
         items = await run_db(ctx.engine, _outbox_for, number=phone.number, after_id=phone.outbox_after)
         for item in items:
@@ -212,6 +243,9 @@ async def add_phone(request: Request) -> Response:
     ctx = request.app.state.ctx
 
     async def run(board: Board, phones: Phones, form: dict) -> None:
+        if len(board.phones) >= SIMULATOR_PHONES_PER_BROWSER:
+            most = SIMULATOR_PHONES_PER_BROWSER
+            raise PhoneError(f"This browser has {most} phones, the most it may have: remove one first.")
         after = await run_db(ctx.engine, _latest_outbox) if uses_outbox(ctx.settings) else 0
         if text(form, "kind") == "agent":
             agent = agents.agent_named(ctx.settings, text(form, "agent"))
@@ -219,9 +253,12 @@ async def add_phone(request: Request) -> Response:
                 raise PhoneError("Choose one of the agents in config.toml.")
             if any(p.agent == agent.name for p in board.phones):
                 raise PhoneError(f"{agent.name}'s agent phone is already here.")
-            board.add(agent.phone, agent=agent.name)
+            await _audit(request, "add", board.add(agent.phone, agent=agent.name))
             return
-        board.add(await _store(request).next_number(AREA_CODE), outbox_after=after)
+        number = await _store(request).take_number(request.state.simulator_session, AREA_CODE)
+        if number is None:
+            raise PhoneError(f"All {NUMBERS} fictional numbers are in use by other browsers: try again later.")
+        await _audit(request, "add", board.add(number, outbox_after=after))
 
     return await _answer(request, run)
 
@@ -238,6 +275,8 @@ async def phone_action(request: Request) -> Response:
 
     async def run(board: Board, phones: Phones, form: dict) -> None:
         phone = board.phone(request.path_params["phone"])
+        if action != "dev-pin":  # setting a PIN is audited with the PIN's change
+            await _audit(request, action, phone, _details(action, phone, form))
         if action == "dial":
             await phones.dial(phone)
         elif action == "press":
@@ -256,10 +295,37 @@ async def phone_action(request: Request) -> Response:
             await phones.text(phone, text(form, "body"))
         elif action == "remove":
             phones.remove(phone)
+            await _store(request).release_number(request.state.simulator_session, phone.number)
         else:
             await _dev_pin(request, board, phone)
 
     return await _answer(request, run)
+
+
+def _details(action: str, phone: Phone, form: dict) -> dict:
+    """What the audit keeps of an action: the words said or texted, the keys pressed (never an agent's, which may be
+    a PIN); the audit page shows words and keys only to supervisors and admins."""
+    if action == "say":
+        return {audit.RESIDENT_WORDS: text(form, "text")[:500]}
+    if action == "text":
+        return {audit.RESIDENT_WORDS: text(form, "body")[:1600]}
+    if action == "press" and not phone.agent:
+        return {audit.RESIDENT_WORDS: text(form, "digits")[:32]}
+    return {}
+
+
+async def _audit(request: Request, action: str, phone: Phone, details: dict | None = None) -> None:
+    """Record a browser phone action in the audit trail under the signed-in account (or the visitor's address)."""
+    subject = phone.label if phone.agent else f"{phone.label} ({display(phone.number)})"
+    after = {"phone": subject, **(details or {})}
+    await run_db(
+        request.app.state.ctx.engine,
+        audit.record,
+        actor=_actor(request),
+        action=f"browser phone {action}",
+        subject=subject,
+        after=after,
+    )
 
 
 def _confidence(value: str) -> float:
@@ -269,13 +335,25 @@ def _confidence(value: str) -> float:
         return 0.9
 
 
+def _new_dev_pin() -> str:
+    while agents.pin_problem(pin := "".join(str(secrets.randbelow(10)) for _ in range(DEV_PIN_DIGITS))):
+        continue  # a random PIN may come out trivial (000000): draw again
+    return pin
+
+
 async def _dev_pin(request: Request, board: Board, phone: Phone) -> None:
-    """Development mode only: give the agent a PIN from this page, shown beside the agent phone."""
+    """Development mode only: give the agent a development PIN from this page, shown beside the agent phone; a PIN
+    an administrator set (`run.py agent-pin`) is never replaced from here."""
     ctx = request.app.state.ctx
     if not ctx.settings.dev_mode or not phone.agent:
         raise PhoneError("A PIN is set with `run.py agent-pin NAME` on the server.")
-    pin = "".join(str(secrets.randbelow(10)) for _ in range(DEV_PIN_DIGITS))
-    await run_db(ctx.engine, agents.set_pin, agent=phone.agent, pin=pin, actor=DEV_ACTOR)
+    pin = _new_dev_pin()
+    try:
+        await run_db(
+            ctx.engine, agents.set_pin, agent=phone.agent, pin=pin, actor=_actor(request), source=PinSource.DEVELOPMENT
+        )
+    except agents.RealPinKept as exc:
+        raise PhoneError(f"{exc}.") from None
     board.pins[phone.agent] = pin
     phone.note(f"A development PIN was set for {phone.agent}: {pin}")
 
@@ -306,16 +384,11 @@ async def _view(request: Request, board: Board, since: dict[str, int] | None = N
     return {"phones": views}
 
 
-async def _pins_known(request: Request, board: Board) -> dict[str, bool]:
+async def _pins_known(request: Request, board: Board) -> dict[str, PinSource | None]:
     names = [p.agent for p in board.phones if p.agent]
     if not names:
         return {}
-    return await run_db(request.app.state.ctx.engine, _has_pins, names=names)
-
-
-def _has_pins(session, *, names: list[str]) -> dict[str, bool]:
-    found = set(session.exec(select(AgentPin.agent).where(AgentPin.agent.in_(names))).all())
-    return {name: name in found for name in names}
+    return await run_db(request.app.state.ctx.engine, agents.pin_sources, names=names)
 
 
 STATUS = {
@@ -342,7 +415,9 @@ def _keys(call: dict) -> dict | None:
     return {"num_digits": int(digits) if digits.isdigit() else None, "finish_on_key": attrs.get("finishOnKey", "#")}
 
 
-def _phone_view(phone: Phone, *, pins: dict[str, bool], dev: bool, board: Board, names: dict[str, str]) -> dict:
+def _phone_view(
+    phone: Phone, *, pins: dict[str, PinSource | None], dev: bool, board: Board, names: dict[str, str]
+) -> dict:
     call = phone.call or {}
     waiting = call.get("waiting_for")
     status = STATUS.get(waiting, "In a call") if phone.call else "Idle"
@@ -369,14 +444,16 @@ def _phone_view(phone: Phone, *, pins: dict[str, bool], dev: bool, board: Board,
     }
 
 
-def _pin_hint(phone: Phone, *, pins: dict[str, bool], dev: bool, board: Board) -> tuple[str, bool]:
+def _pin_hint(phone: Phone, *, pins: dict[str, PinSource | None], dev: bool, board: Board) -> tuple[str, bool]:
     """What the agent phone says about the PIN (a PIN itself only in development mode, only one set here)."""
     if not phone.agent:
         return "", False
-    name = phone.agent
-    if dev and name in board.pins and pins.get(name):
+    name, source = phone.agent, pins.get(phone.agent)
+    if dev and name in board.pins and source is PinSource.DEVELOPMENT:
         return f"PIN (development): {board.pins[name]}, then #.", False
-    if pins.get(name):
+    if dev and source is PinSource.DEVELOPMENT:  # set from another browser: this page may give a new one
+        return f"{name} has a development PIN set from another browser: key it, or set a new one here.", True
+    if source is not None:
         return f"Key {name}'s PIN, then #" + (f" (set with `run.py agent-pin {name}`)." if dev else "."), False
     if dev:
         return f"{name} has no PIN yet: set one with `run.py agent-pin {name}`, or here.", True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -10,7 +11,10 @@ import sys
 
 from sqlmodel import select
 
+import run as run_py
 from core.audit import AuditEntry
+from queueing import agents
+from queueing.models import AgentPin
 from settings import ROOT
 from surge.models import Announcement
 from tests.helpers import Caller, Texter
@@ -199,6 +203,28 @@ def test_agent_pin_names_what_is_wrong(env, engine):
     assert short.returncode == 2 and short.stdout.startswith("error: pin: a PIN is 6 to 12 digits long")
 
 
+TRIVIAL_PINS = ("123456", "000000", "999999999", "654321", "012345", "890123", "987654321", "121212", "123123",
+                "112233", "147258")
+
+
+def test_trivial_agent_pins_refused(env, engine, session, monkeypatch, capsys):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for typed in TRIVIAL_PINS:
+        assert agents.pin_problem(typed) == agents.TRIVIAL_PIN, typed
+        monkeypatch.setattr(sys, "stdin", io.StringIO(f"{typed}\n"))
+        assert run_py.main(["agent-pin", "Ana", "--pin-stdin"]) == 2, typed
+        assert capsys.readouterr().out == (
+            "error: pin: that PIN is too easy to guess (repeated or sequential digits, or a common PIN); "
+            "choose another\n"
+        )
+    assert session.exec(select(AgentPin)).all() == []  # nothing was set
+    for fine in ("975310", "246810", "482913", "135792"):
+        assert agents.pin_problem(fine) is None, fine
+    monkeypatch.setattr(sys, "stdin", io.StringIO("482913\n"))
+    assert run_py.main(["agent-pin", "Ana", "--pin-stdin"]) == 0
+
+
 def test_agent_pin_is_typed_twice_without_echo(env, engine, session):
     import pty
     import select as waiting
@@ -225,6 +251,8 @@ def test_agent_pin_is_typed_twice_without_echo(env, engine, session):
         _, status = os.waitpid(pid, 0)
         return os.waitstatus_to_exitcode(status), shown.decode()
 
+    code, shown = typed("123456", "123456")  # refused before it is asked for again
+    assert code == 2 and "too easy to guess" in shown and "again: " not in shown
     code, shown = typed("864209", "864200")
     assert code == 2 and "the two PINs differ" in shown and session.exec(select(AgentPin)).first() is None
     code, shown = typed("864209", "864209")

@@ -11,15 +11,23 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from console.models import Role
-from console.pages.simulator import DEV_ACTOR
-from console.pages.simulator_store import SimulatorStore
+from console.models import Role, TokenScope
+from console.pages import scenarios as scenarios_page
+from console.pages import simulator as simulator_page
+from console.pages.simulator import DEV_VISITOR
+from console.pages.simulator_store import NUMBERS, SimulatorStore
+from core import audit
 from core.audit import AuditEntry
+from core.db import in_session
+from core.defaults import SIMULATOR_PHONES_PER_BROWSER
 from core.twilio_client import make_client
+from queueing import agents
+from queueing.models import AgentPin, PinSource
 from settings import ROOT, load_settings
 from tests.conftest import running_app
 from tests.console.browser_session import csrf_of, signed_in
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT
+from tests.console.test_routes import api_token, auth
 
 PAGE = "/console/simulator"
 
@@ -155,7 +163,8 @@ def test_a_caller_in_the_queue_is_taken_by_the_agent_phone_and_both_see_it_then_
     assert phone.phone(caller)["state"] == "queue" and "Please hold" in phone.heard(caller)
     phone.act(agent, "dev-pin")  # development mode: a PIN from the page, shown beside the agent phone
     pin = re.search(r"PIN \(development\): (\d{6})", phone.phone(agent)["pin_hint"]).group(1)
-    assert session.exec(select(AuditEntry).where(AuditEntry.action == "agent.pin")).one().actor == DEV_ACTOR
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "agent.pin")).one()
+    assert entry.actor == f"{DEV_VISITOR} testclient" and entry.after == {"pin": "set", "source": "development"}
     phone.act(agent, "dial")
     assert "Please enter your PIN" in phone.heard(agent)
     assert phone.phone(agent)["keys"] == {"num_digits": None, "finish_on_key": "#"}
@@ -246,3 +255,193 @@ def test_the_page_is_sent_only_what_it_has_not_drawn_yet(dev_app):
     assert "Main menu." in phone.heard(first) and "Thank you for calling" not in phone.heard(first)
     phone.post("/tick", since="not json")
     assert "Thank you for calling" in phone.heard(first)  # a page that says nothing useful gets everything
+
+
+# ---------------------------------------------------------------- nobody turns the browser phone against residents
+
+
+class another_browser:  # noqa: N801 (reads as a function: another_browser(client))
+    """A second browser on the same server (the same running app and its event loop), with cookies of its own."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client, self.cookies = client, type(client.cookies)()
+
+    def _as_me(self, method: str, *args, **kwargs):
+        theirs, self.client.cookies = self.client.cookies, self.cookies
+        try:
+            return getattr(self.client, method)(*args, **kwargs)
+        finally:
+            self.cookies, self.client.cookies = self.client.cookies, theirs
+
+    def get(self, *args, **kwargs):
+        return self._as_me("get", *args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self._as_me("post", *args, **kwargs)
+
+
+def stored_pin(session, agent: str) -> AgentPin:
+    session.expire_all()
+    return session.exec(select(AgentPin).where(AgentPin.agent == agent)).one()
+
+
+def test_browser_phone_cannot_replace_a_real_agent_pin(dev_app, engine, session):
+    in_session(engine, agents.set_pin, agent="Ana", pin="975310", actor="cli")  # `run.py agent-pin Ana`
+    phone = BrowserPhone(dev_app)
+    ana = phone.add_phone(kind="agent", agent="Ana")
+    assert not phone.phone(ana)["offer_pin"] and "run.py agent-pin Ana" in phone.phone(ana)["pin_hint"]
+    refused = phone.act(ana, "dev-pin", expect=409)
+    assert refused["error"] == "Ana's PIN was set with `run.py agent-pin`; the browser phone never replaces it."
+    kept = stored_pin(session, "Ana")
+    assert kept.source == PinSource.ADMIN and agents._hasher.verify(kept.pin_hash, "975310")
+    # An agent with no PIN gets a development one; another browser may replace that, never a real one.
+    ben = phone.add_phone(kind="agent", agent="Ben")
+    phone.act(ben, "dev-pin")
+    assert stored_pin(session, "Ben").source == PinSource.DEVELOPMENT
+    other = BrowserPhone(another_browser(dev_app))
+    ben_there = other.add_phone(kind="agent", agent="Ben")
+    assert other.phone(ben_there)["offer_pin"] and "another browser" in other.phone(ben_there)["pin_hint"]
+    other.act(ben_there, "dev-pin")
+    in_session(engine, agents.set_pin, agent="Ben", pin="975310", actor="cli")  # the administrator's PIN wins
+    assert other.act(ben_there, "dev-pin", expect=409)["error"].startswith("Ben's PIN was set with `run.py agent-pin`")
+    assert agents._hasher.verify(stored_pin(session, "Ben").pin_hash, "975310")
+
+
+def test_browser_phone_numbers_unique_across_browsers_and_capped(dev_app, redis):
+    first, second = BrowserPhone(dev_app), BrowserPhone(another_browser(dev_app))
+    mine = [first.add_phone() for _ in range(SIMULATOR_PHONES_PER_BROWSER - 1)]
+    first.add_phone(kind="agent", agent="Ana")  # an agent phone counts too
+    capped = first.post("/phones", expect=409, kind="resident")
+    most = SIMULATOR_PHONES_PER_BROWSER
+    assert capped["error"] == f"This browser has {most} phones, the most it may have: remove one first."
+    taken = {first.phone(p)["number"] for p in mine}
+    assert len(taken) == len(mine)
+    # The other browsers hold all but two of the rest: the second browser gets those two, then a clear refusal.
+    free = [f"+12175550{100 + n}" for n in range(NUMBERS) if f"+12175550{100 + n}" not in taken]
+    for number in free[2:]:
+        redis.set(SimulatorStore.number_key_for(number), "another browser", ex=600)
+    theirs = {second.phone(second.add_phone())["number"] for _ in range(2)}
+    assert theirs == set(free[:2])
+    full = second.post("/phones", expect=409, kind="resident")
+    assert full["error"] == f"All {NUMBERS} fictional numbers are in use by other browsers: try again later."
+    # A removed phone gives its number back, and only then may another browser have it.
+    given_back = first.phone(mine[0])["number"]
+    first.act(mine[0], "remove")
+    assert not redis.exists(SimulatorStore.number_key_for(given_back))
+    assert second.phone(second.add_phone())["number"] == given_back
+    # Each number is held for as long as its browser's phones are kept, no longer.
+    assert 0 < redis.ttl(SimulatorStore.number_key_for(given_back)) <= 4 * 3600
+
+
+def test_text_reaches_only_the_owning_browser(dev_app, dev_settings, redis):
+    first, second = BrowserPhone(dev_app), BrowserPhone(another_browser(dev_app))
+    mine, theirs = first.add_phone(), second.add_phone()
+    number = first.phone(mine)["number"]
+    # Before numbers were held, the 101st phone repeated the first one's number: the second browser's phone is
+    # given this browser's number behind its back, as that did.
+    key = SimulatorStore.key_for(second.client.cookies["oc_simulator"])
+    document = json.loads(redis.get(key))
+    document["phones"][0]["number"] = number
+    redis.set(key, json.dumps(document), ex=600)
+    make_client(dev_settings).messages.create(to=number, from_="+15555550311", body="Your ticket 311-000123 is closed.")
+    first.post("/tick")
+    second.post("/tick")
+    assert first.texts(mine) == [("service", "Your ticket 311-000123 is closed.")]
+    assert second.texts(theirs) == []
+
+
+ONE_SCENARIO = """
+name = "Main menu in English"
+[[step]]
+hears = ["greeting"]
+[[step]]
+press = "1"
+hears = ["Main menu."]
+"""
+
+
+@pytest.fixture
+def one_scenario(tmp_path, monkeypatch):
+    """The Scenarios page's folder holds one short scenario ("Run all" is quick)."""
+    (tmp_path / "menu.toml").write_text(ONE_SCENARIO, encoding="utf-8")
+    monkeypatch.setattr(scenarios_page, "FOLDER", tmp_path)
+
+
+def run_all(client) -> object:
+    return client.post("/console/scenarios/run", data={"csrf": csrf_of(client.get("/console/scenarios").text)})
+
+
+def audited(session, action: str) -> list[AuditEntry]:
+    session.expire_all()
+    return list(session.exec(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all())
+
+
+def test_browser_phone_and_run_all_audited_to_signed_in_account(app, dev_app, session, one_scenario):
+    signed_in(app, Role.SUPERVISOR, name="sam")
+    phone = BrowserPhone(app)
+    first = phone.add_phone()
+    phone.act(first, "dial")
+    phone.act(first, "say", text="when is the library open")
+    number = phone.phone(first)["display"]
+    [added] = audited(session, "browser phone add")
+    assert added.actor == "sam (console)" and added.subject == f"Phone 1 ({number})"
+    [said] = audited(session, "browser phone say")
+    assert said.actor == "sam (console)" and said.after["words"] == "when is the library open"
+    assert [e.actor for e in audited(session, "browser phone dial")] == ["sam (console)"]
+    assert run_all(app).status_code == 200
+    assert [e.actor for e in audited(session, "run scenarios")] == ["sam (console)"]
+    # Development mode with nobody signed in: the visitor's address.
+    visitor = BrowserPhone(dev_app)
+    visitor.act(visitor.add_phone(), "dial")
+    assert audited(session, "browser phone dial")[-1].actor == f"{DEV_VISITOR} testclient"
+
+
+def test_browser_phone_and_run_all_rate_limited(app, session, monkeypatch, one_scenario):
+    monkeypatch.setattr(simulator_page, "SIMULATOR_ACTIONS_PER_MINUTE", 3)
+    signed_in(app, Role.SUPERVISOR, name="sam")
+    phone = BrowserPhone(app)
+    first = phone.add_phone()
+    phone.act(first, "dial")
+    phone.act(first, "silence")
+    refused = app.post(f"{PAGE}/phones/{first}/say", data={"csrf": phone.csrf, "text": "hello"})
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.json()["error"].startswith("Too many browser phone actions: at most 3 a minute. Try again in")
+    assert audited(session, "browser phone say") == []  # refused before anything reached the service
+    assert app.post(f"{PAGE}/tick", data={"csrf": phone.csrf}).status_code == 200  # the page's timer counts apart
+    # Another account has its own allowance.
+    app.post("/console/logout", data={"csrf": csrf_of(app.get("/console/live").text)})
+    signed_in(app, Role.SUPERVISOR, name="kim")
+    BrowserPhone(app).add_phone()
+    # "Run all" once a minute per account.
+    assert run_all(app).status_code == 200
+    again = run_all(app)
+    assert again.status_code == 429 and "run them again in" in again.text and "Retry-After" in again.headers
+    assert len(audited(session, "run scenarios")) == 1
+
+
+WORDS = "my name is Ana Ruiz, call me at 312 555 0147 about the pothole"
+
+
+def test_raw_residents_words_in_audit_only_for_supervisors(app, session, engine):
+    question = "is the pool open? text me at 217 555 0188"  # a resident's question, dismissed from the knowledge queue
+    before, after = {"question": question, "state": "waiting"}, {"question": question, "state": "dismissed"}
+    in_session(engine, audit.record, actor="ed (console)", action="kb.question.dismiss", subject="unanswered:1",
+               before=before, after=after)
+    signed_in(app, Role.SUPERVISOR, name="sam")
+    phone = BrowserPhone(app)
+    first = phone.add_phone()
+    phone.act(first, "text", body=WORDS)
+    assert WORDS in app.get("/console/audit").text  # supervisors (and admins) read what the resident wrote
+    everything = str(app.get("/api/audit", headers=auth(api_token(app, "boss"))).json())
+    assert WORDS in everything and question in everything
+    app.post("/console/logout", data={"csrf": csrf_of(app.get("/console/live").text)})
+    signed_in(app, Role.CONTENT_EDITOR, name="ed")
+    shown = app.get("/console/audit").text
+    assert "browser phone text" in shown and "[removed]" in shown and "about the pothole" in shown
+    assert "Ana Ruiz" not in shown and "555 0147" not in shown
+    read_only = app.get("/api/audit", headers=auth(api_token(app, "wall", scope=TokenScope.READ))).json()
+    [entry] = [e for e in read_only if e["action"] == "browser phone text"]
+    assert "Ana Ruiz" not in entry["after"]["words"] and "[removed]" in entry["after"]["words"]
+    [asked] = [e for e in read_only if e["action"] == "kb.question.dismiss"]
+    assert asked["before"]["question"] == asked["after"]["question"] == "is the pool open? text me at [removed]"
+    assert audited(session, "browser phone text")[0].after["words"] == WORDS  # the trail itself keeps every word

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+from urllib.parse import parse_qsl
+
+import httpx
 import pytest
+from twilio.request_validator import RequestValidator
 
 import run
+from tests.crm_bridge.open311_servers import free_port
+from tests.helpers import AUTH_TOKEN
 from tests.served import served
 
 PASSING = """
@@ -31,10 +38,14 @@ hears = ["greeting"]
 
 @pytest.fixture
 def server(settings, engine, redis, clock, env, monkeypatch):
+    """A server on this machine that checks signatures against its own address (no PUBLIC_BASE_URL of its own),
+    while this terminal's environment names another PUBLIC_BASE_URL (env's)."""
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    with served(settings, clock) as port:
-        yield f"http://127.0.0.1:{port}"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with served(dataclasses.replace(settings, public_base_url=url), clock, port=port):
+        yield url
 
 
 def scenario_dir(tmp_path, **files):
@@ -79,3 +90,38 @@ def test_a_mistake_in_a_file_is_one_line_and_exit_two(env, monkeypatch, tmp_path
         err == f"scenarios: {folder / 'bad.toml'}: scenario 'x', step 1: press takes keys as text, like "
         'press = "1" or press = "123456789#"'
     )
+
+
+def test_scenarios_url_signed_for_the_url_sent_to(server, settings, tmp_path, capsys):
+    # The terminal's PUBLIC_BASE_URL is another service's: a signature for it, sent to --url, could be replayed there.
+    assert settings.public_base_url != server
+    folder = scenario_dir(tmp_path, a=PASSING)
+    assert run.main(["scenarios", "run", "--url", server + "/", str(folder)]) == 0, capsys.readouterr()
+    assert "PASS  Main menu in English" in capsys.readouterr().out
+
+
+def test_scenarios_non_local_url_refused_unless_allowed(env, monkeypatch, tmp_path, capsys):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    folder = scenario_dir(tmp_path, a=PASSING)
+    sent = []
+
+    def post(self, url, **kwargs):  # nothing leaves this machine: the remote server is a stand-in that checks
+        sent.append(str(self.base_url).rstrip("/") + url)
+        form = dict(parse_qsl(kwargs["content"]))
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(f"https://311.example.net/staging{url}", form)
+        assert kwargs["headers"]["X-Twilio-Signature"] == signature  # signed for where it went, not PUBLIC_BASE_URL
+        raise httpx.ConnectError("stand-in")
+
+    monkeypatch.setattr(httpx.AsyncClient, "post", post)
+    for url in ("https://311.example.net/staging", "http://10.0.0.5:8311", "http://127.0.0.1.example.com"):
+        assert run.main(["scenarios", "run", "--url", url, str(folder)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == (
+            f"scenarios: --url {url} is not this machine; signed webhooks go elsewhere only with --allow-remote "
+            "(they are signed for that URL)"
+        )
+    assert sent == []
+    remote = ["scenarios", "run", "--url", "https://311.example.net/staging", "--allow-remote", str(folder)]
+    assert run.main(remote) == 1
+    assert sent and sent[0].startswith("https://311.example.net/staging/voice/incoming")

@@ -1,6 +1,6 @@
 """sms_open_report: a text report in progress, so one lost with Redis is told, not taken for a question
 
-Revision ID: 0013f
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07 04:00:00
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0013f"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
