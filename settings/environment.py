@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from settings.base import ConfigError
 
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+OPEN311_KEY_MIN_CHARS = 24  # a key is a password a program types: long and random, never guessed
 
 
 def check_twilio_credentials(env: dict[str, str]) -> None:
@@ -78,6 +79,19 @@ def auth_token(env: dict[str, str], var_dir: Path) -> tuple[str, bool]:
         token_file.write_text(secrets.token_hex(16))
         token_file.chmod(0o600)
     return token_file.read_text().strip(), True
+
+
+def open311_api_keys(value: str) -> tuple[str, ...]:
+    """The keys our Open311 server accepts (comma-separated), each at least OPEN311_KEY_MIN_CHARS long."""
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    for number, key in enumerate(keys, 1):
+        if len(key) < OPEN311_KEY_MIN_CHARS:
+            raise ConfigError(
+                "OPEN311_API_KEYS",
+                f"key {number} is {len(key)} characters; use at least {OPEN311_KEY_MIN_CHARS} random ones "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')",
+            )
+    return keys
 
 
 def console_secret(env: dict[str, str], var_dir: Path) -> str:
