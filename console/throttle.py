@@ -88,12 +88,19 @@ class LoginAttempts:
 
 async def locks_on(redis: Redis, name: str, *, now: int) -> list[Lock]:
     """Every address this name is refused from now, soonest lifted first."""
-    fields = await redis.hgetall(LoginAttempts.key_for_name(name))
-    found = backoff.locked_fields(fields, now=now)
-    return sorted(
-        (Lock(prefix.removesuffix(_SEPARATOR), until) for prefix, until in found.items()),
-        key=lambda lock: (lock.until, lock.address),
-    )
+    return locks_in(await redis.hgetall(LoginAttempts.key_for_name(name)), now=now)
+
+
+def locks_in(fields: dict, *, now: int) -> list[Lock]:
+    """The locks a name's Redis hash holds now (its fields as str or bytes)."""
+    text = {_str(key): _str(value) for key, value in fields.items()}
+    found = backoff.locked_fields(text, now=now)
+    locks = (Lock(prefix.removesuffix(_SEPARATOR), until) for prefix, until in found.items())
+    return sorted(locks, key=lambda lock: (lock.until, lock.address))
+
+
+def _str(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 async def unlock(redis: Redis, name: str) -> None:
