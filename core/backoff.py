@@ -100,12 +100,6 @@ def _bits(mask, count: int) -> tuple[bool, ...]:
     return tuple(bool(int(mask) >> i & 1) for i in range(count))
 
 
-async def waiting(redis: Redis, ledger: Ledger, *, now: int) -> int:
-    """Seconds this ledger is still locked for (0: not locked), without counting anything."""
-    until = await redis.hget(ledger.key, f"{ledger.field}u")
-    return max(0, int(float(until or 0)) - now)
-
-
 async def refund(redis: Redis, ledger: Ledger, *, locked: bool) -> None:
     """Give one attempt back, undoing the lock-out it started if it did."""
     await redis.eval(_REFUND, 1, ledger.key, ledger.field, "1" if locked else "0")

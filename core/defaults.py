@@ -41,6 +41,7 @@ API_TOKEN_FAILURES = 10
 API_TOKEN_FAILURE_WINDOW = 60  # the first lock-out
 # Wrong Open311 api_keys: the same rule per client address (the keys' length is checked at start, settings/).
 OPEN311_KEY_FAILURES = 10
+OPEN311_KEY_FIRST_LOCK_SECONDS = 60
 # Every growing lock-out (core.backoff): the longest, and how long failures are remembered after the last one.
 LONGEST_LOCK_OUT_SECONDS = 15 * 60
 FAILURE_MEMORY_SECONDS = 24 * 3600

@@ -8,14 +8,16 @@ from __future__ import annotations
 from core import backoff
 from core.context import AppContext
 from core.defaults import (
-    API_TOKEN_FAILURE_WINDOW,
     FAILURE_MEMORY_SECONDS,
     LONGEST_LOCK_OUT_SECONDS,
     OPEN311_KEY_FAILURES,
+    OPEN311_KEY_FIRST_LOCK_SECONDS,
 )
 from crm_bridge.open311 import Open311Error
 
-RULE = backoff.Rule(OPEN311_KEY_FAILURES, API_TOKEN_FAILURE_WINDOW, LONGEST_LOCK_OUT_SECONDS, FAILURE_MEMORY_SECONDS)
+RULE = backoff.Rule(
+    OPEN311_KEY_FAILURES, OPEN311_KEY_FIRST_LOCK_SECONDS, LONGEST_LOCK_OUT_SECONDS, FAILURE_MEMORY_SECONDS
+)
 
 
 def key_for(address: str) -> str:

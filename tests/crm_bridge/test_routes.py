@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlmodel import select
 
-from core.defaults import API_TOKEN_FAILURE_WINDOW, OPEN311_KEY_FAILURES
+from core.defaults import OPEN311_KEY_FAILURES, OPEN311_KEY_FIRST_LOCK_SECONDS
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent, TicketStatus
 from crm_bridge.service import change_status, get_ticket, history
 from settings import ROOT, load_settings
@@ -380,14 +380,14 @@ def test_open311_key_guesses_throttled(api, session, clock):
         assert_error(post(api, api_key=f"guess-{i:030d}"), 403, "api_key")
     refused = post(api, api_key="one more guess")
     assert_error(refused, 429, "too many wrong api_keys")
-    assert 1 <= int(refused.headers["retry-after"]) <= API_TOKEN_FAILURE_WINDOW
+    assert 1 <= int(refused.headers["retry-after"]) <= OPEN311_KEY_FIRST_LOCK_SECONDS
     xml = api.post(f"{BASE}/requests.xml", data={"api_key": "nope", "service_code": "pothole"})
     assert xml.status_code == 429 and ET.fromstring(xml.text).findtext("error/code") == "429"
     assert post(api).status_code == 201  # the right key from that address is still taken
     elsewhere = from_address(api, "198.51.100.23")
     assert_error(post(elsewhere, api_key="nope"), 403, "api_key")  # another address is not refused
-    clock.now += dt.timedelta(seconds=API_TOKEN_FAILURE_WINDOW + 1)
+    clock.now += dt.timedelta(seconds=OPEN311_KEY_FIRST_LOCK_SECONDS + 1)
     assert_error(post(api, api_key="nope"), 403, "api_key")  # the lock-out ended; this failure starts the next
     longer = post(api, api_key="nope")
-    assert longer.status_code == 429 and int(longer.headers["retry-after"]) == 2 * API_TOKEN_FAILURE_WINDOW
+    assert longer.status_code == 429 and int(longer.headers["retry-after"]) == 2 * OPEN311_KEY_FIRST_LOCK_SECONDS
     assert count_tickets(session) == 1
