@@ -160,6 +160,18 @@ def test_growing_delay_per_name_and_address(app, clock):
     assert _wrong(app) == 401 and _wrong(app) == 401  # and the count starts afresh
 
 
+def test_the_right_password_on_the_last_try_leaves_no_lock(app, redis, session):
+    make_account(app)
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT - 1):
+        assert _wrong(app) == 401
+    for i in range(CONSOLE_LOGIN_FAILURES_PER_ADDRESS - CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
+        assert _wrong(app, f"guess-{i}") == 401  # the address, too, is one failure short of its lock-out
+    assert sign_in(app).status_code == 303  # the try that would have locked both was right: it locks nothing
+    assert sign_in(app).status_code == 303
+    assert redis.hget(LoginAttempts.key_for_address("testclient"), "u") is None
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "account.lock")).all() == []
+
+
 def test_parallel_guesses_get_no_extra_tries(redis_url, redis):
     async def guess_at_once() -> list[int]:
         client = async_client(redis_url)
