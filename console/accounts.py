@@ -122,6 +122,19 @@ def set_disabled(session: Session, *, name: str, disabled: bool, actor: str) -> 
     return row
 
 
+def record_unlock(session: Session, *, name: str, locked_from: list[str], actor: str) -> None:
+    """Audit an administrator lifting the sign-in locks on an account (the locks live in Redis, lifted after this)."""
+    row = _named(session, name)
+    audit.record(
+        session,
+        actor=actor,
+        action="account.unlock",
+        subject=f"account:{row.name}",
+        before={"locked_from": locked_from[:20]},
+        after={"locked_from": []},
+    )
+
+
 def verify_login(session: Session, *, name: str, password: str) -> SignedIn | None:
     """The account when the name and password match an enabled account, else None; always one argon2 run."""
     row = session.exec(select(ConsoleAccount).where(ConsoleAccount.name == " ".join(name.split()))).first()

@@ -10,37 +10,33 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 
 from console import service, tokens
-from core.defaults import API_TOKEN_FAILURE_WINDOW, API_TOKEN_FAILURES
+from core import backoff
+from core.defaults import API_TOKEN_FAILURE_WINDOW, API_TOKEN_FAILURES, FAILURE_MEMORY_SECONDS, LONGEST_LOCK_OUT_SECONDS
 
+RULE = backoff.Rule(API_TOKEN_FAILURES, API_TOKEN_FAILURE_WINDOW, LONGEST_LOCK_OUT_SECONDS, FAILURE_MEMORY_SECONDS)
 NEEDS_TOKEN = "a valid API token is required (Authorization: Bearer ...)"
 
 
 class BadTokens:
-    """Bad tokens presented from one client address, counted in Redis over a fixed window."""
+    """Bad tokens presented from one client address, with growing lock-outs (core.backoff). Only bad tokens are
+    counted and refused: a good token is always looked at, so guesses from an address never lock its owner out."""
 
     def __init__(self, redis: Redis, address: str) -> None:
         self.redis = redis
-        self.key = self.key_for(address)
+        self.ledger = backoff.Ledger(self.key_for(address), "", RULE)
 
     @staticmethod
     def key_for(address: str) -> str:
-        """The Redis key counting one address's bad tokens."""
-        return f"api:bad-tokens:{address}"
+        """The Redis hash of one address's bad tokens ("v2": older versions kept a plain counter under the old name)."""
+        return f"api:bad-tokens:v2:{address}"
 
-    async def retry_after(self) -> int | None:
-        """Seconds this address must wait before its tokens are looked at again, or None."""
-        if int(await self.redis.get(self.key) or 0) < API_TOKEN_FAILURES:
-            return None
-        return max(1, await self.redis.ttl(self.key))
-
-    async def count(self) -> None:
-        """One more bad token; the first starts the window."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            await pipe.set(self.key, 0, ex=API_TOKEN_FAILURE_WINDOW, nx=True).incr(self.key).execute()
+    async def count(self, *, now: int) -> int:
+        """One more bad token; seconds the address's bad tokens are refused for (0: this one is answered 401)."""
+        return (await backoff.attempt(self.redis, (self.ledger,), now=now)).wait
 
 
 class Throttled(AuthenticationError):
-    """Too many bad tokens from this address lately."""
+    """Too many bad tokens from this address lately (a good one is still accepted)."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__("too many bad API tokens from this address; try again later")
@@ -55,15 +51,15 @@ class TokenBackend(AuthenticationBackend):
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, SimpleUser]:
         ctx = conn.app.state.ctx
-        bad = BadTokens(ctx.redis, conn.client.host if conn.client else "unknown")
-        if (wait := await bad.retry_after()) is not None:
-            raise Throttled(wait)
         scheme, _, token = conn.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError(NEEDS_TOKEN)
+        # Every token is checked (one argon2 run, whatever the address did before); only a bad one is counted.
         holder = await service.authenticate(ctx, token.strip())
         if holder is None:
-            await bad.count()
+            bad = BadTokens(ctx.redis, conn.client.host if conn.client else "unknown")
+            if wait := await bad.count(now=int(ctx.now().timestamp())):
+                raise Throttled(wait)
             raise AuthenticationError(NEEDS_TOKEN)
         return AuthCredentials(holder.scope.grants()), SimpleUser(holder.name)
 

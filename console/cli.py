@@ -8,7 +8,7 @@ import getpass
 import json
 import sys
 
-from console import accounts, tokens
+from console import accounts, throttle, tokens
 from console.models import Role, TokenScope
 from console.throttle import LoginAttempts
 from core import clock
@@ -26,7 +26,7 @@ from surge.models import AnnouncementCreate, AnnouncementPublic, Scope
 def add_commands(sub) -> None:
     """Register `account`, `token`, `agent-pin`, `announce`, `preset` and `kb` on run.py's sub-command parser."""
     account = sub.add_parser("account", help="create and manage console accounts (people who sign in in a browser)")
-    account.add_argument("action", choices=["create", "password", "role", "disable", "enable", "list"])
+    account.add_argument("action", choices=["create", "password", "role", "disable", "enable", "unlock", "list"])
     account.add_argument("name", nargs="?", help="the person's sign-in name, e.g. ana")
     account.add_argument("--role", choices=[r.value for r in Role], help="what the account may do")
     account.add_argument(
@@ -95,6 +95,8 @@ def account_command(settings: Settings, args: argparse.Namespace) -> int:
                     actor=args.actor)
             else:
                 _db(settings, accounts.set_password, name=args.name, password=password, actor=args.actor)
+        elif args.action == "unlock":
+            return _unlock(settings, args)
         elif args.action == "role":
             _db(settings, accounts.set_role, name=args.name, role=Role(args.role), actor=args.actor)
         else:
@@ -108,6 +110,19 @@ def account_command(settings: Settings, args: argparse.Namespace) -> int:
             "role": f"is now {args.role}", "disable": "is disabled; its sessions have ended",
             "enable": "may sign in again"}
     print(f"account {args.name} {done[args.action]}")
+    return 0
+
+
+def _unlock(settings: Settings, args: argparse.Namespace) -> int:
+    """Lift every sign-in lock on the name (audited, with the addresses it was locked from)."""
+    key = LoginAttempts.key_for_name(args.name)
+    fields: dict = {}
+    _redis(settings, lambda client: fields.update(client.hgetall(key)))
+    locks = throttle.locks_in(fields, now=int(clock.now().timestamp()))
+    _db(settings, accounts.record_unlock, name=args.name, locked_from=[lock.address for lock in locks],
+        actor=args.actor)
+    _redis(settings, lambda client: client.delete(key))
+    print(f"account {args.name}: sign-in locks lifted ({len(locks)} address{'es' if len(locks) != 1 else ''})")
     return 0
 
 

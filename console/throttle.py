@@ -1,72 +1,108 @@
-"""Sign-in throttling: failures counted in Redis per account name and per client address, locking both a while."""
+"""Sign-in throttling by (name, client address) with growing lock-outs, and an address-wide cap (core.backoff).
+
+A lock-out refuses a name only from the address that failed: guesses from anywhere else never keep the right
+password out. Each name's ledgers live in one Redis hash, one field group per address, so an administrator sees and
+lifts every lock on a name at once.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from core import backoff
 from core.defaults import (
     CONSOLE_LOGIN_FAILURES_PER_ACCOUNT,
     CONSOLE_LOGIN_FAILURES_PER_ADDRESS,
-    CONSOLE_LOGIN_WINDOW_SECONDS,
+    CONSOLE_LOGIN_FIRST_LOCK_SECONDS,
+    FAILURE_MEMORY_SECONDS,
+    LONGEST_LOCK_OUT_SECONDS,
 )
 
-# A success clears the name and gives the address its attempt back, unless its window ended meanwhile (a DECR
-# would then leave a -1 that never expires).
-_SUCCEEDED = """
-redis.call('DEL', KEYS[1])
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DECR', KEYS[2]) end
-"""
+NAME_RULE = backoff.Rule(
+    CONSOLE_LOGIN_FAILURES_PER_ACCOUNT,
+    CONSOLE_LOGIN_FIRST_LOCK_SECONDS,
+    LONGEST_LOCK_OUT_SECONDS,
+    FAILURE_MEMORY_SECONDS,
+)
+ADDRESS_RULE = backoff.Rule(
+    CONSOLE_LOGIN_FAILURES_PER_ADDRESS,
+    CONSOLE_LOGIN_FIRST_LOCK_SECONDS,
+    LONGEST_LOCK_OUT_SECONDS,
+    FAILURE_MEMORY_SECONDS,
+)
+# Keys say "v2": they are hashes now, and a plain counter left by an older version (alive up to 15 minutes after an
+# upgrade) must never meet a hash command.
+_SEPARATOR = "|"  # ends an address's field prefix; never in an IPv4 or IPv6 address
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A name refused from one address until a moment (seconds on the injected clock)."""
+
+    address: str
+    until: int
 
 
 class LoginAttempts:
-    """One sign-in's counters. Each attempt is counted before the password is checked, so parallel guesses get no
-    extra tries; a success gives its attempt back. Names are counted whether or not an account has them, so a lock
-    says nothing about which names exist."""
+    """One sign-in's ledgers: the name from this address, and this address for every name. Each attempt is counted
+    before the password is checked; a success clears the pair and gives the address its attempt back. Names are
+    counted whether or not an account has them, so a lock says nothing about which names exist."""
 
     def __init__(self, redis: Redis, name: str, address: str) -> None:
         self.redis = redis
-        self.name_key = self.key_for_name(name)
-        self.address_key = self.key_for_address(address)
+        self.pair = backoff.Ledger(self.key_for_name(name), f"{address}{_SEPARATOR}", NAME_RULE)
+        self.address = backoff.Ledger(self.key_for_address(address), "", ADDRESS_RULE)
+        self.verdict = backoff.Verdict(0, (False, False), (False, False))
 
     @staticmethod
     def key_for_name(name: str) -> str:
-        """The Redis key counting one account name's failures (hashed: the name is whatever was typed)."""
+        """The Redis hash of one account name's ledgers (hashed: the name is whatever was typed)."""
         folded = " ".join(name.split()).casefold().encode()
-        return f"console:login:name:{hashlib.sha256(folded).hexdigest()[:32]}"
+        return f"console:login:v2:name:{hashlib.sha256(folded).hexdigest()[:32]}"
 
     @staticmethod
     def key_for_address(address: str) -> str:
-        """The Redis key counting one client address's failures."""
-        return f"console:login:address:{address}"
+        """The Redis hash of one client address's ledger."""
+        return f"console:login:v2:address:{address}"
 
-    async def locked_for(self) -> int | None:
-        """Seconds until this name and address may try again, or None when they may now."""
-        name_count, address_count = await self.redis.mget(self.name_key, self.address_key)
-        waits = []
-        if int(name_count or 0) >= CONSOLE_LOGIN_FAILURES_PER_ACCOUNT:
-            waits.append(await self.redis.ttl(self.name_key))
-        if int(address_count or 0) >= CONSOLE_LOGIN_FAILURES_PER_ADDRESS:
-            waits.append(await self.redis.ttl(self.address_key))
-        return max(1, *waits) if waits else None
+    async def reserve(self, *, now: int) -> int:
+        """Count this attempt on both ledgers; the seconds to wait instead when either is locked (0: go ahead)."""
+        self.verdict = await backoff.attempt(self.redis, (self.pair, self.address), now=now)
+        return self.verdict.wait
 
-    async def reserve(self) -> bool:
-        """Count this attempt on both counters (the first starts the window); False when either is used up."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for key in (self.name_key, self.address_key):
-                pipe.set(key, 0, ex=CONSOLE_LOGIN_WINDOW_SECONDS, nx=True).incr(key)
-            _, by_name, _, by_address = await pipe.execute()
-        return by_name <= CONSOLE_LOGIN_FAILURES_PER_ACCOUNT and by_address <= CONSOLE_LOGIN_FAILURES_PER_ADDRESS
-
-    async def now_locked(self) -> bool:
-        """Whether the attempt just counted used up the name's tries (the moment to tell the audit trail)."""
-        return int(await self.redis.get(self.name_key) or 0) == CONSOLE_LOGIN_FAILURES_PER_ACCOUNT
+    @property
+    def lock_began(self) -> bool:
+        """Whether this attempt began the name's first lock-out of an episode (the moment to tell the audit trail)."""
+        return self.verdict.first[0]
 
     async def succeeded(self) -> None:
-        """The right password: the name starts afresh and the address gets its attempt back."""
-        await self.redis.eval(_SUCCEEDED, 2, self.name_key, self.address_key)
+        """The right password: the pair starts afresh and the address gets its attempt back."""
+        await backoff.clear(self.redis, self.pair)
+        if self.lock_began:
+            await self.redis.hdel(self.pair.key, backoff.EPISODE)
+        await backoff.refund(self.redis, self.address, locked=self.verdict.locked[1])
 
-    async def unlock(self) -> None:
-        """An administrator lifts the name's lock (a new password does too)."""
-        await self.redis.delete(self.name_key)
+
+async def locks_on(redis: Redis, name: str, *, now: int) -> list[Lock]:
+    """Every address this name is refused from now, soonest lifted first."""
+    return locks_in(await redis.hgetall(LoginAttempts.key_for_name(name)), now=now)
+
+
+def locks_in(fields: dict, *, now: int) -> list[Lock]:
+    """The locks a name's Redis hash holds now (its fields as str or bytes)."""
+    text = {_str(key): _str(value) for key, value in fields.items()}
+    found = backoff.locked_fields(text, now=now)
+    locks = (Lock(prefix.removesuffix(_SEPARATOR), until) for prefix, until in found.items())
+    return sorted(locks, key=lambda lock: (lock.until, lock.address))
+
+
+def _str(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+async def unlock(redis: Redis, name: str) -> None:
+    """An administrator lifts every lock on the name and forgets its failures (a new password does too)."""
+    await redis.delete(LoginAttempts.key_for_name(name))

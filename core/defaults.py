@@ -43,11 +43,18 @@ AGENT_PIN_LOCK_SECONDS = 15 * 60
 AGENT_PIN_TIMEOUT = 10  # seconds the PIN prompt waits for digits before the line says goodbye
 
 # Supervisors' API tokens: lifetime in days (default and longest), and how many bad tokens one client address may
-# present within the window before it is answered 429 until the window ends.
+# present before its bad tokens are answered 429 for a minute, then 2, 4 ... up to 15 (core.backoff); a good token is
+# always looked at and accepted.
 API_TOKEN_DAYS = 90
 API_TOKEN_MAX_DAYS = 365
 API_TOKEN_FAILURES = 10
-API_TOKEN_FAILURE_WINDOW = 60
+API_TOKEN_FAILURE_WINDOW = 60  # the first lock-out
+# Wrong Open311 api_keys: the same rule per client address (the keys' length is checked at start, settings/).
+OPEN311_KEY_FAILURES = 10
+OPEN311_KEY_FIRST_LOCK_SECONDS = 60
+# Every growing lock-out (core.backoff): the longest, and how long failures are remembered after the last one.
+LONGEST_LOCK_OUT_SECONDS = 15 * 60
+FAILURE_MEMORY_SECONDS = 24 * 3600
 
 # The wait told to a caller (queueing.estimator.spoken_range): under a minute in these steps (5 is "a few seconds"),
 # each covering this many seconds either side; "about N minutes" up to this N, longer waits as a whole-minute range.
@@ -119,11 +126,12 @@ AGENT_BUSY_SECONDS = 4 * 3600
 # The supervisors' console in a browser. A session lasts a working shift; the stream of live figures re-checks it.
 CONSOLE_SESSION_SECONDS = 8 * 3600
 CONSOLE_SESSION_RECHECK_SECONDS = 30
-# Sign-in throttling: failures per account name (whether or not it exists) and per client address within the
-# window lock that name or address until the window ends. An address gets more tries: a city hall shares one.
+# Sign-in throttling (core.backoff): 5 failures for one name (whether or not it exists) from one client address
+# refuse that name from that address only, for 1 minute, then 2, 4 ... up to 15 at each further failure; 20
+# failures from one address (any names) refuse that address alike. An address gets more tries: a city hall shares one.
 CONSOLE_LOGIN_FAILURES_PER_ACCOUNT = 5
 CONSOLE_LOGIN_FAILURES_PER_ADDRESS = 20
-CONSOLE_LOGIN_WINDOW_SECONDS = 15 * 60
+CONSOLE_LOGIN_FIRST_LOCK_SECONDS = 60
 CONSOLE_PASSWORD_MIN_CHARS = 12
 CONSOLE_PASSWORD_MAX_CHARS = 200  # a long passphrase; anything longer is a mistake or an attack on argon2
 CONSOLE_NAME_MAX_CHARS = 60

@@ -59,10 +59,11 @@ _FIELD_NAMES = {"address": "address_string"}
 class Open311Error(Exception):
     """A request we refuse; rendered as the spec's error list with this HTTP status."""
 
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.headers = headers
 
 
 @dataclass(frozen=True)

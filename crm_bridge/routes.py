@@ -19,7 +19,7 @@ from starlette.types import Scope
 from core.context import AppContext
 from core.db import run_db
 from core.forms import FORM_TYPE, url_fields
-from crm_bridge import catalogue, intake, open311, service
+from crm_bridge import catalogue, intake, key_guesses, open311, service
 from crm_bridge.models import TicketCreate, TicketPublic
 from crm_bridge.open311 import Open311Error
 
@@ -42,7 +42,8 @@ def _api(root: str):
             try:
                 data, status, *headers = await handler(request, request.app.state.ctx)
             except Open311Error as exc:
-                return _render(open311.errors(exc.status, exc.description), fmt, exc.status, root="errors")
+                errors = open311.errors(exc.status, exc.description)
+                return _render(errors, fmt, exc.status, root="errors", headers=exc.headers)
             return _render(data, fmt, status, root=root, headers=headers[0] if headers else None)
 
         return endpoint
@@ -80,8 +81,13 @@ async def service_definition(request: Request, ctx: AppContext):
 async def create_request(request: Request, ctx: AppContext):
     """POST requests: open a request (api_key required; a repeated device_id and report returns the first)."""
     keys = ctx.settings.open311_api_keys
-    form = await _form(request, keys)
-    data, key = open311.read_post(form, keys, [lang.code for lang in ctx.settings.languages])
+    try:
+        form = await _form(request, keys)
+        data, key = open311.read_post(form, keys, [lang.code for lang in ctx.settings.languages])
+    except Open311Error as exc:
+        if exc.status == 403:  # a wrong or missing api_key
+            await key_guesses.wrong_key(ctx, request.client.host if request.client else "unknown")
+        raise
     ticket = await _submit_once(ctx, data, key)
     return [open311.created(ticket, ctx.settings.timezone)], 201
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from settings.base import ConfigError
 
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+OPEN311_KEY_MIN_CHARS = 24  # a key is a password a program types: long and random, never guessed
 
 
 def check_twilio_credentials(env: dict[str, str]) -> None:
@@ -97,6 +98,19 @@ def auth_token(env: dict[str, str], var_dir: Path) -> tuple[str, bool]:
     if token:
         return token, False
     return secret_file(var_dir / "dev-auth-token", lambda: secrets.token_hex(16)), True
+
+
+def open311_api_keys(value: str) -> tuple[str, ...]:
+    """The keys our Open311 server accepts (comma-separated), each at least OPEN311_KEY_MIN_CHARS long."""
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    for number, key in enumerate(keys, 1):
+        if len(key) < OPEN311_KEY_MIN_CHARS:
+            raise ConfigError(
+                "OPEN311_API_KEYS",
+                f"key {number} is {len(key)} characters; use at least {OPEN311_KEY_MIN_CHARS} random ones "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')",
+            )
+    return keys
 
 
 def console_secret(env: dict[str, str], var_dir: Path) -> str:

@@ -158,3 +158,10 @@ class AgentCall:
         """Dial and key the PIN: what the agent hears once through (who is next, and the Dial)."""
         self.dial()
         return self.key(pin)
+
+
+def from_address(running: TestClient, host: str) -> TestClient:
+    """A second client of the same running app (its event loop, so its Redis connections) seen from another address."""
+    other = TestClient(running.app, client=(host, 40000))
+    other.portal = running.portal  # the started app's loop: its async Redis client belongs to it
+    return other

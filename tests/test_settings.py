@@ -229,3 +229,18 @@ def test_a_secret_file_an_older_version_left_readable_is_narrowed(tmp_path):
     (var / "dev-auth-token").chmod(0o644)
     assert load_settings(write(tmp_path, GOOD), {"ONECALL_VAR_DIR": str(var)}).auth_token == "old-token"
     assert (var / "dev-auth-token").stat().st_mode & 0o777 == 0o600
+
+
+def test_open311_keys_shorter_than_24_refused(tmp_path):
+    short = "k2-short"  # a key a client could guess
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, GOOD, OPEN311_API_KEYS=f"{'k' * 24}, {short}")
+    assert err.value.key == "OPEN311_API_KEYS" and "key 2 is 8 characters; use at least 24" in str(err.value)
+    assert short not in str(err.value)  # a key is a secret: never printed
+    assert load(tmp_path, GOOD, OPEN311_API_KEYS=f"{'k' * 24}, {'x' * 30}").open311_api_keys == ("k" * 24, "x" * 30)
+    done = run_py(tmp_path, "migrate", OPEN311_API_KEYS=short)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "config error: OPEN311_API_KEYS: key 1 is 8 characters; use at least 24 random ones "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+    ]

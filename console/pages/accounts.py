@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from starlette.authentication import requires
@@ -10,11 +11,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from console import accounts, tokens
+from console import accounts, throttle, tokens
 from console.models import Role, TokenScope
 from console.pages.forms import checked_form, text
 from console.pages.render import page
-from console.throttle import LoginAttempts
 from core.db import run_db
 from core.defaults import API_TOKEN_DAYS, API_TOKEN_MAX_DAYS, CONSOLE_PASSWORD_MIN_CHARS
 
@@ -25,7 +25,7 @@ DONE = {
     "password": "The password was changed; the account's sessions have ended and any lock is lifted.",
     "disabled": "The account is disabled; its sessions have ended.",
     "enabled": "The account may sign in again.",
-    "unlocked": "The sign-in lock on that name is lifted.",
+    "unlocked": "Every sign-in lock on that name is lifted.",
     "revoked": "The token is revoked: it is refused from now on.",
 }
 
@@ -40,6 +40,10 @@ async def _render(
 ) -> Response:
     ctx = request.app.state.ctx
     people = await run_db(ctx.engine, accounts.list_accounts)
+    now = _seconds(ctx)
+    for person in people:
+        locks = await throttle.locks_on(ctx.redis, person["name"], now=now)
+        person["locks"] = [{"address": lock.address, "until": _moment(lock.until)} for lock in locks]
     held = await run_db(ctx.engine, tokens.list_tokens, now=ctx.now())
     return page(
         request,
@@ -57,6 +61,14 @@ async def _render(
         token_days=API_TOKEN_DAYS,
         max_days=API_TOKEN_MAX_DAYS,
     )
+
+
+def _seconds(ctx) -> int:
+    return int(ctx.now().timestamp())
+
+
+def _moment(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 def _back(done: str) -> Response:
@@ -123,11 +135,14 @@ async def change_account(request: Request) -> Response:
             await run_db(
                 ctx.engine, accounts.set_password, name=name, password=str(form.get("password", "")), actor=actor
             )
-            await LoginAttempts(ctx.redis, name, "").unlock()
+            await throttle.unlock(ctx.redis, name)
         elif change in ("disable", "enable"):
             await run_db(ctx.engine, accounts.set_disabled, name=name, disabled=change == "disable", actor=actor)
         elif change == "unlock":
-            await LoginAttempts(ctx.redis, name, "").unlock()
+            locks = await throttle.locks_on(ctx.redis, name, now=_seconds(ctx))
+            addresses = [lock.address for lock in locks]
+            await run_db(ctx.engine, accounts.record_unlock, name=name, locked_from=addresses, actor=actor)
+            await throttle.unlock(ctx.redis, name)
         else:
             raise accounts.AccountError("change", "unknown change")
     except accounts.AccountError as exc:

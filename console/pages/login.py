@@ -73,17 +73,16 @@ async def login(request: Request) -> Response:
         )
     address = request.client.host if request.client else "unknown"
     attempts = LoginAttempts(ctx.redis, name, address)
-    if (wait := await attempts.locked_for()) is not None or not await attempts.reserve():
-        wait = wait or await attempts.locked_for() or 1
+    if wait := await attempts.reserve(now=int(ctx.now().timestamp())):
         minutes = max(1, -(-wait // 60))
         error = (
-            f"Too many failed sign-ins for this name or from this address. Try again in {minutes} "
-            f"minute{'s' if minutes > 1 else ''}, or ask an administrator to reset the password."
+            f"Too many failed sign-ins for this name from here, or from this address. Try again in {minutes} "
+            f"minute{'s' if minutes > 1 else ''}, or ask an administrator to lift the lock."
         )
         return _form(request, status_code=429, name=name, error=error, going=going)
     who = await run_db(ctx.engine, accounts.verify_login, name=name, password=password)
     if who is None:
-        if await attempts.now_locked():
+        if attempts.lock_began:
             await run_db(ctx.engine, _record_lock, name=name, address=address)
         return _form(request, status_code=401, name=name, error=WRONG, going=going)
     await attempts.succeeded()
@@ -95,14 +94,16 @@ async def login(request: Request) -> Response:
 
 
 def _record_lock(session, *, name: str, address: str) -> None:
-    # Only for a real account: a name nobody has is locked as well, but there is nothing of ours to audit.
+    # Only for a real account: a name nobody has is locked as well, but there is nothing of ours to audit. Once an
+    # episode: further lock-outs of the name (from here or elsewhere) show on the Accounts page until it is lifted.
+    name = " ".join(name.split())
     if accounts.exists(session, name=name):
         audit.record(
             session,
-            actor=f"sign-in from {address}",
+            actor=f"sign-in from {address}"[:100],
             action="account.lock",
             subject=f"account:{name}",
-            after={"locked": "too many failed sign-ins"},
+            after={"locked": "too many failed sign-ins", "from": address[:60]},
         )
 
 

@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from console.models import ConsoleAccount
 from core.audit import AuditEntry
+from core.defaults import CONSOLE_LOGIN_FAILURES_PER_ACCOUNT
 from settings import ROOT
-from tests.console.browser_session import sign_in
+from tests.console.browser_session import PASSWORD, sign_in
 
 
 def account(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -69,3 +70,16 @@ def test_role_password_disable_and_list(env, engine, app):
     assert listed[1].split()[:3] == ["ana", "wallboard", "disabled"]
     assert "$argon2" not in "\n".join(listed)
     assert account(env, "disable", "nobody").stdout.startswith("error: name: no account named 'nobody'")
+
+
+def test_admin_unlocks_on_the_command_line_too(env, engine, app, session):
+    assert account(env, "create", "chief", "--role", "admin", "--password-stdin", stdin=f"{PASSWORD}\n").returncode == 0
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
+        sign_in(app, "chief", "wrong guess 123")
+    assert sign_in(app, "chief").status_code == 429
+    done = account(env, "unlock", "chief")
+    assert done.returncode == 0 and done.stdout.startswith("account chief: sign-in locks lifted"), done.stdout
+    assert sign_in(app, "chief").status_code == 303
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "account.unlock")).one()
+    assert entry.actor == "cli" and entry.subject == "account:chief"
+    assert account(env, "unlock", "nobody").stdout.startswith("error: name: no account named 'nobody'")

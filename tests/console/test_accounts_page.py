@@ -11,6 +11,7 @@ from core.defaults import CONSOLE_LOGIN_FAILURES_PER_ACCOUNT
 from tests.console.browser_session import PASSWORD, csrf_of, make_account, sign_in, signed_in
 from tests.console.test_audit_page import HOSTILE_NAME
 from tests.console.test_routes import auth
+from tests.helpers import from_address
 
 
 def _post(app, path: str, **fields: str):
@@ -67,9 +68,10 @@ def test_role_password_disable_and_unlock(app, redis):
         "The role was changed"
         in _post(app, "/console/accounts/change", name="bo", change="role", role="wallboard").text
     )
-    redis.set(LoginAttempts.key_for_name("bo"), CONSOLE_LOGIN_FAILURES_PER_ACCOUNT, ex=600)  # someone guessed
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):  # someone guessed
+        sign_in(from_address(app, "203.0.113.5"), "bo", "wrong guess 123")
     assert "lock on that name is lifted" in _post(app, "/console/accounts/change", name="bo", change="unlock").text
-    assert redis.get(LoginAttempts.key_for_name("bo")) is None
+    assert redis.exists(LoginAttempts.key_for_name("bo")) == 0
     reset = _post(app, "/console/accounts/change", name="bo", change="password", password="brand new passphrase")
     assert "The password was changed" in reset.text
     assert "The account is disabled" in _post(app, "/console/accounts/change", name="bo", change="disable").text
@@ -96,3 +98,29 @@ def test_a_hostile_account_name_is_escaped_on_the_accounts_page(app):
     make_account(app, HOSTILE_NAME, Role.WALLBOARD)
     page = app.get("/console/accounts").text
     assert HOSTILE_NAME not in page and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+
+
+def test_admin_unlocks_from_accounts_page(app, session, clock):
+    signed_in(app, Role.ADMIN, name="chief")
+    make_account(app, "bo", Role.SUPERVISOR)
+    bo_at_city_hall = from_address(app, "203.0.113.5")
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
+        sign_in(bo_at_city_hall, "bo", "wrong guess 123")
+    assert sign_in(bo_at_city_hall, "bo").status_code == 429
+    page = " ".join(app.get("/console/accounts").text.split())
+    assert "sign-in locked</span> from 203.0.113.5 until 2" in page and 'aria-label="Unlock bo"' in page
+    refused = app.post("/console/accounts/change", data={"csrf": "forged", "name": "bo", "change": "unlock"})
+    assert refused.status_code == 403  # no CSRF token, no unlock
+    supervisor = from_address(app, "198.51.100.8")
+    signed_in(supervisor, Role.SUPERVISOR, name="sam")
+    token = csrf_of(supervisor.get("/console/live").text)
+    by_supervisor = supervisor.post("/console/accounts/change", data={"csrf": token, "name": "bo", "change": "unlock"})
+    assert by_supervisor.status_code == 403  # administrators only
+    assert sign_in(bo_at_city_hall, "bo").status_code == 429
+    done = _post(app, "/console/accounts/change", name="bo", change="unlock")
+    assert "Every sign-in lock on that name is lifted." in done.text and "sign-in locked" not in done.text
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "account.unlock")).one()
+    assert entry.subject == "account:bo" and entry.actor == "chief (console)"
+    assert entry.before == {"locked_from": ["203.0.113.5"]}
+    assert sign_in(bo_at_city_hall, "bo").status_code == 303  # at once, no waiting
+    assert _post(app, "/console/accounts/change", name="nobody", change="unlock").status_code == 422

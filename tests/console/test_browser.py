@@ -6,8 +6,11 @@ The app is served by uvicorn on a real port; calls reach it as signed Twilio web
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from console.models import Role
 from console.throttle import LoginAttempts
+from core.audit import AuditEntry
 from core.defaults import CONSOLE_LOGIN_FAILURES_PER_ACCOUNT
 from tests.console.browser_session import PASSWORD, make_account, sign_in_page
 from tests.console.chromium import LAPTOP, TABLET, needs_chromium, screenshot
@@ -125,3 +128,30 @@ def test_every_page_fits_a_tablet_without_sideways_scrolling(app, console, tmp_p
     page.goto(f"{base}/console/accounts")
     page.get_by_text("Change chief").click()  # the details of one account, opened by a click
     screenshot(page, "accounts", tmp_path)
+
+
+def test_admin_unlocks_from_accounts_page_in_chromium(app, console, session):
+    from playwright.sync_api import expect
+
+    base, _, browser = console
+    make_account(app, "chief", Role.ADMIN)
+    make_account(app, "ana", Role.SUPERVISOR)
+    page = browser.new_page()
+    page.goto(f"{base}/console/login")
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT + 1):  # ana mistypes, then is told to wait
+        page.get_by_label("Name").fill("ana")
+        page.get_by_label("Password").fill("a wrong guess")
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Too many failed sign-ins")
+    sign_in_page(page, base, "chief", going="/console/accounts")  # the administrator, from the same address
+    row = page.get_by_role("row").filter(has_text="sign-in locked")
+    expect(row).to_contain_text("ana")
+    expect(row).to_contain_text("127.0.0.1 until")
+    row.get_by_role("button", name="Unlock ana").click()
+    expect(page.locator("#done")).to_have_text("Every sign-in lock on that name is lifted.")
+    expect(page.get_by_text("sign-in locked")).to_have_count(0)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_page(page, base, "ana", going="/console/messages")
+    expect(page.get_by_role("heading", name="Messages", exact=True)).to_be_visible()  # at once, no waiting
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "account.unlock")).one()
+    assert entry.actor == "chief (console)" and entry.before == {"locked_from": ["127.0.0.1"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlmodel import select
@@ -15,9 +16,13 @@ from core.db import in_session
 from core.defaults import (
     CONSOLE_LOGIN_FAILURES_PER_ACCOUNT,
     CONSOLE_LOGIN_FAILURES_PER_ADDRESS,
+    CONSOLE_LOGIN_FIRST_LOCK_SECONDS,
     CONSOLE_SESSION_SECONDS,
+    LONGEST_LOCK_OUT_SECONDS,
 )
+from core.redis import async_client
 from tests.console.browser_session import PASSWORD, csrf_of, make_account, sign_in
+from tests.helpers import from_address
 
 
 def _use_cookie(app, value: str) -> None:
@@ -104,17 +109,99 @@ def _csrf_from_any_page(app) -> str:
     return csrf_of(app.get("/console/no-such-page").text)
 
 
-def test_five_wrong_passwords_lock_the_name_even_for_the_right_one_and_the_lock_is_audited(app, redis, session):
+def _wrong(client, name: str = "ana") -> int:
+    return sign_in(client, name=name, password="wrong guess 123").status_code
+
+
+def _lock_minutes(response) -> int:
+    assert response.status_code == 429 and "Too many failed sign-ins" in response.text, response.status_code
+    return int(response.text.split("Try again in ")[1].split(" minute")[0])
+
+
+def test_five_wrong_passwords_lock_the_name_from_that_address_even_for_the_right_one(app, clock):
     make_account(app)
     for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
-        assert sign_in(app, password="wrong guess 123").status_code == 401
-    locked = sign_in(app)
-    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.text and "15 minutes" in locked.text
+        assert _wrong(app) == 401
+    assert _lock_minutes(sign_in(app)) == 1
     assert sign_in(app, name=" ANA ").status_code == 429  # the same name, however it is typed
-    lock = session.exec(select(AuditEntry).where(AuditEntry.action == "account.lock")).one()
-    assert lock.subject == "account:ana" and lock.actor == "sign-in from testclient"
-    redis.delete(LoginAttempts.key_for_name("ana"))  # the window has passed
+    clock.now += dt.timedelta(seconds=CONSOLE_LOGIN_FIRST_LOCK_SECONDS + 1)
     assert sign_in(app).status_code == 303
+
+
+def test_wrong_passwords_from_elsewhere_never_lock_out_the_right_password(app, clock):
+    make_account(app, "chief", Role.ADMIN)  # the only administrator
+    attacker = from_address(app, "203.0.113.66")
+    for _ in range(6):  # an hour and more of guessing, through every lock-out it earns
+        for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT + 3):
+            _wrong(attacker, "chief")
+        assert sign_in(attacker, "chief").status_code == 429  # even the right password, from there
+        assert sign_in(app, "chief").status_code == 303  # the administrator's own address: never refused
+        clock.now += dt.timedelta(seconds=LONGEST_LOCK_OUT_SECONDS)
+    for i in range(CONSOLE_LOGIN_FAILURES_PER_ADDRESS):  # guessing many names locks the guesser's address only
+        _wrong(attacker, f"guess-{i}")
+    assert sign_in(attacker, "chief").status_code == 429
+    assert sign_in(app, "chief").status_code == 303
+
+
+def test_growing_delay_per_name_and_address(app, clock):
+    make_account(app)
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
+        assert _wrong(app) == 401
+    waits = [_lock_minutes(sign_in(app))]
+    for _ in range(5):
+        clock.now += dt.timedelta(minutes=waits[-1], seconds=1)
+        assert _wrong(app) == 401  # one more try once the lock-out ends; failing it locks again, for longer
+        waits.append(_lock_minutes(sign_in(app)))
+    assert waits == [1, 2, 4, 8, 15, 15]
+    other_name = sign_in(app, name="bo", password="wrong guess 123")
+    assert other_name.status_code == 401  # another name from this address is its own ledger
+    clock.now += dt.timedelta(minutes=15, seconds=1)
+    assert sign_in(app).status_code == 303  # the right password clears the pair
+    assert _wrong(app) == 401 and _wrong(app) == 401  # and the count starts afresh
+
+
+def test_the_right_password_on_the_last_try_leaves_no_lock(app, redis, session):
+    make_account(app)
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT - 1):
+        assert _wrong(app) == 401
+    for i in range(CONSOLE_LOGIN_FAILURES_PER_ADDRESS - CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
+        assert _wrong(app, f"guess-{i}") == 401  # the address, too, is one failure short of its lock-out
+    assert sign_in(app).status_code == 303  # the try that would have locked both was right: it locks nothing
+    assert sign_in(app).status_code == 303
+    assert redis.hget(LoginAttempts.key_for_address("testclient"), "u") is None
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "account.lock")).all() == []
+
+
+def test_parallel_guesses_get_no_extra_tries(redis_url, redis):
+    async def guess_at_once() -> list[int]:
+        client = async_client(redis_url)
+        try:
+            tries = [LoginAttempts(client, "ana", "203.0.113.9") for _ in range(30)]
+            return await asyncio.gather(*(attempt.reserve(now=1_000_000) for attempt in tries))
+        finally:
+            await client.aclose()
+
+    waits = asyncio.run(guess_at_once())
+    assert waits.count(0) == CONSOLE_LOGIN_FAILURES_PER_ACCOUNT
+
+
+def test_lock_out_is_audited(app, session, clock):
+    make_account(app)
+
+    def locks() -> list[AuditEntry]:
+        session.expire_all()
+        return list(session.exec(select(AuditEntry).where(AuditEntry.action == "account.lock")).all())
+
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
+        _wrong(app)
+    [lock] = locks()
+    assert lock.subject == "account:ana" and lock.actor == "sign-in from testclient"
+    assert lock.after == {"locked": "too many failed sign-ins", "from": "testclient"}
+    clock.now += dt.timedelta(minutes=2)
+    _wrong(app)  # locked again, longer: the same episode
+    for _ in range(CONSOLE_LOGIN_FAILURES_PER_ACCOUNT):
+        _wrong(from_address(app, "203.0.113.66"))  # and from another address: still the same episode
+    assert len(locks()) == 1
 
 
 def test_a_name_nobody_has_is_locked_alike_so_a_lock_reveals_nothing(app, session):
@@ -124,12 +211,13 @@ def test_a_name_nobody_has_is_locked_alike_so_a_lock_reveals_nothing(app, sessio
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "account.lock")).all() == []
 
 
-def test_one_address_guessing_many_names_is_locked_out(app, redis):
+def test_one_address_guessing_many_names_is_locked_out(app, clock):
     make_account(app)
     for i in range(CONSOLE_LOGIN_FAILURES_PER_ADDRESS):
         assert sign_in(app, name=f"guess-{i}", password="wrong guess 123").status_code == 401
     assert sign_in(app).status_code == 429
-    redis.delete(LoginAttempts.key_for_address("testclient"))
+    assert sign_in(from_address(app, "198.51.100.7")).status_code == 303  # the name itself is not locked
+    clock.now += dt.timedelta(seconds=CONSOLE_LOGIN_FIRST_LOCK_SECONDS + 1)
     assert sign_in(app).status_code == 303
 
 
@@ -137,7 +225,7 @@ def test_a_good_sign_in_gives_the_address_its_attempt_back(app, redis):
     make_account(app)
     for _ in range(CONSOLE_LOGIN_FAILURES_PER_ADDRESS + 3):
         assert sign_in(app).status_code == 303
-    assert int(redis.get(LoginAttempts.key_for_address("testclient")) or 0) == 0
+    assert int(redis.hget(LoginAttempts.key_for_address("testclient"), "n") or 0) == 0
 
 
 def test_a_new_password_or_a_disabled_account_ends_its_sessions(app):

@@ -28,7 +28,7 @@ from crm_bridge import service
 from crm_bridge.models import Ticket, TicketStatus
 from settings import ROOT
 
-REMOTE_API_KEY = "city-crm-key"
+REMOTE_API_KEY = "city-crm-key-for-the-tests-0001"
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from settings import ROOT, load_settings
 from tests.conftest import OPEN_HOURS
 from tests.served import served
 
-API_KEY = "georeport-key"
+API_KEY = "georeport-client-key-0123456789"
 
 
 @pytest.fixture

@@ -9,21 +9,24 @@ from urllib.parse import urlencode
 import pytest
 from sqlmodel import select
 
+from core.defaults import OPEN311_KEY_FAILURES, OPEN311_KEY_FIRST_LOCK_SECONDS
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent, TicketStatus
 from crm_bridge.service import change_status, get_ticket, history
 from settings import ROOT, load_settings
 from tests.conftest import running_app
 from tests.crm_bridge.builders import make_ticket
+from tests.helpers import from_address
 from tests.served import raw_post, served
 
-API_KEY = "k1"
+API_KEY = "k1-issued-to-the-city-app-0001"
+OTHER_KEY = "k2-issued-to-the-wards-app-002"
 PHONE = "+13125550147"
 BASE = "/open311/v2"
 
 
 @pytest.fixture
 def open311_settings(env):
-    return load_settings(ROOT / "config.toml", {**env, "OPEN311_API_KEYS": f"{API_KEY}, k2"})
+    return load_settings(ROOT / "config.toml", {**env, "OPEN311_API_KEYS": f"{API_KEY}, {OTHER_KEY}"})
 
 
 @pytest.fixture
@@ -107,13 +110,13 @@ def test_posting_with_an_api_key_opens_a_real_ticket_with_history(api, session):
     assert [(e.status, e.actor) for e in history(session, ticket=ticket)] == [("open", "open311")]
     assert session.exec(select(CrmDelivery)).all() == []  # the builtin adapter: our database is the CRM
 
-    form = {"api_key": "k2", "service_code": "graffiti", "address_string": "9 Elm"}
+    form = {"api_key": OTHER_KEY, "service_code": "graffiti", "address_string": "9 Elm"}
     xml = api.post(f"{BASE}/requests.xml", data=form)
     assert xml.status_code == 201
     assert ET.fromstring(xml.text).findtext("request/service_request_id").isdigit()
 
 
-@pytest.mark.parametrize("api_key", [None, "", "wrong", "k1x", "K1"])
+@pytest.mark.parametrize("api_key", [None, "", "wrong", f"{API_KEY}x", API_KEY.upper(), API_KEY[:-1]])
 def test_missing_or_wrong_api_key_is_403_and_writes_nothing(api, session, api_key):
     assert_error(post(api, api_key=api_key), 403, "api_key")
     assert count_tickets(session) == 0
@@ -156,7 +159,7 @@ def test_oversized_bodies_are_refused_in_the_spec_shape_and_chunked_ones_are_cou
     streamed = (part for part in [urlencode(big).encode()])  # chunked, no length: counted as it streams in
     assert_error(api.post(f"{BASE}/requests.json", content=streamed, headers=headers), 413)
     assert count_tickets(session) == 0
-    small = (part for part in [b"api_key=k1&service_code=pothole&address_string=1+Main"])
+    small = (part for part in [f"api_key={API_KEY}&service_code=pothole&address_string=1+Main".encode()])
     assert api.post(f"{BASE}/requests.json", content=small, headers=headers).status_code == 201
 
 
@@ -370,3 +373,21 @@ def test_a_no_heat_report_publishes_the_block_and_no_description(api, session):
 def test_discovery(api):
     body = api.get(f"{BASE}/discovery.json").json()
     assert body["endpoints"][0]["url"] == "https://311.example.gov/open311/v2"
+
+
+def test_open311_key_guesses_throttled(api, session, clock):
+    for i in range(OPEN311_KEY_FAILURES):
+        assert_error(post(api, api_key=f"guess-{i:030d}"), 403, "api_key")
+    refused = post(api, api_key="one more guess")
+    assert_error(refused, 429, "too many wrong api_keys")
+    assert 1 <= int(refused.headers["retry-after"]) <= OPEN311_KEY_FIRST_LOCK_SECONDS
+    xml = api.post(f"{BASE}/requests.xml", data={"api_key": "nope", "service_code": "pothole"})
+    assert xml.status_code == 429 and ET.fromstring(xml.text).findtext("error/code") == "429"
+    assert post(api).status_code == 201  # the right key from that address is still taken
+    elsewhere = from_address(api, "198.51.100.23")
+    assert_error(post(elsewhere, api_key="nope"), 403, "api_key")  # another address is not refused
+    clock.now += dt.timedelta(seconds=OPEN311_KEY_FIRST_LOCK_SECONDS + 1)
+    assert_error(post(api, api_key="nope"), 403, "api_key")  # the lock-out ended; this failure starts the next
+    longer = post(api, api_key="nope")
+    assert longer.status_code == 429 and int(longer.headers["retry-after"]) == 2 * OPEN311_KEY_FIRST_LOCK_SECONDS
+    assert count_tickets(session) == 1
