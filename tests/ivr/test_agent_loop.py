@@ -132,3 +132,13 @@ def test_retry_with_same_idempotency_token_is_a_replay(app, settings, clock):
         asyncio.run(transport.post("/voice/agent/next", _next_form(sid)))
         assert transport.last[2]["I-Twilio-Idempotency-Token"] != token
         assert _ready_since(app, sid) == clock.now.timestamp()
+
+
+def test_an_agent_loop_request_re_sent_after_the_call_ended_marks_nobody_ready(app):
+    sid, _ = agent_dials_in(app, ANA)
+    twilio_post(app, "/voice/status", {"CallSid": sid, "AccountSid": "AC" + "1" * 32, "From": ANA,
+                                       "CallStatus": "completed", "CallDuration": "300"})
+    assert ready(app) == 0
+    _, heard = agent_dials_in(app, ANA, sid=sid)  # the loop's request, re-sent by someone who kept it
+    assert "PIN" in heard.text and "<Dial" not in heard.xml
+    assert ready(app) == 0
