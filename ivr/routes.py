@@ -27,17 +27,19 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 async def _once(request: Request, form: dict[str, str], produce, *, already: str, loop: bool = False) -> str:
-    # Only a retry of one delivery is a replay: Twilio's idempotency token names the delivery, and every URL this
-    # service writes into TwiML carries a step number, so a loop's requests differ. A retry gets the first answer
-    # from Redis for an hour; the database remembers each step for good, so a signed re-send later acts no more.
+    # Only a retry of one delivery is a replay. Every URL this service writes into TwiML for a step that can come round
+    # again carries a step number, so the signed URL and fields name one delivery: a retry gets the first answer from
+    # Redis for an hour, and the database remembers the step for good, so a signed re-send later acts no more. The
+    # agent line's loop (the same URL, the same fields every 20 s) is also told apart by Twilio's idempotency token.
     ctx = request.app.state.ctx
-    token = request.headers.get(replay.TOKEN_HEADER, "")
     signed = f"{request.url.path}?{request.url.query}"
-    if loop and not token and "seq" not in request.query_params:
-        return await produce()  # a loop URL without a step number (older TwiML): each request is a new one
     if not loop:
-        key = deliveries.voice_key(form["CallSid"], signed, form)
-        produce = functools.partial(replay.durably, ctx.engine, key, produce, already)
+        durable = deliveries.voice_key(form["CallSid"], signed, form)
+        produce = functools.partial(replay.durably, ctx.engine, durable, produce, already)
+        return await replay.once(ctx.redis, replay.request_key(signed, form), produce)
+    token = request.headers.get(replay.TOKEN_HEADER, "")
+    if not token and "seq" not in request.query_params:
+        return await produce()  # a loop URL without a step number (older TwiML) and no token: each request is new
     return await replay.once(ctx.redis, replay.request_key(signed, form, token), produce)
 
 
