@@ -3,6 +3,7 @@
 from callbacks.models import Callback, CallbackAttempt  # noqa: F401
 from console.models import ApiToken, ConsoleAccount  # noqa: F401
 from core.audit import AuditEntry  # noqa: F401
+from core.deliveries import ProcessedDelivery  # noqa: F401
 from core.dev_outbox import DevOutboxItem  # noqa: F401
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent  # noqa: F401
 from flows.models import Article, MenuOverride, Topic, Unanswered  # noqa: F401

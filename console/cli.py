@@ -19,7 +19,7 @@ from flows import knowledge
 from queueing import agents
 from settings import Settings
 from surge import service as announcements
-from surge.cache import VERSION_KEY
+from surge.cache import publish_sync
 from surge.models import AnnouncementCreate, AnnouncementPublic, Scope
 
 
@@ -280,7 +280,7 @@ def _db(settings: Settings, fn, **kwargs):
 
 
 def _publish(settings: Settings) -> None:
-    if not _redis(settings, lambda client: client.incr(VERSION_KEY)):
+    if not _redis(settings, publish_sync):
         print("note: no Redis running (REDIS_URL unset and run.py not started): processes see it when they start")
 
 

@@ -9,8 +9,15 @@ import time
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
+from sqlalchemy.engine import Engine
 
+from core import deliveries
+from core.db import run_db
 from core.defaults import REPLAY_CLAIM_SECONDS, REPLAY_POLL_SECONDS, REPLAY_TTL, REPLAY_WAIT_SECONDS
+
+# Twilio names each webhook delivery with this header: a fresh token per request, the same one on a retry of it.
+TOKEN_HEADER = "I-Twilio-Idempotency-Token"
+MAX_TOKEN = 200
 
 # A claim is stored under the answer's own key, so "is there an answer?" and "then it is mine" are one step: two
 # steps let a twin slip in between another's check and its lock and handle the delivery a second time. Answers
@@ -32,12 +39,29 @@ return 0
 """
 
 
-def request_key(path: str, params: dict[str, str]) -> str:
-    """A key naming one webhook delivery: its path and every field it carried."""
+def request_key(path: str, params: dict[str, str], token: str = "") -> str:
+    """A key naming one webhook delivery: its path, every field it carried and Twilio's idempotency token if any.
+
+    A loop's requests (the same URL, the same fields) are told apart by their tokens; a retry carries its token again.
+    """
     digest = hashlib.sha256(path.encode())
     for name in sorted(params):
         digest.update(b"\0" + name.encode() + b"=" + params[name].encode())
+    if token:
+        digest.update(b"\0\0token=" + token[:MAX_TOKEN].encode())
     return f"replay:{digest.hexdigest()}"
+
+
+async def durably(engine: Engine, key: str, produce: Callable[[], Awaitable[str]], already: str) -> str:
+    """Run produce() once for this delivery in the database's memory too: a re-send after the replay window (or
+    after Redis restarted empty) gets `already`, and nothing is done twice."""
+    if not await run_db(engine, deliveries.claim, key=key):
+        return already
+    try:
+        return await produce()
+    except BaseException:
+        await run_db(engine, deliveries.release, key=key)  # Twilio's retry must be acted on
+        raise
 
 
 async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]]) -> str:

@@ -46,7 +46,7 @@ async def pin(ctx: FlowContext, form: dict[str, str], *, attempt: int) -> str:
     )
     if check.outcome is AgentLineOutcome.PIN_OK:
         await agents.SignedIn(ctx.redis).add(form["CallSid"], check.agent.name)
-        return await _take_next(ctx, check.agent, form["CallSid"])
+        return await _take_next(ctx, check.agent, form["CallSid"], seq=0)
     response = VoiceResponse()
     if check.wrong_pin:
         _say(ctx, response, "agent_pin_wrong")
@@ -55,13 +55,16 @@ async def pin(ctx: FlowContext, form: dict[str, str], *, attempt: int) -> str:
     return _refuse(ctx, response, check.outcome)
 
 
-async def next_caller(ctx: FlowContext, form: dict[str, str]) -> str:
-    """After a conversation or an idle wait: the next caller for an agent signed in on this call, else the PIN."""
+async def next_caller(ctx: FlowContext, form: dict[str, str], *, seq: int = 0) -> str:
+    """After a conversation or an idle wait: the next caller for an agent signed in on this call, else the PIN.
+
+    seq is the loop's step number from the URL; the next Dial's action carries seq + 1.
+    """
     name = await agents.SignedIn(ctx.redis).agent(form["CallSid"])
     agent = agents.agent_named(ctx.settings, name) if name else None
     if agent is None or agent != agents.find_agent(ctx.settings, form.get("From", "")):
         return await agent_line(ctx, form)
-    return await _take_next(ctx, agent, form["CallSid"])
+    return await _take_next(ctx, agent, form["CallSid"], seq=seq)
 
 
 def _ask_pin(ctx: FlowContext, response: VoiceResponse, *, attempt: int) -> str:
@@ -91,7 +94,7 @@ def _say(ctx: FlowContext, parent, key: str, **values: object) -> None:
     parent.say(ctx.wording(staff.code, key, **values), voice=staff.voice, language=staff.code)
 
 
-async def _take_next(ctx: FlowContext, agent: Agent, call_sid: str) -> str:
+async def _take_next(ctx: FlowContext, agent: Agent, call_sid: str, *, seq: int) -> str:
     response = VoiceResponse()
     staff = ctx.settings.default_language
     await AgentPresence(ctx.redis).ready(call_sid, agent.languages, ctx.now())
@@ -99,7 +102,9 @@ async def _take_next(ctx: FlowContext, agent: Agent, call_sid: str) -> str:
     queue, caller = await agents.next_queue(ctx, agent, call_sid=call_sid, owed=owed)
     response.say(await _whisper(ctx, queue, caller), voice=staff.voice, language=staff.code)
     # With nobody waiting the Dial ends after a while and the agent line is asked again (a call-back may be there).
-    dial = Dial(action="/voice/agent/next", method="POST", timeout=AGENT_IDLE_DIAL_SECONDS)
+    # Each round's URL has its own step number: Twilio's retry of one round is told apart from the next round.
+    action = f"/voice/agent/next?{urlencode({'seq': seq + 1})}"
+    dial = Dial(action=action, method="POST", timeout=AGENT_IDLE_DIAL_SECONDS)
     dial.queue(queue, url=f"/voice/agent/connect?{urlencode({'queue': queue})}", method="POST")
     response.append(dial)
     return str(response)

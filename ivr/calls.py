@@ -16,7 +16,7 @@ from flows.sessions import SessionStore
 from flows.turns import Input, InputKind, Turn
 from ivr import service, twiml
 from ivr.models import CallCreate
-from queueing import waiting
+from queueing import agents, waiting
 from queueing.agent_presence import AgentPresence
 
 MAX_SPEECH = 500
@@ -106,6 +106,7 @@ async def status(ctx: FlowContext, form: dict[str, str]) -> None:
     await store(ctx).delete(form["CallSid"])
     if status in FINAL_STATUSES:
         await waiting.call_ended(ctx, form["CallSid"])
+        await agents.SignedIn(ctx.redis).forget(form["CallSid"])  # an agent's call: signed out with it
     await AgentPresence(ctx.redis).gone(form["CallSid"])  # an agent's call ended (nothing for a resident's)
 
 

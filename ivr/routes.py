@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from twilio.twiml.voice_response import VoiceResponse
 
-from core import replay, twilio_fields
+from core import deliveries, replay, twilio_fields
 from core.twilio_auth import signed_form
 from ivr import agent_line, callback_calls, calls, queue_calls
 
@@ -23,14 +26,36 @@ async def _form(request: Request) -> dict[str, str]:
     return form
 
 
-async def _once(request: Request, form: dict[str, str], produce) -> str:
-    # Twilio retries a webhook it did not hear back from: the same signed request is answered once, then replayed.
-    key = replay.request_key(f"{request.url.path}?{request.url.query}", form)
-    return await replay.once(request.app.state.ctx.redis, key, produce)
+async def _once(request: Request, form: dict[str, str], produce, *, already: str, loop: bool = False) -> str:
+    # Only a retry of one delivery is a replay. Every URL this service writes into TwiML for a step that can come round
+    # again carries a step number, so the signed URL and fields name one delivery: a retry gets the first answer from
+    # Redis for an hour, and the database remembers the step for good, so a signed re-send later acts no more. The
+    # agent line's loop (the same URL, the same fields every 20 s) is also told apart by Twilio's idempotency token.
+    ctx = request.app.state.ctx
+    signed = f"{request.url.path}?{request.url.query}"
+    if not loop:
+        durable = deliveries.voice_key(form["CallSid"], signed, form)
+        produce = functools.partial(replay.durably, ctx.engine, durable, produce, already)
+        return await replay.once(ctx.redis, replay.request_key(signed, form), produce)
+    token = request.headers.get(replay.TOKEN_HEADER, "")
+    if not token and "seq" not in request.query_params:
+        return await produce()  # a loop URL without a step number (older TwiML) and no token: each request is new
+    return await replay.once(ctx.redis, replay.request_key(signed, form, token), produce)
 
 
-async def _twiml_once(request: Request, form: dict[str, str], produce) -> Response:
-    return Response(await _once(request, form, produce), media_type=TWIML)
+async def _twiml_once(request: Request, form: dict[str, str], produce, *, loop: bool = False) -> Response:
+    already = _already_handled(request.app.state.ctx)
+    return Response(await _once(request, form, produce, already=already, loop=loop), media_type=TWIML)
+
+
+def _already_handled(ctx) -> str:
+    # The answer to a step acted on long ago (its call is over): nothing is done again; a goodbye, never silence.
+    language = ctx.settings.default_language
+    response = VoiceResponse()
+    response.say(ctx.wording(language.code, "goodbye", city=ctx.settings.city_name), voice=language.voice,
+                 language=language.code)
+    response.hangup()
+    return str(response)
 
 
 async def _recorded_once(request: Request, form: dict[str, str], record) -> Response:
@@ -38,7 +63,7 @@ async def _recorded_once(request: Request, form: dict[str, str], record) -> Resp
         await record()
         return ""
 
-    await _once(request, form, produce)
+    await _once(request, form, produce, already="")
     return Response(status_code=204)
 
 
@@ -95,7 +120,10 @@ async def agent(request: Request) -> Response:
 
 async def agent_next(request: Request) -> Response:
     form = await _form(request)
-    return await _twiml_once(request, form, lambda: agent_line.next_caller(request.app.state.ctx, form))
+    raw = request.query_params.get("seq", "0")
+    seq = int(raw[:9]) if raw.isascii() and raw.isdigit() else 0
+    ctx = request.app.state.ctx
+    return await _twiml_once(request, form, lambda: agent_line.next_caller(ctx, form, seq=seq), loop=True)
 
 
 async def agent_pin(request: Request) -> Response:

@@ -26,7 +26,7 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
         response.hangup()
         return str(response)
     if turn.transfer:
-        return _enqueue(response, turn)
+        return _enqueue(response, turn, seq)
     # The language rides along so a caller whose session is lost with Redis is still answered in theirs.
     action = f"/voice/step?{urlencode({'node': turn.node, 'seq': seq, 'lang': turn.language})}"
     if turn.expect == "record":
@@ -56,14 +56,15 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
     return str(response)
 
 
-def _enqueue(response: VoiceResponse, turn: Turn) -> str:
-    # The wait and action URLs carry the language so every process serves the caller the same way.
+def _enqueue(response: VoiceResponse, turn: Turn, seq: int) -> str:
+    # The wait and action URLs carry the language so every process serves the caller the same way; the action also
+    # the step number, so a second wait in the same call is not taken for a retry of the first one's result.
     query = urlencode({"lang": turn.language, "queue": turn.transfer})
     response.enqueue(
         turn.transfer,
         wait_url=f"/voice/queue/wait?{query}",
         wait_url_method="POST",
-        action=f"/voice/queue/result?{query}",
+        action=f"/voice/queue/result?{query}&{urlencode({'seq': seq})}",
         method="POST",
     )
     return str(response)

@@ -142,6 +142,10 @@ class SignedIn:
         """The agent signed in on this call, if any."""
         return await self.redis.get(self.key_for(call_sid))
 
+    async def forget(self, call_sid: str) -> None:
+        """The call ended: a late or re-sent request for it finds nobody signed in (a no-op for other calls)."""
+        await self.redis.delete(self.key_for(call_sid))
+
 
 class CallbackHolds:
     """Which agent waits for which call-back being placed: one agent per call-back, so the others take live callers."""

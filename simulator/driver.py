@@ -48,6 +48,7 @@ WORDS_PER_SECOND = 2.5  # text-to-speech pace, for how long a wait document play
 PLAY_SECONDS = 30.0  # a <Play> of hold music: Twilio plays the file; we cannot know its length
 DEFAULT_GATHER_TIMEOUT = 5
 AGENT_DIAL_TIMEOUT = 30  # Twilio's <Dial> default
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 
 
 class DriverError(Exception):
@@ -88,6 +89,7 @@ class _Signed:
         self.client = client
         self.validator = RequestValidator(auth_token)
         self.public = public_base_url.rstrip("/")
+        self.last: tuple[str, dict[str, str], dict[str, str]] | None = None
 
     async def post(self, url_or_path: str, form: dict[str, str]) -> tuple[int, str]:
         parts = urlsplit(url_or_path)
@@ -96,7 +98,16 @@ class _Signed:
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Twilio-Signature": self.validator.compute_signature(signed_url, form),
+            IDEMPOTENCY_HEADER: secrets.token_hex(16),  # Twilio names each delivery; a retry repeats the name
         }
+        self.last = (path, form, headers)
+        return await self._send(path, form, headers)
+
+    async def retry(self) -> tuple[int, str]:
+        """Deliver the last request again, as Twilio retries it: the same URL, form, signature and token."""
+        return await self._send(*self.last)
+
+    async def _send(self, path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
         try:
             request = self.client.post(path, content=urlencode(form), headers=headers)
             response = await request if isinstance(self.client, httpx.AsyncClient) else request
@@ -112,7 +123,8 @@ class _Signed:
 
 
 def signed_transport(client: httpx.AsyncClient | httpx.Client, *, auth_token: str, public_base_url: str) -> Transport:
-    """A Transport that signs each form with X-Twilio-Signature for public_base_url + path, as Twilio does.
+    """A Transport that signs each form with X-Twilio-Signature for public_base_url + path, as Twilio does, and names
+    each delivery with a fresh I-Twilio-Idempotency-Token (retry() delivers the last one again with the same token).
 
     client is an httpx client whose base URL reaches the service (an AsyncClient over the network or over
     httpx.ASGITransport(app); a synchronous one, e.g. Starlette's TestClient, works too).

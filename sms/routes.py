@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from twilio.twiml.messaging_response import MessagingResponse
 
-from core import replay, twilio_fields
+from core import deliveries, replay, twilio_fields
 from core.twilio_auth import signed_form
 from sms import messages
+
+EMPTY = str(MessagingResponse())  # no reply
 
 
 async def incoming(request: Request) -> Response:
@@ -28,8 +32,11 @@ async def incoming(request: Request) -> Response:
             response.message(reply)
         return str(response)
 
-    # Twilio may deliver one message twice: the same MessageSid gets one reply and one record.
-    twiml = await replay.once(ctx.redis, f"replay:sms:{form['MessageSid']}", answer)
+    # Twilio may deliver one message twice: the same MessageSid gets one reply and one record. Redis keeps the reply
+    # for an hour; the database keeps the MessageSid for good, so a signed re-send later (a STOP, START, REPORT, CALL
+    # ME...) is answered with silence and changes nothing.
+    once = functools.partial(replay.durably, ctx.engine, deliveries.sms_key(form["MessageSid"]), answer, EMPTY)
+    twiml = await replay.once(ctx.redis, f"replay:sms:{form['MessageSid']}", once)
     return Response(twiml, media_type="application/xml")
 
 

@@ -65,6 +65,18 @@ def test_queue_message_change_is_heard_on_the_next_poll_served_by_another_proces
     assert "Power outage questions: call Springfield Electric." in after.text
 
 
+def test_surge_message_ended_after_redis_restart_is_not_played(app, settings, clock, redis):
+    # A quiet web process holds the storm message; Redis restarts empty; the supervisor ends the message elsewhere.
+    other = create_app(settings, clock=clock)
+    with TestClient(other) as quiet:
+        token = api_token(app)
+        created = app.post("/api/announcements", json=STORM, headers=auth(token)).json()
+        assert "Roads are flooded" in Caller(quiet).dial().text
+        redis.flushdb()  # Redis restarted with nothing in it
+        assert app.delete(f"/api/announcements/{created['id']}", headers=auth(token)).status_code == 200
+        assert "Roads are flooded" not in Caller(quiet).dial().text
+
+
 def test_ending_a_message_takes_it_off_the_air_and_everything_is_audited(app, session):
     token = api_token(app)
     created = app.post("/api/announcements", json=STORM, headers=auth(token)).json()

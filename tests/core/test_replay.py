@@ -143,3 +143,25 @@ def test_four_copies_of_a_new_call_within_10_ms_make_one_record_and_one_answer(s
 def engine_rows(engine, table):
     with Session(engine) as session:
         return session.exec(select(table)).all()
+
+
+def test_the_database_claim_outlives_redis_and_a_failed_delivery_gives_it_back(engine):
+    runs = []
+
+    async def produce() -> str:
+        runs.append(1)
+        return "<Response>acted</Response>"
+
+    async def crash() -> str:
+        raise RuntimeError("database went away")
+
+    async def main() -> list[str]:
+        answers = [await replay.durably(engine, "sms:SMfirst", produce, "<Response/>")]
+        answers.append(await replay.durably(engine, "sms:SMfirst", produce, "<Response/>"))  # Redis long forgot it
+        with pytest.raises(RuntimeError):
+            await replay.durably(engine, "sms:SMsecond", crash, "<Response/>")
+        answers.append(await replay.durably(engine, "sms:SMsecond", produce, "<Response/>"))  # Twilio's retry
+        return answers
+
+    assert asyncio.run(main()) == ["<Response>acted</Response>", "<Response/>", "<Response>acted</Response>"]
+    assert runs == [1, 1]

@@ -10,7 +10,7 @@ from core.db import in_session
 from core.defaults import AGENT_PIN_LOCK_SECONDS
 from queueing import agents
 from queueing.models import AgentLineAttempt
-from tests.helpers import AgentCall, Caller, hear, twilio_post
+from tests.helpers import AgentCall, Caller, hear, sign, twilio_post
 
 ANA, BEN = "+15555550101", "+15555550102"
 PIN = "246810"
@@ -101,6 +101,25 @@ def test_twilio_retrying_a_pin_request_counts_it_once(app, redis):
     first = hear(twilio_post(app, action, form))
     assert hear(twilio_post(app, action, form)).xml == first.xml
     assert redis.get(agents.PinAttempts.key_for(BEN)) == b"1"
+
+
+def test_a_wrong_pin_re_sent_after_the_replay_window_is_not_counted_again(app, redis):
+    # Someone holding one signed wrong-PIN request re-sends it later, with fresh idempotency tokens, to lock Ben out.
+    set_pin(app)
+    ben = AgentCall(app, BEN)
+    ben.dial()
+    action, form = ben.last.action, ben._form(Digits="000000")
+    hear(twilio_post(app, action, form))
+    for attempt in range(3):
+        for key in redis.scan_iter("replay:*"):  # the replay window passed (or Redis restarted empty)
+            redis.delete(key)
+        body = urlencode(form)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(action, form),
+                   "I-Twilio-Idempotency-Token": f"fresh-{attempt}"}
+        again = hear(app.post(action, content=body, headers=headers))
+        assert again.hangup and "PIN" not in again.text  # acknowledged, nothing tried again
+    assert redis.get(agents.PinAttempts.key_for(BEN)) == b"1"
+    assert "No one is waiting right now." in AgentCall(app, BEN).sign_in(PIN).text  # not locked out
 
 
 def test_an_agent_without_a_pin_is_told_a_supervisor_must_set_one(app):

@@ -34,7 +34,7 @@ def test_ready_busy_and_gone(app, clock):
 
 def test_an_idle_agent_is_asked_again_after_a_while_without_the_pin_again(app):
     sid, heard = agent_dials_in(app, BEN)
-    assert 'action="/voice/agent/next"' in heard.xml and 'timeout="20"' in heard.xml
+    assert 'action="/voice/agent/next?seq=1"' in heard.xml and 'timeout="20"' in heard.xml
     assert "No one is waiting right now." in heard.text
     _, again = agent_dials_in(app, BEN, sid=sid)  # the Dial ended: Twilio asks the action URL
     assert "No one is waiting right now." in again.text and "PIN" not in again.text

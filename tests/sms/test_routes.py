@@ -249,3 +249,52 @@ def test_a_spanish_text_report_lost_with_redis_is_told_in_spanish_and_an_expired
     clock.now += dt.timedelta(hours=1)  # long quiet: the conversation had expired anyway, nothing was lost
     assert "lost your report" not in quiet.send("when does the library close?")
     assert session.exec(select(SmsOpenReport)).all() == []
+
+
+def _replay_window_passes(redis) -> None:
+    # Redis forgets each delivery's answer after REPLAY_TTL (or all of them when it restarts empty).
+    for key in redis.scan_iter("replay:*"):
+        redis.delete(key)
+
+
+def test_resent_stop_after_replay_window_not_acted_on_again(app, session, redis):
+    texter = Texter(app)
+    stop = texter.form("STOP")
+    assert reply_text(twilio_post(app, "/sms/incoming", stop)).startswith("You won't get more texts")
+    assert texter.send("START").startswith("You're subscribed to Springfield 311 texts again.")
+    _replay_window_passes(redis)
+    assert reply_text(twilio_post(app, "/sms/incoming", stop)) is None  # the signed STOP, sent again an hour later
+    session.expire_all()
+    assert session.exec(select(SmsOptOut)).one().opted_out is False
+    assert texter.send("when does the library close?") is not None
+    assert len(session.exec(select(SmsInbound).where(SmsInbound.kind == "stop")).all()) == 1
+
+
+def _report_to_summary(texter: Texter, clock, details: str, address: str) -> str:
+    def send(body: str) -> str | None:
+        clock.now += dt.timedelta(seconds=10)  # a resident's pace: under the per-minute limit
+        return texter.send(body)
+
+    for body in ("REPORT", "pothole", address, "1"):
+        send(body)
+    reply = send("1")
+    while "Reply with any details" not in reply:
+        reply = send("*")
+    send(details)
+    return send("1")
+
+
+def test_resent_report_after_replay_window_makes_no_second_ticket(app, session, redis, clock):
+    texter = Texter(app)
+    assert "You are reporting: Pothole" in _report_to_summary(texter, clock, "Deep hole", "5th and Main")
+    confirm = texter.form("1")
+    assert "Your ticket number is" in reply_text(twilio_post(app, "/sms/incoming", confirm))
+    # An hour later the resident starts another report and stops at its summary; the first confirmation is re-sent.
+    clock.now += dt.timedelta(hours=1)
+    assert "You are reporting: Pothole" in _report_to_summary(texter, clock, "Another hole", "Oak and 3rd")
+    _replay_window_passes(redis)
+    assert reply_text(twilio_post(app, "/sms/incoming", confirm)) is None
+    assert [t.description for t in session.exec(select(Ticket)).all()] == ["Deep hole"]
+    assert "Your ticket number is" in texter.send("1")  # the resident's own confirmation still counts
+    session.expire_all()
+    assert sorted(t.description for t in session.exec(select(Ticket)).all()) == ["Another hole", "Deep hole"]
