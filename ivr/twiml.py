@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from core import text_rules
 from flows.turns import Turn
 from flows.wording import Wording
 from settings import Settings
@@ -24,7 +25,7 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
         _say(response, settings, language, text)
     if turn.end:
         response.hangup()
-        return str(response)
+        return text_rules.xml_document(response)
     if turn.transfer:
         return _enqueue(response, turn)
     action = f"/voice/step?{urlencode({'node': turn.node, 'seq': seq})}"
@@ -52,7 +53,7 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
         style = option.style or turn.option_style
         _say(gather, settings, turn.language, wording(turn.language, style, label=option.label, key=key))
     response.append(gather)
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 def _enqueue(response: VoiceResponse, turn: Turn) -> str:
@@ -65,7 +66,7 @@ def _enqueue(response: VoiceResponse, turn: Turn) -> str:
         action=f"/voice/queue/result?{query}",
         method="POST",
     )
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 def _record(response: VoiceResponse, turn: Turn, settings: Settings, action: str) -> str:
@@ -74,7 +75,7 @@ def _record(response: VoiceResponse, turn: Turn, settings: Settings, action: str
         _say(response, settings, language, text)
     response.record(action=action, method="POST", max_length=90, timeout=5, finish_on_key="#", play_beep=True)
     response.redirect(action, method="POST")
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 def _say(parent, settings: Settings, language: str, text: str) -> None:

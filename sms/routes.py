@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from twilio.twiml.messaging_response import MessagingResponse
 
-from core import replay, twilio_fields
+from core import replay, text_rules, twilio_fields
 from core.twilio_auth import signed_form
 from sms import messages
 
@@ -26,7 +26,7 @@ async def incoming(request: Request) -> Response:
         reply = await messages.handle(ctx, form)
         if reply:
             response.message(reply)
-        return str(response)
+        return text_rules.xml_document(response)
 
     # Twilio may deliver one message twice: the same MessageSid gets one reply and one record.
     twiml = await replay.once(ctx.redis, f"replay:sms:{form['MessageSid']}", answer)
