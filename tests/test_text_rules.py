@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -155,3 +156,13 @@ def test_any_unicode_in_editable_fields_every_webhook_parses(app, engine, redis,
     checking.press("1")
     checking.press("3")
     _clean(checking.press(number))
+
+
+def test_every_twiml_document_leaves_through_the_one_cleaning_edge():
+    # str(response) would skip the cleaning: every voice and messaging document is serialised by xml_document.
+    root = Path(text_rules.__file__).resolve().parent.parent
+    for path in [*sorted((root / "ivr").glob("*.py")), *sorted((root / "sms").glob("*.py"))]:
+        source = path.read_text(encoding="utf-8")
+        assert "str(response)" not in source and ".to_xml(" not in source, path.name
+        if "Response()" in source:
+            assert "text_rules.xml_document(" in source, path.name
