@@ -3,8 +3,10 @@ named at every entry edge, and whatever reaches the database anyway never leaves
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -166,3 +168,12 @@ def test_every_twiml_document_leaves_through_the_one_cleaning_edge():
         assert "str(response)" not in source and ".to_xml(" not in source, path.name
         if "Response()" in source:
             assert "text_rules.xml_document(" in source, path.name
+
+
+def test_a_greeting_override_with_a_control_character_stops_the_start_naming_its_key(settings):
+    from app import check_data
+
+    check_data(settings)
+    for text, what in (("Welcome\x07 to 311", "control character (U+0007"), ("Welcome\u2066", "text-direction")):
+        with pytest.raises(ValueError, match=rf"^wording\.en-US\.greeting: contains a {re.escape(what)}"):
+            check_data(dataclasses.replace(settings, wording={"en-US": {"greeting": text}}))
