@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
+from twilio.twiml.messaging_response import MessagingResponse
 
 from console.models import Role
 from core import text_rules
@@ -25,6 +26,10 @@ from flows import knowledge
 from flows.kb_editing import normalised, problems
 from flows.menus import MenuError
 from flows.models import Article, ArticleCreate, MenuOverride
+from flows.turns import Action, Option, Turn
+from flows.wording import Wording
+from ivr import twiml
+from sms import render as sms_render
 from surge.cache import VERSION_KEY
 from surge.models import Announcement, Scope
 from tests.console.browser_session import signed_in
@@ -36,6 +41,7 @@ from tests.crm_bridge.builders import make_ticket
 from tests.flows.builders import menus
 from tests.flows.test_menus import ELECTION, MAIN_END, SHIPPED, city_file
 from tests.helpers import Caller, Texter, twilio_post
+from tests.queueing.test_routes import poll
 
 BIDI_AND_ZERO_WIDTH = ["\u202e", "\u202a", "\u2066", "\u200f", "\u061c", "\u200b", "\u200d", "\u2060", "\ufeff"]
 _phones = itertools.count(1000)
@@ -130,10 +136,11 @@ STORABLE = st.text(
 @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=STORABLE)
 def test_any_unicode_in_editable_fields_every_webhook_parses(app, engine, redis, settings, text):
-    # The greeting on the air and the text message footer.
-    _on_air(engine, redis, text, Scope.GREETING, Scope.SMS)
+    # The greeting on the air, the message to callers waiting for a person and the text message footer.
+    _on_air(engine, redis, text, Scope.GREETING, Scope.QUEUE, Scope.SMS)
     caller = Caller(app, phone=f"+1312555{next(_phones) % 10000:04d}")
     _clean(caller.dial())
+    _clean(poll(app, Caller(app, phone=caller.phone), position=2, waited=30))
     # An article's spoken and text answers, heard on a call and read in a text.
     with Session(engine) as session:
         article = session.exec(
@@ -177,3 +184,32 @@ def test_a_greeting_override_with_a_control_character_stops_the_start_naming_its
     for text, what in (("Welcome\x07 to 311", "control character (U+0007"), ("Welcome\u2066", "text-direction")):
         with pytest.raises(ValueError, match=rf"^wording\.en-US\.greeting: contains a {re.escape(what)}"):
             check_data(dataclasses.replace(settings, wording={"en-US": {"greeting": text}}))
+
+
+ANY_TEXT = st.text(st.one_of(st.sampled_from(UNSAFE), st.characters(codec=None, exclude_categories=())), max_size=40)
+
+
+@hypothesis_settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(label=ANY_TEXT, line=ANY_TEXT)
+def test_any_unicode_in_a_menu_label_or_line_renders_as_valid_twiml_and_sms(settings, label, line):
+    # Lone surrogates and NUL cannot even be stored, so this one goes straight to the renderers a menu goes through.
+    wording = Wording.load([language.code for language in settings.languages], settings.wording)
+    turn = Turn(
+        language="en-US",
+        node="main",
+        lines=[("en-US", line)],
+        prompt=[("en-US", f"Main menu {line}")],
+        options=[Option("4", Action("article", "library-hours"), label), Option("5", Action("goto", "ask"), line)],
+        hints=[label, line],
+    )
+    for document in (
+        twiml.render(turn, settings, wording, seq=1),
+        twiml.render(Turn(language="en-US", node="end", lines=[("en-US", label)], end=True), settings, wording, seq=1),
+    ):
+        ET.fromstring(document.encode("utf-8"))
+        assert text_rules.refusal(document) is None, ascii(document)
+    body = sms_render.render(turn, wording)
+    reply = MessagingResponse()
+    reply.message(body)
+    document = text_rules.xml_document(reply)
+    assert ET.fromstring(document.encode("utf-8")).find("Message") is not None and text_rules.refusal(document) is None
