@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, text_rules
 from core.db import run_db
 from core.worker import enqueue
 from crm_bridge import catalogue, service, ticket_numbers
@@ -151,6 +151,8 @@ def change_status(
         raise TicketChangeError("status", f"the ticket is already {STATUS_LABELS[ticket.status]}")
     if len(note) > MAX_NOTE:
         raise TicketChangeError("note", f"the note is {len(note)} characters; at most {MAX_NOTE}")
+    if problem := text_rules.refusal(note):
+        raise TicketChangeError("note", f"the note {problem}")
     if wanted is TicketStatus.CLOSED and not note:
         raise TicketChangeError("note", "say what was done: residents who asked to be told are texted this note")
     before = _audited(ticket)
@@ -188,6 +190,8 @@ def mark_duplicate(session: Session, *, number: str, original: str, note: str, a
         raise TicketChangeError("original", "a ticket cannot be a duplicate of itself")
     if len(note) > MAX_NOTE:
         raise TicketChangeError("duplicate_note", f"the note is {len(note)} characters; at most {MAX_NOTE}")
+    if problem := text_rules.refusal(note):
+        raise TicketChangeError("duplicate_note", f"the note {problem}")
     target = service.get_ticket(session, number=typed)
     if target is None:
         raise TicketChangeError("original", f"there is no ticket {printed(typed)}")

@@ -17,12 +17,13 @@ from callbacks import service as callbacks
 from callbacks import slots
 from callbacks.models import Callback, CallbackKind, CallbackRequest, CallbackSource
 from callbacks.service import CallbackError
-from core import audit
+from core import audit, text_rules
 from core.db import run_db
 from core.defaults import CALLBACK_MIN_NOTICE_MINUTES
 from core.phones import Refusal, mask, outbound_refusal
 from crm_bridge import intake
 from crm_bridge.models import Ticket, TicketCreate, TicketEvent, TicketPublic
+from crm_bridge.service import IntakeError
 from crm_bridge.ticket_numbers import printed
 from flows.context import FlowContext
 from queueing.models import Voicemail
@@ -164,6 +165,9 @@ async def open_ticket(
 ) -> TicketPublic:
     """Open a ticket from a voice message through the normal intake path; the message is noted in its history and
     marked handled (audited). crm_bridge.service.IntakeError says which field is wrong."""
+    for code, value in (("address_string", address), ("description", description)):
+        if problem := text_rules.refusal(value):
+            raise IntakeError(code, f"{code} {problem}")
     row = await run_db(ctx.engine, _found, voicemail_id=voicemail_id)
     data = TicketCreate(
         service_code=service_code,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from core import text_rules
 from core.defaults import OPEN311_MAX_PAGE, OPEN311_MAX_PAGE_SIZE, OPEN311_PAGE_SIZE
 from core.phones import normalize
 from crm_bridge import privacy
@@ -49,7 +50,6 @@ _ITEM = {
     "endpoints": "endpoint",
     "formats": "format",
 }
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,80})\](\[\])?$")
@@ -390,7 +390,7 @@ def _fill(element: ET.Element, name: str, value: object) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = _NOT_XML.sub("", str(value))
+        element.text = text_rules.clean(str(value))
 
 
 def discovery(base_url: str, city: str) -> dict:

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import clock
+from core import clock, text_rules
 from core.calendar import BusinessCalendar
 from crm_bridge import addresses, ticket_numbers
 from crm_bridge.catalogue import Catalogue
@@ -36,6 +36,10 @@ def validate(data: TicketCreate, catalogue: Catalogue) -> TicketCreate:
     service = catalogue.get(data.service_code)
     if service is None:
         raise IntakeError("service_code", f"unknown service_code {data.service_code!r}")
+    # Open311 clients are machines: what they send is cleaned of what a call or text cannot carry, not refused.
+    data = data.model_copy(
+        update={"address": text_rules.clean(data.address), "description": text_rules.clean(data.description)}
+    )
     address = addresses.clean(data.address)
     if len(data.address) > addresses.MAX_ADDRESS * 2:
         raise IntakeError("address_string", "address_string is too long")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core import audit, clock
+from core import audit, clock, text_rules
 from core.defaults import KB_REVIEW_DUE_DAYS
 from flows.knowledge import FIELDS, MAX_SPOKEN_WORDS, MAX_TEXT
 from flows.matching import Doc, Matcher, fold
@@ -167,7 +167,21 @@ def problems(session: Session, *, draft: ArticleCreate, is_new: bool, service_co
         errors["text"] = "write the text-message answer"
     elif len(draft.text) > MAX_TEXT:
         errors["text"] = f"the text answer is {len(draft.text)} characters; at most {MAX_TEXT}"
+    for name, problem in _unsafe_characters(draft).items():
+        errors.setdefault(name, problem)
     return errors
+
+
+def _unsafe_characters(draft: ArticleCreate) -> dict[str, str]:
+    # Everything here is spoken, texted or sent as speech hints: one invisible character breaks every call it reaches.
+    found = {}
+    for name in ("title", "department", "spoken", "text", "phrasings", "keywords"):
+        value = getattr(draft, name)
+        for text in value if isinstance(value, list) else [value]:
+            if problem := text_rules.refusal(text):
+                found[name] = f"{'a line' if isinstance(value, list) else 'it'} {problem}"
+                break
+    return found
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core import clock
+from core import clock, text_rules
 from core.db import run_db
 from flows.matching import Doc, Match, Matcher
 from flows.models import Article, ArticleCreate, ArticlePublic, Topic, Unanswered
@@ -34,6 +34,9 @@ def read_file(path: Path) -> tuple[str, list[tuple[str, str]], list[ArticleCreat
         raise KnowledgeFileError(f"{path}: not valid TOML ({exc})") from None
     language = raw.get("language") or path.stem
     topics = [(str(k), str(v)) for k, v in raw.get("topics", {}).items()]
+    for key, name in topics:
+        if problem := text_rules.refusal(name):
+            raise KnowledgeFileError(f"{path}: topics.{key} {problem}")
     topic_keys = {k for k, _ in topics}
     articles = [_article(path, language, entry, topic_keys) for entry in raw.get("article", [])]
     ids = [a.article_id for a in articles]
@@ -47,6 +50,10 @@ def _article(path: Path, language: str, entry: dict, topic_keys: set[str]) -> Ar
     for key in ("id", "topic", "title", "department", "spoken", "text"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise KnowledgeFileError(f"{where}: {key} must be a non-empty string")
+    for key in ("title", "department", "spoken", "text", "phrasings", "keywords"):
+        for value in entry.get(key) if isinstance(entry.get(key), list) else [entry.get(key, "")]:
+            if problem := text_rules.refusal(str(value)):
+                raise KnowledgeFileError(f"{where}: {key} {problem}")
     if entry["topic"] not in topic_keys:
         raise KnowledgeFileError(f"{where}: topic {entry['topic']!r} is not in [topics]")
     text = " ".join(entry["text"].split())

@@ -12,6 +12,8 @@ import copy
 import re
 from collections.abc import Callable
 
+from core import text_rules
+
 MAX_OPTIONS = 9  # callers lose track of longer menus; the keypad has 1-9 for informational options anyway
 MAX_LABEL = 80
 RESERVED_KEYS = {
@@ -88,8 +90,11 @@ def add_article(
         )
     cleaned = {}
     for code in languages:
-        label = " ".join(labels.get(code, "").split())
         field = f"label-{code}"
+        problem = text_rules.refusal(labels.get(code, ""))
+        if problem:
+            raise MenuEditError(field, f"the label {problem}")
+        label = " ".join(labels.get(code, "").split())
         if not label:
             raise MenuEditError(field, "say what the option is, as callers will hear it: “To …, press 4”")
         if len(label) > MAX_LABEL:

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import text_rules
 from flows.turns import Action, goto
 
 MENUS_FILE = Path(__file__).resolve().parent / "menus.toml"
@@ -193,4 +194,8 @@ class _Checker:
         missing = [lang for lang in self.languages if lang not in value]
         if missing:
             raise self.fail(where, f"no words for {missing[0]} (every configured language needs them)")
+        for lang, text in value.items():
+            problem = text_rules.refusal(text)
+            if problem:
+                raise self.fail(f"{where}.{lang}", problem)
         return {lang: " ".join(text.split()) for lang, text in value.items()}

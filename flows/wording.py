@@ -6,12 +6,21 @@ import re
 import tomllib
 from pathlib import Path
 
+from core import text_rules
+
 WORDING_DIR = Path(__file__).resolve().parent / "wording"
 
 
 def _tidy(text: str) -> str:
     # A value ending a sentence inside a template ("The crew's note: Filled it." + ".") must not double the stop.
     return re.sub(r"(?<!\.)([.!?])\.(?!\.)", r"\1", text)
+
+
+def _check(phrases: dict, where: str) -> None:
+    # Every phrase is spoken or texted: one the calls and texts cannot carry stops the start, naming its key.
+    for key, value in phrases.items():
+        if problem := text_rules.refusal(str(value)):
+            raise ValueError(f"{where}{key}: {problem}")
 
 
 class Wording:
@@ -27,7 +36,10 @@ class Wording:
         phrases = {}
         for code in languages:
             with open(directory / f"{code}.toml", "rb") as fh:
-                phrases[code] = {k: " ".join(str(v).split()) for k, v in tomllib.load(fh).items()}
+                shipped = tomllib.load(fh)
+            _check(shipped, f"flows/wording/{code}.toml: ")
+            _check(overrides.get(code, {}), f"wording.{code}.")
+            phrases[code] = {k: " ".join(str(v).split()) for k, v in shipped.items()}
             phrases[code].update(overrides.get(code, {}))
         return cls(phrases, languages[0])
 

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from core import text_rules
 from core.defaults import AGENT_IDLE_DIAL_SECONDS, AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_TIMEOUT
 from core.twilio_fields import seconds
 from flows import callback_dispatch
@@ -80,13 +81,13 @@ def _ask_pin(ctx: FlowContext, response: VoiceResponse, *, attempt: int) -> str:
     response.append(gather)
     _say(ctx, response, "agent_pin_none")  # the Gather timed out with no digits
     response.hangup()
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 def _refuse(ctx: FlowContext, response: VoiceResponse, outcome: AgentLineOutcome) -> str:
     _say(ctx, response, _REFUSALS[outcome], minutes=AGENT_PIN_LOCK_SECONDS // 60)
     response.hangup()
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 def _say(ctx: FlowContext, parent, key: str, **values: object) -> None:
@@ -107,7 +108,7 @@ async def _take_next(ctx: FlowContext, agent: Agent, call_sid: str, *, seq: int)
     dial = Dial(action=action, method="POST", timeout=AGENT_IDLE_DIAL_SECONDS)
     dial.queue(queue, url=f"/voice/agent/connect?{urlencode({'queue': queue})}", method="POST")
     response.append(dial)
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 async def _whisper(ctx: FlowContext, queue: str, caller: str | None) -> str:
@@ -134,4 +135,4 @@ async def connect(ctx: FlowContext, form: dict[str, str], *, queue: str) -> str:
     language = ctx.settings.language(meta.get("language"))
     response = VoiceResponse()
     response.say(ctx.wording(language.code, "agent_connected"), voice=language.voice, language=language.code)
-    return str(response)
+    return text_rules.xml_document(response)

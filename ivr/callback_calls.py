@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from core import text_rules
 from crm_bridge import ticket_numbers
 from flows import callback_dispatch
 from flows.callback_dispatch import CallbackView
@@ -73,7 +74,7 @@ async def _offer(ctx: FlowContext, view: CallbackView, *, attempt: int, tries: i
     gather.say(line, voice=language.voice, language=language.code)
     response.append(gather)
     response.redirect(action, method="POST")  # no key: the same URL without Digits
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 def _enqueue(ctx: FlowContext, view: CallbackView, attempt: int) -> str:
@@ -88,7 +89,7 @@ def _enqueue(ctx: FlowContext, view: CallbackView, attempt: int) -> str:
         action=f"/voice/callback/queued?{query}",
         method="POST",
     )
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 async def wait(ctx: FlowContext, form: dict[str, str], *, callback_id: int, attempt: int) -> str:
@@ -111,7 +112,7 @@ async def wait(ctx: FlowContext, form: dict[str, str], *, callback_id: int, atte
         response.play(ctx.settings.queue.hold_music)
     else:
         response.pause(length=ctx.settings.queue.offer_every)
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 async def queued(ctx: FlowContext, form: dict[str, str], *, callback_id: int, attempt: int, language: str) -> str:
@@ -130,7 +131,7 @@ async def queued(ctx: FlowContext, form: dict[str, str], *, callback_id: int, at
         return _goodbye(ctx, language, "goodbye")
     response = VoiceResponse()
     response.hangup()
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 async def status(ctx: FlowContext, form: dict[str, str], *, callback_id: int, attempt: int) -> None:
@@ -158,4 +159,4 @@ def _goodbye(ctx: FlowContext, language: str, key: str) -> str:
     response.say(ctx.wording(spoken.code, key, city=ctx.settings.city_name), voice=spoken.voice,
                  language=spoken.code)
     response.hangup()
-    return str(response)
+    return text_rules.xml_document(response)

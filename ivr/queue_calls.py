@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from callbacks.limits import RequestCounters
 from callbacks.models import CallbackKind, CallbackSource
+from core import text_rules
 from core.defaults import SPOKEN_FEW_SECONDS
 from core.phones import normalize
 from core.twilio_fields import queue_figure, seconds
@@ -72,7 +73,7 @@ def _wait_twiml(ctx: FlowContext, lines: list[str], *, queue: str, language: str
     else:
         gather.pause(length=ctx.settings.queue.offer_every)
     response.append(gather)
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 async def keys(ctx: FlowContext, form: dict[str, str], *, queue: str, language: str) -> str:
@@ -101,9 +102,9 @@ async def keys(ctx: FlowContext, form: dict[str, str], *, queue: str, language: 
             )
         await calls.store(ctx).save(form["CallSid"], session)
         response.leave()
-        return str(response)
+        return text_rules.xml_document(response)
     response.redirect(f"/voice/queue/wait?{query}", method="POST")
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 async def _callbacks_full(ctx: FlowContext, form: dict[str, str]) -> str | None:
@@ -136,4 +137,4 @@ async def result(ctx: FlowContext, form: dict[str, str], *, queue: str, language
             language=language,
         )
     response.hangup()
-    return str(response)
+    return text_rules.xml_document(response)

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from core import text_rules
 from flows.turns import Turn
 from flows.wording import Wording
 from settings import Settings
@@ -24,7 +25,7 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
         _say(response, settings, language, text)
     if turn.end:
         response.hangup()
-        return str(response)
+        return text_rules.xml_document(response)
     if turn.transfer:
         return _enqueue(response, turn, seq)
     # The language rides along so a caller whose session is lost with Redis is still answered in theirs.
@@ -53,7 +54,7 @@ def render(turn: Turn, settings: Settings, wording: Wording, *, seq: int, welcom
         style = option.style or turn.option_style
         _say(gather, settings, turn.language, wording(turn.language, style, label=option.label, key=key))
     response.append(gather)
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 def _enqueue(response: VoiceResponse, turn: Turn, seq: int) -> str:
@@ -67,7 +68,7 @@ def _enqueue(response: VoiceResponse, turn: Turn, seq: int) -> str:
         action=f"/voice/queue/result?{query}&{urlencode({'seq': seq})}",
         method="POST",
     )
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 def _record(response: VoiceResponse, turn: Turn, settings: Settings, action: str) -> str:
@@ -76,7 +77,7 @@ def _record(response: VoiceResponse, turn: Turn, settings: Settings, action: str
         _say(response, settings, language, text)
     response.record(action=action, method="POST", max_length=90, timeout=5, finish_on_key="#", play_beep=True)
     response.redirect(action, method="POST")
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 def _say(parent, settings: Settings, language: str, text: str) -> None:

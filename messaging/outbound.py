@@ -8,6 +8,7 @@ from rq import get_current_job
 from sqlmodel import Session
 from twilio.base.exceptions import TwilioRestException
 
+from core import text_rules
 from core.phones import mask, outbound_refusal
 from core.worker import context
 from messaging import caps, consent, segments
@@ -34,6 +35,7 @@ def deliver(
     ctx, session: Session, *, to: str, body: str, kind: str, ticket_number: str | None = None, counted: bool = False
 ) -> str:
     """Send unless refused; record the outcome ("sent", "opted_out", "not_allowed", "number_limit"...)."""
+    body = text_rules.clean(body)  # the render edge for texts: nothing a phone cannot show leaves
     status = _refusal(ctx, session, to, counted)
     message = None
     if status is None:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from twilio.twiml.messaging_response import MessagingResponse
 
-from core import deliveries, replay, twilio_fields
+from core import deliveries, replay, text_rules, twilio_fields
 from core.twilio_auth import signed_form
 from sms import messages
 
@@ -30,7 +30,7 @@ async def incoming(request: Request) -> Response:
         reply = await messages.handle(ctx, form)
         if reply:
             response.message(reply)
-        return str(response)
+        return text_rules.xml_document(response)
 
     # Twilio may deliver one message twice: the same MessageSid gets one reply and one record. Redis keeps the reply
     # for an hour; the database keeps the MessageSid for good, so a signed re-send later (a STOP, START, REPORT, CALL

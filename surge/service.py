@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from core import audit, clock
+from core import audit, clock, text_rules
 from surge.models import Announcement, AnnouncementCreate, AnnouncementPublic, Scope
 
 MAX_TEXT = 500  # about 30 seconds of speech
@@ -33,6 +33,9 @@ def validate(data: AnnouncementCreate, languages: list[str]) -> AnnouncementCrea
     for code, text in data.texts.items():
         if code not in languages:
             raise AnnouncementError(f"texts.{code}", f"{code!r} is not a configured language ({', '.join(languages)})")
+        problem = text_rules.refusal(str(text))
+        if problem:
+            raise AnnouncementError(f"texts.{code}", f"the message {problem}")
         text = " ".join(str(text).split())
         if not text:
             raise AnnouncementError(f"texts.{code}", "the message is empty")

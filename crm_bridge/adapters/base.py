@@ -6,6 +6,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from core import text_rules
 from crm_bridge.models import TicketPublic
 
 
@@ -41,6 +42,10 @@ class ExternalStatus:
     status: str
     note: str = ""
     updated: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        # The CRM's closing note is texted to residents: a machine sent it, so it is cleaned rather than refused.
+        object.__setattr__(self, "note", text_rules.clean(self.note))
 
 
 class Adapter(ABC):

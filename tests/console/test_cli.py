@@ -109,6 +109,14 @@ def test_bad_announcement_names_the_problem(env, engine):
     assert done.returncode == 2 and done.stdout.startswith("error: texts.en-US: markup")
 
 
+def test_a_control_or_bidi_character_typed_at_the_terminal_is_refused_with_the_field(env, engine, session):
+    for text, what in (("en-US=Roads\x1b[31m flooded", "a control character (U+001B"),
+                       ("en-US=Call \u202e1130", "a text-direction character (U+202E")):
+        done = run(env, "announce", "set", "--text", text)
+        assert done.returncode == 2 and done.stdout.startswith(f"error: texts.en-US: the message contains {what}")
+    assert session.exec(select(Announcement)).all() == []
+
+
 def test_storm_preset_from_the_command_line(env, engine, session):
     done = run(env, "preset", "storm")
     assert done.returncode == 0 and "3 messages on the air" in done.stdout

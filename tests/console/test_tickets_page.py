@@ -159,6 +159,11 @@ def test_status_mistakes_are_named_and_what_was_typed_is_kept(app, session, sett
     assert "the note is 1001 characters; at most 1000" in too_long.text and long_note in too_long.text
     bogus = _post(app, ticket.number, "status", status="duplicate", note="sneaky")
     assert "choose the new status" in bogus.text
+    hidden = _post(app, ticket.number, "status", status="closed", note="Fixed \u202eti dellif\u200b")
+    assert hidden.status_code == 422 and "the note contains a text-direction character (U+202E" in hidden.text
+    original = make_ticket(session, settings, address="9 Elm Street")
+    control = _post(app, ticket.number, "duplicate", original=original.number, duplicate_note="see\x07 other")
+    assert control.status_code == 422 and "the note contains a control character (U+0007" in control.text
     run_jobs(settings, redis)
     assert twilio_api.messages() == [] and session.get(Ticket, ticket.id).status == "open"
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "ticket.status")).all() == []

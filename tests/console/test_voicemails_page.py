@@ -133,6 +133,17 @@ def test_ticket_mistakes_are_named_and_what_was_typed_is_kept(app, session):
     assert session.exec(select(Ticket)).one().attributes == {"cart_type": "garbage"}
 
 
+def test_a_control_or_bidi_character_typed_into_a_ticket_from_a_message_is_refused_with_its_field(app, session):
+    row = make_voicemail(session)
+    signed_in(app, Role.SUPERVISOR)
+    hostile = _post(app, row.id, "ticket", service_code="pothole", address="1 Main St", description="deep\x1b[2J")
+    assert hostile.status_code == 422 and 'id="description-error"' in hostile.text
+    assert "a control character (U+001B" in hostile.text
+    bidi = _post(app, row.id, "ticket", service_code="pothole", address="1 \u202eMain St", description="deep")
+    assert bidi.status_code == 422 and "a text-direction character (U+202E" in bidi.text
+    assert session.exec(select(Ticket)).all() == []
+
+
 def test_a_call_back_is_booked_as_soon_as_an_agent_is_free_or_at_a_chosen_time(app, session):
     first = make_voicemail(session, caller="+13125550147", sid="1")
     second = make_voicemail(session, caller="+13125550148", sid="2")

@@ -16,6 +16,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from app import create_app, schedule
+from core import text_rules
 from core.defaults import CRM_REQUEST_SECONDS, CRM_TICKET_LOCK_SECONDS, JOB_RETRY_INTERVALS
 from core.worker import configure, queue
 from crm_bridge import jobs
@@ -388,3 +389,20 @@ def test_a_close_from_the_city_crm_texts_the_resident_who_asked(
     assert on_ticket_closed.sweep() == 0
     run_jobs(crm_settings, redis)
     assert len(twilio_api.messages()) == 1
+
+
+def test_crm_closing_note_with_control_chars_is_cleaned(
+    engine, redis, session, remote, proxy, crm_settings, twilio_api
+):
+    # A machine sent it, so nobody can be asked to retype it: the note is kept without what a text cannot carry.
+    ticket = open_ticket(session, crm_settings, notify_on_close=True, phone="+13125550147")
+    configure(crm_settings)
+    assert jobs.deliver_ticket(ticket_id=ticket.id) == "delivered"
+    remote.close(delivery(session, ticket).external_id, "Crew\x07 7 \u202efilled\x1b it.\x0bDone\u200b\x7f")
+    assert jobs.poll_updates() == 1
+    session.refresh(ticket)
+    assert ticket.closing_note == "Crew 7 filled it. Done"
+    assert on_ticket_closed.sweep() == 1
+    run_jobs(crm_settings, redis)
+    [sent] = twilio_api.messages()
+    assert "Crew 7 filled it. Done" in sent["Body"] and text_rules.refusal(sent["Body"]) is None

@@ -116,6 +116,16 @@ def test_posting_with_an_api_key_opens_a_real_ticket_with_history(api, session):
     assert ET.fromstring(xml.text).findtext("request/service_request_id").isdigit()
 
 
+def test_control_bidi_and_zero_width_characters_an_open311_client_sends_are_cleaned(api, session):
+    # A machine sent them, so nobody can retype them: the ticket keeps the words without what a text cannot carry.
+    response = post(api, address_string="12\u200b Main\x0bStreet", description="Deep\x07 \u202ehole\x1b[2J\ufeff")
+    assert response.status_code == 201, response.text
+    ticket = get_ticket(session, number=response.json()[0]["service_request_id"])
+    assert (ticket.address, ticket.description) == ("12 Main Street", "Deep hole[2J")
+    listed = api.get(f"{BASE}/requests/{ticket.number}.xml")
+    assert listed.status_code == 200 and "Deep hole[2J" in listed.text
+
+
 @pytest.mark.parametrize("api_key", [None, "", "wrong", f"{API_KEY}x", API_KEY.upper(), API_KEY[:-1]])
 def test_missing_or_wrong_api_key_is_403_and_writes_nothing(api, session, api_key):
     assert_error(post(api, api_key=api_key), 403, "api_key")
