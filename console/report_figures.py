@@ -1,7 +1,7 @@
 """The figures 311 centres report, for a range of days: contacts by channel, hour and day, top questions and service
 types, self-service, queue performance and SLA compliance, each as a table of plain values (one CSV each).
 
-Definitions (the README and the page say the same):
+Definitions (docs/console.md, "Reports", and the page say the same):
 - a contact is a call or an inbound text; the days and hours are the city's;
 - a call resolved by self-service heard an answer from the knowledge base, never asked for a person and opened no
   ticket; a text resolved by self-service was answered from the knowledge base (each text of a conversation counts);

@@ -1,7 +1,8 @@
 """Scenarios: a resident's call or texts written down step by step, with what they must hear, played by the driver.
 
 A scenario file is TOML: one scenario (top-level keys and [[step]] tables) or several ([[scenario]] tables, each
-with [[scenario.step]]). See README "Scenarios" for the format; `load` explains every mistake with the file and step.
+with [[scenario.step]]); the format is in docs/browser-phone-and-scenarios.md, "Scenarios". `load` explains every
+mistake with the file and step.
 """
 
 from __future__ import annotations

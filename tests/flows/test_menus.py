@@ -30,7 +30,10 @@ def city_file(tmp_path, text: str):
 
 
 def election_file(tmp_path):
-    """The README's example: two lines added to [main] (the first MAIN_END is the ordinary main menu's)."""
+    """The documented example (docs/architecture.md, "Changing a menu without Python"): two lines added to [main].
+
+    The first MAIN_END is the ordinary main menu's.
+    """
     assert SHIPPED.index(MAIN_END) < SHIPPED.index("[storm.main]")
     return city_file(tmp_path, SHIPPED.replace(MAIN_END, MAIN_END[:-1] + ELECTION + "]", 1))
 
