@@ -15,7 +15,7 @@ from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
 from settings import environment
 from settings.base import ROOT, ConfigError
-from settings.errors import config_error, declared_keys
+from settings.errors import config_error, declared_keys, section_at
 from settings.sections import (
     Agent,
     Agents,
@@ -36,7 +36,7 @@ from settings.sections import (
     WebSettings,
     Wording,
 )
-from settings.values import problem, required, section, suggest
+from settings.values import Problem, required, section, suggest
 
 WORDING_DIR = ROOT / "flows" / "wording"
 
@@ -56,7 +56,7 @@ class ConfigFile:
     voice: Voice = Field(default_factory=Voice)
     knowledge: Knowledge = Field(default_factory=Knowledge)
     web: WebSettings = Field(default_factory=WebSettings)
-    outbound: OutboundSettings = Field(default=None, validate_default=True)
+    outbound: OutboundSettings = required("[outbound]; its countries default to the city's own (see below)")
     emergency: Emergency = Field(default_factory=Emergency)
     menus: Menus = Field(default_factory=Menus)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
@@ -81,11 +81,11 @@ class ConfigFile:
         codes = {language.code for language in self.languages}
         _check_language_files(self.languages, self.knowledge.directory)
         if codes - set(self.queue.names):
-            raise problem("must name a queue for every configured language", "queue", "names")
+            raise Problem("must name a queue for every configured language", "queue", "names")
         for index, agent in enumerate(self.agents):
             if not agent.languages or not set(agent.languages) <= codes:
                 spoken = f"must list configured languages ({', '.join(sorted(codes))})"
-                raise problem(spoken, "agents", index, "languages")
+                raise Problem(spoken, "agents", index, "languages")
         _check_wording(self.wording, codes)
         return self
 
@@ -109,26 +109,27 @@ def _check_language_files(languages: tuple[Language, ...], knowledge_dir: Path) 
     for index, language in enumerate(languages):
         for folder in (knowledge_dir, WORDING_DIR):
             if not (folder / f"{language.code}.toml").is_file():
-                raise problem(f"no file {folder / (language.code + '.toml')}", "languages", index, "code")
+                raise Problem(f"no file {folder / (language.code + '.toml')}", "languages", index, "code")
 
 
 def _check_wording(wording: dict[str, dict[str, str]], codes: set[str]) -> None:
     for code, table in wording.items():
         if code not in codes:
-            raise problem("is not a configured language" + suggest(code, codes), "wording", code)
+            raise Problem("is not a configured language" + suggest(code, codes), "wording", code)
         known = tomllib.loads((WORDING_DIR / f"{code}.toml").read_text(encoding="utf-8"))
         for key in table:
             if key not in known:
-                raise problem("unknown wording key" + suggest(key, known), "wording", code, key)
+                raise Problem("unknown wording key" + suggest(key, known), "wording", code, key)
 
 
 CONFIG_FILE = TypeAdapter(ConfigFile)
 
+# Each section's class, by its name in config.toml (None: wording, a table of data checked by its rule).
+SECTIONS: dict[str, type | None] = {name: section_at(ConfigFile, (name,)) for name in ConfigFile.__pydantic_fields__}
+
 # Every key config.toml may hold, as the sections declare them (the keys of queue.names, holidays.extra and
 # wording are data, checked by their rules).
-KNOWN_KEYS: dict[str, frozenset[str]] = {
-    name: declared_keys(ConfigFile, (name,)) for name in ConfigFile.__pydantic_fields__
-}
+KNOWN_KEYS: dict[str, frozenset[str]] = {name: declared_keys(ConfigFile, (name,)) for name in SECTIONS}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from pydantic_core import PydanticCustomError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -47,8 +46,8 @@ def read(env: dict[str, str]) -> dict[str, Any]:
 def public_base_url(value: str) -> str:
     try:
         return values.base_url(value)
-    except PydanticCustomError as exc:
-        raise ConfigError("PUBLIC_BASE_URL", exc.context["problem"]) from None
+    except values.Problem as exc:
+        raise ConfigError("PUBLIC_BASE_URL", exc.message) from None
 
 
 def check_twilio_credentials(env: dict[str, str]) -> None:

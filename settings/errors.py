@@ -8,7 +8,7 @@ import typing
 from pydantic import ValidationError
 
 from settings.base import ConfigError
-from settings.values import suggest
+from settings.values import Problem, suggest
 
 UNKNOWN = "unexpected_keyword_argument"  # a key the section does not declare
 
@@ -17,10 +17,12 @@ def config_error(exc: ValidationError, root: type) -> ConfigError:
     """The first problem found; an unknown key before all others, since a typo explains what follows from it."""
     errors = exc.errors(include_url=False, include_input=False)  # the input may be a secret: never printed
     first = min(errors, key=lambda error: error["type"] != UNKNOWN)
-    loc = (*first["loc"], *(first.get("ctx") or {}).get("at", ()))
+    broken = (first.get("ctx") or {}).get("error")
+    broken = broken if isinstance(broken, Problem) else None
+    loc = (*first["loc"], *(broken.at if broken else ()))
     key = key_name(loc)
-    if first["type"] == "config":
-        return ConfigError(key, first["ctx"]["problem"])
+    if broken:
+        return ConfigError(key, broken.message)
     if first["type"] == UNKNOWN:
         known = declared_keys(root, loc[:-1])
         return ConfigError(key, ("unknown key" if len(loc) > 1 else "unknown section") + suggest(str(loc[-1]), known))
@@ -40,13 +42,17 @@ def key_name(loc: tuple) -> str:
 
 
 def declared_keys(root: type, loc: tuple) -> frozenset[str]:
-    """The keys of the section at loc (a list's entries have its element's keys)."""
+    """The keys of the section at loc: those its class declares."""
+    kind = section_at(root, loc)
+    return frozenset(field.name for field in dataclasses.fields(kind)) if kind else frozenset()
+
+
+def section_at(root: type, loc: tuple) -> type | None:
+    """The class of the section at loc (a list's entries have its element's class); None for a table of data."""
     kind = root
     for part in loc:
         if not isinstance(part, int):
             kind = kind.__pydantic_fields__[part].annotation
         while typing.get_origin(kind) in (tuple, list, typing.Annotated):
             kind = typing.get_args(kind)[0]
-    if not dataclasses.is_dataclass(kind):
-        return frozenset()
-    return frozenset(field.name for field in dataclasses.fields(kind))
+    return kind if dataclasses.is_dataclass(kind) else None

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import holidays as holidays_lib
 import phonenumbers
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
-from pydantic_core import PydanticCustomError
 
 from settings import values
 from settings.base import WEEKDAYS
@@ -23,12 +22,12 @@ from settings.values import (
     OptionalText,
     OptionalUrl,
     Phone,
+    Problem,
     Text,
     TimeOfDay,
     Zone,
     choice,
     number,
-    problem,
     required,
     rule,
     section,
@@ -39,20 +38,20 @@ from settings.values import (
 def _language_tag(value: Any) -> str:
     code = values.text(value)
     if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", code):
-        raise problem(f"{code!r} is not a language tag like en-US")
+        raise Problem(f"{code!r} is not a language tag like en-US")
     return code
 
 
 def _digit(value: Any) -> str:
     digit = "" if value is None else str(value)
     if not re.fullmatch(r"[1-9]", digit):
-        raise problem(f"{digit!r} must be one keypad digit 1-9")
+        raise Problem(f"{digit!r} must be one keypad digit 1-9")
     return digit
 
 
 def _words(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(isinstance(w, str) for w in value):
-        raise problem("must be a list of strings")
+        raise Problem("must be a list of strings")
     return tuple(w.lower() for w in value)
 
 
@@ -70,7 +69,7 @@ class Language:
 def _spoken(value: Any) -> tuple[str, ...]:
     # Which codes are configured is [[languages]]' business: settings.config checks them.
     if not isinstance(value, list | tuple) or not all(isinstance(code, str) for code in value):
-        raise problem("must list configured languages")
+        raise Problem("must list configured languages")
     return tuple(value)
 
 
@@ -86,7 +85,7 @@ class Agent:
 def _entries(what: str) -> Any:
     def check(value: Any) -> Any:
         if not isinstance(value, list):
-            raise problem(what)
+            raise Problem(what)
         return value
 
     return BeforeValidator(check)
@@ -96,7 +95,7 @@ def _listed_once(languages: tuple[Language, ...]) -> tuple[Language, ...]:
     codes, keys = set(), set()
     for index, language in enumerate(languages):
         if language.code in codes or language.key in keys:
-            raise problem(f"language {language.code} or key {language.key} is listed twice", index)
+            raise Problem(f"language {language.code} or key {language.key} is listed twice", index)
         codes.add(language.code)
         keys.add(language.key)
     return languages
@@ -104,7 +103,7 @@ def _listed_once(languages: tuple[Language, ...]) -> tuple[Language, ...]:
 
 def _at_least_one(languages: tuple[Language, ...]) -> tuple[Language, ...]:
     if not languages:
-        raise problem("at least one [[languages]] entry is required")
+        raise Problem("at least one [[languages]] entry is required")
     return languages
 
 
@@ -119,13 +118,13 @@ Agents = Annotated[tuple[Agent, ...], _entries("must be a list of [[agents]] tab
 
 def _phones(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not value:
-        raise problem("must be a non-empty list")
+        raise Problem("must be a non-empty list")
     result = []
     for index, entry in enumerate(value):
         try:
             result.append(values.phone(entry))
-        except PydanticCustomError as exc:
-            raise problem(exc.context["problem"], index) from None
+        except values.Problem as exc:
+            raise Problem(exc.message, index) from None
     return tuple(result)
 
 
@@ -158,19 +157,19 @@ class Hours:
 def _country(value: Any) -> str:
     country = str(value)
     if country not in holidays_lib.list_supported_countries():
-        raise problem(f"{country!r} is not a country code the holidays package knows")
+        raise Problem(f"{country!r} is not a country code the holidays package knows")
     return country
 
 
 def _extra_holidays(value: Any) -> dict[dt.date, str]:
     if not isinstance(value, dict):
-        raise problem('must be a table of "YYYY-MM-DD" = "name"')
+        raise Problem('must be a table of "YYYY-MM-DD" = "name"')
     result = {}
     for day, name in value.items():
         try:
             result[dt.date.fromisoformat(str(day))] = str(name)
         except ValueError:
-            raise problem("is not a date like 2026-12-24", str(day)) from None
+            raise Problem("is not a date like 2026-12-24", str(day)) from None
     return result
 
 
@@ -185,23 +184,23 @@ class Holidays:
     @model_validator(mode="after")
     def _subdivision_of_the_country(self) -> Holidays:
         if self.subdivision and self.subdivision not in holidays_lib.list_supported_countries().get(self.country, []):
-            raise problem(f"{self.subdivision!r} is not a subdivision of {self.country}", "subdivision")
+            raise Problem(f"{self.subdivision!r} is not a subdivision of {self.country}", "subdivision")
         return self
 
 
 def _queue_names(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise problem("must name a queue for every configured language")
+        raise Problem("must name a queue for every configured language")
     for code, name in value.items():
         if not isinstance(name, str) or not 0 < len(name) <= 64:
-            raise problem("must be a queue name of 1 to 64 characters", code)
+            raise Problem("must be a queue name of 1 to 64 characters", code)
     return dict(value)
 
 
 def _hold_music(value: Any) -> str:
     music = str(value)
     if music and not re.match(r"^https?://", music):
-        raise problem(f"{music!r} must be an http(s) URL of an audio file")
+        raise Problem(f"{music!r} must be an http(s) URL of an audio file")
     return music
 
 
@@ -229,7 +228,7 @@ def _workdays(value: Any) -> frozenset[int]:
     if isinstance(value, frozenset):
         return value
     if not isinstance(value, list | tuple) or not value or any(str(d).lower() not in WEEKDAYS for d in value):
-        raise problem(f'must be a list of day names like "monday", got {value!r}')
+        raise Problem(f'must be a list of day names like "monday", got {value!r}')
     return frozenset(WEEKDAYS.index(str(d).lower()) for d in value)
 
 
@@ -256,7 +255,7 @@ class Crm:
     @model_validator(mode="after")
     def _open311_has_an_endpoint(self) -> Crm:
         if self.adapter == "open311" and not self.open311_endpoint:
-            raise problem('is required when crm.adapter is "open311"', "open311_endpoint")
+            raise Problem('is required when crm.adapter is "open311"', "open311_endpoint")
         return self
 
 
@@ -290,7 +289,7 @@ class Knowledge:
     def _confirm_below_answer(self) -> Knowledge:
         if self.confirm_threshold > self.answer_threshold:
             problem_text = f"{self.confirm_threshold} is above answer_threshold {self.answer_threshold}"
-            raise problem(problem_text, "confirm_threshold")
+            raise Problem(problem_text, "confirm_threshold")
         return self
 
 
@@ -317,7 +316,7 @@ def _countries(value: Any) -> frozenset[str]:
         or not value
         or not all(isinstance(c, str) and c.upper() in phonenumbers.SUPPORTED_REGIONS for c in value)
     ):
-        raise problem(f'{value!r} must list country codes such as ["US", "CA"]')
+        raise Problem(f'{value!r} must list country codes such as ["US", "CA"]')
     return frozenset(c.upper() for c in value)
 
 
@@ -361,7 +360,7 @@ class CallbackSettings:
 def _gas_line(value: Any) -> str:
     gas_line = str(value).strip()
     if len(gas_line) > 40 or any(c in gas_line for c in "<>&{}"):
-        raise problem(f"{gas_line!r} must be a short phone number, as it is read out")
+        raise Problem(f"{gas_line!r} must be a short phone number, as it is read out")
     return gas_line
 
 
@@ -383,10 +382,10 @@ class Menus:
 
 def _wording(value: Any) -> dict[str, dict[str, str]]:
     if not isinstance(value, dict):
-        raise problem("must be a table of language tables")
+        raise Problem("must be a table of language tables")
     for code, table in value.items():
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise problem("must map wording keys to strings", code)
+            raise Problem("must map wording keys to strings", code)
     return {code: dict(table) for code, table in value.items()}
 
 

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from pydantic import ConfigDict, Field, PlainValidator
 from pydantic.dataclasses import dataclass
-from pydantic_core import PydanticCustomError
 
 from settings.base import ROOT
 
@@ -27,9 +26,12 @@ HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 section = dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 
 
-def problem(message: str, *at: str | int) -> PydanticCustomError:
+class Problem(ValueError):
     """A broken rule: message is printed after the key; at names a key below the value checked (list index or key)."""
-    return PydanticCustomError("config", "{problem}", {"problem": message, "at": at})
+
+    def __init__(self, message: str, *at: str | int):
+        super().__init__(message)
+        self.message, self.at = message, at
 
 
 def required(doc: str) -> Any:
@@ -51,7 +53,7 @@ def whole(low: int, high: int) -> Any:
             or not low <= value <= high  # before int(): inf and nan are refused here
             or value != int(value)
         ):
-            raise problem(f"must be a whole number from {low} to {high}, got {value!r}")
+            raise Problem(f"must be a whole number from {low} to {high}, got {value!r}")
         return int(value)
 
     return rule(int, check)
@@ -62,7 +64,7 @@ def number(low: float, high: float) -> Any:
 
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise problem(f"must be a number from {low} to {high}, got {value!r}")
+            raise Problem(f"must be a number from {low} to {high}, got {value!r}")
         return float(value)
 
     return rule(float, check)
@@ -70,14 +72,14 @@ def number(low: float, high: float) -> Any:
 
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise problem(f"must be true or false, got {value!r}")
+        raise Problem(f"must be true or false, got {value!r}")
     return value
 
 
 def text(value: Any) -> str:
     """A non-empty string, stripped."""
     if not isinstance(value, str) or not value.strip():
-        raise problem("must be a non-empty string")
+        raise Problem("must be a non-empty string")
     return value.strip()
 
 
@@ -86,9 +88,9 @@ def phone(value: Any) -> str:
     try:
         parsed = phonenumbers.parse(str(value), None)
     except phonenumbers.NumberParseException:
-        raise problem(f"{value!r} is not a phone number in E.164 form like +15555550311") from None
+        raise Problem(f"{value!r} is not a phone number in E.164 form like +15555550311") from None
     if not phonenumbers.is_possible_number(parsed):
-        raise problem(f"{value!r} is not a possible phone number")
+        raise Problem(f"{value!r} is not a possible phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -99,7 +101,7 @@ def _zone(value: Any) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise problem(f"{name!r} is not an IANA time zone like America/Chicago") from None
+        raise Problem(f"{name!r} is not an IANA time zone like America/Chicago") from None
 
 
 def _time_of_day(value: Any) -> dt.time:
@@ -108,7 +110,7 @@ def _time_of_day(value: Any) -> dt.time:
     try:
         return dt.time.fromisoformat(str(value))
     except ValueError:
-        raise problem(f"{value!r} is not a time like 17:00") from None
+        raise Problem(f"{value!r} is not a time like 17:00") from None
 
 
 def _opening_hours(value: Any) -> tuple[dt.time, dt.time] | tuple[()]:
@@ -116,19 +118,19 @@ def _opening_hours(value: Any) -> tuple[dt.time, dt.time] | tuple[()]:
     if isinstance(value, tuple):
         return value
     if not isinstance(value, str):
-        raise problem('must be "HH:MM-HH:MM" or "closed"')
+        raise Problem('must be "HH:MM-HH:MM" or "closed"')
     if value.strip().lower() == "closed":
         return ()
     match = HOURS.match(value.strip())
     if not match:
-        raise problem(f'{value!r} is not "HH:MM-HH:MM" or "closed"')
+        raise Problem(f'{value!r} is not "HH:MM-HH:MM" or "closed"')
     h1, m1, h2, m2 = map(int, match.groups())
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
-        raise problem(f"{value!r} is not a valid time range")
+        raise Problem(f"{value!r} is not a valid time range")
     opens = dt.time(h1, m1)
     closes = dt.time.max if h2 == 24 else dt.time(h2, m2)
     if closes <= opens:
-        raise problem(f"{value!r} closes before it opens")
+        raise Problem(f"{value!r} closes before it opens")
     return opens, closes
 
 
@@ -139,20 +141,20 @@ def _under_root(value: Any) -> Path:
 
 def _directory(value: Any) -> Path:
     if not _under_root(value).is_dir():
-        raise problem(f"{value!r} is not a directory")
+        raise Problem(f"{value!r} is not a directory")
     return _under_root(value)
 
 
 def _file(value: Any) -> Path:
     if not _under_root(value).is_file():
-        raise problem(f"{value!r} is not a file")
+        raise Problem(f"{value!r} is not a file")
     return _under_root(value)
 
 
 def base_url(value: str) -> str:
     """An http(s) URL without its trailing slash; raises the rule's problem otherwise."""
     if not re.match(r"^https?://[^/\s]+", value):
-        raise problem(f"{value!r} must be an http(s) URL like https://311.example.gov")
+        raise Problem(f"{value!r} must be an http(s) URL like https://311.example.gov")
     return value.rstrip("/")
 
 
@@ -169,7 +171,7 @@ def choice(*allowed: str) -> Any:
 
     def check(value: Any) -> str:
         if value not in allowed:
-            raise problem(f"{value!r} must be one of {', '.join(allowed)}")
+            raise Problem(f"{value!r} must be one of {', '.join(allowed)}")
         return value
 
     return rule(str, check)
