@@ -84,7 +84,7 @@ class Agent:
 
 def _entries(what: str) -> Any:
     def check(value: Any) -> Any:
-        if not isinstance(value, list):
+        if not isinstance(value, list | tuple):
             raise Problem(what)
         return value
 
