@@ -1,6 +1,7 @@
 """Settings: config.toml plus the environment, validated once at start (settings.config.load_settings).
 
-The package imports nothing else of ours: every other package may read settings, and settings reads none of them.
+Each config.toml key is declared once, in settings.sections; the package imports nothing else of ours: every other
+package may read settings, and settings reads none of them.
 """
 
 from settings.base import ROOT, WEEKDAYS, ConfigError

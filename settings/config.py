@@ -7,52 +7,136 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from settings import environment, sections, values
-from settings.base import ROOT, WEEKDAYS, ConfigError
-from settings.sections import Agent, CallbackSettings, Language, OutboundSettings, QueueSettings, WebSettings
+import phonenumbers
+from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
-# Every key config.toml may hold, so a typo ("max_wiat", "[queu]") is refused instead of silently ignored. The
-# tables whose keys are data (queue.names, holidays.extra, wording) are checked where they are read.
-KNOWN_KEYS: dict[str, frozenset[str]] = {
-    "city": frozenset({"name", "numbers", "timezone"}),
-    "languages": frozenset({"code", "name", "key", "voice", "words"}),
-    "hours": frozenset(WEEKDAYS),
-    "holidays": frozenset({"country", "subdivision", "extra"}),
-    "queue": frozenset(
-        {"names", "callback_queue", "offer_every", "max_wait", "max_size", "agents", "handle_time", "hold_music"}
-    ),
-    "agents": frozenset({"name", "phone", "languages"}),
-    "service_levels": frozenset({"workdays", "workday_ends"}),
-    "crm": frozenset({"adapter", "open311_endpoint", "jurisdiction_id"}),
-    "voice": frozenset({"speech_model", "welcome_speech_language", "gather_timeout", "speech_confidence_floor"}),
-    "knowledge": frozenset({"directory", "answer_threshold", "confirm_threshold"}),
-    "web": frozenset({"header_timeout", "body_timeout", "keep_alive", "max_connections", "max_header_bytes"}),
-    "outbound": frozenset({"countries", "texts_per_call", "texts_per_number_per_day", "texts_per_hour"}),
-    "emergency": frozenset({"gas_line"}),
-    "menus": frozenset({"file"}),
-    "callbacks": frozenset(
-        {
-            "slot_minutes",
-            "per_slot",
-            "days_ahead",
-            "retries",
-            "retry_minutes",
-            "lead_seconds",
-            "machine_detection",
-            "reminder_minutes",
-            "requests_per_number_per_day",
-            "requests_per_hour",
-            "max_numbers_per_requester",
-        }
-    ),
-    "wording": frozenset(),
-}
+from settings import environment
+from settings.base import ROOT, ConfigError
+from settings.errors import config_error, declared_keys, section_at
+from settings.sections import (
+    Agent,
+    Agents,
+    CallbackSettings,
+    City,
+    Crm,
+    Emergency,
+    Holidays,
+    Hours,
+    Knowledge,
+    Language,
+    Languages,
+    Menus,
+    OutboundSettings,
+    QueueSettings,
+    ServiceLevels,
+    Voice,
+    WebSettings,
+    Wording,
+)
+from settings.values import Problem, required, section, suggest
+
+WORDING_DIR = ROOT / "flows" / "wording"
+
+
+@section
+class ConfigFile:
+    """config.toml: its sections, in the order their problems are reported."""
+
+    city: City
+    hours: Hours
+    languages: Languages = required("[[languages]]: the languages offered, in menu order")
+    holidays: Holidays = Field(default_factory=Holidays)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
+    agents: Agents = Field(default=(), description="[[agents]]: staff who take calls")
+    service_levels: ServiceLevels = Field(default_factory=ServiceLevels)
+    crm: Crm = Field(default_factory=Crm)
+    voice: Voice = Field(default_factory=Voice)
+    knowledge: Knowledge = Field(default_factory=Knowledge)
+    web: WebSettings = Field(default_factory=WebSettings)
+    outbound: OutboundSettings = required("[outbound]; its countries default to the city's own (see below)")
+    emergency: Emergency = Field(default_factory=Emergency)
+    menus: Menus = Field(default_factory=Menus)
+    callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
+    wording: Wording = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_from_other_sections(cls, raw: Any) -> Any:
+        # One queue per configured language, and texts to the city's own country, unless config.toml says otherwise.
+        if not isinstance(raw, dict):
+            return raw
+        raw = dict(raw)
+        queue, outbound = raw.get("queue", {}), raw.get("outbound", {})
+        if isinstance(queue, dict) and "names" not in queue:
+            raw["queue"] = {**queue, "names": _queue_per_language(raw.get("languages"))}
+        if isinstance(outbound, dict) and "countries" not in outbound:
+            raw["outbound"] = {**outbound, "countries": [_home_country(raw.get("city"))]}
+        return raw
+
+    @model_validator(mode="after")
+    def _sections_agree(self) -> ConfigFile:
+        codes = {language.code for language in self.languages}
+        _check_language_files(self.languages, self.knowledge.directory)
+        if codes - set(self.queue.names):
+            raise Problem("must name a queue for every configured language", "queue", "names")
+        for index, agent in enumerate(self.agents):
+            if not agent.languages or not set(agent.languages) <= codes:
+                spoken = f"must list configured languages ({', '.join(sorted(codes))})"
+                raise Problem(spoken, "agents", index, "languages")
+        _check_wording(self.wording, codes)
+        return self
+
+
+def _queue_per_language(languages: Any) -> dict[str, str]:
+    entries = languages if isinstance(languages, list) else []  # a wrong [[languages]] is named by its own rule
+    codes = [entry.get("code") for entry in entries if isinstance(entry, dict)]
+    return {code: f"311-{code.lower()}" for code in codes if isinstance(code, str)}
+
+
+def _home_country(city: Any) -> str | None:
+    numbers = city.get("numbers") if isinstance(city, dict) else None
+    try:  # a bad number is named by city.numbers' own rule
+        return phonenumbers.region_code_for_number(phonenumbers.parse(str((numbers or [""])[0]), None))
+    except phonenumbers.NumberParseException:
+        return "US"
+
+
+def _check_language_files(languages: tuple[Language, ...], knowledge_dir: Path) -> None:
+    # Adding a language is data only, so a missing file is a configuration error, caught before the first call.
+    for index, language in enumerate(languages):
+        for folder in (knowledge_dir, WORDING_DIR):
+            if not (folder / f"{language.code}.toml").is_file():
+                raise Problem(f"no file {folder / (language.code + '.toml')}", "languages", index, "code")
+
+
+def _check_wording(wording: dict[str, dict[str, str]], codes: set[str]) -> None:
+    for code, table in wording.items():
+        if code not in codes:
+            raise Problem("is not a configured language" + suggest(code, codes), "wording", code)
+        known = tomllib.loads((WORDING_DIR / f"{code}.toml").read_text(encoding="utf-8"))
+        for key in table:
+            if key not in known:
+                raise Problem("unknown wording key" + suggest(key, known), "wording", code, key)
+
+
+CONFIG_FILE = TypeAdapter(ConfigFile)
+
+# Each section's class, by its name in config.toml (None: wording, a table of data checked by its rule).
+SECTIONS: dict[str, type | None] = {name: section_at(ConfigFile, (name,)) for name in ConfigFile.__pydantic_fields__}
+
+# Every key config.toml may hold, as the sections declare them (the keys of queue.names, holidays.extra and
+# wording are data, checked by their rules).
+KNOWN_KEYS: dict[str, frozenset[str]] = {name: declared_keys(ConfigFile, (name,)) for name in SECTIONS}
 
 
 @dataclass(frozen=True)
 class Settings:
+    """What the service runs on. From config.toml (each key's default and meaning: settings.sections) and the
+    environment (settings.environment). Secrets stay out of repr()."""
+
     city_name: str
     numbers: tuple[str, ...]
     timezone: ZoneInfo
@@ -79,21 +163,21 @@ class Settings:
     crm_adapter: str
     crm_open311_endpoint: str | None
     crm_open311_jurisdiction: str | None
+    web: WebSettings
+    callbacks: CallbackSettings
     # From the environment.
     account_sid: str
-    auth_token: str
+    auth_token: str = field(repr=False)
     public_base_url: str
     twilio_api_base_url: str | None
-    crm_open311_api_key: str | None
-    open311_api_keys: tuple[str, ...]
-    database_url: str
-    redis_url: str | None
-    dev_mode: bool = False
-    var_dir: Path = field(default=ROOT / "var")
-    web: WebSettings = field(default_factory=WebSettings)
-    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
-    console_secret: str = field(default="", repr=False)  # signs the console's session cookies
-    allowed_hosts: tuple[str, ...] = ()  # Host names served besides PUBLIC_BASE_URL's and this machine's loopback
+    crm_open311_api_key: str | None = field(repr=False)
+    open311_api_keys: tuple[str, ...] = field(repr=False)
+    database_url: str = field(repr=False)  # may hold a password
+    redis_url: str | None = field(repr=False)  # may hold a password
+    dev_mode: bool
+    var_dir: Path
+    console_secret: str = field(repr=False)  # signs the console's session cookies
+    allowed_hosts: tuple[str, ...]  # Host names served besides PUBLIC_BASE_URL's and this machine's loopback
 
     @property
     def default_language(self) -> Language:
@@ -109,95 +193,53 @@ class Settings:
 
 def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] | None = None) -> Settings:
     """Read and validate config.toml and the environment; raise ConfigError naming the bad key."""
-    env = dict(os.environ if env is None else env)
-    path = Path(path)
+    config = read_config_file(Path(path))
+    return Settings(**from_config_file(config), **environment.read(dict(os.environ if env is None else env)))
+
+
+def read_config_file(path: Path) -> ConfigFile:
+    """config.toml checked against the sections; ConfigError names the first bad key."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(path), "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"not valid TOML ({exc})") from None
-    var_dir = Path(env.get("ONECALL_VAR_DIR") or ROOT / "var")
-    check_known_keys(raw)
-    city = values.table(raw, "city")
-    voice = values.table(raw, "voice", required=False)
-    knowledge = values.table(raw, "knowledge", required=False)
-    hol = values.table(raw, "holidays", required=False)
-    environment.check_twilio_credentials(env)
-    token, dev_mode = environment.auth_token(env, var_dir)
-    levels = values.table(raw, "service_levels", required=False)
-    crm = values.table(raw, "crm", required=False)
-    answer = values.number(knowledge, "knowledge.answer_threshold", 0.55, 0.0, 1.0)
-    confirm = values.number(knowledge, "knowledge.confirm_threshold", 0.35, 0.0, 1.0)
-    if confirm > answer:
-        raise ConfigError("knowledge.confirm_threshold", f"{confirm} is above answer_threshold {answer}")
-    knowledge_dir = values.directory(knowledge.get("directory", "flows/knowledge"), "knowledge.directory")
-    outbound = sections.read_outbound(values.table(raw, "outbound", required=False), city)
-    emergency = values.table(raw, "emergency", required=False)
-    gas_line = str(emergency.get("gas_line", "")).strip()
-    if len(gas_line) > 40 or any(c in gas_line for c in "<>&{}"):
-        raise ConfigError("emergency.gas_line", f"{gas_line!r} must be a short phone number, as it is read out")
-    menus_file = values.file_path(
-        values.table(raw, "menus", required=False).get("file", "flows/menus.toml"), "menus.file"
-    )
-    languages = sections.read_languages(raw.get("languages"))
-    sections.check_language_files(languages, knowledge_dir)
-    return Settings(
-        city_name=values.text(city, "city.name"),
-        numbers=tuple(values.phone(n, f"city.numbers[{i}]") for i, n in enumerate(values.items(city, "city.numbers"))),
-        timezone=values.zone(values.text(city, "city.timezone")),
-        languages=languages,
-        hours=sections.read_hours(values.table(raw, "hours")),
-        holiday_country=sections.holiday_country(hol),
-        holiday_subdivision=sections.holiday_subdivision(hol),
-        extra_holidays=sections.extra_holidays(hol.get("extra", {})),
-        speech_model=str(voice.get("speech_model", "deepgram_nova-3")),
-        welcome_speech_language=str(voice.get("welcome_speech_language", "multi")),
-        gather_timeout=int(values.number(voice, "voice.gather_timeout", 6, 1, 60)),
-        speech_confidence_floor=values.number(voice, "voice.speech_confidence_floor", 0.4, 0.0, 1.0),
-        knowledge_dir=knowledge_dir,
-        menus_file=menus_file,
-        gas_emergency_line=gas_line,
-        outbound=outbound,
-        answer_threshold=answer,
-        confirm_threshold=confirm,
-        wording=sections.read_wording(raw.get("wording", {}), languages),
-        workdays=sections.read_workdays(levels.get("workdays", list(WEEKDAYS[:5]))),
-        workday_ends=values.time_of_day(levels.get("workday_ends", "17:00"), "service_levels.workday_ends"),
-        queue=sections.read_queue(values.table(raw, "queue", required=False), languages),
-        agents=sections.read_agents(raw.get("agents", []), languages),
-        crm_adapter=values.choice(crm, "crm.adapter", ("builtin", "open311"), "builtin"),
-        crm_open311_endpoint=sections.open311_endpoint(crm),
-        crm_open311_jurisdiction=str(crm.get("jurisdiction_id")) if crm.get("jurisdiction_id") else None,
-        account_sid=env.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
-        auth_token=token,
-        public_base_url=values.base_url(env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8311"), "PUBLIC_BASE_URL"),
-        twilio_api_base_url=env.get("TWILIO_API_BASE_URL") or None,
-        crm_open311_api_key=env.get("CRM_OPEN311_API_KEY") or None,
-        open311_api_keys=environment.open311_api_keys(env.get("OPEN311_API_KEYS", "")),
-        database_url=environment.database_url(env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'onecall.db'}"),
-        redis_url=environment.redis_url(env.get("REDIS_URL") or None),
-        dev_mode=dev_mode,
-        var_dir=var_dir,
-        web=sections.read_web(values.table(raw, "web", required=False)),
-        callbacks=sections.read_callbacks(values.table(raw, "callbacks", required=False)),
-        console_secret=environment.console_secret(env, var_dir),
-        allowed_hosts=environment.allowed_hosts(env.get("ALLOWED_HOSTS")),
-    )
+    try:
+        return CONFIG_FILE.validate_python(raw)
+    except ValidationError as exc:
+        raise config_error(exc, ConfigFile) from None
 
 
-def check_known_keys(raw: dict) -> None:
-    for section, value in raw.items():
-        if section not in KNOWN_KEYS:
-            raise ConfigError(section, "unknown section" + values.suggest(section, KNOWN_KEYS))
-        known = KNOWN_KEYS[section]
-        if not known:
-            continue
-        entries = value if isinstance(value, list) else [value]
-        for i, entry in enumerate(entries):
-            if not isinstance(entry, dict):
-                continue  # the section's own check names the wrong type
-            prefix = f"{section}[{i}]" if isinstance(value, list) else section
-            for key in entry:
-                if key not in known:
-                    raise ConfigError(f"{prefix}.{key}", "unknown key" + values.suggest(key, known))
+def from_config_file(config: ConfigFile) -> dict[str, Any]:
+    """Settings' fields that config.toml gives, by the names the rest of the code reads."""
+    return dict(
+        city_name=config.city.name,
+        numbers=config.city.numbers,
+        timezone=config.city.timezone,
+        languages=config.languages,
+        hours=config.hours.by_weekday(),
+        holiday_country=config.holidays.country,
+        holiday_subdivision=config.holidays.subdivision,
+        extra_holidays=config.holidays.extra,
+        speech_model=config.voice.speech_model,
+        welcome_speech_language=config.voice.welcome_speech_language,
+        gather_timeout=config.voice.gather_timeout,
+        speech_confidence_floor=config.voice.speech_confidence_floor,
+        knowledge_dir=config.knowledge.directory,
+        menus_file=config.menus.file,
+        gas_emergency_line=config.emergency.gas_line,
+        outbound=config.outbound,
+        answer_threshold=config.knowledge.answer_threshold,
+        confirm_threshold=config.knowledge.confirm_threshold,
+        wording=config.wording,
+        workdays=config.service_levels.workdays,
+        workday_ends=config.service_levels.workday_ends,
+        queue=config.queue,
+        agents=config.agents,
+        crm_adapter=config.crm.adapter,
+        crm_open311_endpoint=config.crm.open311_endpoint,
+        crm_open311_jurisdiction=config.crm.jurisdiction_id,
+        web=config.web,
+        callbacks=config.callbacks,
+    )

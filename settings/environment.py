@@ -9,15 +9,45 @@ import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from settings.base import ConfigError
+from settings import values
+from settings.base import ROOT, ConfigError
 
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 OPEN311_KEY_MIN_CHARS = 24  # a key is a password a program types: long and random, never guessed
+
+
+def read(env: dict[str, str]) -> dict[str, Any]:
+    """Settings' fields that the environment gives, each variable checked and named when it is wrong."""
+    var_dir = Path(env.get("ONECALL_VAR_DIR") or ROOT / "var")
+    check_twilio_credentials(env)
+    token, dev_mode = auth_token(env, var_dir)
+    return dict(
+        account_sid=env.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
+        auth_token=token,
+        public_base_url=public_base_url(env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8311")),
+        twilio_api_base_url=env.get("TWILIO_API_BASE_URL") or None,
+        crm_open311_api_key=env.get("CRM_OPEN311_API_KEY") or None,
+        open311_api_keys=open311_api_keys(env.get("OPEN311_API_KEYS", "")),
+        database_url=database_url(env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'onecall.db'}"),
+        redis_url=redis_url(env.get("REDIS_URL") or None),
+        dev_mode=dev_mode,
+        var_dir=var_dir,
+        console_secret=console_secret(env, var_dir),
+        allowed_hosts=allowed_hosts(env.get("ALLOWED_HOSTS")),
+    )
+
+
+def public_base_url(value: str) -> str:
+    try:
+        return values.base_url(value)
+    except values.Problem as exc:
+        raise ConfigError("PUBLIC_BASE_URL", exc.message) from None
 
 
 def check_twilio_credentials(env: dict[str, str]) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import subprocess
 import sys
+import tomllib
 
 import pytest
 
-from settings import ROOT, ConfigError, load_settings
+from settings import KNOWN_KEYS, ROOT, ConfigError, load_settings
+from settings.config import SECTIONS
 
 GOOD = (ROOT / "config.toml").read_text()
 
@@ -201,7 +204,8 @@ def test_callbacks_section_is_checked(tmp_path):
     assert settings.callbacks.max_numbers_per_requester == 3
     for old, new, key in (("retries = 2", "retries = -1", "callbacks.retries"),
                           ("machine_detection = true", 'machine_detection = "yes"', "callbacks.machine_detection"),
-                          ("slot_minutes = 30", "slot_minutes = 7.5", "callbacks.slot_minutes"),
+                          ("slot_minutes = 30", "slot_minutes = 7.5",
+         "callbacks.slot_minutes"),
                           ("per_slot = 4", "per_slots = 4", "callbacks.per_slots"),
                           ("max_numbers_per_requester = 3", "max_numbers_per_requester = -1",
                            "callbacks.max_numbers_per_requester")):
@@ -244,3 +248,79 @@ def test_open311_keys_shorter_than_24_refused(tmp_path):
         "config error: OPEN311_API_KEYS: key 1 is 8 characters; use at least 24 random ones "
         "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("keep_alive = 5 ", "keep_alive = 5.5 ", "web.keep_alive: must be a whole number from 1 to 300, got 5.5"),
+        ("max_connections = 200", "max_connections = 200.5",
+         "web.max_connections: must be a whole number from 1 to 100000, got 200.5"),
+        ("offer_every = 45", "offer_every = 45.5",
+         "queue.offer_every: must be a whole number from 15 to 600, got 45.5"),
+        ("gather_timeout = 6", "gather_timeout = 6.5",
+         "voice.gather_timeout: must be a whole number from 1 to 60, got 6.5"),
+        ("texts_per_call = 3", "texts_per_call = 2.5",
+         "outbound.texts_per_call: must be a whole number from 0 to 20, got 2.5"),
+        ("slot_minutes = 30", "slot_minutes = 7.5",
+         "callbacks.slot_minutes: must be a whole number from 5 to 240, got 7.5"),
+        ("keep_alive = 5 ", "keep_alive = 301 ", "web.keep_alive: must be a whole number from 1 to 300, got 301"),
+        ("keep_alive = 5 ", 'keep_alive = "5" ', "web.keep_alive: must be a whole number from 1 to 300, got '5'"),
+        ("keep_alive = 5 ", "keep_alive = true ", "web.keep_alive: must be a whole number from 1 to 300, got True"),
+        ("body_timeout = 10", "body_timeout = 0.5", "web.body_timeout: must be a number from 1 to 300, got 0.5"),
+    ],
+)
+def test_a_number_is_refused_naming_the_key_never_truncated(tmp_path, old, new, line):
+    # [web] used to truncate 5.5 to 5 where [callbacks] refused it: now every whole-number key refuses it.
+    assert old in GOOD
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, GOOD.replace(old, new, 1))
+    assert str(err.value) == line
+
+
+def test_a_whole_number_written_as_a_float_is_that_number(tmp_path):
+    settings = load(tmp_path, GOOD.replace("keep_alive = 5 ", "keep_alive = 5.0 ").replace("slot_minutes = 30",
+                                                                                          "slot_minutes = 30.0"))
+    assert (settings.web.keep_alive, settings.callbacks.slot_minutes) == (5, 30)
+    assert type(settings.web.keep_alive) is int and settings.web.body_timeout == 10.0
+    with pytest.raises(ValueError, match="must be a whole number from 1 to 300, got 5.5"):
+        dataclasses.replace(settings.web, keep_alive=5.5)  # a section changed in code is checked again
+
+
+SECRETS = {
+    "TWILIO_AUTH_TOKEN": "twilio-token-0123456789abcdef",
+    "CONSOLE_SECRET": "console-secret-" + "s" * 32,
+    "CRM_OPEN311_API_KEY": "crm-key-0123456789abcdef",
+    "OPEN311_API_KEYS": "open311-key-one-0123456789,open311-key-two-0123456789",
+    "REDIS_URL": "redis://:redis-password-0123@127.0.0.1:6379/6",
+}
+SECRET_VALUES = ("twilio-token", "console-secret", "crm-key", "open311-key", "redis-password")
+
+
+def test_secrets_never_appear_in_repr_or_errors(tmp_path):
+    settings = load(tmp_path, GOOD, **SECRETS)
+    assert settings.auth_token == SECRETS["TWILIO_AUTH_TOKEN"] and len(settings.open311_api_keys) == 2
+    shown = repr(settings)
+    assert "Springfield" in shown and not [secret for secret in SECRET_VALUES if secret in shown]
+    for text, env in (
+        (GOOD.replace("max_wait = 900", "max_wait = 1"), {}),
+        (GOOD.replace("max_wait = 900", "max_wiat = 900"), {}),
+        (GOOD, {"TWILIO_ACCOUNT_SID": "ACnope"}),
+        (GOOD, {"OPEN311_API_KEYS": "open311-key-short"}),
+        (GOOD, {"CONSOLE_SECRET": "console-secret-short"}),
+        (GOOD, {"REDIS_URL": "redis://:redis-password-0123@127.0.0.1:port/6"}),
+    ):
+        with pytest.raises(ConfigError) as err:
+            load(tmp_path, text, **{**SECRETS, **env})
+        assert not [secret for secret in SECRET_VALUES if secret in str(err.value)], str(err.value)
+
+
+def test_every_config_key_is_declared_once_with_its_meaning():
+    # A key's type, default, bounds and meaning live in its settings/sections.py field and nowhere else.
+    assert SECTIONS["wording"] is None  # its keys are those of flows/wording/<code>.toml
+    for name, section in SECTIONS.items():
+        for key, declared in (section.__pydantic_fields__ if section else {}).items():
+            assert declared.description, f"{name}.{key} says what it is for"
+            assert key in KNOWN_KEYS[name]
+    assert KNOWN_KEYS["web"] == {"header_timeout", "body_timeout", "keep_alive", "max_connections", "max_header_bytes"}
+    assert set(KNOWN_KEYS) == set(tomllib.loads(GOOD))  # the shipped config.toml shows every section
