@@ -23,9 +23,8 @@ def test_simulate_non_local_url_refused_unless_allowed(calls, capsys):
     for url in ("https://311.example.net", "http://192.0.2.7:8311/", "http://[2001:db8::1]:8311", "ftp://127.0.0.1"):
         assert run.main(["simulate", "--url", url]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and err.startswith(
-            f"simulate: --url {url!r} is not" if "ftp" in url else f"simulate: --url {url} is not this machine;"
-        )
+        assert err.count("\n") == 1 and err.startswith(f"simulate: --url {url!r} is not" if "ftp" in url else
+                                                       f"simulate: --url {url} is not this machine;")
     assert calls == []
     assert run.main(["simulate", "--url", "https://311.example.net/staging/?x=1", "--allow-remote"]) == 0
     assert run.main(["simulate", "--url", "http://localhost:8311"]) == 0
