@@ -1,7 +1,8 @@
 """Estimated wait time (EWT) for callers in a Twilio <Enqueue> queue: what we may honestly tell a caller.
 
 Pure Python, no I/O, no clock of its own: every event and query carries the time `t` (seconds, any epoch), so many
-web processes can share one estimator whose whole state is a small JSON dict (kept in Redis by the caller).
+web processes can share one estimator whose whole state (queueing.estimator_state) is a small JSON dict (kept in Redis
+by the caller).
 
 Model: Ibrahim & Whitt's queue-length predictor for a many-server queue with abandonment (QL_m). A caller at place k
 moves up whenever an agent takes the head of the line (service throughput r) or someone ahead hangs up (hazard a per
@@ -33,14 +34,14 @@ the estimate follows later (bench scenario 3), which on the live line the agents
 
 from __future__ import annotations
 
-import copy
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from core.defaults import SPOKEN_ABOUT_MINUTES, SPOKEN_SECONDS, SPOKEN_SECONDS_SPAN
+from queueing.estimator_state import DISPERSION_MAX, Announcement, DecayedCounts, EstimatorState
+from queueing.estimator_state import finite as _finite
 
-STATE_VERSION = 1
 # An answer within this many seconds found a free agent: it says nothing about how fast the line moves.
 IMMEDIATE = 2.0
 # Places beyond this are treated as this many (garbage input).
@@ -58,8 +59,8 @@ DISTRUST_Z, REAGREE_Z, REAGREE_COUNT = 2.5, 2.0, 30.0
 # CUSUM on throughput: alternatives 40 % slower / faster, alarm threshold in log-likelihood units.
 SHIFT, ALARM = 0.4, 7.0
 # Answers counted in blocks of this many expected to measure their clumping (variance over mean, 1 for Poisson), which
-# is learned at ERROR_SMOOTHING per block and capped.
-DISPERSION_BLOCK, DISPERSION_MAX = 10.0, 10.0
+# is learned at ERROR_SMOOTHING per block and capped at DISPERSION_MAX (queueing.estimator_state).
+DISPERSION_BLOCK = 10.0
 # Pseudo caller-seconds of "nobody hangs up", so one early hang-up doesn't imply a huge hazard.
 PRIOR_HOLD = 900.0
 # Step sizes of the online learners: predictor errors and free-agent share (EWMA), range quantiles (Robbins-Monro).
@@ -75,7 +76,7 @@ class Basis(str, Enum):
     OBSERVED = "observed"  # observed service throughput and hang-ups
 
 
-# The blended predictors, in the order of the state's "err" list.
+# The blended predictors, in the order of the state's predictor_errors (and Announcement.means).
 _PREDICTORS = (Basis.CONFIGURED, Basis.OBSERVED)
 
 
@@ -168,10 +169,6 @@ def spoken_range(est: Estimate) -> SpokenWait:
     return SpokenWait(SpokenKind.RANGE, low=round(middle - half), high=round(middle + half))
 
 
-def _finite(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-
-
 def _phi(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
@@ -211,70 +208,16 @@ def _stages(place: int, rate: float, hazard: float) -> tuple[float, float]:
     return mean, var
 
 
-def _fresh_state() -> dict:
-    return {
-        "v": STATE_VERSION,
-        "t": None,  # time of the latest event
-        "q": 0,  # callers waiting, as counted from events
-        "ans": 0.0,  # decayed count of answers that had to wait (long window)
-        "busy": 0.0,  # decayed seconds with someone waiting (long window)
-        "ans_r": 0.0,  # the same two over the recent window
-        "busy_r": 0.0,
-        "abn": 0.0,  # decayed count of hang-ups
-        "held": 0.0,  # decayed caller-seconds spent waiting
-        "cusum": [0.0, 0.0],  # evidence that throughput dropped / rose
-        "disp": 1.0,  # clumping of answers: variance over mean of their counts
-        "blk": [0.0, 0.0],  # the block being counted: answers expected, answers seen
-        "trust": True,  # whether the configured agents x handle time still describe the line
-        "agents": None,  # agents-active hint, overrides the configured count
-        "p0": 0.5,  # share of callers joining at place 1 who find a free agent
-        "err": [None, None],  # smoothed absolute error (s) of each predictor, in _PREDICTORS order
-        "zq": [-1.2816, 1.2816],  # learned quantiles of the outcome at LEVELS, in Wilson-Hilferty normal space
-        "rec": [],  # [t_join, place, mean per predictor, blended mean, shape] per recent announcement
-    }
-
-
-def _pair(x: object) -> bool:
-    return isinstance(x, list) and len(x) == 2 and all(_finite(v) for v in x)
-
-
-_VALID = {
-    "t": lambda x: x is None or _finite(x),
-    "q": lambda x: _finite(x) and x >= 0,
-    "trust": lambda x: isinstance(x, bool),
-    "agents": lambda x: x is None or (_finite(x) and x > 0),
-    "cusum": _pair,
-    "disp": lambda x: _finite(x) and 1.0 <= x <= DISPERSION_MAX,
-    "blk": lambda x: _pair(x) and min(x) >= 0,
-    "zq": _pair,
-    "err": lambda x: isinstance(x, list) and len(x) == 2 and all(v is None or _finite(v) for v in x),
-    "rec": lambda x: isinstance(x, list) and len(x) <= 10_000,
-}
-
-
-def _sanitize(state: object) -> dict:
-    # Keep only values shaped like a fresh state's; a key that isn't (old version, hand-edited, corrupt) starts fresh.
-    out = _fresh_state()
-    if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
-        return out
-    for key in out:
-        if key in state and _VALID.get(key, _finite)(state[key]):
-            out[key] = copy.deepcopy(state[key])
-    out["q"] = int(out["q"])
-    out["rec"] = [r for r in out["rec"] if isinstance(r, list) and len(r) == 6 and all(_finite(x) for x in r)]
-    return out
-
-
 class WaitEstimator:
     """Estimated wait for one queue; feed it events, ask it for estimates."""
 
     def __init__(self, config: EstimatorConfig, state: dict | None = None):
         self.config = config
-        self.s = _sanitize(state)
+        self.state = EstimatorState.from_dict(state)
 
     def to_state(self) -> dict:
         """The whole state as a JSON-serializable dict of bounded size."""
-        return copy.deepcopy(self.s)
+        return self.state.to_dict()
 
     @classmethod
     def from_state(cls, state: dict, config: EstimatorConfig) -> WaitEstimator:
@@ -288,9 +231,9 @@ class WaitEstimator:
         if not _finite(t):
             return
         self._advance(t)
-        place = self._place(position if position is not None else self.s["q"] + 1)
+        place = self._place(position if position is not None else self.state.waiting + 1)
         self._record(t, place)
-        self.s["q"] = max(self.s["q"], place - 1) + 1
+        self.state.waiting = max(self.state.waiting, place - 1) + 1
 
     def answered(self, t: float, waited: float) -> None:
         """An agent took a caller who had waited `waited` seconds."""
@@ -300,10 +243,10 @@ class WaitEstimator:
         self._advance(t)
         if waited > IMMEDIATE:
             self._count_answer()
-        self.s["q"] = max(0, self.s["q"] - 1)
-        rec = self._match(t - waited)
-        if rec:
-            self._score(rec, waited)
+        self.state.waiting = max(0, self.state.waiting - 1)
+        announcement = self._match(t - waited)
+        if announcement:
+            self._score(announcement, waited)
 
     def abandoned(self, t: float, waited: float) -> None:
         """A caller hung up after waiting `waited` seconds."""
@@ -318,22 +261,23 @@ class WaitEstimator:
         if not (_finite(t) and _finite(size)):
             return
         self._advance(t)
-        self.s["q"] = max(0, int(size))
-        if self.s["q"] == 0:
-            self.s["rec"] = []  # nobody waits: any record left is from a lost event
+        self.state.waiting = max(0, int(size))
+        if self.state.waiting == 0:
+            self.state.announcements = []  # nobody waits: any record left is from a lost event
 
     @property
     def agents(self) -> int | None:
         """The agents-active hint in force (None: the configured count)."""
-        return self.s["agents"]
+        return self.state.agents_hint
 
     def agents_active(self, count: int | None) -> None:
         """Hint how many agents take calls now (None: back to the configured count); restarts the long run."""
         count = int(count) if _finite(count) and count > 0 else None
-        if count != self.s["agents"]:
-            s = self.s
-            s["agents"], s["trust"], s["cusum"] = count, True, [0.0, 0.0]
-            s["ans"], s["busy"] = s["ans_r"], s["busy_r"]
+        if count != self.state.agents_hint:
+            s = self.state
+            s.agents_hint, s.trusted = count, True
+            s.slower_evidence, s.faster_evidence = 0.0, 0.0
+            s.counts.answers, s.counts.busy_seconds = s.counts.recent_answers, s.counts.recent_busy_seconds
 
     # ---- query ---------------------------------------------------------------------------------------------------
 
@@ -344,7 +288,7 @@ class WaitEstimator:
         to find a free agent. Otherwise the place in line carries all we know.
         """
         place = self._place(position)
-        t = float(t) if _finite(t) else (self.s["t"] or 0.0)
+        t = float(t) if _finite(t) else (self.state.latest or 0.0)
         mean, shape, basis = self._predict(place, t)[1:]
         waiting = _finite(waited_so_far) and waited_so_far > IMMEDIATE
         return self._distribution(place, mean, shape, basis, free_agent=not waiting)
@@ -360,89 +304,82 @@ class WaitEstimator:
         waited = max(0.0, float(waited))
         self._advance(t)
         if hung_up:
-            self.s["abn"] += 1.0
-        self.s["q"] = max(0, self.s["q"] - 1)
-        rec = self._match(t - waited)
-        if rec:
-            self._score(rec, waited, censored=True)
+            self.state.counts.hang_ups += 1.0
+        self.state.waiting = max(0, self.state.waiting - 1)
+        announcement = self._match(t - waited)
+        if announcement:
+            self._score(announcement, waited, censored=True)
 
     @staticmethod
     def _place(position: object) -> int:
         return int(min(max(1.0, position), MAX_POSITION)) if _finite(position) else 1
 
     def _advance(self, t: float) -> None:
-        s = self.s
-        if s["t"] is not None and t > s["t"]:
-            if s["q"] > 0:
+        s = self.state
+        if s.latest is not None and t > s.latest:
+            if s.waiting > 0:
                 # Waiting time with no answer is evidence the line slowed down, and against it having sped up.
-                expected = self._rates(s["t"])[0] * (t - s["t"])
-                exposure = SHIFT * expected / s["disp"]
-                s["cusum"] = [max(0.0, s["cusum"][0] + exposure), max(0.0, s["cusum"][1] - exposure)]
-                s["blk"][0] += expected
-            s.update(self._counts_at(t))
-        if s["t"] is None or t > s["t"]:
-            s["t"] = float(t)
+                expected = self._rates(s.latest)[0] * (t - s.latest)
+                exposure = SHIFT * expected / s.dispersion
+                s.slower_evidence = max(0.0, s.slower_evidence + exposure)
+                s.faster_evidence = max(0.0, s.faster_evidence - exposure)
+                s.block_expected += expected
+            s.counts = self._counts_at(t)
+        if s.latest is None or t > s.latest:
+            s.latest = float(t)
 
     def _count_answer(self) -> None:
-        s = self.s
-        s["ans"] += 1.0
-        s["ans_r"] += 1.0
+        s = self.state
+        s.counts.answers += 1.0
+        s.counts.recent_answers += 1.0
         self._count_block()
         # Quasi-likelihood: clumped answers are worth less evidence each.
-        d = s["disp"]
-        s["cusum"] = [
-            max(0.0, s["cusum"][0] + math.log(1.0 - SHIFT) / d),
-            max(0.0, s["cusum"][1] + math.log(1.0 + SHIFT) / d),
-        ]
-        if max(s["cusum"]) > ALARM:
+        d = s.dispersion
+        s.slower_evidence = max(0.0, s.slower_evidence + math.log(1.0 - SHIFT) / d)
+        s.faster_evidence = max(0.0, s.faster_evidence + math.log(1.0 + SHIFT) / d)
+        if max(s.slower_evidence, s.faster_evidence) > ALARM:
             # The line changed (agents left or came back): restart the long run from the recent window.
-            s["ans"], s["busy"], s["cusum"], s["trust"] = s["ans_r"], s["busy_r"], [0.0, 0.0], False
+            s.counts.answers, s.counts.busy_seconds = s.counts.recent_answers, s.counts.recent_busy_seconds
+            s.slower_evidence, s.faster_evidence, s.trusted = 0.0, 0.0, False
         r0 = self._prior_rate()
-        z = _poisson_z(s["ans"], s["busy"], r0) / math.sqrt(d)
-        if s["trust"] and abs(z) > DISTRUST_Z:
-            s["trust"] = False
-        elif not s["trust"] and abs(z) < REAGREE_Z and r0 * s["busy"] >= REAGREE_COUNT:
-            s["trust"] = True
+        z = _poisson_z(s.counts.answers, s.counts.busy_seconds, r0) / math.sqrt(d)
+        if s.trusted and abs(z) > DISTRUST_Z:
+            s.trusted = False
+        elif not s.trusted and abs(z) < REAGREE_Z and r0 * s.counts.busy_seconds >= REAGREE_COUNT:
+            s.trusted = True
 
     def _count_block(self) -> None:
-        s = self.s
-        s["blk"][1] += 1.0
-        expected, seen = s["blk"]
+        s = self.state
+        s.block_seen += 1.0
+        expected, seen = s.block_expected, s.block_seen
         if expected >= DISPERSION_BLOCK:
             spread = (seen - expected) ** 2 / expected
-            s["disp"] = min(max(s["disp"] + ERROR_SMOOTHING * (spread - s["disp"]), 1.0), DISPERSION_MAX)
-            s["blk"] = [0.0, 0.0]
+            s.dispersion = min(max(s.dispersion + ERROR_SMOOTHING * (spread - s.dispersion), 1.0), DISPERSION_MAX)
+            s.block_expected, s.block_seen = 0.0, 0.0
 
-    def _counts_at(self, t: float) -> dict:
+    def _counts_at(self, t: float) -> DecayedCounts:
         # Decayed counts projected to t: a count is worth f after dt; dt seconds of exposure are worth tau * (1 - f).
-        s = self.s
-        out = {k: s[k] for k in ("ans", "busy", "ans_r", "busy_r", "abn", "held")}
-        if s["t"] is None or t <= s["t"]:
-            return out
-        dt, waiting = t - s["t"], 1.0 if s["q"] > 0 else 0.0
-        for count, exposure, tau, per_second in (
-            ("ans", "busy", self.config.window, waiting),
-            ("ans_r", "busy_r", self.config.recent, waiting),
-            ("abn", "held", self.config.window, float(s["q"])),
-        ):
-            tau = max(tau, 1.0)
-            f = math.exp(-dt / tau)
-            out[count] *= f
-            out[exposure] = out[exposure] * f + per_second * tau * (1.0 - f)
-        return out
+        s, c = self.state, self.state.counts
+        if s.latest is None or t <= s.latest:
+            return replace(c)
+        dt, waiting = t - s.latest, 1.0 if s.waiting > 0 else 0.0
+        answers, busy = _decay(c.answers, c.busy_seconds, dt, self.config.window, waiting)
+        recent_answers, recent_busy = _decay(c.recent_answers, c.recent_busy_seconds, dt, self.config.recent, waiting)
+        hang_ups, held = _decay(c.hang_ups, c.held_seconds, dt, self.config.window, float(s.waiting))
+        return DecayedCounts(answers, busy, recent_answers, recent_busy, hang_ups, held)
 
     def _prior_rate(self) -> float:
-        agents = self.s["agents"] or self.config.agents
+        agents = self.state.agents_hint or self.config.agents
         return max(agents, 1) / max(self.config.handle_time, 1.0)
 
     def _rates(self, t: float) -> tuple[float, float, bool]:
         """Observed service throughput (answers/s while someone waits), hang-up hazard per waiting caller, history."""
         c = self._counts_at(t)
         r0 = self._prior_rate()
-        prior = PRIOR_ANSWERS if self.s["trust"] else 1.0
-        rate = (c["ans"] + prior) / (c["busy"] + prior / r0)
-        hazard = c["abn"] / (c["held"] + PRIOR_HOLD)
-        return rate, hazard, c["ans"] + c["abn"] >= 1.0
+        prior = PRIOR_ANSWERS if self.state.trusted else 1.0
+        rate = (c.answers + prior) / (c.busy_seconds + prior / r0)
+        hazard = c.hang_ups / (c.held_seconds + PRIOR_HOLD)
+        return rate, hazard, c.answers + c.hang_ups >= 1.0
 
     def _predict(self, place: int, t: float) -> tuple[list[float], float, float, str]:
         """(each predictor's mean, blended mean, gamma shape, basis) for the wait of the caller at `place`."""
@@ -453,13 +390,14 @@ class WaitEstimator:
         means = [configured, observed]
         if not history:
             return means, configured, shape, Basis.CONFIGURED.value
-        if None in self.s["err"]:
+        errors = self.state.predictor_errors
+        if None in errors:
             return means, observed, shape, Basis.OBSERVED.value
         # Inverse squared error: the predictor that has been closer lately counts more, but a rate counted from few
         # answers (relative variance disp / answers) is uncertain before its measured error can show it.
-        answers = self._counts_at(t)["ans"] + (PRIOR_ANSWERS if self.s["trust"] else 1.0)
-        sampling = observed * observed * self.s["disp"] / answers
-        weights = [1.0 / (e * e + v + 1e-9) for e, v in zip(self.s["err"], (0.0, sampling), strict=True)]
+        answers = self._counts_at(t).answers + (PRIOR_ANSWERS if self.state.trusted else 1.0)
+        sampling = observed * observed * self.state.dispersion / answers
+        weights = [1.0 / (e * e + v + 1e-9) for e, v in zip(errors, (0.0, sampling), strict=True)]
         mean = sum(w * m for w, m in zip(weights, means, strict=True)) / sum(weights)
         # The range holds that uncertainty too: the stages' spread at this mean, plus the rate's share of it.
         share = weights[1] / sum(weights)
@@ -468,10 +406,10 @@ class WaitEstimator:
 
     def _distribution(self, place: int, mean: float, shape: float, basis: str, free_agent: bool) -> Estimate:
         # Clamped so that low <= seconds <= high whatever the learners did.
-        z_lo, z_hi = min(self.s["zq"][0], 0.0), max(self.s["zq"][1], 0.0)
+        z_lo, z_hi = min(self.state.range_quantiles[0], 0.0), max(self.state.range_quantiles[1], 0.0)
         if place == 1:
             # A caller joining at place 1 may find a free agent (no wait); otherwise one exponential stage.
-            p0 = min(max(self.s["p0"], 0.0), 0.99) if free_agent else 0.0
+            p0 = min(max(self.state.free_agent_share, 0.0), 0.99) if free_agent else 0.0
 
             def q(level: float) -> float:
                 return 0.0 if level <= p0 else -mean * math.log(1.0 - (level - p0) / (1.0 - p0))
@@ -481,41 +419,51 @@ class WaitEstimator:
         return Estimate(mid, lo, hi, basis)
 
     def _record(self, t: float, place: int) -> None:
-        recs = self.s["rec"]
-        if len(recs) >= self.config.max_records:
+        announcements = self.state.announcements
+        if len(announcements) >= self.config.max_records:
             # Nobody waits this long: a record this old is from a lost event.
-            recs[:] = [r for r in recs if r[0] >= t - 2.0 * self.config.window]
-        if len(recs) >= self.config.max_records:
+            announcements[:] = [a for a in announcements if a.joined_at >= t - 2.0 * self.config.window]
+        if len(announcements) >= self.config.max_records:
             # Keep the oldest: they are answered first, so scores keep flowing during a long queue.
             return
         means, mean, shape, _ = self._predict(place, t)
-        recs.append([round(t, 3), place, *(round(m, 1) for m in means), round(mean, 1), round(shape, 2)])
+        configured, observed = (round(m, 1) for m in means)
+        announcements.append(Announcement(round(t, 3), place, configured, observed, round(mean, 1), round(shape, 2)))
 
-    def _match(self, t_join: float) -> list | None:
-        recs = self.s["rec"]
-        best = min(range(len(recs)), key=lambda i: abs(recs[i][0] - t_join), default=None)
-        if best is None or abs(recs[best][0] - t_join) > MATCH_TOLERANCE:
+    def _match(self, t_join: float) -> Announcement | None:
+        announcements = self.state.announcements
+        best = min(range(len(announcements)), key=lambda i: abs(announcements[i].joined_at - t_join), default=None)
+        if best is None or abs(announcements[best].joined_at - t_join) > MATCH_TOLERANCE:
             return None
-        return recs.pop(best)
+        return announcements.pop(best)
 
-    def _score(self, rec: list, waited: float, censored: bool = False) -> None:
+    def _score(self, announcement: Announcement, waited: float, censored: bool = False) -> None:
         """Learn from one announcement's outcome: predictor errors, free-agent share, the quantiles of the range.
 
         A caller who hung up (`censored`) would have waited at least `waited`: they were above any quantile below
         that, and we learn nothing about the others.
         """
-        _, place, *means, mean, shape = rec
-        s = self.s
-        if place == 1:
-            s["p0"] += ERROR_SMOOTHING * ((1.0 if waited <= IMMEDIATE and not censored else 0.0) - s["p0"])
+        s = self.state
+        if announcement.place == 1:
+            answered_at_once = 1.0 if waited <= IMMEDIATE and not censored else 0.0
+            s.free_agent_share += ERROR_SMOOTHING * (answered_at_once - s.free_agent_share)
             return
+        errors = s.predictor_errors
         if not censored:
-            for i, m in enumerate(means):
+            for i, m in enumerate(announcement.means):
                 e = abs(waited - m)
-                s["err"][i] = e if s["err"][i] is None else s["err"][i] + ERROR_SMOOTHING * (e - s["err"][i])
-        z = _wh_score(max(mean, 1.0), max(shape, 1.0), waited)
+                errors[i] = e if errors[i] is None else errors[i] + ERROR_SMOOTHING * (e - errors[i])
+        z = _wh_score(max(announcement.mean, 1.0), max(announcement.shape, 1.0), waited)
+        quantiles = s.range_quantiles
         for i, level in enumerate(LEVELS):
-            if z >= s["zq"][i]:
-                s["zq"][i] += QUANTILE_STEP * level
+            if z >= quantiles[i]:
+                quantiles[i] += QUANTILE_STEP * level
             elif not censored:
-                s["zq"][i] -= QUANTILE_STEP * (1.0 - level)
+                quantiles[i] -= QUANTILE_STEP * (1.0 - level)
+
+
+def _decay(count: float, exposure: float, dt: float, tau: float, per_second: float) -> tuple[float, float]:
+    """A count and its exposure dt seconds on: the count worth f, the exposure f plus what dt added at per_second."""
+    tau = max(tau, 1.0)
+    f = math.exp(-dt / tau)
+    return count * f, exposure * f + per_second * tau * (1.0 - f)

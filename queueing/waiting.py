@@ -101,6 +101,7 @@ async def call_ended(ctx: AppContext, call_sid: str) -> list[str]:
     """The call is over (its final status): it waits in no queue any more; returns the queues it was still in."""
     return await LiveQueues(ctx.redis, ctx.settings).call_ended(call_sid, ctx.now())
 
+
 async def joined_at(ctx: AppContext, *, queue: str, call_sid: str, waited: int | None) -> dt.datetime:
     """When a waiting caller first joined the queue: from Twilio's QueueTime, else our own record, else now."""
     now = ctx.now()

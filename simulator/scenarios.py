@@ -18,7 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from simulator.driver import CallDriver, DriverError, Line, Switchboard, Transport, send_text
+from simulator.call import CallDriver
+from simulator.line import Line
+from simulator.switchboard import Switchboard
+from simulator.texts import send_text
+from simulator.transport import DriverError, Transport
 
 ACTIONS = ("press", "say", "silence", "wait", "text", "hang_up")
 STEP_KEYS = {*ACTIONS, "confidence", "as", "hears", "not_hears", "waiting_for", "keep", "note"}

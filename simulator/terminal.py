@@ -2,7 +2,7 @@
 
     python run.py simulate [--url http://127.0.0.1:8311] [--from +13125550147] [--poll SECONDS]
 
-The TwiML is played by simulator.driver, the way Twilio plays it: <Say> is printed, <Gather> and <Record> wait for
+The TwiML is played by simulator.call, the way Twilio plays it: <Say> is printed, <Gather> and <Record> wait for
 you, <Redirect> is followed, and in an <Enqueue> the wait URL is polled like Twilio's hold loop until you press a key
 or hang up.
 Errors (server down, an HTTP error, something that is not TwiML) are one line, never a traceback.
@@ -20,7 +20,9 @@ from collections.abc import Callable
 import httpx
 
 from settings import Settings
-from simulator.driver import CallDriver, DriverError, Line, signed_transport
+from simulator.call import CallDriver
+from simulator.line import Line
+from simulator.transport import DriverError, signed_transport
 
 INTRO = """\
 A test call from {caller} to {url}. Lines starting with [language] are what the caller hears. Then:

@@ -10,8 +10,8 @@ import pytest
 from core.db import in_session
 from settings import ROOT
 from simulator import scenarios
-from simulator.driver import signed_transport
 from simulator.scenarios import ClockStage, LiveStage, ScenarioError, Service, format_report, load, parse
+from simulator.transport import signed_transport
 from surge import service as announcements
 from surge.cache import VERSION_KEY
 from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL
