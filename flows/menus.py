@@ -171,7 +171,7 @@ class _Checker:
                 raise self.fail(f"{where}.words", "must list words per language: { \"en-US\" = [\"vote\"] }")
             words = {lang: tuple(str(w) for w in ws) for lang, ws in words.items()}
         when = raw.get("when")
-        if when is not None and when not in self.conditions:
+        if when is not None and (not isinstance(when, str) or when not in self.conditions):
             known = ", ".join(sorted(self.conditions))
             raise self.fail(f"{where}.when", f"unknown condition {when!r}; known: {known}")
         message = self.per_language(f"{where}.message", raw["message"]) if "message" in raw else None

@@ -81,6 +81,7 @@ def test_reordering_a_menu_changes_what_callers_hear_first(tmp_path):
          "[main].options[0].label: no words for es-US"),
         ("[check_done]", "[check_dune]", "the menu [check_done] is missing"),
         ('when = "article_has_service"', 'when = "sunny"', "[after].options[3].when: unknown condition 'sunny'"),
+        ('when = "article_has_service"', 'when = ["sunny"]', "[after].options[3].when: unknown condition ['sunny']"),
         ('prompt = "main_menu_intro"', 'prompt = "main_menu_intr"',
          "[main].prompt: 'main_menu_intr' is not a wording key"),
     ],
