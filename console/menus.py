@@ -12,47 +12,11 @@ from dataclasses import dataclass, field
 from core.db import run_db
 from flows import menu_edits, menu_overrides, runner
 from flows.context import FlowContext
+from flows.engine import REGISTRY
 from flows.knowledge import KnowledgeBase
 from flows.menu_edits import MenuEditError
 from flows.menu_overrides import StaleMenus
 from flows.menus import MenuError, Menus, MenuSpec, read_document
-
-MENU_TITLES = {
-    "main": "Main menu",
-    "ask": "Asking a question",
-    "confirm": "Confirming what was asked",
-    "after": "After an answer",
-    "unsure": "No answer found",
-    "offer_agent": "After silences",
-    "voicemail_offer": "No person free",
-    "report_done": "After a report",
-    "check_done": "After a status check",
-}
-# Where an option's action leads, in words (a menu it shows is linked instead).
-ACTIONS = {
-    "ask": ("menu", "ask"),
-    "report": ("step", "reporting a problem (type, place, details)"),
-    "check": ("step", "checking on a request by its number"),
-    "agent": ("step", "a person: the queue for this language"),
-    "goodbye": ("step", "ends the call"),
-    "repeat_menu": ("step", "this menu again"),
-    "repeat": ("step", "the answer again"),
-    "text_me": ("step", "the answer by text message"),
-    "report_this": ("step", "reporting the problem just answered"),
-    "yes": ("step", "the answer that was guessed"),
-    "voicemail": ("step", "a voice message"),
-    "check_another": ("step", "checking another request"),
-    "repeat_number": ("step", "the ticket number again"),
-    "text_number": ("step", "the ticket number by text message"),
-    "callback_time": ("step", "choosing a time to be called back"),
-    "callback_ticket": ("step", "a call-back about the request"),
-}
-STEPS = {"topics": "the list of topics (from the knowledge base)"}
-CONDITIONS = {
-    "article_has_service": "only after an answer about a problem that can be reported",
-    "has_phone": "only when we have a number to text",
-    "checked_ticket": "only after a request was found",
-}
 
 
 @dataclass
@@ -93,7 +57,8 @@ def title(name: str) -> str:
     """A menu's name for people ("storm.main": the main menu in storm mode)."""
     if name.startswith("storm."):
         return f"{title(name.removeprefix('storm.'))} in storm mode"
-    return MENU_TITLES.get(name, name.replace("_", " ").capitalize())
+    shown = REGISTRY.nodes.get(name)
+    return (shown.menu if shown else "") or name.replace("_", " ").capitalize()
 
 
 def _current(session, *, path) -> tuple[int, dict, object]:
@@ -105,7 +70,8 @@ def _current(session, *, path) -> tuple[int, dict, object]:
 
 def _option_view(ctx: FlowContext, kb: KnowledgeBase, lang: str, menus: Menus, menu: str, spec) -> OptionView:
     label = spec.label.get(lang, "") if isinstance(spec.label, dict) else ctx.wording(lang, f"opt_{spec.label}")
-    action, view = spec.action, OptionView(spec.key, label, "", "step", when=CONDITIONS.get(spec.when or "", ""))
+    condition = REGISTRY.conditions.get(spec.when or "")
+    action, view = spec.action, OptionView(spec.key, label, "", "step", when=condition.means if condition else "")
     if action.name == "article":
         found = kb.article(lang, action.arg)
         view.kind, view.editable = "article", True
@@ -115,12 +81,10 @@ def _option_view(ctx: FlowContext, kb: KnowledgeBase, lang: str, menus: Menus, m
         view.leads = f"says “{menus.message(action.arg, lang)}”, then this menu again"
     elif action.name == "goto" and action.arg in menus.ordinary:
         view.kind, view.target, view.leads = "menu", action.arg, title(action.arg)
-    elif action.name == "goto":
-        view.leads = STEPS.get(action.arg, action.arg.replace("_", " "))
-    else:
-        kind, words = ACTIONS.get(action.name, ("step", action.name.replace("_", " ")))
-        view.kind, view.leads = kind, (title(words) if kind == "menu" else words)
-        view.target = words if kind == "menu" else ""
+    else:  # a step, or an action: where it leads as its registration says
+        found = REGISTRY.nodes.get(action.arg) if action.name == "goto" else REGISTRY.actions.get(action.name)
+        name = action.arg if action.name == "goto" else action.name
+        view.leads = (found.leads if found else "") or name.replace("_", " ")
     return view
 
 

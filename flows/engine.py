@@ -66,20 +66,34 @@ class NodeSpec:
     private: bool = False  # what is said or keyed here (a number, an address, details) is not kept in step records
     # A parameterised step ("topic:streets") checks its parameter: a stale or forged one goes to the main menu.
     param_ok: Callable[[Conversation, Session, str], bool] | None = None
+    menu: str = ""  # the title of the menus-file menu of the same name this step shows ("Main menu"), for people
+    leads: str = ""  # where a menu option going here leads, in words (the console's Menus page)
+    reachable: bool = True  # a menu option may go here by name (`to = "<name>"` in the menus file)
 
 
 @dataclass
 class ActionSpec:
     do: Do
     outcome: Outcome = Outcome.MENU  # what choosing it counts as in the call record
+    leads: str = ""  # where it leads, in words (the console's Menus page)
+
+
+@dataclass(frozen=True)
+class ConditionSpec:
+    """A test a menu option's `when` names: the option is offered only while it holds."""
+
+    holds: Callable[[Conversation, Session], bool]
+    means: str  # when it holds, in words (the console's Menus page, the menus file's refusals)
 
 
 @dataclass
 class Registry:
-    """Steps, actions and effect continuations by name; the modules in flows/steps register themselves here."""
+    """Steps, actions, menu conditions and effect continuations by name: the one list of them. The modules in
+    flows/steps register themselves here; the menus file's check and the console's Menus page read it."""
 
     nodes: dict[str, NodeSpec] = field(default_factory=dict)
     actions: dict[str, ActionSpec] = field(default_factory=dict)
+    conditions: dict[str, ConditionSpec] = field(default_factory=dict)
     continuations: dict[str, Resume] = field(default_factory=dict)
     restarts: dict[str, str] = field(default_factory=dict)  # step -> the action that starts its flow over
 
@@ -95,12 +109,16 @@ class Registry:
         hears_everything: bool = False,
         private: bool = False,
         param_ok: Callable[[Conversation, Session, str], bool] | None = None,
+        menu: str = "",
+        leads: str = "",
+        reachable: bool = True,
     ):
-        """Register a step's renderer."""
+        """Register a step's renderer; `menu` titles the menus-file menu it shows (the file must then have it)."""
 
         def register(render: Render) -> Render:
             self.nodes[name] = NodeSpec(
-                render, needs=needs, hears_everything=hears_everything, private=private, param_ok=param_ok
+                render, needs=needs, hears_everything=hears_everything, private=private,
+                param_ok=param_ok, menu=menu, leads=leads, reachable=reachable and param_ok is None,
             )
             return render
 
@@ -115,14 +133,31 @@ class Registry:
 
         return register
 
-    def action(self, name: str, *, outcome: Outcome = Outcome.MENU):
-        """Register an action a menu option can carry."""
+    def action(self, name: str, *, outcome: Outcome = Outcome.MENU, leads: str = ""):
+        """Register an action a menu option can carry (`do = "<name>"`); `leads` says where, for people."""
 
         def register(do: Do) -> Do:
-            self.actions[name] = ActionSpec(do, outcome)
+            self.actions[name] = ActionSpec(do, outcome, leads)
             return do
 
         return register
+
+    def condition(self, name: str, *, means: str):
+        """Register a condition a menu option may name (`when = "<name>"`); `means` says when it holds."""
+
+        def register(holds: Callable[[Conversation, Session], bool]) -> Callable[[Conversation, Session], bool]:
+            self.conditions[name] = ConditionSpec(holds, means)
+            return holds
+
+        return register
+
+    def menus(self) -> dict[str, str]:
+        """The menus the steps show, by name, with their titles: the menus file must declare each."""
+        return {name: spec.menu for name, spec in self.nodes.items() if spec.menu}
+
+    def targets(self) -> set[str]:
+        """The steps a menu option may go to by name."""
+        return {name for name, spec in self.nodes.items() if spec.reachable}
 
     def resumes(self, awaiting: str):
         """Register how a conversation goes on after an effect it asked for was carried out."""
@@ -136,8 +171,6 @@ class Registry:
 
 REGISTRY = Registry()
 PRIVATE = "[private]"  # what a step record holds instead of a number, an address or a description
-REQUIRED_MENUS = {"main", "ask", "confirm", "after", "unsure", "offer_agent", "voicemail_offer", "report_done",
-                  "check_done"}
 
 
 class Conversation:
@@ -353,11 +386,4 @@ class Conversation:
         return tuple(w.strip() for w in words if w.strip())
 
     def _applies(self, s: Session, when: str | None) -> bool:
-        if when == "article_has_service":
-            article = self.d.kb.article(s.lang, s.article)
-            return article is not None and bool(article.service_code)
-        if when == "has_phone":
-            return bool(s.phone)
-        if when == "checked_ticket":
-            return bool(s.checked)
-        return True
+        return when is None or self.registry.conditions[when].holds(self, s)

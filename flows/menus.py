@@ -1,4 +1,6 @@
-"""Menus as data: flows/menus.toml (or the city's own file) says which options each menu offers, checked at start."""
+"""Menus as data: flows/menus.toml (or the city's own file) says which options each menu offers, checked at start
+against the step registry (flows.engine.Registry): the actions, steps, menus and conditions it names are the ones
+flows/steps registers."""
 
 from __future__ import annotations
 
@@ -6,12 +8,21 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import text_rules
 from flows.turns import Action, goto
 
+if TYPE_CHECKING:
+    from flows.engine import Registry
+
 MENUS_FILE = Path(__file__).resolve().parent / "menus.toml"
-CONDITIONS = {"article_has_service", "has_phone", "checked_ticket"}
+# The actions behind `to`, `article` and `message`: a file names them by those keys, never with `do`.
+_BUILT_IN = {"goto", "article", "message"}
+# Actions that only moved to a step, now `to` entries: a city's older file, or a version stored from the console,
+# still loads. Names only: nothing of the behaviour lives here (former action -> step it went to).
+FORMER_ACTIONS = {"ask": "ask", "check": "check_number", "check_another": "check_number",
+                  "voicemail": "voicemail_record"}
 _MENU_KEYS = {"prompt", "simple_prompt", "free_text", "options"}
 _OPTION_KEYS = {"key", "do", "to", "article", "message", "label", "words", "when"}
 _KEY = re.compile(r"[0-9*#]")
@@ -75,22 +86,18 @@ def read_document(path: Path) -> dict:
         raise MenuError(f"{path}: not valid TOML ({exc})") from None
 
 
-def load_menus(
-    path: Path, *, actions: set[str], nodes: set[str], required: set[str], languages: list[str], wording
-) -> Menus:
-    """Read and check a menus file against the registered actions and steps and the configured languages."""
-    return parse_menus(read_document(path), source=Path(path).name, actions=actions, nodes=nodes, required=required,
-                       languages=languages, wording=wording)
+def load_menus(path: Path, *, registry: Registry, languages: list[str], wording) -> Menus:
+    """Read and check a menus file against the step registry and the configured languages."""
+    return parse_menus(read_document(path), source=Path(path).name, registry=registry, languages=languages,
+                       wording=wording)
 
 
-def parse_menus(
-    document: dict, *, source: str, actions: set[str], nodes: set[str], required: set[str], languages: list[str],
-    wording,
-) -> Menus:
-    """Check a menus document (a file's, or one edited in the console) and build the menus; MenuError names the
-    place and the problem. The document itself is left as it was."""
+def parse_menus(document: dict, *, source: str, registry: Registry, languages: list[str], wording) -> Menus:
+    """Check a menus document (a file's, or one edited in the console) against the step registry and build the
+    menus; MenuError names the place and the problem. The document itself is left as it was."""
     raw = dict(document)
-    checker = _Checker(source, actions, nodes, languages, wording)
+    checker = _Checker(source, registry, languages, wording)
+    required = set(registry.menus())
     storm_raw = raw.pop("storm", {})
     ordinary = {name: checker.menu(name, body) for name, body in raw.items()}
     if not isinstance(storm_raw, dict):
@@ -107,8 +114,10 @@ def parse_menus(
 
 
 class _Checker:
-    def __init__(self, file: str, actions: set[str], nodes: set[str], languages: list[str], wording) -> None:
-        self.file, self.actions, self.nodes, self.languages, self.wording = file, actions, nodes, languages, wording
+    def __init__(self, file: str, registry: Registry, languages: list[str], wording) -> None:
+        self.file, self.languages, self.wording = file, languages, wording
+        self.actions, self.nodes = set(registry.actions) - _BUILT_IN, registry.targets()
+        self.conditions = set(registry.conditions)
 
     def fail(self, where: str, problem: str) -> MenuError:
         return MenuError(f"{self.file}: {where}: {problem}")
@@ -162,17 +171,20 @@ class _Checker:
                 raise self.fail(f"{where}.words", "must list words per language: { \"en-US\" = [\"vote\"] }")
             words = {lang: tuple(str(w) for w in ws) for lang, ws in words.items()}
         when = raw.get("when")
-        if when is not None and when not in CONDITIONS:
-            raise self.fail(f"{where}.when", f"unknown condition {when!r}; known: {', '.join(sorted(CONDITIONS))}")
+        if when is not None and (not isinstance(when, str) or when not in self.conditions):
+            known = ", ".join(sorted(self.conditions))
+            raise self.fail(f"{where}.when", f"unknown condition {when!r}; known: {known}")
         message = self.per_language(f"{where}.message", raw["message"]) if "message" in raw else None
         return OptionSpec(key, action, label, words, message, when)
 
     def action(self, where: str, menu: str, key: str, kind: str, value) -> tuple[Action, str | None]:
         if kind != "message" and (not isinstance(value, str) or not value.strip()):
             raise self.fail(f"{where}.{kind}", "must be a name")
+        if kind == "do" and value not in self.actions and value in FORMER_ACTIONS:
+            return goto(FORMER_ACTIONS[value]), value
         if kind == "do":
-            if value not in self.actions or value in ("goto", "article", "message"):
-                known = ", ".join(sorted(self.actions - {"goto", "article", "message"}))
+            if value not in self.actions:
+                known = ", ".join(sorted(self.actions))
                 raise self.fail(f"{where}.do", f"unknown action {value!r}; known: {known}")
             return Action(value), value
         if kind == "to":

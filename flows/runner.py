@@ -6,7 +6,7 @@ from crm_bridge import catalogue
 from flows import effects, steps  # noqa: F401  (importing steps registers every step and action)
 from flows.capabilities import Capabilities
 from flows.context import FlowContext
-from flows.engine import REGISTRY, REQUIRED_MENUS, At, Conversation, Deps
+from flows.engine import REGISTRY, At, Conversation, Deps
 from flows.menu_overrides import MenuCache
 from flows.menus import Menus, parse_menus, read_document
 from flows.session import Session
@@ -26,9 +26,7 @@ def menus_of(settings, wording: Wording, document: dict, source: str | None = No
     return parse_menus(
         document,
         source=source or settings.menus_file.name,
-        actions=set(REGISTRY.actions),
-        nodes=set(REGISTRY.nodes) - {"topic", "report_type", "did_you_mean"},
-        required=REQUIRED_MENUS,
+        registry=REGISTRY,
         languages=[language.code for language in settings.languages],
         wording=wording,
     )

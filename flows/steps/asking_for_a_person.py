@@ -8,7 +8,7 @@ from flows.turns import Action, EnterQueue, Input, InputKind, Outcome, SaveVoice
 from queueing.admission import Admission
 
 
-@REGISTRY.action("agent", outcome=Outcome.AGENT)
+@REGISTRY.action("agent", outcome=Outcome.AGENT, leads="a person: the queue for this language")
 def do_agent(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """The resident wants a person: ask flows.effects whether they can join a queue now."""
     s.awaiting = "queue"
@@ -28,13 +28,13 @@ def queue_decided(c: Conversation, s: Session, decision: Admission) -> Turn:
     return turn
 
 
-@REGISTRY.node("voicemail_offer")
+@REGISTRY.node("voicemail_offer", menu="No person free")
 def voicemail_offer(c: Conversation, s: Session, at: At) -> Turn:
     """Leave a voice message, the main menu, or goodbye."""
     return c.menu(s, "voicemail_offer")
 
 
-@REGISTRY.node("voicemail_record", private=True)
+@REGISTRY.node("voicemail_record", private=True, leads="a voice message")
 def voicemail_record(c: Conversation, s: Session, at: At) -> Turn:
     """Record a voice message."""
     turn = Turn(language=s.lang, node="voicemail_record", expect="record")
@@ -61,9 +61,3 @@ def voicemail_saved(c: Conversation, s: Session, result: object) -> Turn:
     ]
     turn.steps.append(Step("voicemail_record", Outcome.VOICEMAIL, InputKind.RECORDING))
     return turn
-
-
-@REGISTRY.action("voicemail")
-def do_voicemail(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
-    """Leave a voice message."""
-    return c.show(s, "voicemail_record")

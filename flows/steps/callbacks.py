@@ -43,14 +43,14 @@ def start(c: Conversation, s: Session, draft: CallbackDraft) -> Turn:
     return c.show(s, "callback_start")
 
 
-@REGISTRY.action("callback_time")
+@REGISTRY.action("callback_time", leads="choosing a time to be called back")
 def do_callback_time(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Choose a time for us to call back."""
     source = action.arg or CallbackSource.MENU.value
     return start(c, s, CallbackDraft(kind=CallbackKind.SCHEDULED.value, source=source, topic=s.article))
 
 
-@REGISTRY.action("callback_ticket")
+@REGISTRY.action("callback_ticket", leads="a call-back about the request")
 def do_callback_ticket(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Have someone call about the request just checked (the agent is told the request and its status)."""
     if not s.checked:

@@ -6,22 +6,10 @@ from crm_bridge import ticket_numbers
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import Session
 from flows.spoken_time import spoken_date
-from flows.turns import Action, Input, InputKind, LookupTicket, Outcome, Step, Turn, goto
+from flows.turns import Input, InputKind, LookupTicket, Outcome, Step, Turn, goto
 
 
-@REGISTRY.action("check")
-def do_check(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
-    """Check on a request."""
-    return c.show(s, "check_number")
-
-
-@REGISTRY.action("check_another")
-def do_check_another(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
-    """Check another request."""
-    return c.show(s, "check_number")
-
-
-@REGISTRY.node("check_number")
+@REGISTRY.node("check_number", leads="checking on a request by its number")
 def check_number(c: Conversation, s: Session, at: At) -> Turn:
     """Ask for the ticket number (star goes back to the main menu)."""
     back = c.option(s.lang, "*", "back", goto("main"))
@@ -69,7 +57,13 @@ def checked(c: Conversation, s: Session, ticket) -> Turn:
     return turn
 
 
-@REGISTRY.node("check_done")
+@REGISTRY.node("check_done", menu="After a status check")
 def check_done(c: Conversation, s: Session, at: At) -> Turn:
     """Check another, the main menu, goodbye."""
     return c.menu(s, "check_done")
+
+
+@REGISTRY.condition("checked_ticket", means="only after a request was found")
+def checked_ticket(c: Conversation, s: Session) -> bool:
+    """A status check just found the resident's request (a call-back may be asked about it)."""
+    return bool(s.checked)

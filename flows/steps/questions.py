@@ -57,19 +57,19 @@ def hear_welcome(c: Conversation, s: Session, at: At, inp: Input) -> Turn:
 # ----- menus declared in menus.toml
 
 
-@REGISTRY.node("main")
+@REGISTRY.node("main", menu="Main menu")
 def main(c: Conversation, s: Session, at: At) -> Turn:
     """The main menu."""
     return c.menu(s, "main", simple=at.simple)
 
 
-@REGISTRY.node("ask")
+@REGISTRY.node("ask", menu="Asking a question")
 def ask(c: Conversation, s: Session, at: At) -> Turn:
     """Ask a question in your own words (or choose from topics)."""
     return c.menu(s, "ask", simple=at.simple)
 
 
-@REGISTRY.node("confirm", needs=lambda s: s.pending is not None)
+@REGISTRY.node("confirm", needs=lambda s: s.pending is not None, menu="Confirming what was asked")
 def confirm(c: Conversation, s: Session, at: At) -> Turn:
     """"I think you asked about X": yes, ask again, or a person."""
     article = c.d.kb.article(s.lang, s.pending)
@@ -78,19 +78,19 @@ def confirm(c: Conversation, s: Session, at: At) -> Turn:
     return c.menu(s, "confirm", title=article.title)
 
 
-@REGISTRY.node("after")
+@REGISTRY.node("after", menu="After an answer")
 def after(c: Conversation, s: Session, at: At) -> Turn:
     """After an answer: hear it again, another question, by text, report it, a person, goodbye."""
     return c.menu(s, "after")
 
 
-@REGISTRY.node("unsure")
+@REGISTRY.node("unsure", menu="No answer found")
 def unsure(c: Conversation, s: Session, at: At) -> Turn:
     """No answer found: try again, topics, or a person."""
     return c.menu(s, "unsure")
 
 
-@REGISTRY.node("offer_agent")
+@REGISTRY.node("offer_agent", menu="After silences")
 def offer_agent(c: Conversation, s: Session, at: At) -> Turn:
     """After silences: a person, the main menu, or goodbye."""
     return c.menu(s, "offer_agent")
@@ -99,7 +99,7 @@ def offer_agent(c: Conversation, s: Session, at: At) -> Turn:
 # ----- topics (built from the knowledge base)
 
 
-@REGISTRY.node("topics")
+@REGISTRY.node("topics", leads="the list of topics (from the knowledge base)")
 def topics(c: Conversation, s: Session, at: At) -> Turn:
     """The knowledge base's topics, one key each."""
     shown = c.d.kb.topics.get(s.lang, [])[:9]
@@ -121,7 +121,7 @@ def topic(c: Conversation, s: Session, at: At) -> Turn:
     return c.build(s.lang, at.node, prompt, options, free_text=True, label="topic_option")
 
 
-@REGISTRY.node("did_you_mean", needs=lambda s: bool(s.choices))
+@REGISTRY.node("did_you_mean", needs=lambda s: bool(s.choices), reachable=False)
 def did_you_mean(c: Conversation, s: Session, at: At) -> Turn:
     """Several possible answers, listed by number (texts); any other words are a new question."""
     articles = [c.d.kb.article(s.lang, a) for a in s.choices]
@@ -134,6 +134,16 @@ def did_you_mean(c: Conversation, s: Session, at: At) -> Turn:
     return turn
 
 
+# ----- conditions a menu option may name (`when`)
+
+
+@REGISTRY.condition("article_has_service", means="only after an answer about a problem that can be reported")
+def article_has_service(c: Conversation, s: Session) -> bool:
+    """The last answer is about a problem that can be reported."""
+    article = c.d.kb.article(s.lang, s.article)
+    return article is not None and bool(article.service_code)
+
+
 # ----- actions
 
 
@@ -143,13 +153,7 @@ def do_goto(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> 
     return c.show(s, action.arg)
 
 
-@REGISTRY.action("ask")
-def do_ask(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
-    """Ask a question."""
-    return c.show(s, "ask")
-
-
-@REGISTRY.action("repeat_menu")
+@REGISTRY.action("repeat_menu", leads="this menu again")
 def do_repeat_menu(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Hear this menu's choices again."""
     return c.show(s, at.node)
@@ -169,19 +173,19 @@ def do_message(c: Conversation, s: Session, at: At, action: Action, inp: Input) 
     return turn
 
 
-@REGISTRY.action("yes")
+@REGISTRY.action("yes", leads="the answer that was guessed")
 def do_yes(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Yes, that is what I asked about."""
     return answer(c, s, s.pending)
 
 
-@REGISTRY.action("repeat")
+@REGISTRY.action("repeat", leads="the answer again")
 def do_repeat(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Hear the answer again."""
     return answer(c, s, s.article)
 
 
-@REGISTRY.action("text_me", outcome=Outcome.TEXT_ME)
+@REGISTRY.action("text_me", outcome=Outcome.TEXT_ME, leads="the answer by text message")
 def do_text_me(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Send the last answer by text to the caller's own number (an effect: the caller hears whether it went)."""
     article = c.d.kb.article(s.lang, s.article)
@@ -207,7 +211,7 @@ def text_done(c: Conversation, s: Session, outcome: TextOutcome) -> Turn:
     return turn
 
 
-@REGISTRY.action("goodbye", outcome=Outcome.GOODBYE)
+@REGISTRY.action("goodbye", outcome=Outcome.GOODBYE, leads="ends the call")
 def do_goodbye(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """End the call."""
     return c.goodbye(s, at.node)

@@ -33,13 +33,13 @@ def start_report(c: Conversation, s: Session, service_code: str | None = None) -
     return c.show(s, "report_type:1")
 
 
-@REGISTRY.action("report")
+@REGISTRY.action("report", leads="reporting a problem (type, place, details)")
 def do_report(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Report a problem."""
     return start_report(c, s)
 
 
-@REGISTRY.action("report_this")
+@REGISTRY.action("report_this", leads="reporting the problem just answered")
 def do_report_this(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Report the problem the last answer was about."""
     article = c.d.kb.article(s.lang, s.article)
@@ -187,7 +187,7 @@ def do_attr_skip(c: Conversation, s: Session, at: At, action: Action, inp: Input
 @REGISTRY.node("report_details", needs=_drafting, private=True)
 def report_details(c: Conversation, s: Session, at: At) -> Turn:
     """Details in words, or a voice message where the channel records audio."""
-    options = [Option("1", Action("report.record"), c.w(s.lang, "opt_record"))] if c.caps.records_audio else []
+    options = [Option("1", goto("report_record"), c.w(s.lang, "opt_record"))] if c.caps.records_audio else []
     if not _service(c, s).details_required:
         options.append(Option("2", Action("report.details_skip"), c.w(s.lang, "opt_skip")))
     return c.build(s.lang, "report_details", [c.say(s, "report_details_prompt")], options, free_text=True)
@@ -214,12 +214,6 @@ def _hear_details(c: Conversation, s: Session, at: At, inp: Input) -> Turn | Non
 
 REGISTRY.hears("report_details")(_hear_details)
 REGISTRY.hears("report_record")(_hear_details)
-
-
-@REGISTRY.action("report.record")
-def do_record(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
-    """Leave the details as a voice message."""
-    return c.show(s, "report_record")
 
 
 @REGISTRY.action("report.details_skip")
@@ -349,7 +343,7 @@ def report_done_after(c: Conversation, s: Session, ticket) -> Turn:
     return turn
 
 
-@REGISTRY.node("report_done", needs=lambda s: s.ticket is not None)
+@REGISTRY.node("report_done", needs=lambda s: s.ticket is not None, menu="After a report")
 def report_done(c: Conversation, s: Session, at: At) -> Turn:
     """Hear the number again, get it by text, the main menu, goodbye."""
     return _done_menu(c, s)
@@ -371,18 +365,24 @@ def ticket_lines(c: Conversation, s: Session, *, printed: bool = False) -> list[
     return lines + [c.w(s.lang, "ticket_number", number=number), c.w(s.lang, "ticket_expected", date=expected)]
 
 
-@REGISTRY.action("repeat_number")
+@REGISTRY.action("repeat_number", leads="the ticket number again")
 def do_repeat_number(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Hear the ticket number again."""
     return _done_menu(c, s, repeat=True)
 
 
-@REGISTRY.action("text_number")
+@REGISTRY.action("text_number", leads="the ticket number by text message")
 def do_text_number(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Get the ticket number by text (the caller hears whether it went)."""
     body = " ".join(ticket_lines(c, s, printed=True))
     effect = SendText(body, "ticket", then="report_done", sent_line="text_sent_ticket", ticket_number=s.ticket.number)
     return send_text(s, effect)
+
+
+@REGISTRY.condition("has_phone", means="only when we have a number to text")
+def has_phone(c: Conversation, s: Session) -> bool:
+    """We know a number to text the resident at."""
+    return bool(s.phone)
 
 
 # A caller whose session was lost at any of these steps (Redis restarted) is told, and the report starts over.

@@ -14,6 +14,7 @@ from tests.console.browser_session import csrf_of, signed_in
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT
 from tests.helpers import Caller
 
+MAIN_FILE = ["1: to ask", "2: do report", "3: to check_number", "0: do agent", "*: do repeat_menu"]
 VOTING = {"label-en-US": "hear about voting by mail", "label-es-US": "escuchar sobre el voto por correo"}
 MAIN_HEARD = "To hear about voting by mail, press 4."
 
@@ -81,7 +82,7 @@ def test_an_option_added_on_the_page_is_heard_on_the_next_call_and_plays_its_art
     assert "Para escuchar sobre el voto por correo, oprima 4." in spanish.press("2").text
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "menus.add")).one()
     assert entry.actor == "ana (console)" and entry.subject == "menu:main"
-    assert entry.before == {"main": ["1: do ask", "2: do report", "3: do check", "0: do agent", "*: do repeat_menu"]}
+    assert entry.before == {"main": MAIN_FILE}
     [stored] = session.exec(select(MenuOverride)).all()  # ids run on across tests in PostgreSQL: read it back
     assert entry.after["main"][-1] == "4: article absentee-ballot" and entry.after["menus_version"] == stored.id
 
@@ -134,7 +135,7 @@ def test_options_move_and_are_removed_and_the_menus_go_back_to_the_file(app, ses
         "menus.revert",
     ]
     assert trail[-1].before["main"][3:] == ["0: do agent", "5: article library-hours", "*: do repeat_menu"]
-    assert trail[-1].after["main"] == ["1: do ask", "2: do report", "3: do check", "0: do agent", "*: do repeat_menu"]
+    assert trail[-1].after["main"] == MAIN_FILE
 
 
 def test_invalid_edits_are_refused_with_the_reason_by_the_field_and_what_was_typed_is_kept(app, session):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows.capabilities import TEXT, VOICE
 from flows.engine import At
 from flows.session import Session
-from flows.turns import EnterQueue, Input, InputKind, OpenTicket, Outcome
+from flows.turns import EnterQueue, Input, InputKind, OpenTicket, Outcome, goto
 from queueing.admission import Admission
 from tests.flows.builders import conversation, key, said, session, spoken, typed
 
@@ -89,7 +89,7 @@ def test_asking_for_a_person_is_an_effect_and_its_answer_decides_the_next_turn()
     assert conv.resume(s, Admission("311-english")).transfer == "311-english"
     conv.advance(s, "main", key("0"))
     closed = conv.resume(s, Admission(None, "closed"))
-    assert closed.node == "voicemail_offer" and closed.options[0].action.name == "voicemail"
+    assert closed.node == "voicemail_offer" and closed.options[0].action == goto("voicemail_record")
 
 
 def test_a_report_asks_for_a_voice_message_only_where_the_channel_records_audio():
@@ -102,7 +102,7 @@ def test_a_report_asks_for_a_voice_message_only_where_the_channel_records_audio(
         while details.node == "report_attr":
             details = conv.advance(s, "report_attr", key("1"))
         assert details.node == "report_details"
-        assert any(o.action.name == "report.record" for o in details.options) is has_record
+        assert any(o.action == goto("report_record") for o in details.options) is has_record
 
 
 def test_sending_a_report_is_an_effect_carrying_the_typed_draft():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
+from flows.engine import REGISTRY
 from flows.menus import MENUS_FILE, MenuError
 from flows.turns import Input, InputKind
 from settings import ROOT, ConfigError, load_settings
@@ -71,17 +73,18 @@ def test_reordering_a_menu_changes_what_callers_hear_first(tmp_path):
     [
         ('{ key = "2", do = "report" }', '{ key = "2", do = "reprot" }',
          "menus.toml: [main].options[1].do: unknown action 'reprot'"),
-        ('{ key = "3", do = "check" }', '{ key = "1", do = "check" }',
+        ('{ key = "3", to = "check_number", label = "check" }', '{ key = "1", to = "check_number", label = "check" }',
          "menus.toml: [main].options: key '1' is used twice"),
-        ('{ key = "3", do = "check" }', '{ key = "33", do = "check" }',
+        ('{ key = "3", to = "check_number", label = "check" }', '{ key = "33", to = "check_number", label = "check" }',
          "[main].options[2].key: must be one keypad key"),
         ('{ key = "1", to = "topics" }', '{ key = "1", to = "topix" }',
          "[ask].options[0].to: unknown menu or step 'topix'"),
         ('free_text = true\noptions', 'free_txt = true\noptions', "[main].free_txt: unknown setting"),
-        ('{ key = "1", do = "ask" }', '{ key = "1", article = "absentee-ballot", label = { "en-US" = "vote" } }',
+        ('{ key = "1", to = "ask" }', '{ key = "1", article = "absentee-ballot", label = { "en-US" = "vote" } }',
          "[main].options[0].label: no words for es-US"),
         ("[check_done]", "[check_dune]", "the menu [check_done] is missing"),
         ('when = "article_has_service"', 'when = "sunny"', "[after].options[3].when: unknown condition 'sunny'"),
+        ('when = "article_has_service"', 'when = ["sunny"]', "[after].options[3].when: unknown condition ['sunny']"),
         ('prompt = "main_menu_intro"', 'prompt = "main_menu_intr"',
          "[main].prompt: 'main_menu_intr' is not a wording key"),
     ],
@@ -112,3 +115,32 @@ def test_callers_and_texters_get_the_city_s_added_option(tmp_path, settings, eng
         assert "absentee" in caller.press("4").text.lower()
         texter = Texter(app)
         assert "absentee" in texter.send("absentee ballot").lower()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "menu", "lands"),
+    [
+        ('{ key = "1", to = "ask" }', '{ key = "1", do = "ask" }', "main", "ask"),
+        ('{ key = "3", to = "check_number", label = "check" }', '{ key = "3", do = "check" }', "main", "check_number"),
+        ('{ key = "1", to = "voicemail_record", label = "voicemail" }', '{ key = "1", do = "voicemail" }',
+         "voicemail_offer", "voicemail_record"),
+    ],
+)
+def test_an_older_menus_file_naming_a_former_go_to_action_still_loads_and_goes_there(tmp_path, old, new, menu, lands):
+    assert old in SHIPPED
+    conv, s = conversation(menu_file=city_file(tmp_path, SHIPPED.replace(old, new, 1))), session()
+    shown = conv.show(s, menu)
+    assert shown.options == conversation().show(session(), menu).options  # same label, words and step as today
+    assert conv.advance(s, menu, key(new.split('"')[1])).node == lands
+
+
+def test_the_menus_file_header_points_to_the_registry_and_its_examples_are_registered():
+    header = SHIPPED[: SHIPPED.index("[main]")]
+    kinds = {"do": REGISTRY.actions, "to": REGISTRY.targets(), "when": REGISTRY.conditions}
+    for kind, decorator in (("do", "action"), ("to", "node"), ("when", "condition")):
+        line = next(line for line in header.splitlines() if line.startswith(f"#   {kind} "))
+        assert f"@REGISTRY.{decorator}(" in line and callable(getattr(REGISTRY, decorator))
+        examples = re.findall(r"\(([\w, ]+), \.\.\.\)", line)
+        assert examples or kind == "when", line
+        assert all(name in kinds[kind] for name in ", ".join(examples).split(", ") if name), line
+    assert "@REGISTRY.node(\"<name>\", menu=" in header and set(REGISTRY.menus()) <= set(menus().ordinary)
