@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import Engine
 
 from core import deliveries
-from core.db import run_db
+from core.db import UNAVAILABLE, run_db
 from core.defaults import REPLAY_CLAIM_SECONDS, REPLAY_POLL_SECONDS, REPLAY_TTL, REPLAY_WAIT_SECONDS
 
 # Twilio names each webhook delivery with this header: a fresh token per request, the same one on a retry of it.
@@ -55,7 +55,13 @@ def request_key(path: str, params: dict[str, str], token: str = "") -> str:
 async def durably(engine: Engine, key: str, produce: Callable[[], Awaitable[str]], already: str) -> str:
     """Run produce() once for this delivery in the database's memory too: a re-send after the replay window (or
     after Redis restarted empty) gets `already`, and nothing is done twice."""
-    if not await run_db(engine, deliveries.claim, key=key):
+    try:
+        claimed = await run_db(engine, deliveries.claim, key=key)
+    except UNAVAILABLE:
+        # The database is away: produce() meets the same outage and answers with the apology, storing nothing, so
+        # there is nothing to guard (twins are still held off by the Redis claim).
+        return await produce()
+    if not claimed:
         return already
     try:
         return await produce()
