@@ -1,7 +1,7 @@
 """The browser phone: call or text the service from a web page and hear exactly what residents hear.
 
 `/simulator` leads to `/console/simulator` (where the console's session cookie reaches): open to anyone on the machine
-in development mode, otherwise to signed-in supervisors. Each browser's phones live in Redis (simulator_store); every
+in development mode, otherwise to signed-in supervisors. Each browser's phones live in Redis (simulator.store); every
 action posts the service's real webhooks, signed as Twilio signs them, to this same app in-process (no socket, and the
 event loop never waits on anything but the app itself), and returns the phones as JSON for simulator.js to draw.
 """
@@ -25,8 +25,6 @@ from console import action_limits
 from console.pages.forms import text
 from console.pages.render import page
 from console.pages.session_auth import SessionBackend, to_login
-from console.pages.simulator_phones import Board, Phone, PhoneError, Phones
-from console.pages.simulator_store import NUMBERS, Busy, SimulatorStore
 from core import audit, dev_outbox
 from core.db import run_db
 from core.defaults import SIMULATOR_ACTIONS_PER_MINUTE, SIMULATOR_PHONES_PER_BROWSER, SIMULATOR_TICKS_PER_MINUTE
@@ -35,6 +33,8 @@ from core.twilio_client import uses_outbox
 from queueing import agents
 from queueing.models import PinSource
 from simulator.driver import signed_transport
+from simulator.phones import Board, Phone, PhoneError, Phones
+from simulator.store import NUMBERS, Busy, SimulatorStore
 
 PAGE = "/console/simulator"
 COOKIE = "oc_simulator"
