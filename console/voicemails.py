@@ -17,12 +17,14 @@ from callbacks import service as callbacks
 from callbacks import slots
 from callbacks.models import Callback, CallbackKind, CallbackRequest, CallbackSource
 from callbacks.service import CallbackError
+from console.tickets import audit_ticket
 from core import audit, text_rules
 from core.db import run_db
 from core.defaults import CALLBACK_MIN_NOTICE_MINUTES
 from core.phones import Refusal, mask, outbound_refusal
 from crm_bridge import intake
-from crm_bridge.models import Ticket, TicketCreate, TicketEvent, TicketPublic
+from crm_bridge import service as crm
+from crm_bridge.models import TicketCreate, TicketPublic
 from crm_bridge.service import IntakeError
 from crm_bridge.ticket_numbers import printed
 from flows.context import FlowContext
@@ -182,30 +184,18 @@ async def open_ticket(
     ticket = await intake.submit(ctx, data)
 
     def note(session: Session) -> None:
-        opened = session.exec(select(Ticket).where(Ticket.number == ticket.number)).one()
+        opened = crm.get_ticket(session, number=ticket.number)
         found = _found(session, voicemail_id)
         left = f"{found.created_at:%Y-%m-%d %H:%M} UTC"
-        session.add(
-            TicketEvent(
-                ticket_id=opened.id,
-                status=opened.status,
-                actor=actor[:100],
-                created_at=ctx.now(),
-                note=f"opened from voice message {found.id} left {left}",
-            )
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="ticket.open",
-            subject=f"ticket:{ticket.number}",
-            after={
-                "service_code": ticket.service_code,
-                "status": ticket.status,
-                "voicemail": found.id,
-                "duplicate_of": ticket.duplicate_of,
-            },
-        )
+        said = f"opened from voice message {found.id} left {left}"
+        crm.record_event(session, ticket=opened, note=said, actor=actor, now=ctx.now())
+        after = {
+            "service_code": ticket.service_code,
+            "status": ticket.status,
+            "voicemail": found.id,
+            "duplicate_of": ticket.duplicate_of,
+        }
+        audit_ticket(session, ticket=opened, action="ticket.open", actor=actor, before=None, after=after)
         _handled(
             session,
             found,
