@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from callbacks import service as callbacks
+from callbacks.models import Callback
 from console import live_callbacks, metrics, report_figures, tickets, tokens
 from console.tickets import TicketChangeError
 from core import audit
@@ -160,6 +161,15 @@ async def list_callbacks(ctx: FlowContext, state: str) -> list[dict]:
         return [callbacks.public(row).model_dump(mode="json") for row in callbacks.listing(session, state=state)]
 
     return await run_db(ctx.engine, rows, state=state)
+
+
+async def callback_lists(ctx: FlowContext) -> dict[str, list[tuple[Callback, str | None]]]:
+    """Every list of the call-backs page (upcoming, in progress, failed), each row with its latest attempt's outcome."""
+
+    def lists(session) -> dict[str, list[tuple[Callback, str | None]]]:
+        return {state: callbacks.listing_with_outcomes(session, state=state) for state in callbacks.STATES}
+
+    return await run_db(ctx.engine, lists)
 
 
 async def cancel_callback(ctx: FlowContext, callback_id: int, actor: str) -> dict | None:
