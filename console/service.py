@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from anyio import to_thread
+
 from callbacks import service as callbacks
 from callbacks.models import Callback
 from console import live_callbacks, metrics, report_figures, tickets, tokens
 from console.tickets import TicketChangeError
-from core import audit
+from core import audit, dev_outbox
+from core.context import AppContext
 from core.db import run_db
 from core.worker import enqueue
 from crm_bridge import catalogue
@@ -14,7 +17,9 @@ from crm_bridge import service as crm
 from crm_bridge.models import TicketStatus
 from flows import on_ticket_closed
 from flows.context import FlowContext
+from queueing import agents
 from queueing.live_queues import LiveQueues
+from queueing.models import PinSource
 from surge import service as announcements
 from surge.cache import publish
 from surge.models import AnnouncementCreate, AnnouncementPublic
@@ -190,3 +195,35 @@ async def reschedule_callback(ctx: FlowContext, callback_id: int, due_at, actor:
 
     return await run_db(ctx.engine, move, callback_id=callback_id, due_at=due_at, actor=actor, now=ctx.now(),
                         calendar=ctx.calendar)
+
+
+async def audit_page(ctx: AppContext, *, number: int, size: int) -> tuple[list[audit.AuditEntry], int]:
+    """One page of the audit trail, newest first, and how many entries there are."""
+    return await run_db(ctx.engine, audit.page, number=number, size=size)
+
+
+async def record(ctx: AppContext, *, actor: str, action: str, subject: str, after: dict) -> None:
+    """One entry in the audit trail for something done outside the database (a browser phone action, a run)."""
+    await run_db(ctx.engine, audit.record, actor=actor, action=action, subject=subject, after=after)
+
+
+async def outbox_to(ctx: AppContext, *, number: str, after_id: int) -> list[dev_outbox.DevOutboxItem]:
+    """What development mode kept instead of sending to this number since after_id, oldest first (at most 50)."""
+    items = await to_thread.run_sync(lambda: dev_outbox.recent(ctx.engine, to=number, after_id=after_id, limit=50))
+    return list(reversed(items))
+
+
+async def latest_outbox_id(ctx: AppContext) -> int:
+    """The id of the newest item development mode kept (0 when there is none): a new phone hears only what follows."""
+    items = await to_thread.run_sync(lambda: dev_outbox.recent(ctx.engine, limit=1))
+    return items[0].id if items else 0
+
+
+async def set_development_pin(ctx: AppContext, *, agent: str, pin: str, actor: str) -> None:
+    """An agent's development PIN (audited); raises agents.RealPinKept over one an administrator set."""
+    await run_db(ctx.engine, agents.set_pin, agent=agent, pin=pin, actor=actor, source=PinSource.DEVELOPMENT)
+
+
+async def pin_sources(ctx: AppContext, *, names: list[str]) -> dict[str, PinSource | None]:
+    """Where each of these agents' PIN came from (None: no PIN)."""
+    return await run_db(ctx.engine, agents.pin_sources, names=names)

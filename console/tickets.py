@@ -205,6 +205,16 @@ async def set_duplicate(ctx: FlowContext, *, number: str, original: str, note: s
     )
 
 
+async def find(ctx: FlowContext, *, wanted: TicketFilter, now: dt.datetime, number: int) -> TicketPage:
+    """One page of the list (listing), PAGE_SIZE tickets."""
+    return await run_db(ctx.engine, listing, wanted=wanted, now=now, number=number, size=PAGE_SIZE)
+
+
+async def one(ctx: FlowContext, *, number: str) -> TicketDetail | None:
+    """One ticket with its history and duplicates (detail)."""
+    return await run_db(ctx.engine, detail, number=number)
+
+
 def type_names(ctx: FlowContext) -> dict[str, str]:
     """Each service type's English name by its code, in the catalogue's order."""
     return {s.code: s.label("en-US") for s in catalogue.of(ctx).services}

@@ -145,6 +145,26 @@ def _book(session: Session, *, ctx: FlowContext, voicemail_id: int, when: dt.dat
     return booked, updated
 
 
+async def find(ctx: FlowContext, *, number: int) -> VoicemailPage:
+    """One page of the list (listing), PAGE_SIZE messages."""
+    return await run_db(ctx.engine, listing, number=number, size=PAGE_SIZE)
+
+
+async def one(ctx: FlowContext, *, voicemail_id: int) -> Voicemail | None:
+    """The voice message with this id (get)."""
+    return await run_db(ctx.engine, get, voicemail_id=voicemail_id)
+
+
+async def times(ctx: FlowContext) -> list[dt.datetime]:
+    """The call-back times a supervisor may choose (free_times)."""
+    return await run_db(ctx.engine, free_times, ctx=ctx)
+
+
+async def handled(ctx: FlowContext, *, voicemail_id: int, actor: str) -> Voicemail:
+    """Mark the message dealt with (mark_handled)."""
+    return await run_db(ctx.engine, mark_handled, voicemail_id=voicemail_id, actor=actor, now=ctx.now())
+
+
 async def book_callback(
     ctx: FlowContext, *, voicemail_id: int, when: dt.datetime | None, actor: str
 ) -> tuple[Callback, bool]:
