@@ -11,11 +11,9 @@ from console.tickets import TicketChangeError
 from core import audit, dev_outbox
 from core.context import AppContext
 from core.db import run_db
-from core.worker import enqueue
 from crm_bridge import catalogue
 from crm_bridge import service as crm
 from crm_bridge.models import TicketStatus
-from flows import on_ticket_closed
 from flows.context import FlowContext
 from queueing import agents
 from queueing.live_queues import LiveQueues
@@ -127,13 +125,9 @@ async def set_ticket_status(ctx: FlowContext, number: str, status: str, note: st
     if status not in {s.value for s in TicketStatus}:
         raise TicketChangeError("status", f"status must be one of {', '.join(s.value for s in TicketStatus)}")
     try:
-        ticket, closed = await run_db(
-            ctx.engine, tickets.change_status, number=number, status=status, note=note, actor=actor, now=ctx.now()
-        )
+        ticket = await tickets.set_status(ctx, number=number, status=status, note=note, actor=actor)
     except LookupError:
         return None
-    if closed:
-        await enqueue(ctx.sync_redis, on_ticket_closed.sweep)
     return crm.public(ticket).model_dump(mode="json")
 
 
@@ -202,7 +196,7 @@ async def audit_page(ctx: AppContext, *, number: int, size: int) -> tuple[list[a
     return await run_db(ctx.engine, audit.page, number=number, size=size)
 
 
-async def record(ctx: AppContext, *, actor: str, action: str, subject: str, after: dict) -> None:
+async def record_audit(ctx: AppContext, *, actor: str, action: str, subject: str, after: dict) -> None:
     """One entry in the audit trail for something done outside the database (a browser phone action, a run)."""
     await run_db(ctx.engine, audit.record, actor=actor, action=action, subject=subject, after=after)
 

@@ -78,7 +78,7 @@ async def run_scenarios(request: Request) -> Response:
             service = Service(transport, number=settings.numbers[0], account_sid=settings.account_sid)
             report = await run(items, service, LiveStage())
         counts = {status: report.count(status) for status in ("passed", "failed", "skipped")}
-        await console_service.record(
+        await console_service.record_audit(
             request.app.state.ctx, actor=request.user.actor, action="run scenarios", subject="scenarios", after=counts
         )
     return page(request, "scenarios.html", scenarios=items, problem=problem, report=report, shown=_shown, refused="")

@@ -307,7 +307,7 @@ async def _audit(request: Request, action: str, phone: Phone, details: dict | No
     """Record a browser phone action in the audit trail under the signed-in account (or the visitor's address)."""
     subject = phone.label if phone.agent else f"{phone.label} ({display(phone.number)})"
     after = {"phone": subject, **(details or {})}
-    await service.record(
+    await service.record_audit(
         request.app.state.ctx, actor=_actor(request), action=f"browser phone {action}", subject=subject, after=after
     )
 
