@@ -271,16 +271,33 @@ def reschedule(
     return row
 
 
+def _listed(query, *, state: State, limit: int):
+    query = query.where(Callback.status.in_(_values(STATES[state])))
+    if state == "failed":
+        return query.order_by(Callback.ended_at.desc(), Callback.id.desc()).limit(limit)
+    return query.order_by(Callback.id).limit(limit)
+
+
+def _soonest_first(row: Callback) -> dt.datetime:
+    return row.next_attempt_at or row.joined_at or row.created_at
+
+
 def listing(session: Session, *, state: State, limit: int = 500) -> list[Callback]:
     """Call-backs upcoming (soonest first), in progress, or failed (latest first)."""
-    query = select(Callback).where(Callback.status.in_(_values(STATES[state])))
-    if state == "failed":
-        query = query.order_by(Callback.ended_at.desc(), Callback.id.desc())
-    else:
-        query = query.order_by(Callback.id)
-    rows = list(session.exec(query.limit(limit)).all())
+    rows = list(session.exec(_listed(select(Callback), state=state, limit=limit)).all())
     if state == "upcoming":
-        rows.sort(key=lambda row: row.next_attempt_at or row.joined_at or row.created_at)
+        rows.sort(key=_soonest_first)
+    return rows
+
+
+def listing_with_outcomes(session: Session, *, state: State, limit: int = 500) -> list[tuple[Callback, str | None]]:
+    """As listing, each call-back with the outcome of its latest attempt (None: not tried, or no outcome yet), in one
+    query whatever the number of rows."""
+    latest = (CallbackAttempt.callback_id == Callback.id) & (CallbackAttempt.number == Callback.attempts)
+    query = select(Callback, CallbackAttempt.outcome).outerjoin(CallbackAttempt, latest)
+    rows = [(row, outcome) for row, outcome in session.exec(_listed(query, state=state, limit=limit)).all()]
+    if state == "upcoming":
+        rows.sort(key=lambda pair: _soonest_first(pair[0]))
     return rows
 
 

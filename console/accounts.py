@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 
 from console.models import ConsoleAccount, Role
 from core import audit, clock
+from core.context import AppContext
+from core.db import run_db
 from core.defaults import CONSOLE_NAME_MAX_CHARS, CONSOLE_PASSWORD_MAX_CHARS, CONSOLE_PASSWORD_MIN_CHARS
 
 _hasher = PasswordHasher()
@@ -160,6 +162,21 @@ def exists(session: Session, *, name: str) -> bool:
     return session.exec(select(ConsoleAccount.id).where(ConsoleAccount.name == name)).first() is not None
 
 
+def record_lock(session: Session, *, name: str, address: str) -> None:
+    """Audit a name locked out of signing in from an address, for a real account only: a name nobody has is locked
+    as well, but there is nothing of ours to audit. Once an episode: further lock-outs of the name (from there or
+    elsewhere) show on the Accounts page until it is lifted."""
+    name = " ".join(name.split())
+    if exists(session, name=name):
+        audit.record(
+            session,
+            actor=f"sign-in from {address}"[:100],
+            action="account.lock",
+            subject=f"account:{name}",
+            after={"locked": "too many failed sign-ins", "from": address[:60]},
+        )
+
+
 def list_accounts(session: Session) -> list[dict]:
     """Every account: name, role, state and dates (never the hash)."""
     return [public(row) for row in session.exec(select(ConsoleAccount).order_by(ConsoleAccount.name)).all()]
@@ -193,3 +210,51 @@ def _stamp() -> str:
 
 def _now() -> dt.datetime:
     return clock.now()
+
+
+# The pages' way in: each runs its work above in a worker thread, in one transaction.
+
+
+async def listed(ctx: AppContext) -> list[dict]:
+    """Every account (list_accounts)."""
+    return await run_db(ctx.engine, list_accounts)
+
+
+async def create(ctx: AppContext, *, name: str, role: Role, password: str, actor: str) -> ConsoleAccount:
+    """A new account (create_account)."""
+    return await run_db(ctx.engine, create_account, name=name, role=role, password=password, actor=actor)
+
+
+async def change_role(ctx: AppContext, *, name: str, role: Role, actor: str) -> ConsoleAccount:
+    """A new role (set_role)."""
+    return await run_db(ctx.engine, set_role, name=name, role=role, actor=actor)
+
+
+async def change_password(ctx: AppContext, *, name: str, password: str, actor: str) -> ConsoleAccount:
+    """A new password (set_password)."""
+    return await run_db(ctx.engine, set_password, name=name, password=password, actor=actor)
+
+
+async def change_disabled(ctx: AppContext, *, name: str, disabled: bool, actor: str) -> ConsoleAccount:
+    """Disable or enable the account (set_disabled)."""
+    return await run_db(ctx.engine, set_disabled, name=name, disabled=disabled, actor=actor)
+
+
+async def unlocked(ctx: AppContext, *, name: str, locked_from: list[str], actor: str) -> None:
+    """Audit the locks lifted (record_unlock)."""
+    await run_db(ctx.engine, record_unlock, name=name, locked_from=locked_from, actor=actor)
+
+
+async def login(ctx: AppContext, *, name: str, password: str) -> SignedIn | None:
+    """Who signs in with this name and password (verify_login)."""
+    return await run_db(ctx.engine, verify_login, name=name, password=password)
+
+
+async def locked_out(ctx: AppContext, *, name: str, address: str) -> None:
+    """Audit a lock-out that began (record_lock)."""
+    await run_db(ctx.engine, record_lock, name=name, address=address)
+
+
+async def session_holder(ctx: AppContext, *, account_id: int, session_stamp: str) -> SignedIn | None:
+    """The account a session belongs to, still (signed_in)."""
+    return await run_db(ctx.engine, signed_in, account_id=account_id, session_stamp=session_stamp)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from anyio import to_thread
+
 from callbacks import service as callbacks
+from callbacks.models import Callback
 from console import live_callbacks, metrics, report_figures, tickets, tokens
 from console.tickets import TicketChangeError
-from core import audit
+from core import audit, dev_outbox
+from core.context import AppContext
 from core.db import run_db
-from core.worker import enqueue
 from crm_bridge import catalogue
 from crm_bridge import service as crm
 from crm_bridge.models import TicketStatus
-from flows import on_ticket_closed
 from flows.context import FlowContext
+from queueing import agents
 from queueing.live_queues import LiveQueues
+from queueing.models import PinSource
 from surge import service as announcements
 from surge.cache import publish
 from surge.models import AnnouncementCreate, AnnouncementPublic
@@ -121,13 +125,9 @@ async def set_ticket_status(ctx: FlowContext, number: str, status: str, note: st
     if status not in {s.value for s in TicketStatus}:
         raise TicketChangeError("status", f"status must be one of {', '.join(s.value for s in TicketStatus)}")
     try:
-        ticket, closed = await run_db(
-            ctx.engine, tickets.change_status, number=number, status=status, note=note, actor=actor, now=ctx.now()
-        )
+        ticket = await tickets.set_status(ctx, number=number, status=status, note=note, actor=actor)
     except LookupError:
         return None
-    if closed:
-        await enqueue(ctx.sync_redis, on_ticket_closed.sweep)
     return crm.public(ticket).model_dump(mode="json")
 
 
@@ -162,6 +162,15 @@ async def list_callbacks(ctx: FlowContext, state: str) -> list[dict]:
     return await run_db(ctx.engine, rows, state=state)
 
 
+async def callback_lists(ctx: FlowContext) -> dict[str, list[tuple[Callback, str | None]]]:
+    """Every list of the call-backs page (upcoming, in progress, failed), each row with its latest attempt's outcome."""
+
+    def lists(session) -> dict[str, list[tuple[Callback, str | None]]]:
+        return {state: callbacks.listing_with_outcomes(session, state=state) for state in callbacks.STATES}
+
+    return await run_db(ctx.engine, lists)
+
+
 async def cancel_callback(ctx: FlowContext, callback_id: int, actor: str) -> dict | None:
     """Cancel a call-back not yet being placed (audited); None if there is no such active one."""
 
@@ -180,3 +189,35 @@ async def reschedule_callback(ctx: FlowContext, callback_id: int, due_at, actor:
 
     return await run_db(ctx.engine, move, callback_id=callback_id, due_at=due_at, actor=actor, now=ctx.now(),
                         calendar=ctx.calendar)
+
+
+async def audit_page(ctx: AppContext, *, number: int, size: int) -> tuple[list[audit.AuditEntry], int]:
+    """One page of the audit trail, newest first, and how many entries there are."""
+    return await run_db(ctx.engine, audit.page, number=number, size=size)
+
+
+async def record_audit(ctx: AppContext, *, actor: str, action: str, subject: str, after: dict) -> None:
+    """One entry in the audit trail for something done outside the database (a browser phone action, a run)."""
+    await run_db(ctx.engine, audit.record, actor=actor, action=action, subject=subject, after=after)
+
+
+async def outbox_to(ctx: AppContext, *, number: str, after_id: int) -> list[dev_outbox.DevOutboxItem]:
+    """What development mode kept instead of sending to this number since after_id, oldest first (at most 50)."""
+    items = await to_thread.run_sync(lambda: dev_outbox.recent(ctx.engine, to=number, after_id=after_id, limit=50))
+    return list(reversed(items))
+
+
+async def latest_outbox_id(ctx: AppContext) -> int:
+    """The id of the newest item development mode kept (0 when there is none): a new phone hears only what follows."""
+    items = await to_thread.run_sync(lambda: dev_outbox.recent(ctx.engine, limit=1))
+    return items[0].id if items else 0
+
+
+async def set_development_pin(ctx: AppContext, *, agent: str, pin: str, actor: str) -> None:
+    """An agent's development PIN (audited); raises agents.RealPinKept over one an administrator set."""
+    await run_db(ctx.engine, agents.set_pin, agent=agent, pin=pin, actor=actor, source=PinSource.DEVELOPMENT)
+
+
+async def pin_sources(ctx: AppContext, *, names: list[str]) -> dict[str, PinSource | None]:
+    """Where each of these agents' PIN came from (None: no PIN)."""
+    return await run_db(ctx.engine, agents.pin_sources, names=names)

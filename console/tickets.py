@@ -1,8 +1,9 @@
 """Tickets as supervisors work them in the console: a filtered, paged list, one ticket with its history, a status
 change with a note, and marking one a duplicate of another. Each change and its audit entry land in one transaction.
 
-Closing goes through crm_bridge.service.change_status (which closes the ticket's duplicates too); the residents who
-asked to be told are texted by flows.on_ticket_closed, queued here right after the close as the JSON API does.
+Closing goes through crm_bridge.service.change_status (which closes the ticket's duplicates too), marking a duplicate
+through crm_bridge.duplicates (its rules and links); the residents who asked to be told are texted by
+flows.on_ticket_closed, queued here right after the close as the JSON API does.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from sqlmodel import Session, select
 from core import audit, text_rules
 from core.db import run_db
 from core.worker import enqueue
-from crm_bridge import catalogue, service, ticket_numbers
+from crm_bridge import catalogue, duplicates, service
+from crm_bridge.duplicates import DuplicateRefused
 from crm_bridge.models import ACTIVE, Ticket, TicketEvent, TicketStatus
-from crm_bridge.ticket_numbers import printed
 from flows import on_ticket_closed
 from flows.context import FlowContext
 
@@ -120,8 +121,7 @@ def detail(session: Session, *, number: str) -> TicketDetail | None:
     ticket = service.get_ticket(session, number=number)
     if ticket is None:
         return None
-    duplicates = session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.number).order_by(Ticket.id)).all()
-    return TicketDetail(ticket, service.history(session, ticket=ticket), list(duplicates))
+    return TicketDetail(ticket, service.history(session, ticket=ticket), duplicates.of(session, ticket=ticket))
 
 
 def _audited(ticket: Ticket) -> dict:
@@ -129,11 +129,25 @@ def _audited(ticket: Ticket) -> dict:
     return {"status": ticket.status, "duplicate_of": ticket.duplicate_of, "closing_note": ticket.closing_note}
 
 
+def audit_ticket(
+    session: Session, *, ticket: Ticket, action: str, actor: str, before: dict | None, after: dict
+) -> None:
+    """The audit entry of a change a supervisor made to a ticket (its history line is crm_bridge's)."""
+    audit.record(session, actor=actor, action=action, subject=f"ticket:{ticket.number}", before=before, after=after)
+
+
 def _found(session: Session, number: str) -> Ticket:
     ticket = service.get_ticket(session, number=number)
     if ticket is None:
         raise LookupError(number)
     return ticket
+
+
+def _checked_note(note: str, *, field: str) -> None:
+    if len(note) > MAX_NOTE:
+        raise TicketChangeError(field, f"the note is {len(note)} characters; at most {MAX_NOTE}")
+    if problem := text_rules.refusal(note):
+        raise TicketChangeError(field, f"the note {problem}")
 
 
 def change_status(
@@ -149,95 +163,28 @@ def change_status(
         raise TicketChangeError("status", "choose the new status")
     if wanted.value == ticket.status:
         raise TicketChangeError("status", f"the ticket is already {STATUS_LABELS[ticket.status]}")
-    if len(note) > MAX_NOTE:
-        raise TicketChangeError("note", f"the note is {len(note)} characters; at most {MAX_NOTE}")
-    if problem := text_rules.refusal(note):
-        raise TicketChangeError("note", f"the note {problem}")
+    _checked_note(note, field="note")
     if wanted is TicketStatus.CLOSED and not note:
         raise TicketChangeError("note", "say what was done: residents who asked to be told are texted this note")
     before = _audited(ticket)
     service.change_status(session, ticket=ticket, status=wanted, note=note, actor=actor, now=now)
-    audit.record(
-        session,
-        actor=actor,
-        action="ticket.status",
-        subject=f"ticket:{ticket.number}",
-        before=before,
-        after=_audited(ticket),
-    )
+    audit_ticket(session, ticket=ticket, action="ticket.status", actor=actor, before=before, after=_audited(ticket))
     return ticket, wanted is TicketStatus.CLOSED
 
 
-def _root(session: Session, ticket: Ticket) -> Ticket:
-    # Follow a chain of duplicates to its original, so a close reaches everyone (closing closes direct duplicates).
-    seen = {ticket.number}
-    while ticket.duplicate_of and ticket.duplicate_of not in seen:
-        original = service.get_ticket(session, number=ticket.duplicate_of)
-        if original is None:
-            break
-        seen.add(original.number)
-        ticket = original
-    return ticket
-
-
 def mark_duplicate(session: Session, *, number: str, original: str, note: str, actor: str, now: dt.datetime) -> Ticket:
-    """Link a ticket to the original report of the same problem (its reporters then hear when that one closes)."""
+    """Link a ticket to the original report of the same problem (its reporters then hear when that one closes);
+    crm_bridge.duplicates holds the rules, refusals are shown beside the original's field."""
     ticket = _found(session, number)
-    typed = "".join(c for c in original if "0" <= c <= "9")
-    if not ticket_numbers.is_valid(typed):
-        raise TicketChangeError("original", "type the original's nine-digit ticket number, like 123-456-789")
-    if typed == ticket.number:
-        raise TicketChangeError("original", "a ticket cannot be a duplicate of itself")
-    if len(note) > MAX_NOTE:
-        raise TicketChangeError("duplicate_note", f"the note is {len(note)} characters; at most {MAX_NOTE}")
-    if problem := text_rules.refusal(note):
-        raise TicketChangeError("duplicate_note", f"the note {problem}")
-    target = service.get_ticket(session, number=typed)
-    if target is None:
-        raise TicketChangeError("original", f"there is no ticket {printed(typed)}")
-    if ticket.status == TicketStatus.CLOSED.value:
-        raise TicketChangeError("original", "this ticket is closed; reopen it first")
-    target = _root(session, target)
-    if target.number == ticket.number:
-        raise TicketChangeError("original", f"{printed(typed)} is already a duplicate of this ticket")
-    if target.status == TicketStatus.CLOSED.value:
-        raise TicketChangeError("original", f"{printed(target.number)} is closed; close this one instead")
-    if ticket.duplicate_of == target.number:
-        raise TicketChangeError("original", f"this ticket is already a duplicate of {printed(target.number)}")
+    try:
+        typed = duplicates.typed_number(ticket=ticket, typed=original)
+        _checked_note(note, field="duplicate_note")
+        target = duplicates.original_for(session, ticket=ticket, number=typed)
+    except DuplicateRefused as exc:
+        raise TicketChangeError("original", str(exc)) from None
     before = _audited(ticket)
-    said = f"duplicate of {printed(target.number)}" + (f": {note}" if note else "")
-    ticket.duplicate_of = target.number
-    if not service.change_status(
-        session, ticket=ticket, status=TicketStatus.DUPLICATE, note=said, actor=actor, now=now
-    ):
-        ticket.updated_at = now  # was a duplicate of another: the history says what it is a duplicate of now
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id, status=ticket.status, note=said[:MAX_NOTE], actor=actor[:100], created_at=now
-            )
-        )
-    session.add(ticket)
-    for child in session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.number)).all():
-        child.duplicate_of = target.number  # its reporters too hear when the original closes
-        child.updated_at = now
-        session.add(child)
-        session.add(
-            TicketEvent(
-                ticket_id=child.id,
-                status=child.status,
-                actor=actor[:100],
-                created_at=now,
-                note=f"duplicate of {printed(target.number)} (with {printed(ticket.number)})",
-            )
-        )
-    audit.record(
-        session,
-        actor=actor,
-        action="ticket.duplicate",
-        subject=f"ticket:{ticket.number}",
-        before=before,
-        after=_audited(ticket),
-    )
+    duplicates.link(session, ticket=ticket, original=target, note=note, actor=actor, now=now)
+    audit_ticket(session, ticket=ticket, action="ticket.duplicate", actor=actor, before=before, after=_audited(ticket))
     return ticket
 
 
@@ -256,6 +203,16 @@ async def set_duplicate(ctx: FlowContext, *, number: str, original: str, note: s
     return await run_db(
         ctx.engine, mark_duplicate, number=number, original=original, note=note, actor=actor, now=ctx.now()
     )
+
+
+async def find(ctx: FlowContext, *, wanted: TicketFilter, now: dt.datetime, number: int) -> TicketPage:
+    """One page of the list (listing), PAGE_SIZE tickets."""
+    return await run_db(ctx.engine, listing, wanted=wanted, now=now, number=number, size=PAGE_SIZE)
+
+
+async def one(ctx: FlowContext, *, number: str) -> TicketDetail | None:
+    """One ticket with its history and duplicates (detail)."""
+    return await run_db(ctx.engine, detail, number=number)
 
 
 def type_names(ctx: FlowContext) -> dict[str, str]:

@@ -13,6 +13,8 @@ from sqlmodel import Session, select
 
 from console.models import ApiToken, TokenScope, TokenState
 from core import audit
+from core.context import AppContext
+from core.db import run_db
 from core.defaults import API_TOKEN_DAYS, API_TOKEN_MAX_DAYS
 
 PREFIX_LENGTH = 8
@@ -115,3 +117,21 @@ def _public(row: ApiToken, now: dt.datetime) -> dict:
         "expires_at": row.expires_at.isoformat(),
         "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
     }
+
+
+# The pages' way in: each runs its work above in a worker thread, in one transaction.
+
+
+async def listed(ctx: AppContext) -> list[dict]:
+    """Every token (list_tokens)."""
+    return await run_db(ctx.engine, list_tokens, now=ctx.now())
+
+
+async def create(ctx: AppContext, *, name: str, scope: TokenScope, days: int, actor: str) -> str:
+    """A new token, returned once (create_token)."""
+    return await run_db(ctx.engine, create_token, name=name, now=ctx.now(), scope=scope, days=days, actor=actor)
+
+
+async def revoke(ctx: AppContext, *, name: str, actor: str) -> dict:
+    """Revoke a token (revoke_token)."""
+    return await run_db(ctx.engine, revoke_token, name=name, now=ctx.now(), actor=actor)

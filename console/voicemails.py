@@ -17,12 +17,14 @@ from callbacks import service as callbacks
 from callbacks import slots
 from callbacks.models import Callback, CallbackKind, CallbackRequest, CallbackSource
 from callbacks.service import CallbackError
+from console.tickets import audit_ticket
 from core import audit, text_rules
 from core.db import run_db
 from core.defaults import CALLBACK_MIN_NOTICE_MINUTES
 from core.phones import Refusal, mask, outbound_refusal
 from crm_bridge import intake
-from crm_bridge.models import Ticket, TicketCreate, TicketEvent, TicketPublic
+from crm_bridge import service as crm
+from crm_bridge.models import TicketCreate, TicketPublic
 from crm_bridge.service import IntakeError
 from crm_bridge.ticket_numbers import printed
 from flows.context import FlowContext
@@ -143,6 +145,26 @@ def _book(session: Session, *, ctx: FlowContext, voicemail_id: int, when: dt.dat
     return booked, updated
 
 
+async def find(ctx: FlowContext, *, number: int) -> VoicemailPage:
+    """One page of the list (listing), PAGE_SIZE messages."""
+    return await run_db(ctx.engine, listing, number=number, size=PAGE_SIZE)
+
+
+async def one(ctx: FlowContext, *, voicemail_id: int) -> Voicemail | None:
+    """The voice message with this id (get)."""
+    return await run_db(ctx.engine, get, voicemail_id=voicemail_id)
+
+
+async def times(ctx: FlowContext) -> list[dt.datetime]:
+    """The call-back times a supervisor may choose (free_times)."""
+    return await run_db(ctx.engine, free_times, ctx=ctx)
+
+
+async def handled(ctx: FlowContext, *, voicemail_id: int, actor: str) -> Voicemail:
+    """Mark the message dealt with (mark_handled)."""
+    return await run_db(ctx.engine, mark_handled, voicemail_id=voicemail_id, actor=actor, now=ctx.now())
+
+
 async def book_callback(
     ctx: FlowContext, *, voicemail_id: int, when: dt.datetime | None, actor: str
 ) -> tuple[Callback, bool]:
@@ -182,30 +204,18 @@ async def open_ticket(
     ticket = await intake.submit(ctx, data)
 
     def note(session: Session) -> None:
-        opened = session.exec(select(Ticket).where(Ticket.number == ticket.number)).one()
+        opened = crm.get_ticket(session, number=ticket.number)
         found = _found(session, voicemail_id)
         left = f"{found.created_at:%Y-%m-%d %H:%M} UTC"
-        session.add(
-            TicketEvent(
-                ticket_id=opened.id,
-                status=opened.status,
-                actor=actor[:100],
-                created_at=ctx.now(),
-                note=f"opened from voice message {found.id} left {left}",
-            )
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="ticket.open",
-            subject=f"ticket:{ticket.number}",
-            after={
-                "service_code": ticket.service_code,
-                "status": ticket.status,
-                "voicemail": found.id,
-                "duplicate_of": ticket.duplicate_of,
-            },
-        )
+        said = f"opened from voice message {found.id} left {left}"
+        crm.record_event(session, ticket=opened, note=said, actor=actor, now=ctx.now())
+        after = {
+            "service_code": ticket.service_code,
+            "status": ticket.status,
+            "voicemail": found.id,
+            "duplicate_of": ticket.duplicate_of,
+        }
+        audit_ticket(session, ticket=opened, action="ticket.open", actor=actor, before=None, after=after)
         _handled(
             session,
             found,

@@ -139,6 +139,13 @@ def history(session: Session, *, ticket: Ticket) -> list[TicketEvent]:
     return list(session.exec(statement).all())
 
 
+def record_event(session: Session, *, ticket: Ticket, note: str, actor: str, now: dt.datetime) -> None:
+    """A line in the ticket's history at its present status (what happened, who did it); the status is unchanged."""
+    session.add(
+        TicketEvent(ticket_id=ticket.id, status=ticket.status, note=note[:1000], actor=actor[:100], created_at=now)
+    )
+
+
 def change_status(
     session: Session,
     *,
@@ -157,9 +164,7 @@ def change_status(
     if status is TicketStatus.CLOSED:
         ticket.closing_note = note[:1000] or ticket.closing_note
     session.add(ticket)
-    session.add(
-        TicketEvent(ticket_id=ticket.id, status=status.value, note=note[:1000], actor=actor[:100], created_at=now)
-    )
+    record_event(session, ticket=ticket, note=note, actor=actor, now=now)
     if status is TicketStatus.CLOSED:
         _close_duplicates(session, ticket=ticket, note=note, actor=actor, now=now)
     return True
@@ -174,15 +179,7 @@ def _close_duplicates(session: Session, *, ticket: Ticket, note: str, actor: str
         dup.closing_note = note[:1000]
         dup.updated_at = now
         session.add(dup)
-        session.add(
-            TicketEvent(
-                ticket_id=dup.id,
-                status=TicketStatus.CLOSED.value,
-                note=f"closed with {ticket.number}: {note}"[:1000],
-                actor=actor[:100],
-                created_at=now,
-            )
-        )
+        record_event(session, ticket=dup, note=f"closed with {ticket.number}: {note}", actor=actor, now=now)
 
 
 def duplicate_ids(session: Session, *, ticket: Ticket) -> list[int]:

@@ -15,7 +15,6 @@ from console import accounts, throttle, tokens
 from console.models import Role, TokenScope
 from console.pages.forms import checked_form, text
 from console.pages.render import page
-from core.db import run_db
 from core.defaults import API_TOKEN_DAYS, API_TOKEN_MAX_DAYS, CONSOLE_PASSWORD_MIN_CHARS
 
 HERE = "/console/accounts"
@@ -39,12 +38,12 @@ async def _render(
     new_token: dict | None = None,
 ) -> Response:
     ctx = request.app.state.ctx
-    people = await run_db(ctx.engine, accounts.list_accounts)
+    people = await accounts.listed(ctx)
     now = _seconds(ctx)
     for person in people:
         locks = await throttle.locks_on(ctx.redis, person["name"], now=now)
         person["locks"] = [{"address": lock.address, "until": _moment(lock.until)} for lock in locks]
-    held = await run_db(ctx.engine, tokens.list_tokens, now=ctx.now())
+    held = await tokens.listed(ctx)
     return page(
         request,
         "accounts.html",
@@ -102,9 +101,8 @@ async def create_account(request: Request) -> Response:
         errors["password_again"] = "the two passwords differ"
     if not errors:
         try:
-            await run_db(
-                request.app.state.ctx.engine,
-                accounts.create_account,
+            await accounts.create(
+                request.app.state.ctx,
                 name=typed["name"],
                 role=role,
                 password=password,
@@ -130,18 +128,16 @@ async def change_account(request: Request) -> Response:
             role = _role(form)
             if role is None:
                 raise accounts.AccountError("role", "choose what the account may do")
-            await run_db(ctx.engine, accounts.set_role, name=name, role=role, actor=actor)
+            await accounts.change_role(ctx, name=name, role=role, actor=actor)
         elif change == "password":
-            await run_db(
-                ctx.engine, accounts.set_password, name=name, password=str(form.get("password", "")), actor=actor
-            )
+            await accounts.change_password(ctx, name=name, password=str(form.get("password", "")), actor=actor)
             await throttle.unlock(ctx.redis, name)
         elif change in ("disable", "enable"):
-            await run_db(ctx.engine, accounts.set_disabled, name=name, disabled=change == "disable", actor=actor)
+            await accounts.change_disabled(ctx, name=name, disabled=change == "disable", actor=actor)
         elif change == "unlock":
             locks = await throttle.locks_on(ctx.redis, name, now=_seconds(ctx))
             addresses = [lock.address for lock in locks]
-            await run_db(ctx.engine, accounts.record_unlock, name=name, locked_from=addresses, actor=actor)
+            await accounts.unlocked(ctx, name=name, locked_from=addresses, actor=actor)
             await throttle.unlock(ctx.redis, name)
         else:
             raise accounts.AccountError("change", "unknown change")
@@ -167,11 +163,9 @@ async def create_token(request: Request) -> Response:
         errors["token_name"] = "say who or what will hold the token"
     if not errors:
         try:
-            token = await run_db(
-                ctx.engine,
-                tokens.create_token,
+            token = await tokens.create(
+                ctx,
                 name=typed["token_name"],
-                now=ctx.now(),
                 scope=scope,
                 days=int(typed["days"]),
                 actor=request.user.actor,
@@ -189,7 +183,7 @@ async def revoke_token(request: Request) -> Response:
     form = await checked_form(request)
     ctx, name = request.app.state.ctx, text(form, "name")
     try:
-        await run_db(ctx.engine, tokens.revoke_token, name=name, now=ctx.now(), actor=request.user.actor)
+        await tokens.revoke(ctx, name=name, actor=request.user.actor)
     except ValueError as exc:
         return await _render(request, status_code=422, errors={f"revoke:{name}": str(exc).partition(": ")[2]})
     return _back("revoked")

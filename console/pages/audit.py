@@ -8,9 +8,9 @@ from starlette.authentication import requires
 from starlette.requests import Request
 from starlette.responses import Response
 
+from console import service
 from console.pages.render import page
 from core import audit
-from core.db import run_db
 from core.defaults import CONSOLE_AUDIT_PAGE_SIZE
 
 MAX_PAGE = 100_000  # keeps the database's OFFSET bounded whatever the address bar says
@@ -40,7 +40,7 @@ def _page_number(raw: str) -> int:
 async def audit_page(request: Request) -> Response:
     """A page of the trail: when, who, what, and each field's before → after."""
     number = _page_number(request.query_params.get("page", "1"))
-    rows, total = await run_db(request.app.state.ctx.engine, audit.page, number=number, size=CONSOLE_AUDIT_PAGE_SIZE)
+    rows, total = await service.audit_page(request.app.state.ctx, number=number, size=CONSOLE_AUDIT_PAGE_SIZE)
     pages = max(1, -(-total // CONSOLE_AUDIT_PAGE_SIZE))
     # Residents' words (what was said, typed or keyed) raw only for supervisors and admins; redacted for the rest.
     raw_words = "supervisor" in request.auth.scopes

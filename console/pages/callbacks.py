@@ -13,13 +13,11 @@ from starlette.authentication import requires
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from callbacks import service as callbacks
 from callbacks.models import Callback, CallbackKind
 from callbacks.service import CallbackError
 from console import service
 from console.pages.forms import checked_form, text
 from console.pages.render import page
-from core.db import run_db
 from core.phones import mask
 from crm_bridge.ticket_numbers import printed
 
@@ -68,20 +66,13 @@ def _shown(row: Callback, last_outcome: str | None, queues: dict[str, str]) -> d
     }
 
 
-def _lists(session, *, queues: dict[str, str]) -> dict[str, list[dict]]:
-    lists = {}
-    for state in callbacks.STATES:
-        rows = callbacks.listing(session, state=state)
-        tried = {row.id: callbacks.attempt(session, callback_id=row.id, number=row.attempts) for row in rows}
-        lists[state] = [_shown(row, tried[row.id].outcome if tried[row.id] else None, queues) for row in rows]
-    return lists
-
-
 async def _render(
     request: Request, *, status_code: int = 200, typed: dict | None = None, errors: dict | None = None
 ) -> Response:
     ctx = request.app.state.ctx
-    lists = await run_db(ctx.engine, _lists, queues=ctx.settings.queue.names)
+    queues = ctx.settings.queue.names
+    found = await service.callback_lists(ctx)
+    lists = {state: [_shown(row, outcome, queues) for row, outcome in rows] for state, rows in found.items()}
     return page(
         request,
         "callbacks.html",

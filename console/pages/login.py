@@ -15,8 +15,6 @@ from console.pages.session_auth import LOGIN, sessions
 from console.sessions import COOKIE
 from console.signing import sign, unsign
 from console.throttle import LoginAttempts
-from core import audit
-from core.db import run_db
 from core.defaults import CONSOLE_SESSION_SECONDS
 
 LOGIN_COOKIE = "oc_console_login"  # the sign-in form's CSRF token, before there is a session to hold one
@@ -80,10 +78,10 @@ async def login(request: Request) -> Response:
             f"minute{'s' if minutes > 1 else ''}, or ask an administrator to lift the lock."
         )
         return _form(request, status_code=429, name=name, error=error, going=going)
-    who = await run_db(ctx.engine, accounts.verify_login, name=name, password=password)
+    who = await accounts.login(ctx, name=name, password=password)
     if who is None:
         if attempts.lock_began:
-            await run_db(ctx.engine, _record_lock, name=name, address=address)
+            await accounts.locked_out(ctx, name=name, address=address)
         return _form(request, status_code=401, name=name, error=WRONG, going=going)
     await attempts.succeeded()
     cookie, _ = await sessions(request).start(who, ctx.now())
@@ -91,20 +89,6 @@ async def login(request: Request) -> Response:
     response.set_cookie(COOKIE, cookie, max_age=CONSOLE_SESSION_SECONDS, **_cookie_options(request))
     response.delete_cookie(LOGIN_COOKIE, **_cookie_options(request))
     return response
-
-
-def _record_lock(session, *, name: str, address: str) -> None:
-    # Only for a real account: a name nobody has is locked as well, but there is nothing of ours to audit. Once an
-    # episode: further lock-outs of the name (from here or elsewhere) show on the Accounts page until it is lifted.
-    name = " ".join(name.split())
-    if accounts.exists(session, name=name):
-        audit.record(
-            session,
-            actor=f"sign-in from {address}"[:100],
-            action="account.lock",
-            subject=f"account:{name}",
-            after={"locked": "too many failed sign-ins", "from": address[:60]},
-        )
 
 
 @requires("console")

@@ -13,14 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from console import action_limits
+from console import service as console_service
 from console.pages.forms import checked_form
 from console.pages.render import page
-from core import audit
-from core.db import run_db
 from core.defaults import SCENARIO_RUNS_PER_MINUTE
 from settings import ROOT
 from simulator.driver import signed_transport
-from simulator.scenarios import LiveStage, Report, ScenarioError, Service, load, run
+from simulator.scenarios import LiveStage, ScenarioError, Service, load, run
 
 FOLDER = ROOT / "scenarios"
 
@@ -41,11 +40,6 @@ def _shown(path: str) -> str:
         return str(FOLDER.joinpath(path).resolve().relative_to(ROOT))
     except ValueError:
         return path
-
-
-def _record(session, *, actor: str, report: Report) -> None:
-    after = {status: report.count(status) for status in ("passed", "failed", "skipped")}
-    audit.record(session, actor=actor, action="run scenarios", subject="scenarios", after=after)
 
 
 @requires("messages")
@@ -83,5 +77,8 @@ async def run_scenarios(request: Request) -> Response:
             )
             service = Service(transport, number=settings.numbers[0], account_sid=settings.account_sid)
             report = await run(items, service, LiveStage())
-        await run_db(request.app.state.ctx.engine, _record, actor=request.user.actor, report=report)
+        counts = {status: report.count(status) for status in ("passed", "failed", "skipped")}
+        await console_service.record_audit(
+            request.app.state.ctx, actor=request.user.actor, action="run scenarios", subject="scenarios", after=counts
+        )
     return page(request, "scenarios.html", scenarios=items, problem=problem, report=report, shown=_shown, refused="")

@@ -13,7 +13,6 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from console import accounts
 from console.accounts import SignedIn
 from console.sessions import COOKIE, ConsoleSession, ConsoleSessions
-from core.db import run_db
 
 LOGIN = "/console/login"
 
@@ -63,9 +62,7 @@ class SessionBackend(AuthenticationBackend):
         found = await sessions(conn).find(cookie, ctx.now()) if cookie else None
         if found is None:
             raise AuthenticationError("please sign in")
-        who = await run_db(
-            ctx.engine, accounts.signed_in, account_id=found.account_id, session_stamp=found.session_stamp
-        )
+        who = await accounts.session_holder(ctx, account_id=found.account_id, session_stamp=found.session_stamp)
         if who is None:
             await sessions(conn).end(found.id)
             raise AuthenticationError("please sign in again")

@@ -1,7 +1,7 @@
 """The browser phone: call or text the service from a web page and hear exactly what residents hear.
 
 `/simulator` leads to `/console/simulator` (where the console's session cookie reaches): open to anyone on the machine
-in development mode, otherwise to signed-in supervisors. Each browser's phones live in Redis (simulator_store); every
+in development mode, otherwise to signed-in supervisors. Each browser's phones live in Redis (simulator.store); every
 action posts the service's real webhooks, signed as Twilio signs them, to this same app in-process (no socket, and the
 event loop never waits on anything but the app itself), and returns the phones as JSON for simulator.js to draw.
 """
@@ -21,20 +21,19 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from console import action_limits
+from console import action_limits, service
 from console.pages.forms import text
 from console.pages.render import page
 from console.pages.session_auth import SessionBackend, to_login
-from console.pages.simulator_phones import Board, Phone, PhoneError, Phones
-from console.pages.simulator_store import NUMBERS, Busy, SimulatorStore
-from core import audit, dev_outbox
-from core.db import run_db
+from core import audit
 from core.defaults import SIMULATOR_ACTIONS_PER_MINUTE, SIMULATOR_PHONES_PER_BROWSER, SIMULATOR_TICKS_PER_MINUTE
 from core.phones import display
 from core.twilio_client import uses_outbox
 from queueing import agents
 from queueing.models import PinSource
 from simulator.driver import signed_transport
+from simulator.phones import Board, Phone, PhoneError, Phones
+from simulator.store import NUMBERS, Busy, SimulatorStore
 
 PAGE = "/console/simulator"
 COOKIE = "oc_simulator"
@@ -222,19 +221,9 @@ async def _deliver_outbox(request: Request, phones: Phones) -> None:
     for phone in phones.board.phones:
         if phone.agent or phone.number not in held:
             continue
-        items = await run_db(ctx.engine, _outbox_for, number=phone.number, after_id=phone.outbox_after)
+        items = await service.outbox_to(ctx, number=phone.number, after_id=phone.outbox_after)
         for item in items:
             phones.deliver(phone, item)
-
-
-def _outbox_for(session, *, number: str, after_id: int) -> list:
-    # recent() opens its own session on the engine; this runs in a worker thread like every database read here.
-    return list(reversed(dev_outbox.recent(session.get_bind(), to=number, after_id=after_id, limit=50)))
-
-
-def _latest_outbox(session) -> int:
-    items = dev_outbox.recent(session.get_bind(), limit=1)
-    return items[0].id if items else 0
 
 
 @requires(SCOPE)
@@ -246,7 +235,7 @@ async def add_phone(request: Request) -> Response:
         if len(board.phones) >= SIMULATOR_PHONES_PER_BROWSER:
             most = SIMULATOR_PHONES_PER_BROWSER
             raise PhoneError(f"This browser has {most} phones, the most it may have: remove one first.")
-        after = await run_db(ctx.engine, _latest_outbox) if uses_outbox(ctx.settings) else 0
+        after = await service.latest_outbox_id(ctx) if uses_outbox(ctx.settings) else 0
         if text(form, "kind") == "agent":
             agent = agents.agent_named(ctx.settings, text(form, "agent"))
             if agent is None:
@@ -318,13 +307,8 @@ async def _audit(request: Request, action: str, phone: Phone, details: dict | No
     """Record a browser phone action in the audit trail under the signed-in account (or the visitor's address)."""
     subject = phone.label if phone.agent else f"{phone.label} ({display(phone.number)})"
     after = {"phone": subject, **(details or {})}
-    await run_db(
-        request.app.state.ctx.engine,
-        audit.record,
-        actor=_actor(request),
-        action=f"browser phone {action}",
-        subject=subject,
-        after=after,
+    await service.record_audit(
+        request.app.state.ctx, actor=_actor(request), action=f"browser phone {action}", subject=subject, after=after
     )
 
 
@@ -349,9 +333,7 @@ async def _dev_pin(request: Request, board: Board, phone: Phone) -> None:
         raise PhoneError("A PIN is set with `run.py agent-pin NAME` on the server.")
     pin = _new_dev_pin()
     try:
-        await run_db(
-            ctx.engine, agents.set_pin, agent=phone.agent, pin=pin, actor=_actor(request), source=PinSource.DEVELOPMENT
-        )
+        await service.set_development_pin(ctx, agent=phone.agent, pin=pin, actor=_actor(request))
     except agents.RealPinKept as exc:
         raise PhoneError(f"{exc}.") from None
     board.pins[phone.agent] = pin
@@ -388,7 +370,7 @@ async def _pins_known(request: Request, board: Board) -> dict[str, PinSource | N
     names = [p.agent for p in board.phones if p.agent]
     if not names:
         return {}
-    return await run_db(request.app.state.ctx.engine, agents.pin_sources, names=names)
+    return await service.pin_sources(request.app.state.ctx, names=names)
 
 
 STATUS = {

@@ -20,7 +20,6 @@ from console.pages.forms import checked_form, text
 from console.pages.recording import play
 from console.pages.render import page
 from console.tickets import PAGE_SIZE, SETTABLE, STATUS_LABELS, TicketChangeError, TicketFilter
-from core.db import run_db
 from core.phones import mask
 from crm_bridge import ticket_numbers
 from crm_bridge.models import TicketStatus
@@ -121,7 +120,7 @@ async def tickets_page(request: Request) -> Response:
     form = ListForm.read(request.query_params)
     wanted = form.checked(types=types, zone=ctx.settings.timezone)
     now = ctx.now()
-    found = await run_db(ctx.engine, tickets.listing, wanted=wanted, now=now, number=form.page, size=PAGE_SIZE)
+    found = await tickets.find(ctx, wanted=wanted, now=now, number=form.page)
     pages = max(1, -(-found.total // PAGE_SIZE))
     return page(
         request,
@@ -154,7 +153,7 @@ class ChangeForm:
 
 async def _detail(request: Request, number: str, form: ChangeForm, *, status_code: int = 200) -> Response:
     ctx = request.app.state.ctx
-    found = await run_db(ctx.engine, tickets.detail, number=number)
+    found = await tickets.one(ctx, number=number)
     if found is None:
         raise HTTPException(404, "There is no ticket with this number.")
     ticket = found.ticket
@@ -226,7 +225,7 @@ async def mark_duplicate(request: Request) -> Response:
 async def recording(request: Request) -> Response:
     """The caller's recording, fetched from Twilio with the account's credentials (never the browser's)."""
     ctx = request.app.state.ctx
-    found = await run_db(ctx.engine, tickets.detail, number=request.path_params["number"])
+    found = await tickets.one(ctx, number=request.path_params["number"])
     if found is None or not found.ticket.recording_url:
         raise HTTPException(404, "This ticket has no recording.")
     return await play(ctx.settings, found.ticket.recording_url)

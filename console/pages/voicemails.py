@@ -21,7 +21,6 @@ from console.pages.recording import play
 from console.pages.render import page
 from console.pages.tickets import page_number
 from console.voicemails import PAGE_SIZE, VoicemailError
-from core.db import run_db
 from core.phones import mask
 from crm_bridge import catalogue
 from crm_bridge.service import IntakeError
@@ -58,7 +57,7 @@ async def voicemails_page(request: Request) -> Response:
     """Every voice message: those not yet handled first, newest first; language, masked caller, age, a player."""
     ctx = request.app.state.ctx
     number = _page_number(request.query_params.get("page", "1"))
-    found = await run_db(ctx.engine, voicemails.listing, number=number, size=PAGE_SIZE)
+    found = await voicemails.find(ctx, number=number)
     return page(
         request,
         "voicemails.html",
@@ -105,10 +104,10 @@ def _required_details(ctx) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
 
 async def _detail(request: Request, form: AnswerForm, *, status_code: int = 200) -> Response:
     ctx = request.app.state.ctx
-    row = await run_db(ctx.engine, voicemails.get, voicemail_id=request.path_params["id"])
+    row = await voicemails.one(ctx, voicemail_id=request.path_params["id"])
     if row is None:
         raise HTTPException(404, "There is no such voice message.")
-    times = await run_db(ctx.engine, voicemails.free_times, ctx=ctx)
+    times = await voicemails.times(ctx)
     return page(
         request,
         "voicemail.html",
@@ -140,12 +139,8 @@ async def mark_handled(request: Request) -> Response:
     """Mark the message dealt with (from the list or its page)."""
     await checked_form(request)
     try:
-        await run_db(
-            request.app.state.ctx.engine,
-            voicemails.mark_handled,
-            voicemail_id=request.path_params["id"],
-            actor=request.user.actor,
-            now=request.app.state.ctx.now(),
+        await voicemails.handled(
+            request.app.state.ctx, voicemail_id=request.path_params["id"], actor=request.user.actor
         )
     except LookupError:
         raise HTTPException(404, "There is no such voice message.") from None
@@ -214,7 +209,7 @@ async def book_callback(request: Request) -> Response:
 async def recording(request: Request) -> Response:
     """The message's audio, fetched from Twilio with the account's credentials (never the browser's)."""
     ctx = request.app.state.ctx
-    row = await run_db(ctx.engine, voicemails.get, voicemail_id=request.path_params["id"])
+    row = await voicemails.one(ctx, voicemail_id=request.path_params["id"])
     if row is None:
         raise HTTPException(404, "There is no such voice message.")
     return await play(ctx.settings, row.recording_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from callbacks import service
@@ -79,6 +80,27 @@ def test_the_three_lists_in_city_time_with_masked_numbers(app, engine):
     assert "Being dialled (1)" in dialled and "+*******0149" in dialled and "dialling" in dialled
     gave_up = _section(page.text, "failed")
     assert "Failed (1)" in gave_up and "+*******0150" in gave_up and ">busy<" in gave_up
+
+
+def test_the_pages_rows_are_read_in_one_query_per_list_however_many_there_are(app, engine):
+    signed_in(app, Role.SUPERVISOR, name="ana")
+    for n in range(5):
+        fail(engine, app, book(engine, f"+1312555016{n}", 2 + n))
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    listened = app.app.state.ctx.engine  # the app's own engine, the one its pages read with
+    event.listen(listened, "before_cursor_execute", seen)
+    try:
+        page = app.get("/console/callbacks")
+    finally:
+        event.remove(listened, "before_cursor_execute", seen)
+    gave_up = _section(page.text, "failed")
+    assert "Failed (5)" in gave_up and gave_up.count(">busy<") == 5
+    # Upcoming, being dialled, failed: one query each (with each row's last try), never one more per row.
+    assert len([s for s in statements if "FROM callback" in s]) == len(service.STATES)
 
 
 def test_empty_states_say_what_would_be_there(app):

@@ -15,7 +15,6 @@ from console.models import Role, TokenScope
 from console.pages import scenarios as scenarios_page
 from console.pages import simulator as simulator_page
 from console.pages.simulator import DEV_VISITOR
-from console.pages.simulator_store import NUMBERS, SimulatorStore
 from core import audit
 from core.audit import AuditEntry
 from core.db import in_session
@@ -24,6 +23,7 @@ from core.twilio_client import make_client
 from queueing import agents
 from queueing.models import AgentPin, PinSource
 from settings import ROOT, load_settings
+from simulator.store import NUMBERS, SimulatorStore
 from tests.conftest import running_app
 from tests.console.browser_session import csrf_of, signed_in
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT

@@ -1,7 +1,7 @@
 """The browser phone's phones: what each one is doing, what it heard and read, and the actions that drive the service.
 
 A Board is one browser's set of phones and the switchboard their calls share; it is a plain JSON document kept in
-Redis between requests (console.pages.simulator_store). Every call goes through simulator.driver, which posts the
+Redis between requests (simulator.store). Every call goes through simulator.driver, which posts the
 service's real webhooks as Twilio would; this module only keeps the phones' side: transcripts, texts, ringing.
 """
 
