@@ -75,14 +75,6 @@ def read_document(path: Path) -> dict:
         raise MenuError(f"{path}: not valid TOML ({exc})") from None
 
 
-def load_menus(
-    path: Path, *, actions: set[str], nodes: set[str], required: set[str], languages: list[str], wording
-) -> Menus:
-    """Read and check a menus file against the registered actions and steps and the configured languages."""
-    return parse_menus(read_document(path), source=Path(path).name, actions=actions, nodes=nodes, required=required,
-                       languages=languages, wording=wording)
-
-
 def parse_menus(
     document: dict, *, source: str, actions: set[str], nodes: set[str], required: set[str], languages: list[str],
     wording,
