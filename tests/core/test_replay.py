@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 import core.clock
 from app import create_app
-from core import replay
+from core import deliveries, replay
 from core.defaults import REPLAY_CLAIM_SECONDS
 from core.redis import async_client
 from ivr.models import Call, CallStep
@@ -176,7 +176,7 @@ def test_the_database_claim_outlives_redis_and_a_failed_delivery_gives_it_back(e
 # A webhook process killed half-way through a delivery (a deploy, the OOM killer): no handler of its runs at all.
 KILLED_HALF_WAY = """
 import asyncio, functools, os, signal, sys
-from core import replay
+from core import deliveries, replay
 from core.db import make_engine
 from core.redis import async_client
 
@@ -217,3 +217,15 @@ def test_a_delivery_killed_half_way_is_acted_on_by_twilios_retry(engine, setting
     redis.delete(redis_key)  # Redis forgot it (an hour later, or a restart): the database still remembers
     assert asyncio.run(deliver()) == "<Response/>"
     assert runs == [1]
+
+
+def test_a_delivery_acted_on_but_not_recorded_still_gets_its_answer(engine, monkeypatch):
+    def database_gone(_session, *, key):
+        raise OSError("connection reset")
+
+    async def produce() -> str:
+        return "<Response>acted</Response>"
+
+    monkeypatch.setattr(deliveries, "record", database_gone)
+    answer = asyncio.run(replay.durably(engine, "sms:SMunrecorded", produce, "<Response/>"))
+    assert answer == "<Response>acted</Response>"
