@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import Engine
 
 from core import deliveries
-from core.db import run_db
+from core.db import UNAVAILABLE, run_db
 from core.defaults import REPLAY_CLAIM_SECONDS, REPLAY_POLL_SECONDS, REPLAY_TTL, REPLAY_WAIT_SECONDS
 
 log = logging.getLogger("onecall.replay")
@@ -58,7 +58,7 @@ def request_key(path: str, params: dict[str, str], token: str = "") -> str:
 async def durably(engine: Engine, key: str, produce: Callable[[], Awaitable[str]], already: str) -> str:
     """Run produce() once for this delivery in the database's memory too: a re-send after the replay window (or
     after Redis restarted empty) gets `already`, and nothing is done twice."""
-    if await run_db(engine, deliveries.seen, key=key):
+    if await _seen(engine, key):
         return already
     result = await produce()
     # Recorded only now: a process killed half-way leaves no row, so Twilio's retry is acted on, not told goodbye.
@@ -67,6 +67,13 @@ async def durably(engine: Engine, key: str, produce: Callable[[], Awaitable[str]
     except Exception as exc:  # the effects ran: answer them; Redis keeps the answer for retries within the hour
         log.warning("replay: delivery %s acted on but not recorded (%s: %s)", key[:16], type(exc).__name__, exc)
     return result
+
+
+async def _seen(engine: Engine, key: str) -> bool:
+    try:
+        return await run_db(engine, deliveries.seen, key=key)
+    except UNAVAILABLE:  # the database is away: the effects need it too, and their own outage answer is the reply
+        return False
 
 
 async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]]) -> str:
