@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from twilio.twiml.voice_response import VoiceResponse
 
-from core import deliveries, replay, twilio_fields
+from core import deliveries, replay, text_rules, twilio_fields
 from core.twilio_auth import signed_form
 from ivr import agent_line, callback_calls, calls, queue_calls
 
@@ -55,7 +55,7 @@ def _already_handled(ctx) -> str:
     response.say(ctx.wording(language.code, "goodbye", city=ctx.settings.city_name), voice=language.voice,
                  language=language.code)
     response.hangup()
-    return str(response)
+    return text_rules.xml_document(response)
 
 
 async def _recorded_once(request: Request, form: dict[str, str], record) -> Response:
