@@ -1,4 +1,5 @@
-"""Periodic jobs for rq's CronScheduler: the CRM outbox, the CRM's statuses, closed-ticket notices, and call-backs.
+"""Periodic jobs for rq's CronScheduler: the CRM outbox, the CRM's statuses, closed-ticket notices, call-backs, and
+forgetting old webhook deliveries.
 
 Several schedulers may run: each job takes a Redis run lock or a unique job id, so extras only cost a skipped run.
 The jobs run on an ordinary rq worker (core.worker.run_worker), which gives them their settings.
@@ -6,6 +7,7 @@ The jobs run on an ordinary rq worker (core.worker.run_worker), which gives them
 
 from __future__ import annotations
 
+from core import deliveries
 from core.defaults import (
     CALLBACK_DISPATCH_SECONDS,
     CALLBACK_FAILED_SWEEP_SECONDS,
@@ -13,6 +15,7 @@ from core.defaults import (
     CLOSED_NOTICE_SWEEP_SECONDS,
     CRM_POLL_SECONDS,
     CRM_RECONCILE_SECONDS,
+    PROCESSED_DELIVERY_PRUNE_SECONDS,
 )
 from core.worker import QUEUE_NAMES, queue
 from crm_bridge.jobs import poll_updates, reconcile_outbox
@@ -30,6 +33,8 @@ def register(cron) -> None:
     cron.register(callback_dispatch.reconcile, queue_name=queue_name, interval=CALLBACK_RECONCILE_SECONDS,
                   job_timeout=300)
     cron.register(on_callback_failed.sweep, queue_name=queue_name, interval=CALLBACK_FAILED_SWEEP_SECONDS,
+                  job_timeout=300)
+    cron.register(deliveries.prune_job, queue_name=queue_name, interval=PROCESSED_DELIVERY_PRUNE_SECONDS,
                   job_timeout=300)
 
 

@@ -14,6 +14,12 @@ REPLAY_TTL = 3600
 REPLAY_WAIT_SECONDS = 10.0  # how long a twin delivery waits for the first one's answer
 REPLAY_POLL_SECONDS = 0.05
 REPLAY_CLAIM_SECONDS = 30  # a claim outlives the slowest webhook; one left by a killed process frees itself
+# The database's memory of deliveries acted on (core.deliveries) outlives Redis's hour, for a while: Twilio re-sends
+# within seconds, every call ends within a day (MAX_CALL_SECONDS) and its conversation is gone hours later
+# (CALL_SESSION_TTL), so after 30 days a row only stands against a replayed copy of a signed request, which only Twilio
+# and this service ever see (TLS, redacted logs). Pruned hourly, so the table holds about a month of traffic.
+PROCESSED_DELIVERY_KEEP_DAYS = 30
+PROCESSED_DELIVERY_PRUNE_SECONDS = 3600
 
 # Heartbeats (core.heartbeats): each role beats every few seconds; one silent for HEARTBEAT_STALE_SECONDS is reported
 # stale (/healthz 503, `run.py health` exit 1). The key outlives a dead role for a week, so it is reported stale, not

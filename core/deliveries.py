@@ -1,7 +1,9 @@
 """Webhook deliveries already acted on, kept in the database: a signed re-send after the replay window changes nothing.
 
 Redis answers a retry of the same delivery for an hour (core.replay); this table outlives that window and a Redis
-restart. One insert with a unique key claims a delivery before its effects run; a conflict means it was processed.
+restart. A delivery is looked up before its effects run and recorded only once they ran, so a process killed half-way
+leaves no row and Twilio's retry is acted on (twins in flight are kept apart by the Redis claim in core.replay). Rows
+older than PROCESSED_DELIVERY_KEEP_DAYS (core.defaults says why that is enough) are pruned by `prune_job`.
 """
 
 from __future__ import annotations
@@ -10,15 +12,19 @@ import datetime as dt
 import hashlib
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, delete
+from sqlmodel import Field, Session, SQLModel, delete, select
 
+from core.db import in_session
+from core.defaults import PROCESSED_DELIVERY_KEEP_DAYS
 from core.timestamps import stamped
+from core.worker import periodic_run
 
 KEY_LENGTH = 80
+PRUNE_LOCK_SECONDS = 300
 
 
 class ProcessedDelivery(SQLModel, table=True):
-    """One webhook delivery whose effects ran (or are running): an SMS by MessageSid, a voice step by CallSid+step."""
+    """One webhook delivery whose effects ran: an SMS by MessageSid, a voice step by CallSid and step."""
 
     __tablename__ = "processed_delivery"
     id: int | None = Field(default=None, primary_key=True)
@@ -39,17 +45,30 @@ def voice_key(call_sid: str, path_and_query: str, params: dict[str, str]) -> str
     return f"voice:{call_sid[:34]}:{digest.hexdigest()[:32]}"
 
 
-def claim(session: Session, *, key: str) -> bool:
-    """Record the delivery as processed; False when it already was (here or by another process)."""
+def seen(session: Session, *, key: str) -> bool:
+    """Whether this delivery's effects already ran (here or in another process)."""
+    found = session.exec(select(ProcessedDelivery.id).where(ProcessedDelivery.key == key[:KEY_LENGTH])).first()
+    return found is not None
+
+
+def record(session: Session, *, key: str) -> None:
+    """Record the delivery as processed, once its effects ran; a row already there records the same fact."""
     session.add(ProcessedDelivery(key=key[:KEY_LENGTH]))
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        return False
-    return True
 
 
-def release(session: Session, *, key: str) -> None:
-    """Forget a claim whose handling failed, so Twilio's retry is acted on."""
-    session.exec(delete(ProcessedDelivery).where(ProcessedDelivery.key == key[:KEY_LENGTH]))
+def prune(session: Session, *, before: dt.datetime) -> int:
+    """Forget the deliveries recorded before `before`; how many rows went."""
+    return session.exec(delete(ProcessedDelivery).where(ProcessedDelivery.created_at < before)).rowcount
+
+
+def prune_job() -> int:
+    """Job (hourly): forget the deliveries recorded more than PROCESSED_DELIVERY_KEEP_DAYS ago; how many rows went."""
+    with periodic_run("deliveries:cron:prune", PRUNE_LOCK_SECONDS) as run:
+        if run is None:
+            return 0
+        before = run.ctx.now() - dt.timedelta(days=PROCESSED_DELIVERY_KEEP_DAYS)
+        return in_session(run.ctx.engine, prune, before=before)

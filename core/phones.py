@@ -67,11 +67,3 @@ def outbound_refusal(number: str | None, allowed_regions: frozenset[str]) -> Ref
     if phonenumbers.number_type(parsed) not in OUTBOUND_TYPES:
         return Refusal.NUMBER_TYPE
     return None
-
-
-def region_of(number: str) -> str | None:
-    """The country (ISO code) of an E.164 number."""
-    try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
-    except phonenumbers.NumberParseException:
-        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,8 @@ from sqlalchemy.engine import Engine
 from core import deliveries
 from core.db import UNAVAILABLE, run_db
 from core.defaults import REPLAY_CLAIM_SECONDS, REPLAY_POLL_SECONDS, REPLAY_TTL, REPLAY_WAIT_SECONDS
+
+log = logging.getLogger("onecall.replay")
 
 # Twilio names each webhook delivery with this header: a fresh token per request, the same one on a retry of it.
 TOKEN_HEADER = "I-Twilio-Idempotency-Token"
@@ -55,19 +58,22 @@ def request_key(path: str, params: dict[str, str], token: str = "") -> str:
 async def durably(engine: Engine, key: str, produce: Callable[[], Awaitable[str]], already: str) -> str:
     """Run produce() once for this delivery in the database's memory too: a re-send after the replay window (or
     after Redis restarted empty) gets `already`, and nothing is done twice."""
-    try:
-        claimed = await run_db(engine, deliveries.claim, key=key)
-    except UNAVAILABLE:
-        # The database is away: produce() meets the same outage and answers with the apology, storing nothing, so
-        # there is nothing to guard (twins are still held off by the Redis claim).
-        return await produce()
-    if not claimed:
+    if await _seen(engine, key):
         return already
+    result = await produce()
+    # Recorded only now: a process killed half-way leaves no row, so Twilio's retry is acted on, not told goodbye.
     try:
-        return await produce()
-    except BaseException:
-        await run_db(engine, deliveries.release, key=key)  # Twilio's retry must be acted on
-        raise
+        await run_db(engine, deliveries.record, key=key)
+    except Exception as exc:  # the effects ran: answer them; Redis keeps the answer for retries within the hour
+        log.warning("replay: delivery %s acted on but not recorded (%s: %s)", key[:16], type(exc).__name__, exc)
+    return result
+
+
+async def _seen(engine: Engine, key: str) -> bool:
+    try:
+        return await run_db(engine, deliveries.seen, key=key)
+    except UNAVAILABLE:  # the database is away: the effects need it too, and their own outage answer is the reply
+        return False
 
 
 async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]]) -> str:

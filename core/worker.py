@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -181,6 +181,22 @@ def job_connection(settings: Settings):
         yield connection
     finally:
         connection.close()
+
+
+@dataclass(frozen=True)
+class PeriodicRun:
+    """What one run of a periodic job holds: the job context and a Redis connection."""
+
+    ctx: JobContext
+    connection: object
+
+
+@contextlib.contextmanager
+def periodic_run(key: str, seconds: int) -> Iterator[PeriodicRun | None]:
+    """A periodic job's opening: its context, a Redis connection and the run lock `key` (None: another run has it)."""
+    ctx = context()
+    with job_connection(ctx.settings) as connection, run_lock(connection, key, seconds) as mine:
+        yield PeriodicRun(ctx, connection) if mine else None
 
 
 @contextlib.contextmanager

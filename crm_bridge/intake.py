@@ -11,7 +11,7 @@ from core.db import run_db
 from core.worker import enqueue
 from crm_bridge import catalogue, service
 from crm_bridge.jobs import deliver_ticket
-from crm_bridge.models import TicketCreate, TicketPublic, TicketStatus
+from crm_bridge.models import TicketCreate, TicketPublic
 
 
 async def submit(ctx: AppContext, data: TicketCreate) -> TicketPublic:
@@ -39,18 +39,3 @@ async def lookup(ctx: AppContext, number: str) -> TicketPublic | None:
         return service.public(ticket) if ticket else None
 
     return await run_db(ctx.engine, find, number=number)
-
-
-async def update_status(
-    ctx: AppContext, *, number: str, status: TicketStatus, note: str = "", actor: str
-) -> tuple[TicketPublic, bool]:
-    """Change a ticket's status (history kept); returns the ticket and whether it (and its duplicates) just closed."""
-
-    def change(session, *, number: str):
-        ticket = service.get_ticket(session, number=number)
-        if ticket is None:
-            raise LookupError(number)
-        changed = service.change_status(session, ticket=ticket, status=status, note=note, actor=actor, now=ctx.now())
-        return service.public(ticket), changed and status is TicketStatus.CLOSED
-
-    return await run_db(ctx.engine, change, number=number)

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from core import clock
 from core.db import in_session
 from core.defaults import CRM_TICKET_LOCK_SECONDS
-from core.worker import JobContext, context, enqueue_once, job_connection, run_lock
+from core.worker import JobContext, context, enqueue_once, job_connection, periodic_run
 from crm_bridge import service
 from crm_bridge.adapters import Adapter, CrmRejected, CrmUnavailable, Delivered, make_adapter
 from crm_bridge.models import ACTIVE, CrmDelivery, DeliveryStatus, Ticket, TicketPublic, TicketStatus
@@ -155,15 +155,11 @@ def _finish(
 
 def reconcile_outbox() -> int:
     """Queue a delivery job for every PENDING delivery that has no live one; returns how many were queued."""
-    ctx = context()
-    with (
-        job_connection(ctx.settings) as connection,
-        run_lock(connection, "crm:cron:reconcile_outbox", RECONCILE_LOCK_SECONDS) as mine,
-    ):
-        if not mine:
+    with periodic_run("crm:cron:reconcile_outbox", RECONCILE_LOCK_SECONDS) as run:
+        if run is None:
             return 0
-        ticket_ids = in_session(ctx.engine, _pending_ticket_ids)
-        return sum(_queue_delivery(connection, ticket_id) for ticket_id in ticket_ids)
+        ticket_ids = in_session(run.ctx.engine, _pending_ticket_ids)
+        return sum(_queue_delivery(run.connection, ticket_id) for ticket_id in ticket_ids)
 
 
 def _pending_ticket_ids(session: Session) -> list[int]:
@@ -192,11 +188,8 @@ def poll_updates() -> int:
     if ctx.settings.crm_adapter == "builtin":
         return 0  # the database is the CRM: statuses change here already
     closed: list[int] = []
-    with (
-        job_connection(ctx.settings) as connection,
-        run_lock(connection, "crm:cron:poll_updates", POLL_LOCK_SECONDS) as mine,
-    ):
-        if not mine:
+    with periodic_run("crm:cron:poll_updates", POLL_LOCK_SECONDS) as run:
+        if run is None:
             return 0
         try:
             with make_adapter(ctx.settings) as adapter:

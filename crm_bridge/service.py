@@ -182,11 +182,6 @@ def _close_duplicates(session: Session, *, ticket: Ticket, note: str, actor: str
         record_event(session, ticket=dup, note=f"closed with {ticket.number}: {note}", actor=actor, now=now)
 
 
-def duplicate_ids(session: Session, *, ticket: Ticket) -> list[int]:
-    """The ids of the tickets linked to this one as duplicates."""
-    return list(session.exec(select(Ticket.id).where(Ticket.duplicate_of == ticket.number)).all())
-
-
 def list_tickets(
     session: Session,
     *,

@@ -26,7 +26,7 @@ from callbacks.models import IN_PROGRESS, Callback, CallbackStatus
 from core.db import in_session, run_db
 from core.phones import display, mask, outbound_refusal
 from core.redis import async_client
-from core.worker import JobContext, context, enqueue, job_connection, run_lock
+from core.worker import JobContext, enqueue, periodic_run
 from crm_bridge import intake
 from flows import on_callback_failed
 from flows.context import FlowContext
@@ -67,12 +67,8 @@ def _view(row: Callback | None) -> CallbackView | None:
 
 def dispatch() -> int:
     """Job (every 15 s): dial the call-backs whose turn or chosen time has come, while agents are free to take them."""
-    ctx = context()
-    with (
-        job_connection(ctx.settings) as connection,
-        run_lock(connection, "callbacks:cron:dispatch", DISPATCH_LOCK_SECONDS) as mine,
-    ):
-        return place_due(ctx) if mine else 0
+    with periodic_run("callbacks:cron:dispatch", DISPATCH_LOCK_SECONDS) as run:
+        return place_due(run.ctx) if run else 0
 
 
 def place_due(ctx: JobContext) -> int:
@@ -164,13 +160,10 @@ def place(ctx: JobContext, *, callback_id: int, attempts: int) -> str | None:
 def reconcile() -> int:
     """Job (every minute, and when a worker starts): settle attempts whose news never came, let unconfirmed requests
     for another line's number lapse, send due reminders, and place what is due; returns how many attempts settled."""
-    ctx = context()
-    with (
-        job_connection(ctx.settings) as connection,
-        run_lock(connection, "callbacks:cron:reconcile", RECONCILE_LOCK_SECONDS) as mine,
-    ):
-        if not mine:
+    with periodic_run("callbacks:cron:reconcile", RECONCILE_LOCK_SECONDS) as run:
+        if run is None:
             return 0
+        ctx = run.ctx
         settled = in_session(ctx.engine, service.settle_stale, now=ctx.now(), calendar=ctx.calendar,
                              settings=ctx.settings.callbacks)
         in_session(ctx.engine, service.lapse_unconfirmed, now=ctx.now())  # nobody said YES in time

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core import clock, text_rules
+from core import clock, text_rules, version_stamp
 from core.db import run_db
 from flows.matching import Doc, Match, Matcher
 from flows.models import Article, ArticleCreate, ArticlePublic, Topic, Unanswered
@@ -179,12 +178,12 @@ def _replace_topics(session: Session, language: str, topics: list[tuple[str, str
 
 def bump_version(redis) -> None:
     """Tell every process the knowledge base changed: each rebuilds its copy on its next request."""
-    redis.incr(VERSION_KEY)
+    version_stamp.bump_sync(redis, VERSION_KEY)
 
 
 async def publish(redis) -> None:
     """bump_version through the async client: after an edit, every channel in every process answers with it."""
-    await redis.incr(VERSION_KEY)
+    await version_stamp.bump(redis, VERSION_KEY)
 
 
 @dataclass
@@ -242,12 +241,7 @@ class KnowledgeCache:
 
     async def get(self) -> KnowledgeBase:
         """The current knowledge base; one Redis read per call, a rebuild only after an edit."""
-        version = await self._redis.get(VERSION_KEY)
-        if version is None:
-            # No stamp (first start, or Redis restarted empty): start one no process can hold yet, so a copy read
-            # before a restart is never taken for current. INCR (bump_version, publish) moves it on from there.
-            await self._redis.set(VERSION_KEY, secrets.randbelow(2**60), nx=True)
-            version = await self._redis.get(VERSION_KEY) or "0"
+        version = await version_stamp.read(self._redis, VERSION_KEY)  # never a stamp held from before a restart
         if self._current is not None and self._current.version == version:
             return self._current
         async with self._lock:

@@ -86,12 +86,6 @@ def read_document(path: Path) -> dict:
         raise MenuError(f"{path}: not valid TOML ({exc})") from None
 
 
-def load_menus(path: Path, *, registry: Registry, languages: list[str], wording) -> Menus:
-    """Read and check a menus file against the step registry and the configured languages."""
-    return parse_menus(read_document(path), source=Path(path).name, registry=registry, languages=languages,
-                       wording=wording)
-
-
 def parse_menus(document: dict, *, source: str, registry: Registry, languages: list[str], wording) -> Menus:
     """Check a menus document (a file's, or one edited in the console) against the step registry and build the
     menus; MenuError names the place and the problem. The document itself is left as it was."""

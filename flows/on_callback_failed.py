@@ -14,8 +14,7 @@ from callbacks import service
 from callbacks.models import Callback, CallbackStatus
 from core.db import in_session
 from core.phones import display
-from core.redis import sync_client
-from core.worker import JobContext, context, enqueue_once
+from core.worker import JobContext, context, enqueue_once, job_connection
 from flows.spoken_time import describe_hours
 from flows.wording import Wording
 from messaging import segments
@@ -31,9 +30,8 @@ def sweep() -> int:
     """Job: queue a notice for every failed call-back whose resident was not yet told; how many were queued."""
     ctx = context()
     callback_ids = in_session(ctx.engine, service.failed_unnoticed)
-    job = get_current_job()
-    connection = job.connection if job else sync_client(ctx.settings.redis_url)
-    return sum(_queue_notice(connection, callback_id) for callback_id in callback_ids)
+    with job_connection(ctx.settings) as connection:
+        return sum(_queue_notice(connection, callback_id) for callback_id in callback_ids)
 
 
 def _queue_notice(connection, callback_id: int) -> bool:

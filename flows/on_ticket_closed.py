@@ -11,8 +11,7 @@ from rq import get_current_job
 from sqlmodel import Session, select
 
 from core import clock
-from core.redis import sync_client
-from core.worker import JobContext, context, enqueue_once
+from core.worker import JobContext, context, enqueue_once, job_connection
 from crm_bridge import catalogue
 from crm_bridge.models import Ticket, TicketStatus
 from crm_bridge.ticket_numbers import printed
@@ -43,9 +42,8 @@ def sweep() -> int:
             .order_by(Ticket.id)
             .limit(BATCH)
         ).all()
-    job = get_current_job()
-    connection = job.connection if job else sync_client(ctx.settings.redis_url)
-    return sum(_queue_notice(connection, ticket_id) for ticket_id in ticket_ids)
+    with job_connection(ctx.settings) as connection:
+        return sum(_queue_notice(connection, ticket_id) for ticket_id in ticket_ids)
 
 
 def _queue_notice(connection, ticket_id: int) -> bool:

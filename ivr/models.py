@@ -33,17 +33,6 @@ class Call(CallBase, table=True):
     self_service: bool = False
 
 
-class CallPublic(CallBase):
-    started_at: dt.datetime
-    ended_at: dt.datetime | None
-    duration_seconds: int | None
-    status: str
-    steps_taken: int
-    article_id: str | None
-    agent_requested: bool
-    self_service: bool
-
-
 class CallStep(SQLModel, table=True):
     __tablename__ = "ivr_call_step"
     __table_args__ = (UniqueConstraint("call_sid", "seq", name="uq_ivr_call_step_seq"),)

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import secrets
 
+from core import version_stamp
 from core.db import run_db
 from surge import service
 from surge.models import AnnouncementPublic
 
 VERSION_KEY = "announcements:version"
-
-# A missing stamp (first start, or Redis restarted empty) becomes a fresh random one before it moves on, so it never
-# comes back to a number a process already holds with the messages of before the restart (INCR alone restarts at 1).
-_BUMP = """
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
-return redis.call('INCR', KEYS[1])
-"""
-
-
-def fresh_stamp() -> int:
-    """A version stamp no process can hold yet."""
-    return secrets.randbelow(2**60)
 
 
 class AnnouncementCache:
@@ -39,10 +27,7 @@ class AnnouncementCache:
         return await self._current()
 
     async def _current(self) -> list[AnnouncementPublic]:
-        version = await self._redis.get(VERSION_KEY)
-        if version is None:  # no stamp: start one no process holds, so a copy read before a restart is never current
-            await self._redis.set(VERSION_KEY, fresh_stamp(), nx=True)
-            version = await self._redis.get(VERSION_KEY) or "0"
+        version = await version_stamp.read(self._redis, VERSION_KEY)  # never a stamp held from before a restart
         if version != self._version:
             async with self._lock:
                 if version != self._version:
@@ -64,12 +49,12 @@ def _on_air(row: AnnouncementPublic, now: dt.datetime) -> bool:
 
 async def publish(redis) -> None:
     """Tell every process that the messages changed; they serve the new ones on their next request."""
-    await redis.eval(_BUMP, 1, VERSION_KEY, fresh_stamp())
+    await version_stamp.bump(redis, VERSION_KEY)
 
 
 def publish_sync(redis) -> None:
     """publish() through a synchronous client (the command line)."""
-    redis.eval(_BUMP, 1, VERSION_KEY, fresh_stamp())
+    version_stamp.bump_sync(redis, VERSION_KEY)
 
 
 def texts(rows: list[AnnouncementPublic], scope: str, language: str) -> list[str]:

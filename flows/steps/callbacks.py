@@ -15,6 +15,7 @@ from flows.session import CallbackDraft, Session
 from flows.spoken_time import spoken_when
 from flows.steps.phone_entry import keyed_number, number_prompt
 from flows.steps.questions import send_text
+from flows.steps.yes_no import spoken, yes_no
 from flows.turns import (
     Action,
     BookCallback,
@@ -122,7 +123,7 @@ def _refused(c: Conversation, phone: str):
 def callback_number(c: Conversation, s: Session, at: At) -> Turn:
     """Call back the number calling (its last four digits read), or another one."""
     last4 = " ".join((s.phone or "")[-4:])
-    yes_words = tuple(c.w(s.lang, "words_yes").split(","))
+    yes_words = spoken(c, s.lang, "yes")
     options = [
         Option("1", Action("callback.phone_yes"), c.w(s.lang, "opt_yes_number"), yes_words),
         Option("2", Action("callback.phone_other"), c.w(s.lang, "opt_other_number")),
@@ -191,12 +192,7 @@ def spoken_phone(phone: str) -> str:
 @REGISTRY.node("callback_texts", needs=lambda s: s.callback is not None and bool(s.callback.phone))
 def callback_texts(c: Conversation, s: Session, at: At) -> Turn:
     """A text confirming it, with how to cancel or move it?"""
-    options = [
-        Option("1", Action("callback.texts", "yes"), c.w(s.lang, "opt_notify_yes"),
-               tuple(c.w(s.lang, "words_yes").split(","))),
-        Option("2", Action("callback.texts", "no"), c.w(s.lang, "opt_notify_no"),
-               tuple(c.w(s.lang, "words_no").split(","))),
-    ]
+    options = yes_no(c, s.lang, "callback.texts")
     return c.build(s.lang, "callback_texts", [c.w(s.lang, "callback_texts_prompt")], options)
 
 

@@ -9,6 +9,7 @@ from flows.session import Session, TicketNote
 from flows.spoken_time import spoken_date
 from flows.steps.phone_entry import keyed_number, number_prompt
 from flows.steps.questions import send_text
+from flows.steps.yes_no import spoken, yes_no
 from flows.turns import Action, Input, InputKind, OpenTicket, Option, Outcome, SendText, Step, Turn, goto
 
 PAGE = 8  # service types per keypad page; 9 turns the page
@@ -236,7 +237,7 @@ def _after_details(c: Conversation, s: Session) -> Turn:
 def report_phone(c: Conversation, s: Session, at: At) -> Turn:
     """Call back at this number (its last four digits read), another one, or none."""
     last4 = " ".join((s.phone or "")[-4:])
-    yes_words = tuple(c.w(s.lang, "words_yes").split(","))
+    yes_words = spoken(c, s.lang, "yes")
     options = [
         Option("1", Action("report.phone_yes"), c.w(s.lang, "opt_yes_number"), yes_words),
         Option("2", Action("report.phone_other"), c.w(s.lang, "opt_other_number")),
@@ -288,12 +289,7 @@ def _notify_or_review(c: Conversation, s: Session) -> Turn:
 @REGISTRY.node("report_notify", needs=_drafting)
 def report_notify(c: Conversation, s: Session, at: At) -> Turn:
     """Text me when it is fixed?"""
-    options = [
-        Option("1", Action("report.notify", "yes"), c.w(s.lang, "opt_notify_yes"),
-               tuple(c.w(s.lang, "words_yes").split(","))),
-        Option("2", Action("report.notify", "no"), c.w(s.lang, "opt_notify_no"),
-               tuple(c.w(s.lang, "words_no").split(","))),
-    ]
+    options = yes_no(c, s.lang, "report.notify")
     return c.build(s.lang, "report_notify", [c.w(s.lang, "report_notify_prompt")], options)
 
 
@@ -314,7 +310,7 @@ def report_review(c: Conversation, s: Session, at: At) -> Turn:
     where = draft.address or c.w(s.lang, "no_address")
     prompt = c.w(s.lang, "report_review_prompt", service=_service(c, s).label(s.lang), address=where)
     options = [
-        Option("1", Action("report.submit"), c.w(s.lang, "opt_submit"), tuple(c.w(s.lang, "words_yes").split(","))),
+        Option("1", Action("report.submit"), c.w(s.lang, "opt_submit"), spoken(c, s.lang, "yes")),
         Option("2", Action("report"), c.w(s.lang, "opt_restart")),
         c.option(s.lang, "*", "back", goto("main")),
     ]

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import secrets
+import signal
+import subprocess
+import sys
 from urllib.parse import urlencode
 
 import httpx
@@ -14,9 +18,11 @@ from sqlmodel import Session, select
 
 import core.clock
 from app import create_app
-from core import replay
+from core import deliveries, replay
+from core.defaults import REPLAY_CLAIM_SECONDS
 from core.redis import async_client
 from ivr.models import Call, CallStep
+from settings import ROOT
 from tests.helpers import sign
 
 
@@ -165,3 +171,61 @@ def test_the_database_claim_outlives_redis_and_a_failed_delivery_gives_it_back(e
 
     assert asyncio.run(main()) == ["<Response>acted</Response>", "<Response/>", "<Response>acted</Response>"]
     assert runs == [1, 1]
+
+
+# A webhook process killed half-way through a delivery (a deploy, the OOM killer): no handler of its runs at all.
+KILLED_HALF_WAY = """
+import asyncio, functools, os, signal, sys
+from core import deliveries, replay
+from core.db import make_engine
+from core.redis import async_client
+
+async def main(database_url, redis_url, durable_key, redis_key):
+    async def produce():
+        os.kill(os.getpid(), signal.SIGKILL)
+        await asyncio.sleep(30)
+
+    handle = functools.partial(replay.durably, make_engine(database_url), durable_key, produce, "<Response/>")
+    await replay.once(async_client(redis_url), redis_key, handle)
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+def test_a_delivery_killed_half_way_is_acted_on_by_twilios_retry(engine, settings, redis):
+    durable_key, redis_key = "sms:SMkilled", "replay:sms:SMkilled"
+    killed = subprocess.run([sys.executable, "-c", KILLED_HALF_WAY, settings.database_url, settings.redis_url,
+                             durable_key, redis_key], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert 0 < redis.ttl(redis_key) <= REPLAY_CLAIM_SECONDS  # the dead process's claim frees itself...
+    redis.delete(redis_key)  # ...and has, by the time Twilio's retry comes
+    runs = []
+
+    async def produce() -> str:
+        runs.append(1)
+        return "<Response><Message>Thanks, we got it.</Message></Response>"
+
+    async def deliver() -> str:
+        client = async_client(settings.redis_url)
+        try:
+            handle = functools.partial(replay.durably, engine, durable_key, produce, "<Response/>")
+            return await replay.once(client, redis_key, handle)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(deliver()) == "<Response><Message>Thanks, we got it.</Message></Response>"
+    redis.delete(redis_key)  # Redis forgot it (an hour later, or a restart): the database still remembers
+    assert asyncio.run(deliver()) == "<Response/>"
+    assert runs == [1]
+
+
+def test_a_delivery_acted_on_but_not_recorded_still_gets_its_answer(engine, monkeypatch):
+    def database_gone(_session, *, key):
+        raise OSError("connection reset")
+
+    async def produce() -> str:
+        return "<Response>acted</Response>"
+
+    monkeypatch.setattr(deliveries, "record", database_gone)
+    answer = asyncio.run(replay.durably(engine, "sms:SMunrecorded", produce, "<Response/>"))
+    assert answer == "<Response>acted</Response>"

@@ -366,7 +366,8 @@ def test_the_cron_schedule(engine, redis, session, settings):
     intervals = {job.func_name: job.interval for job in cron.get_jobs()}
     assert intervals == {"crm_bridge.jobs.reconcile_outbox": 60, "crm_bridge.jobs.poll_updates": 120,
                          "flows.on_ticket_closed.sweep": 30, "flows.callback_dispatch.dispatch": 15,
-                         "flows.callback_dispatch.reconcile": 60, "flows.on_callback_failed.sweep": 30}
+                         "flows.callback_dispatch.reconcile": 60, "flows.on_callback_failed.sweep": 30,
+                         "core.deliveries.prune_job": 3600}
     ticket = open_ticket(session, settings)
     assert len(cron.enqueue_jobs()) == len(intervals)  # never run yet: all are due at once
     run_jobs(settings, redis)

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from core.db import in_session
 from core.redis import async_client
+from flows import knowledge
 from flows.knowledge import VERSION_KEY, KnowledgeCache, KnowledgeFileError, read_file, seed
 from flows.models import Article
 from settings import ROOT
@@ -87,3 +88,25 @@ def test_an_edit_is_seen_after_the_version_moves_on(engine, settings, redis):
     first, unchanged, edited = asyncio.run(scenario())
     assert unchanged is first
     assert edited.article("en-US", "library-hours").spoken == "Libraries are closed today for the storm."
+
+
+def test_knowledge_edit_after_redis_restart_is_served_everywhere(engine, settings, redis):
+    knowledge.bump_version(redis)  # an import from the command line, the first thing this Redis ever stored
+
+    async def scenario():
+        one, two = async_client(settings.redis_url), async_client(settings.redis_url)
+        processes = [KnowledgeCache(engine, one), KnowledgeCache(engine, two)]
+        for cache in processes:
+            await cache.get()  # each process holds the knowledge base at the stamp of that import
+        await one.flushdb()  # Redis restarted without its data, and no process read the stamp since
+        with engine.begin() as conn:
+            conn.execute(Article.__table__.update().where(Article.article_id == "library-hours").values(
+                spoken="Libraries are closed today for the storm."))
+        await knowledge.publish(one)  # the console's edit
+        served = [await cache.get() for cache in processes]
+        await one.aclose()
+        await two.aclose()
+        return served
+
+    for served in asyncio.run(scenario()):
+        assert served.article("en-US", "library-hours").spoken == "Libraries are closed today for the storm."
