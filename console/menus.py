@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from core.db import run_db
 from flows import menu_edits, menu_overrides, runner
 from flows.context import FlowContext
-from flows.knowledge import KnowledgeBase
 from flows.menu_edits import MenuEditError
 from flows.menu_overrides import StaleMenus
 from flows.menus import MenuError, Menus, MenuSpec, read_document
+from knowledge.base import KnowledgeBase
 
 MENU_TITLES = {
     "main": "Main menu",

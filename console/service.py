@@ -11,8 +11,8 @@ from core.worker import enqueue
 from crm_bridge import catalogue
 from crm_bridge import service as crm
 from crm_bridge.models import TicketStatus
-from flows import on_ticket_closed
 from flows.context import FlowContext
+from outreach import on_ticket_closed
 from queueing.live_queues import LiveQueues
 from surge import service as announcements
 from surge.cache import publish

@@ -2,7 +2,7 @@
 change with a note, and marking one a duplicate of another. Each change and its audit entry land in one transaction.
 
 Closing goes through crm_bridge.service.change_status (which closes the ticket's duplicates too); the residents who
-asked to be told are texted by flows.on_ticket_closed, queued here right after the close as the JSON API does.
+asked to be told are texted by outreach.on_ticket_closed, queued here right after the close as the JSON API does.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from core.worker import enqueue
 from crm_bridge import catalogue, service, ticket_numbers
 from crm_bridge.models import ACTIVE, Ticket, TicketEvent, TicketStatus
 from crm_bridge.ticket_numbers import printed
-from flows import on_ticket_closed
 from flows.context import FlowContext
+from outreach import on_ticket_closed
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # keeps the database's OFFSET bounded whatever the address bar says
@@ -242,7 +242,7 @@ def mark_duplicate(session: Session, *, number: str, original: str, note: str, a
 
 
 async def set_status(ctx: FlowContext, *, number: str, status: str, note: str, actor: str) -> Ticket:
-    """Change the status (audited); a close queues the closing texts through flows.on_ticket_closed."""
+    """Change the status (audited); a close queues the closing texts through outreach.on_ticket_closed."""
     ticket, closed = await run_db(
         ctx.engine, change_status, number=number, status=status, note=note, actor=actor, now=ctx.now()
     )

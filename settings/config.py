@@ -131,7 +131,7 @@ def load_settings(path: str | Path = ROOT / "config.toml", env: dict[str, str] |
     confirm = values.number(knowledge, "knowledge.confirm_threshold", 0.35, 0.0, 1.0)
     if confirm > answer:
         raise ConfigError("knowledge.confirm_threshold", f"{confirm} is above answer_threshold {answer}")
-    knowledge_dir = values.directory(knowledge.get("directory", "flows/knowledge"), "knowledge.directory")
+    knowledge_dir = values.directory(knowledge.get("directory", "knowledge/files"), "knowledge.directory")
     outbound = sections.read_outbound(values.table(raw, "outbound", required=False), city)
     emergency = values.table(raw, "emergency", required=False)
     gas_line = str(emergency.get("gas_line", "")).strip()

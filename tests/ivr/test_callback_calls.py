@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.flows.test_callback_dispatch import press_1
+
 from callbacks import service
 from callbacks.models import CallbackKind, CallbackRequest, CallbackSource
 from core.db import in_session
@@ -23,7 +25,6 @@ from tests.callbacks.builders import (
     dispatch,
 )
 from tests.crm_bridge.builders import make_ticket
-from tests.flows.test_callback_dispatch import press_1
 from tests.helpers import hear, twilio_post
 
 NOW = dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC)

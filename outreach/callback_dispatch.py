@@ -28,12 +28,12 @@ from core.phones import display, mask, outbound_refusal
 from core.redis import async_client
 from core.worker import JobContext, context, enqueue, job_connection, run_lock
 from crm_bridge import intake
-from flows import on_callback_failed
 from flows.context import FlowContext
 from flows.spoken_time import spoken_when
 from flows.wording import Wording
 from messaging import segments
 from messaging.outbound import deliver
+from outreach import on_callback_failed
 from queueing.agent_presence import AgentPresence
 from queueing.live_queues import LiveQueues
 from settings import Settings
@@ -268,7 +268,7 @@ async def briefing(ctx: FlowContext, view: CallbackView) -> dict[str, str]:
 
 
 async def _after(ctx: FlowContext, row: Callback | None) -> None:
-    # The last try failed: the resident is texted that we tried (flows.on_callback_failed), now rather than later.
+    # The last try failed: the resident is texted that we tried (outreach.on_callback_failed), now rather than later.
     if row is not None and row.status == CallbackStatus.FAILED.value:
         await enqueue(ctx.sync_redis, on_callback_failed.sweep)
 
