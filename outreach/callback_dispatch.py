@@ -1,5 +1,5 @@
 """Placing call-backs: which to dial now, claiming each attempt, the call through Twilio, and what an answer, a status
-callback or an agent's pick-up means for it. It weighs queue facts and call-backs together, so it lives in flows.
+callback or an agent's pick-up means for it. It weighs queue facts and call-backs together, so it lives above both.
 
 The database is the truth: `dispatch` (every 15 s) reads what is due from it, `reconcile` (every minute and when a
 worker starts) settles attempts whose news never came and sends due reminders, so a Redis flush, a restart or a
