@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.flows.test_callback_dispatch import press_1
-
 from callbacks import service
 from callbacks.models import CallbackKind, CallbackRequest, CallbackSource
 from core.db import in_session
@@ -26,6 +24,7 @@ from tests.callbacks.builders import (
 )
 from tests.crm_bridge.builders import make_ticket
 from tests.helpers import hear, twilio_post
+from tests.outreach.test_callback_dispatch import press_1
 
 NOW = dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC)
 
