@@ -145,7 +145,7 @@ def migrate(settings: Settings, args=None) -> int:
     """Apply migrations and load any language's knowledge file that is not in the database yet."""
     from core.db import in_session, make_engine
     from core.migrate import upgrade
-    from flows.knowledge import seed
+    from knowledge.base import seed
 
     if settings.database_url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -300,9 +300,9 @@ def cron_only(settings: Settings, args) -> int:
 
 def serve(settings: Settings, args) -> int:
     """Own var/, take the port, start Redis if needed, migrate, then keep web, worker and cron running until stopped."""
+    from app.supervisor import Child, Supervisor, spawn
     from core.instance import InstanceLock, StartError, listen
     from core.redis import EmbeddedRedis
-    from core.supervisor import Child, Supervisor, spawn
     from core.twilio_client import uses_outbox
 
     lock = InstanceLock.acquire(settings.var_dir)  # before anything that could disturb a running instance

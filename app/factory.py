@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
+from app import health, home
 from console import pages as console_pages
 from console import routes as console_routes
 from core import clock as clocks
-from core import health, home
 from core.body_limit import BodyLimit, Limit
 from core.calendar import BusinessCalendar
 from core.db import make_engine
@@ -31,9 +31,9 @@ from crm_bridge.catalogue import load_catalogue
 from flows import runner
 from flows.context import FlowContext
 from flows.emergency import EmergencyWords
-from flows.knowledge import KnowledgeCache
 from flows.wording import Wording
 from ivr import routes as ivr_routes
+from knowledge.base import KnowledgeCache
 from settings import Settings
 from sms import routes as sms_routes
 from surge.cache import AnnouncementCache

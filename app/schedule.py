@@ -19,7 +19,7 @@ from core.defaults import (
 )
 from core.worker import QUEUE_NAMES, queue
 from crm_bridge.jobs import poll_updates, reconcile_outbox
-from flows import callback_dispatch, on_callback_failed, on_ticket_closed
+from outreach import callback_dispatch, on_callback_failed, on_ticket_closed
 
 
 def register(cron) -> None:

@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.matching import Doc, Matcher  # noqa: E402
+from knowledge.matching import Doc, Matcher  # noqa: E402
 
-KNOWLEDGE = ROOT / "flows" / "knowledge"
+KNOWLEDGE = ROOT / "knowledge" / "files"
 DATA = ROOT / "bench" / "data"
 DEV = {"en-US": DATA / "kb_dev_en.toml", "es-US": DATA / "kb_dev_es.toml"}
 HELDOUT = {"en-US": DATA / "kb_heldout_en.toml", "es-US": DATA / "kb_heldout_es.toml"}
@@ -45,7 +45,7 @@ class Tally:
 
 
 def load_docs(directory: Path = KNOWLEDGE) -> list[Doc]:
-    """Every article of every flows/knowledge/<code>.toml as a Doc."""
+    """Every article of every knowledge/files/<code>.toml as a Doc."""
     docs = []
     for path in sorted(directory.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -70,7 +70,7 @@ class Callback(SQLModel, table=True):
     attempts: int = 0
     text_updates: bool = False  # the resident asked for texts: the confirmation, a reminder
     reminded_at: dt.datetime | None = moment()
-    failure_noticed_at: dt.datetime | None = moment()  # flows.on_callback_failed texted "we tried"
+    failure_noticed_at: dt.datetime | None = moment()  # outreach.on_callback_failed texted "we tried"
     ended_at: dt.datetime | None = moment()
     created_at: dt.datetime = stamped(index=True)
     updated_at: dt.datetime = stamped()

@@ -15,7 +15,7 @@ from core import clock
 from core.db import in_session, make_engine
 from core.defaults import API_TOKEN_DAYS
 from core.redis import sync_client
-from flows import knowledge
+from knowledge import base
 from queueing import agents
 from settings import Settings
 from surge import service as announcements
@@ -34,7 +34,7 @@ def add_commands(sub) -> None:
     )
     account.add_argument("--actor", default="cli")
     account.set_defaults(command=account_command)
-    kb = sub.add_parser("kb", help="import the knowledge files (flows/knowledge/*.toml) into the database")
+    kb = sub.add_parser("kb", help="import the knowledge files (knowledge/files/*.toml) into the database")
     kb.add_argument("action", choices=["import"])
     kb.add_argument("--prune", action="store_true", help="also delete articles that are no longer in the files")
     kb.set_defaults(command=kb_command)
@@ -257,16 +257,16 @@ def kb_command(settings: Settings, args: argparse.Namespace) -> int:
     """Import the knowledge files into the database and print what changed; every process reloads on its next call."""
     languages = [language.code for language in settings.languages]
     try:
-        changes = _db(settings, knowledge.import_files, directory=settings.knowledge_dir, languages=languages,
+        changes = _db(settings, base.import_files, directory=settings.knowledge_dir, languages=languages,
                       prune=args.prune)
-    except knowledge.KnowledgeFileError as exc:
+    except base.KnowledgeFileError as exc:
         print(f"error: {exc}")
         return 2
     for change in changes:
         print(change.describe())
     if not any(change.any for change in changes):
         print("nothing to change")
-    elif not _redis(settings, knowledge.bump_version):
+    elif not _redis(settings, base.bump_version):
         print("note: no Redis running (REDIS_URL unset and run.py not started): processes see it when they start")
     return 0
 

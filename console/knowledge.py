@@ -1,4 +1,4 @@
-"""The console's knowledge-base operations: flows.kb_editing in a worker thread, then the version key moved on, so
+"""The console's knowledge-base operations: knowledge.editing in a worker thread, then the version key moved on, so
 the very next call and text in every web process answers with the change."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ import datetime as dt
 
 from core.db import run_db
 from crm_bridge import catalogue
-from flows import kb_editing
 from flows.context import FlowContext
-from flows.kb_editing import Check
-from flows.knowledge import publish
-from flows.models import ArticleCreate
+from knowledge import editing as kb_editing
+from knowledge.base import publish
+from knowledge.editing import Check
+from knowledge.models import ArticleCreate
 
 
 def today(ctx: FlowContext) -> dt.date:

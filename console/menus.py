@@ -13,10 +13,10 @@ from core.db import run_db
 from flows import menu_edits, menu_overrides, runner
 from flows.context import FlowContext
 from flows.engine import REGISTRY
-from flows.knowledge import KnowledgeBase
 from flows.menu_edits import MenuEditError
 from flows.menu_overrides import StaleMenus
 from flows.menus import MenuError, Menus, MenuSpec, read_document
+from knowledge.base import KnowledgeBase
 
 
 @dataclass

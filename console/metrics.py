@@ -8,8 +8,8 @@ from collections import Counter
 from sqlmodel import Session, select
 
 from core.redact import for_report
-from flows.models import Unanswered
 from ivr.models import Call, CallStep
+from knowledge.models import Unanswered
 from queueing.models import QueueOutcome
 from sms.models import SmsInbound
 

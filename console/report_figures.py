@@ -22,9 +22,9 @@ from sqlmodel import Session, select
 from core.defaults import SERVICE_LEVEL_SECONDS
 from core.redact import for_report
 from crm_bridge.models import Ticket, TicketEvent, TicketStatus
-from flows.models import Article, Unanswered
 from flows.turns import Outcome
 from ivr.models import Call, CallStep
+from knowledge.models import Article, Unanswered
 from queueing.models import QueueOutcome, QueueResult
 from sms.models import SmsInbound
 

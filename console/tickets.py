@@ -3,7 +3,7 @@ change with a note, and marking one a duplicate of another. Each change and its 
 
 Closing goes through crm_bridge.service.change_status (which closes the ticket's duplicates too), marking a duplicate
 through crm_bridge.duplicates (its rules and links); the residents who asked to be told are texted by
-flows.on_ticket_closed, queued here right after the close as the JSON API does.
+outreach.on_ticket_closed, queued here right after the close as the JSON API does.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from core.worker import enqueue
 from crm_bridge import catalogue, duplicates, service
 from crm_bridge.duplicates import DuplicateRefused
 from crm_bridge.models import ACTIVE, Ticket, TicketEvent, TicketStatus
-from flows import on_ticket_closed
 from flows.context import FlowContext
+from outreach import on_ticket_closed
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # keeps the database's OFFSET bounded whatever the address bar says
@@ -189,7 +189,7 @@ def mark_duplicate(session: Session, *, number: str, original: str, note: str, a
 
 
 async def set_status(ctx: FlowContext, *, number: str, status: str, note: str, actor: str) -> Ticket:
-    """Change the status (audited); a close queues the closing texts through flows.on_ticket_closed."""
+    """Change the status (audited); a close queues the closing texts through outreach.on_ticket_closed."""
     ticket, closed = await run_db(
         ctx.engine, change_status, number=number, status=status, note=note, actor=actor, now=ctx.now()
     )

@@ -1,1 +1,1 @@
-"""Shared plumbing for every package: the app factory, database, Redis, Twilio request checks."""
+"""The foundation every package may use: database, Redis, clock, workers, Twilio request checks."""

@@ -20,7 +20,7 @@ from rq.utils import now as rq_now
 
 from core.defaults import HEARTBEAT_SECONDS
 from core.heartbeats import Heartbeats, Role
-from core.supervisor import backoff  # the same 1, 2, 4 ... 30 s as the supervisor's restarts
+from core.processes import backoff  # the same 1, 2, 4 ... 30 s as the supervisor's restarts
 
 log = logging.getLogger("onecall.cron")
 

@@ -13,7 +13,7 @@ import redis.asyncio as aredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 
-from core.supervisor import die_with_parent
+from core.processes import die_with_parent
 
 
 class EmbeddedRedis:

@@ -23,8 +23,8 @@ from core.db import make_engine
 from core.defaults import JOB_RETRY_INTERVALS, WORKER_MONITOR_SECONDS, WORKER_TTL_SECONDS
 from core.heartbeats import Heartbeats, Role
 from core.memo import ProcessMemo
+from core.processes import STABLE_SECONDS, backoff
 from core.redis import sync_client
-from core.supervisor import STABLE_SECONDS, backoff
 from core.twilio_client import make_client
 from settings import Settings
 

@@ -1,7 +1,7 @@
 """Where every channel opens and updates tickets: the database write, then the side effects (CRM delivery jobs).
 
 A ticket closing is recorded here (its status, its history, and `notified_at` still empty); telling the residents
-who asked is done from above, by flows.on_ticket_closed, which reads that record.
+who asked is done from above, by outreach.on_ticket_closed, which reads that record.
 """
 
 from __future__ import annotations

@@ -197,7 +197,7 @@ def poll_updates() -> int:
                 _apply_statuses(ctx, adapter, closed)
         except CrmUnavailable as exc:
             log.warning("CRM status poll stopped early, next run tries again: %s", exc)
-    return len(closed)  # flows.on_ticket_closed tells the residents who asked (it reads the closed tickets)
+    return len(closed)  # outreach.on_ticket_closed tells the residents who asked (it reads the closed tickets)
 
 
 def _resolve_tokens(ctx: JobContext, adapter: Adapter) -> None:

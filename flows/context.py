@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from core.context import AppContext
 from flows.emergency import EmergencyWords
-from flows.knowledge import KnowledgeCache
 from flows.menus import Menus
 from flows.wording import Wording
+from knowledge.base import KnowledgeCache
 from surge.cache import AnnouncementCache
 
 

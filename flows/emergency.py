@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.matching import stems
+from knowledge.matching import stems
 
 
 class EmergencyVocabularyError(ValueError):

@@ -15,11 +15,11 @@ from crm_bridge import ticket_numbers
 from crm_bridge.catalogue import Catalogue
 from flows.capabilities import Capabilities
 from flows.emergency import EmergencyWords
-from flows.knowledge import KnowledgeBase
 from flows.menus import Menus
 from flows.session import Session
 from flows.turns import Action, Input, InputKind, Option, Outcome, Step, Turn, fold
 from flows.wording import Wording
+from knowledge.base import KnowledgeBase
 from settings import Settings
 
 

@@ -13,9 +13,9 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from core import text_rules
 from core.defaults import AGENT_IDLE_DIAL_SECONDS, AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_TIMEOUT
 from core.twilio_fields import seconds
-from flows import callback_dispatch
 from flows.context import FlowContext
 from ivr import callback_calls
+from outreach import callback_dispatch
 from queueing import agents
 from queueing.agent_presence import AgentPresence
 from queueing.models import AgentLineOutcome

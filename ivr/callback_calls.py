@@ -1,7 +1,7 @@
 """A call-back's call as TwiML: what the resident hears when they (or a machine) answer, putting them through to the
 next agent by the call-back queue, the hold while they wait, and what Twilio reports when the call ends.
 
-The call was created by flows.callback_dispatch with `/voice/callback/answer?callback=ID&attempt=N` as its URL and
+The call was created by outreach.callback_dispatch with `/voice/callback/answer?callback=ID&attempt=N` as its URL and
 `/voice/callback/status?...` as its status callback; every URL here carries the same two numbers, so a late webhook
 of an earlier attempt changes nothing.
 """
@@ -14,9 +14,9 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from core import text_rules
 from crm_bridge import ticket_numbers
-from flows import callback_dispatch
-from flows.callback_dispatch import CallbackView
 from flows.context import FlowContext
+from outreach import callback_dispatch
+from outreach.callback_dispatch import CallbackView
 from queueing import waiting
 from queueing.models import QueueResult
 

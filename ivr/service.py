@@ -8,9 +8,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from core import clock
-from flows.knowledge import record_unanswered
 from flows.turns import Outcome, Step
 from ivr.models import Call, CallCreate, CallStep
+from knowledge.base import record_unanswered
 
 
 def get_or_create_call(session: Session, *, call: CallCreate) -> Call:

@@ -278,7 +278,7 @@ class Knowledge:
     """[knowledge]: the answers self-service gives."""
 
     directory: Directory = Field(
-        default="flows/knowledge", validate_default=True, description="one file per language code"
+        default="knowledge/files", validate_default=True, description="one file per language code"
     )
     answer_threshold: number(0.0, 1.0) = Field(default=0.55, description="matcher confidence to answer directly")
     confirm_threshold: number(0.0, 1.0) = Field(

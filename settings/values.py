@@ -139,7 +139,13 @@ def _under_root(value: Any) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
+# Folders the project has moved: a city's config.toml naming the old place keeps working after an upgrade.
+MOVED_DIRECTORIES = {"flows/knowledge": "knowledge/files"}
+
+
 def _directory(value: Any) -> Path:
+    if isinstance(value, str) and not _under_root(value).is_dir() and value.rstrip("/") in MOVED_DIRECTORIES:
+        value = MOVED_DIRECTORIES[value.rstrip("/")]
     if not _under_root(value).is_dir():
         raise Problem(f"{value!r} is not a directory")
     return _under_root(value)

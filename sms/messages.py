@@ -15,11 +15,11 @@ from crm_bridge import ticket_numbers
 from flows import callback_owner, runner
 from flows.capabilities import TEXT
 from flows.context import FlowContext
-from flows.knowledge import record_unanswered
 from flows.session import Session
 from flows.sessions import SessionStore
 from flows.spoken_time import describe_hours
 from flows.turns import Input, InputKind, Outcome, Step, Turn
+from knowledge.base import record_unanswered
 from messaging import consent
 from sms import limits, render, service
 from sms.keywords import Keyword, classify

@@ -21,7 +21,7 @@ from app import create_app
 from core.db import in_session, make_engine
 from core.migrate import upgrade
 from core.redis import start_embedded, sync_client
-from flows.knowledge import seed
+from knowledge.base import seed
 from settings import ROOT, load_settings
 from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL, TEST_CLIENT_HOST
 

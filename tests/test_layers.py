@@ -8,8 +8,8 @@ from pathlib import Path
 from settings import ROOT
 
 PACKAGES = [
-    "app", "console", "ivr", "sms", "flows", "queueing", "callbacks", "crm_bridge", "surge", "messaging",
-    "simulator", "core", "settings",
+    "app", "console", "ivr", "sms", "outreach", "flows", "knowledge", "queueing", "callbacks", "crm_bridge", "surge",
+    "messaging", "simulator", "core", "settings",
 ]
 PROJECT = {*PACKAGES, "run"}
 

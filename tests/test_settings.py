@@ -324,3 +324,13 @@ def test_every_config_key_is_declared_once_with_its_meaning():
             assert key in KNOWN_KEYS[name]
     assert KNOWN_KEYS["web"] == {"header_timeout", "body_timeout", "keep_alive", "max_connections", "max_header_bytes"}
     assert set(KNOWN_KEYS) == set(tomllib.loads(GOOD))  # the shipped config.toml shows every section
+
+
+def test_a_config_naming_the_knowledge_files_former_folder_still_loads(tmp_path):
+    # Before the knowledge base became a package of its own its files lived in flows/knowledge; a city's config.toml
+    # written then still names that folder, and an upgrade must not stop its start.
+    moved = load(tmp_path, GOOD.replace('directory = "knowledge/files"', 'directory = "flows/knowledge"'))
+    assert moved.knowledge_dir == ROOT / "knowledge" / "files"
+    with pytest.raises(ConfigError) as bad:
+        load(tmp_path, GOOD.replace('directory = "knowledge/files"', 'directory = "flows/nowhere"'))
+    assert bad.value.key == "knowledge.directory"

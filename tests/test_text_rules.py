@@ -22,13 +22,14 @@ from core import text_rules
 from crm_bridge import service as tickets
 from crm_bridge.models import TicketStatus
 from crm_bridge.ticket_numbers import printed
-from flows import knowledge
-from flows.kb_editing import normalised, problems
 from flows.menus import MenuError
-from flows.models import Article, ArticleCreate, MenuOverride
+from flows.models import MenuOverride
 from flows.turns import Action, Option, Turn
 from flows.wording import Wording
 from ivr import twiml
+from knowledge import base
+from knowledge.editing import normalised, problems
+from knowledge.models import Article, ArticleCreate
 from sms import render as sms_render
 from surge.cache import VERSION_KEY
 from surge.models import Announcement, Scope
@@ -101,8 +102,8 @@ def test_bidi_and_zero_width_refused_in_article(app, session, settings, tmp_path
     source = (settings.knowledge_dir / "en-US.toml").read_text(encoding="utf-8")
     bad = tmp_path / "en-US.toml"
     bad.write_text(source.replace("Mon-Thu 9am-8pm", "Mon-Thu 9am-8pm\u200b", 1), encoding="utf-8")
-    with pytest.raises(knowledge.KnowledgeFileError, match=r"article 'library-hours': (spoken|text) contains a zero"):
-        knowledge.read_file(bad)
+    with pytest.raises(base.KnowledgeFileError, match=r"article 'library-hours': (spoken|text) contains a zero"):
+        base.read_file(bad)
 
 
 def test_control_characters_in_menu_labels_are_refused_at_the_console_and_in_the_file(app, session, settings, tmp_path):
@@ -152,7 +153,7 @@ def test_any_unicode_in_editable_fields_every_webhook_parses(app, engine, redis,
         article.spoken, article.text, article.title = f"{text} spoken", f"{text} text", f"{text} title"
         session.add(article)
         session.commit()
-    knowledge.bump_version(redis)
+    base.bump_version(redis)
     _clean(caller.say("when is the library open", confidence="0.95"))
     texter = Texter(app, phone=f"+1312555{next(_phones) % 10000:04d}")
     _parses(twilio_post(app, "/sms/incoming", texter.form("when is the library open")))

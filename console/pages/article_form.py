@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from starlette.datastructures import FormData
 
 from console.pages.forms import text
-from flows.kb_editing import normalised
-from flows.models import Article, ArticleCreate
+from knowledge.editing import normalised
+from knowledge.models import Article, ArticleCreate
 
 MAX_FIELD = 20_000  # far above every limit: a limit is named beside its field, a flood is cut
 
@@ -65,7 +65,7 @@ class ArticleForm:
         )
 
     def draft(self, *, language: str, last_reviewed: dt.date) -> ArticleCreate:
-        """The article these fields make, as it would be stored (not yet checked: see flows.kb_editing.problems)."""
+        """The article these fields make, as it would be stored (not yet checked: see knowledge.editing.problems)."""
         built = ArticleCreate.model_construct(
             article_id=self.article_id,
             language=language,

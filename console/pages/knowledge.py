@@ -1,6 +1,6 @@
 """The knowledge-base pages: search the articles, edit or add one per language, check it, publish it.
 
-Publishing goes through console.knowledge → flows.kb_editing: the draft is checked against every test phrasing of its
+Publishing goes through console.knowledge → knowledge.editing: the draft is checked against every test phrasing of its
 language, a change that would send one elsewhere is reported and needs "Publish anyway", and the version key moves
 on so the next call and text in every web process answer with it.
 """
@@ -18,7 +18,7 @@ from console import knowledge
 from console.pages.article_form import ArticleForm
 from console.pages.forms import checked_form, text
 from console.pages.render import page
-from flows.kb_editing import (
+from knowledge.editing import (
     MAX_SPOKEN_WORDS,
     MAX_TEXT,
     SPOKEN_WORDS_PER_SECOND,

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from console import knowledge
 from console.pages.forms import checked_form, text
 from console.pages.render import page
-from flows.kb_editing import Check
+from knowledge.editing import Check
 
 HERE = "/console/knowledge/unanswered"
 DONE = {

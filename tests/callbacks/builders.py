@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from callbacks.models import Callback, CallbackAttempt
 from core.db import in_session
 from core.worker import queue
-from flows import callback_dispatch
+from outreach import callback_dispatch
 from queueing import agents
 from tests.conftest import run_jobs
 from tests.helpers import PUBLIC_BASE_URL, AgentCall, Caller, Heard, hear, twilio_post

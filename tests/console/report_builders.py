@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from core.db import in_session
 from crm_bridge.models import Ticket, TicketEvent
-from flows.models import Unanswered
 from ivr.models import Call, CallStep
+from knowledge.models import Unanswered
 from queueing.models import QueueOutcome
 from sms.models import SmsInbound
 

@@ -16,7 +16,7 @@ import pytest
 
 from core.worker import configure
 from crm_bridge import ticket_numbers
-from flows import callback_dispatch
+from outreach import callback_dispatch
 from settings import ROOT, load_settings
 from tests.console.chromium import TABLET, chromium, needs_chromium
 from tests.crm_bridge.builders import make_ticket

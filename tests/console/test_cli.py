@@ -135,7 +135,7 @@ def test_all_clear_from_the_command_line(env, engine, session):
 
 def test_kb_import_updates_every_channel_and_says_what_changed(env, engine, app, session, tmp_path):
     folder = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "flows" / "knowledge", folder)
+    shutil.copytree(ROOT / "knowledge" / "files", folder)
     english = (folder / "en-US.toml").read_text(encoding="utf-8")
     old = "Most branches: Mon-Thu 9am-8pm"
     assert old in english
@@ -154,7 +154,7 @@ text = "Paper leaf bags go out on your trash day, weekly Oct-Nov."
 '''
     (folder / "en-US.toml").write_text(english, encoding="utf-8")
     config = (ROOT / "config.toml").read_text(encoding="utf-8").replace(
-        'directory = "flows/knowledge"', f'directory = "{folder}"'
+        'directory = "knowledge/files"', f'directory = "{folder}"'
     )
     (tmp_path / "config.toml").write_text(config, encoding="utf-8")
     done = run(env, "kb", "import", "--config", str(tmp_path / "config.toml"))

@@ -13,8 +13,8 @@ from app import create_app
 from console.models import Role
 from core.audit import AuditEntry
 from core.db import in_session
-from flows.knowledge import record_unanswered
-from flows.models import Article, Unanswered
+from knowledge.base import record_unanswered
+from knowledge.models import Article, Unanswered
 from tests.console.browser_session import csrf_of, signed_in
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT
 from tests.helpers import Caller, Texter

@@ -9,7 +9,8 @@ from starlette.testclient import TestClient
 from app import create_app
 from console.models import Role
 from core.audit import AuditEntry
-from flows.models import Article, MenuOverride
+from flows.models import MenuOverride
+from knowledge.models import Article
 from tests.console.browser_session import csrf_of, signed_in
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT
 from tests.helpers import Caller

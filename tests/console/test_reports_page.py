@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from console.models import Role
 from core.db import in_session
-from flows.models import Article
+from knowledge.models import Article
 from tests.console.browser_session import signed_in
 from tests.console.report_builders import a_week, at, call, ticket, unanswered
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT

@@ -91,7 +91,7 @@ def test_lost_jobs_are_redelivered_after_redis_returns(engine, redis, session, s
     redis.flushdb()  # ...and Redis restarted without its data: those jobs are gone, none is due for a minute
     assert cron.tick() <= 5
     assert "crm_bridge.jobs.reconcile_outbox" in queued_functions(redis)
-    assert "flows.callback_dispatch.reconcile" in queued_functions(redis)
+    assert "outreach.callback_dispatch.reconcile" in queued_functions(redis)
     assert redis.exists(EPOCH_KEY)
     run_jobs(settings, redis)
     session.expire_all()

@@ -23,7 +23,7 @@ from crm_bridge import jobs
 from crm_bridge.adapters import open311 as open311_adapter
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent
 from crm_bridge.service import get_ticket, history
-from flows import on_ticket_closed
+from outreach import on_ticket_closed
 from tests.conftest import run_jobs
 from tests.crm_bridge.builders import make_ticket
 from tests.crm_bridge.open311_servers import elapse, run_due_retries, start_worker
@@ -39,7 +39,7 @@ def crm_settings(settings, remote, proxy):
 
 @pytest.fixture
 def closed_hook(session):
-    """The tickets the CRM closed, one id per recorded close: the record flows.on_ticket_closed acts on."""
+    """The tickets the CRM closed, one id per recorded close: the record outreach.on_ticket_closed acts on."""
 
     class Closed(list):
         def __eq__(self, other):
@@ -365,8 +365,8 @@ def test_the_cron_schedule(engine, redis, session, settings):
     schedule.register(cron)
     intervals = {job.func_name: job.interval for job in cron.get_jobs()}
     assert intervals == {"crm_bridge.jobs.reconcile_outbox": 60, "crm_bridge.jobs.poll_updates": 120,
-                         "flows.on_ticket_closed.sweep": 30, "flows.callback_dispatch.dispatch": 15,
-                         "flows.callback_dispatch.reconcile": 60, "flows.on_callback_failed.sweep": 30,
+                         "outreach.on_ticket_closed.sweep": 30, "outreach.callback_dispatch.dispatch": 15,
+                         "outreach.callback_dispatch.reconcile": 60, "outreach.on_callback_failed.sweep": 30,
                          "core.deliveries.prune_job": 3600}
     ticket = open_ticket(session, settings)
     assert len(cron.enqueue_jobs()) == len(intervals)  # never run yet: all are due at once

@@ -12,13 +12,13 @@ from flows import runner
 from flows.capabilities import VOICE, Capabilities
 from flows.emergency import EmergencyWords
 from flows.engine import Conversation, Deps
-from flows.knowledge import KnowledgeBase, read_file
-from flows.matching import Doc, Matcher
 from flows.menus import Menus
-from flows.models import ArticlePublic
 from flows.session import Session
 from flows.turns import Input, InputKind
 from flows.wording import Wording
+from knowledge.base import KnowledgeBase, read_file
+from knowledge.matching import Doc, Matcher
+from knowledge.models import ArticlePublic
 from settings import ROOT, Settings, load_settings
 
 UPDATED = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)

@@ -10,12 +10,12 @@ import datetime as dt
 from callbacks import service
 from callbacks.limits import RequestCounters
 from core.db import in_session
-from flows import callback_dispatch
+from outreach import callback_dispatch
 from tests.callbacks.builders import callbacks, leave_queue, waiting_caller
 from tests.conftest import run_jobs, running_app
 from tests.flows.test_asking_for_a_callback import leave_queue_es
-from tests.flows.test_callback_dispatch import run_job
 from tests.helpers import Caller, Texter
+from tests.outreach.test_callback_dispatch import run_job
 
 NOW = dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC)  # Tuesday 10:00 in Chicago
 STRANGER, OWNER = "+13125550147", "+13125550199"

@@ -7,14 +7,14 @@ from sqlmodel import select
 
 from flows.capabilities import TEXT, VOICE
 from flows.engine import At
-from flows.models import Unanswered
 from flows.turns import Input, Outcome
 from ivr.models import CallStep
+from knowledge.models import Unanswered
 from tests.flows.builders import conversation, emergency_words, key, said, typed
 from tests.flows.builders import session as new_session
 from tests.helpers import Caller, Texter
 
-# Phrasings written for this test, none of them in the vocabulary (flows/knowledge/*.toml [[emergency]]).
+# Phrasings written for this test, none of them in the vocabulary (knowledge/files/*.toml [[emergency]]).
 EMERGENCIES = [
     ("en-US", "fire", "there's black smoke pouring out of my neighbor's windows"),
     ("en-US", "fire", "my kitchen is on fire"),

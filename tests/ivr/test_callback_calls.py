@@ -23,8 +23,8 @@ from tests.callbacks.builders import (
     dispatch,
 )
 from tests.crm_bridge.builders import make_ticket
-from tests.flows.test_callback_dispatch import press_1
 from tests.helpers import hear, twilio_post
+from tests.outreach.test_callback_dispatch import press_1
 
 NOW = dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC)
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlmodel import select
 
-from flows.models import Unanswered
 from ivr.models import Call, CallStep
+from knowledge.models import Unanswered
 from tests.helpers import Caller
 
 

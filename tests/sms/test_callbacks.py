@@ -7,7 +7,7 @@ import datetime as dt
 
 from core.worker import queue
 from crm_bridge import ticket_numbers
-from flows import callback_dispatch
+from outreach import callback_dispatch
 from tests.callbacks.builders import callbacks
 from tests.conftest import run_jobs
 from tests.crm_bridge.builders import make_ticket

@@ -13,7 +13,7 @@ from core.db import make_engine
 from core.redis import async_client
 from crm_bridge import ticket_numbers as numbers
 from crm_bridge.models import Ticket
-from flows.models import Unanswered
+from knowledge.models import Unanswered
 from messaging.models import SmsOptOut
 from messaging.segments import segment_count
 from settings import ROOT, load_settings

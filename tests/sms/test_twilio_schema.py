@@ -136,7 +136,7 @@ def test_closing_notice_is_a_valid_twilio_message_request(settings, engine, redi
     from core.worker import queue
     from crm_bridge.models import TicketStatus
     from crm_bridge.service import change_status
-    from flows.on_ticket_closed import notify_closed
+    from outreach.on_ticket_closed import notify_closed
 
     ticket = make_ticket(session, settings, notify_on_close=True, language="es-US")
     change_status(session, ticket=ticket, status=TicketStatus.CLOSED, note="Se rellenó el bache. ✅")

@@ -11,8 +11,8 @@ import time
 from starlette.testclient import TestClient
 
 from app import create_app
+from app.health import stamp
 from core.defaults import HEARTBEAT_STALE_SECONDS
-from core.health import stamp
 from core.heartbeats import Heartbeats, Role
 from core.redis import async_client
 from settings import ROOT

@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from core import clock, text_rules, version_stamp
 from core.db import run_db
-from flows.matching import Doc, Match, Matcher
-from flows.models import Article, ArticleCreate, ArticlePublic, Topic, Unanswered
+from knowledge.matching import Doc, Match, Matcher
+from knowledge.models import Article, ArticleCreate, ArticlePublic, Topic, Unanswered
 
 VERSION_KEY = "kb:version"
 MAX_SPOKEN_WORDS = 110  # about 40 seconds of text-to-speech

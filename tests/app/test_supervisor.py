@@ -9,8 +9,9 @@ import time
 
 import pytest
 
+from app.supervisor import Child, Supervisor
 from core.instance import InstanceLock, StartError, listen
-from core.supervisor import Child, Supervisor, backoff
+from core.processes import backoff
 
 
 def test_backoff_doubles_up_to_thirty_seconds():

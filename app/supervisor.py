@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-BACKOFF_CAP_SECONDS = 30
-STABLE_SECONDS = 60  # a child that ran this long before exiting starts its back-off again from 1 s
-
-
-def backoff(failures: int) -> float:
-    """Seconds to wait before restarting a child after its nth exit in a row: 1, 2, 4, 8, 16, 30, 30..."""
-    return float(min(BACKOFF_CAP_SECONDS, 2 ** max(0, failures - 1)))
+from core.processes import STABLE_SECONDS, backoff, die_with_parent
 
 
 def spawn(argv: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
@@ -26,12 +18,6 @@ def spawn(argv: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = ()) 
     return subprocess.Popen(
         argv, env=env, pass_fds=pass_fds, start_new_session=True, preexec_fn=die_with_parent, stdin=subprocess.DEVNULL
     )
-
-
-def die_with_parent() -> None:
-    """In a new child: ask Linux to SIGTERM it when the supervisor dies, even by SIGKILL (no orphans holding ports)."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Placing call-backs: which to dial now, claiming each attempt, the call through Twilio, and what an answer, a status
-callback or an agent's pick-up means for it. It weighs queue facts and call-backs together, so it lives in flows.
+callback or an agent's pick-up means for it. It weighs queue facts and call-backs together, so it lives above both.
 
 The database is the truth: `dispatch` (every 15 s) reads what is due from it, `reconcile` (every minute and when a
 worker starts) settles attempts whose news never came and sends due reminders, so a Redis flush, a restart or a
@@ -28,12 +28,12 @@ from core.phones import display, mask, outbound_refusal
 from core.redis import async_client
 from core.worker import JobContext, enqueue, periodic_run
 from crm_bridge import intake
-from flows import on_callback_failed
 from flows.context import FlowContext
 from flows.spoken_time import spoken_when
 from flows.wording import Wording
 from messaging import segments
 from messaging.outbound import deliver
+from outreach import on_callback_failed
 from queueing.agent_presence import AgentPresence
 from queueing.live_queues import LiveQueues
 from settings import Settings
@@ -261,7 +261,7 @@ async def briefing(ctx: FlowContext, view: CallbackView) -> dict[str, str]:
 
 
 async def _after(ctx: FlowContext, row: Callback | None) -> None:
-    # The last try failed: the resident is texted that we tried (flows.on_callback_failed), now rather than later.
+    # The last try failed: the resident is texted that we tried (outreach.on_callback_failed), now rather than later.
     if row is not None and row.status == CallbackStatus.FAILED.value:
         await enqueue(ctx.sync_redis, on_callback_failed.sweep)
 

@@ -9,12 +9,12 @@ from sqlmodel import select
 
 from core.db import in_session
 from core.redis import async_client
-from flows import knowledge
-from flows.knowledge import VERSION_KEY, KnowledgeCache, KnowledgeFileError, read_file, seed
-from flows.models import Article
+from knowledge import base as knowledge
+from knowledge.base import VERSION_KEY, KnowledgeCache, KnowledgeFileError, read_file, seed
+from knowledge.models import Article
 from settings import ROOT
 
-KNOWLEDGE = ROOT / "flows" / "knowledge"
+KNOWLEDGE = ROOT / "knowledge" / "files"
 REQUIRED = """library-hours shed-fence-deck-permit property-tax-appeal parking-ticket-payment missed-trash-pickup
 park-shelter-reservation storm-drain-backup absentee-ballot trash-recycling-schedule bulky-item-pickup pothole
 streetlight-out graffiti abandoned-vehicle noise-complaint rats-rodents fallen-tree water-main-break

@@ -3,7 +3,7 @@
 A change is checked against the knowledge base's own test phrasings before it is published: with the edited article
 in place, every phrasing of every article in that language must still reach its own article through the real
 matcher. What a change would break is said phrasing by phrasing; publishing it anyway is an explicit second step.
-Callers publish the version key (flows.knowledge.publish) after the transaction, so every process reloads.
+Callers publish the version key (knowledge.base.publish) after the transaction, so every process reloads.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 from core import audit, clock, text_rules
 from core.defaults import KB_REVIEW_DUE_DAYS
-from flows.knowledge import FIELDS, MAX_SPOKEN_WORDS, MAX_TEXT
-from flows.matching import Doc, Matcher, fold
-from flows.models import Article, ArticleCreate, Topic, Unanswered
+from knowledge.base import FIELDS, MAX_SPOKEN_WORDS, MAX_TEXT
+from knowledge.matching import Doc, Matcher, fold
+from knowledge.models import Article, ArticleCreate, Topic, Unanswered
 from messaging import segments
 
 MAX_TITLE = 200

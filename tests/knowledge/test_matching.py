@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # standalone: no conftest or installed package needed
 
-from flows.matching import Doc, Match, Matcher  # noqa: E402
+from knowledge.matching import Doc, Match, Matcher  # noqa: E402
 
 ANSWER, CONFIRM = 0.55, 0.35
 
@@ -337,7 +337,7 @@ def test_languages_are_data_not_code() -> None:
 
 def _real_docs() -> list[Doc]:
     docs = []
-    for path in sorted((ROOT / "flows" / "knowledge").glob("*.toml")):
+    for path in sorted((ROOT / "knowledge" / "files").glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         for a in data.get("article", []):
             docs.append(

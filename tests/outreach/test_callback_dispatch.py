@@ -14,7 +14,7 @@ from callbacks import service
 from callbacks.models import CallbackKind, CallbackRequest, CallbackSource
 from core.db import in_session
 from core.worker import configure, queue
-from flows import callback_dispatch
+from outreach import callback_dispatch
 from tests.callbacks.builders import (
     ANA,
     BEN,

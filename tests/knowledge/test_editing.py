@@ -12,25 +12,25 @@ from core.audit import AuditEntry
 from core.db import in_session
 from core.defaults import KB_REVIEW_DUE_DAYS
 from core.redis import async_client
-from flows import kb_editing
-from flows.kb_editing import Stale
-from flows.knowledge import KnowledgeCache, publish, record_unanswered
-from flows.models import Article, ArticleCreate, Unanswered
+from knowledge import editing
+from knowledge.base import KnowledgeCache, publish, record_unanswered
+from knowledge.editing import Stale
+from knowledge.models import Article, ArticleCreate, Unanswered
 
 CONFIRM = 0.35
 
 
 def draft_of(session, article_id: str, language: str = "en-US", **changes) -> ArticleCreate:
-    row = kb_editing.get(session, language=language, article_id=article_id)
+    row = editing.get(session, language=language, article_id=article_id)
     return ArticleCreate.model_validate(row, update=changes)
 
 
 def base_of(session, article_id: str) -> str:
-    return kb_editing.get(session, language="en-US", article_id=article_id).updated_at.isoformat()
+    return editing.get(session, language="en-US", article_id=article_id).updated_at.isoformat()
 
 
 def stop_light(session) -> ArticleCreate:
-    row = kb_editing.get(session, language="en-US", article_id="streetlight-out")
+    row = editing.get(session, language="en-US", article_id="streetlight-out")
     return draft_of(
         session,
         "streetlight-out",
@@ -40,7 +40,7 @@ def stop_light(session) -> ArticleCreate:
 
 
 def test_a_wording_change_checks_clean(session):
-    result = kb_editing.check(session, draft=draft_of(session, "library-hours", text="New hours."), threshold=CONFIRM)
+    result = editing.check(session, draft=draft_of(session, "library-hours", text="New hours."), threshold=CONFIRM)
     assert result.clean and result.checked > 700
     # The shipped base has phrasings that already reach another article: named, never blamed on this change.
     assert any(
@@ -50,7 +50,7 @@ def test_a_wording_change_checks_clean(session):
 
 
 def test_a_change_that_takes_another_articles_phrasing_is_named(session):
-    result = kb_editing.check(session, draft=stop_light(session), threshold=CONFIRM)
+    result = editing.check(session, draft=stop_light(session), threshold=CONFIRM)
     said = [one.describe() for one in result.broken]
     assert (
         "'the stop light is out and cars are going through' would now get no answer (the matcher is too unsure) "
@@ -60,9 +60,9 @@ def test_a_change_that_takes_another_articles_phrasing_is_named(session):
 
 
 def test_a_new_phrasing_that_reaches_another_article_is_named(session):
-    row = kb_editing.get(session, language="en-US", article_id="library-hours")
+    row = editing.get(session, language="en-US", article_id="library-hours")
     draft = draft_of(session, "library-hours", phrasings=[*row.phrasings, "How do I pay a parking ticket?"])
-    result = kb_editing.check(session, draft=draft, threshold=CONFIRM)
+    result = editing.check(session, draft=draft, threshold=CONFIRM)
     assert [one.describe() for one in result.broken] == [
         "'How do I pay a parking ticket?' would now go to Paying or contesting a parking ticket "
         "instead of Library hours"
@@ -72,14 +72,14 @@ def test_a_new_phrasing_that_reaches_another_article_is_named(session):
 def test_publish_refuses_a_breaking_change_until_anyway_names_that_very_draft(session):
     draft = stop_light(session)
     base = base_of(session, "streetlight-out")
-    result, stored = kb_editing.publish(session, draft=draft, actor="cleo", threshold=CONFIRM, base=base)
+    result, stored = editing.publish(session, draft=draft, actor="cleo", threshold=CONFIRM, base=base)
     assert stored is None and not result.clean
     other = draft.model_copy(update={"title": "Streetlights"})
-    _, stored = kb_editing.publish(
+    _, stored = editing.publish(
         session, draft=other, actor="cleo", threshold=CONFIRM, base=base, anyway=result.fingerprint
     )
     assert stored is None  # the report was about another draft
-    _, stored = kb_editing.publish(
+    _, stored = editing.publish(
         session, draft=draft, actor="cleo", threshold=CONFIRM, base=base, anyway=result.fingerprint
     )
     assert stored is not None and "stoplight" in stored.keywords
@@ -91,13 +91,13 @@ def test_publish_refuses_a_breaking_change_until_anyway_names_that_very_draft(se
 def test_publish_refuses_to_overwrite_a_change_made_meanwhile(session, engine):
     base = base_of(session, "library-hours")
     first = draft_of(session, "library-hours", text="First.")
-    in_session(engine, kb_editing.publish, draft=first, actor="a", threshold=CONFIRM, base=base)
+    in_session(engine, editing.publish, draft=first, actor="a", threshold=CONFIRM, base=base)
     with pytest.raises(Stale):
-        kb_editing.publish(
+        editing.publish(
             session, draft=draft_of(session, "library-hours", text="Second."), actor="b", threshold=CONFIRM, base=base
         )
     with pytest.raises(Stale):  # adding an article whose id someone else has just taken
-        kb_editing.publish(session, draft=first, actor="b", threshold=CONFIRM, base=None)
+        editing.publish(session, draft=first, actor="b", threshold=CONFIRM, base=None)
 
 
 def test_the_next_request_of_every_process_reads_a_published_change(engine, settings):
@@ -108,7 +108,7 @@ def test_the_next_request_of_every_process_reads_a_published_change(engine, sett
             await cache.get()
         draft = in_session(engine, draft_of, article_id="library-hours", text="Renovation hours.")
         base = in_session(engine, base_of, article_id="library-hours")
-        in_session(engine, kb_editing.publish, draft=draft, actor="cleo", threshold=CONFIRM, base=base)
+        in_session(engine, editing.publish, draft=draft, actor="cleo", threshold=CONFIRM, base=base)
         await publish(client)
         texts = [(await cache.get()).article("en-US", "library-hours").text for cache in processes]
         await client.aclose()
@@ -119,10 +119,10 @@ def test_the_next_request_of_every_process_reads_a_published_change(engine, sett
 
 def test_limits_are_named_by_field(session):
     def problems(**changes) -> dict[str, str]:
-        draft = kb_editing.normalised(
+        draft = editing.normalised(
             ArticleCreate.model_construct(**draft_of(session, "library-hours").model_dump() | changes)
         )
-        return kb_editing.problems(session, draft=draft, is_new=False, service_codes={"pothole"})
+        return editing.problems(session, draft=draft, is_new=False, service_codes={"pothole"})
 
     assert problems(text="x" * 320) == {}
     assert problems(text="x" * 321) == {"text": "the text answer is 321 characters; at most 320"}
@@ -135,9 +135,9 @@ def test_limits_are_named_by_field(session):
 
 def test_search_folds_case_and_accents_and_flags_reviews_due(session):
     today = dt.date(2026, 10, 15) + dt.timedelta(days=KB_REVIEW_DUE_DAYS)
-    found = kb_editing.search(session, language="es-US", query="BIBLIOTECA", today=today)
+    found = editing.search(session, language="es-US", query="BIBLIOTECA", today=today)
     assert "library-hours" in [one.article_id for one in found] and not any(one.review_due for one in found)
-    later = kb_editing.search(session, language="es-US", query="biblióteca", today=today + dt.timedelta(days=1))
+    later = editing.search(session, language="es-US", query="biblióteca", today=today + dt.timedelta(days=1))
     assert [one.article_id for one in later] == [one.article_id for one in found]
     assert all(one.review_due for one in later)
 
@@ -154,23 +154,23 @@ def test_a_question_added_to_an_article_leaves_the_queue_with_its_twins(session)
         )
     record_unanswered(session, text="what is love", language="en-US", channel="sms", best_guess=None, confidence=0)
     session.commit()
-    rows, total = kb_editing.waiting(session)
+    rows, total = editing.waiting(session)
     assert total == 3 and rows[0].text == "what is love"
     twin = next(row for row in rows if row.channel == "voice")
-    result, stored = kb_editing.add_as_phrasing(
+    result, stored = editing.add_as_phrasing(
         session, unanswered_id=twin.id, article_id="library-hours", actor="cleo", threshold=CONFIRM
     )
     assert result.clean and stored.phrasings[-1] == "Can I return books at night"
-    rows, total = kb_editing.waiting(session)
+    rows, total = editing.waiting(session)
     assert total == 1 and rows[0].text == "what is love"
     handled = session.exec(select(Unanswered).where(Unanswered.added_to == "library-hours")).all()
     assert len(handled) == 2 and {row.handled_by for row in handled} == {"cleo"}
     with pytest.raises(LookupError):
-        kb_editing.add_as_phrasing(
+        editing.add_as_phrasing(
             session, unanswered_id=twin.id, article_id="library-hours", actor="cleo", threshold=CONFIRM
         )
-    assert kb_editing.dismiss(session, unanswered_id=rows[0].id, actor="cleo") is not None
-    assert kb_editing.waiting(session) == ([], 0)
+    assert editing.dismiss(session, unanswered_id=rows[0].id, actor="cleo") is not None
+    assert editing.waiting(session) == ([], 0)
     assert [row.action for row in session.exec(select(AuditEntry).order_by(AuditEntry.id))] == [
         "kb.publish",
         "kb.question.add",
@@ -186,7 +186,7 @@ def test_a_process_never_keeps_a_copy_from_before_redis_lost_the_version(engine,
         await cache.get()  # read while the version was still unset
         draft = in_session(engine, draft_of, article_id="library-hours", text="Renovation hours.")
         base = in_session(engine, base_of, article_id="library-hours")
-        in_session(engine, kb_editing.publish, draft=draft, actor="cleo", threshold=CONFIRM, base=base)
+        in_session(engine, editing.publish, draft=draft, actor="cleo", threshold=CONFIRM, base=base)
         await publish(client)
         await client.flushdb()  # Redis restarted empty before this process's next request
         text = (await cache.get()).article("en-US", "library-hours").text

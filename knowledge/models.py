@@ -1,0 +1,70 @@
+"""Knowledge-base storage: articles and topics per language, and questions we could not answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.timestamps import moment, stamped
+
+
+class ArticleBase(SQLModel):
+    article_id: str = Field(max_length=80, index=True)
+    language: str = Field(max_length=16)
+    topic: str = Field(max_length=40)
+    title: str = Field(max_length=200)
+    department: str = Field(max_length=200)
+    service_code: str = Field(default="", max_length=80)
+    phrasings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    spoken: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(max_length=320)
+    last_reviewed: dt.date
+
+
+class ArticleCreate(ArticleBase):
+    pass
+
+
+class Article(ArticleBase, table=True):
+    __tablename__ = "kb_article"
+    __table_args__ = (UniqueConstraint("article_id", "language", name="uq_kb_article_lang"),)
+    id: int | None = Field(default=None, primary_key=True)
+    updated_at: dt.datetime = stamped()
+
+
+class ArticlePublic(ArticleBase):
+    updated_at: dt.datetime
+
+
+class Topic(SQLModel, table=True):
+    __tablename__ = "kb_topic"
+    __table_args__ = (UniqueConstraint("key", "language", name="uq_kb_topic_lang"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=40)
+    language: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    position: int
+
+
+class UnansweredBase(SQLModel):
+    text: str = Field(max_length=500)
+    language: str = Field(max_length=16)
+    channel: str = Field(max_length=10)
+    best_guess: str | None = Field(default=None, max_length=80)
+    confidence: float = 0.0
+
+
+class Unanswered(UnansweredBase, table=True):
+    """A question the knowledge base could not answer, kept for the knowledge-base team."""
+
+    __tablename__ = "kb_unanswered"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: dt.datetime = stamped(index=True)
+    # Set when the knowledge-base team has dealt with it (added as a phrasing, or dismissed): it leaves the queue.
+    handled_at: dt.datetime | None = moment()
+    handled_by: str | None = Field(default=None, max_length=100)
+    added_to: str | None = Field(default=None, max_length=80)  # the article it became a phrasing of
+

@@ -1,0 +1,1 @@
+"""Acting from above on what is due or has happened: call-backs placed, residents told of closes and failures."""
