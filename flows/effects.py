@@ -8,7 +8,7 @@ from callbacks import service as callbacks
 from callbacks import slots
 from callbacks.limits import RequestCounters
 from callbacks.models import CallbackKind, CallbackRequest, CallbackSource
-from callbacks.service import CallbackError
+from callbacks.service import CallbackError, Refusal
 from core.db import run_db
 from core.defaults import CALLBACK_MIN_NOTICE_MINUTES, CALLBACK_SLOTS_OFFERED
 from core.phones import mask, outbound_refusal
@@ -142,7 +142,7 @@ def _request(session, *, ctx: FlowContext, data: CallbackRequest, actor: str):
     if data.kind is CallbackKind.SCHEDULED and not slots.is_free(
         session, calendar=ctx.calendar, settings=ctx.settings.callbacks, now=now, when=data.due_at
     ):
-        raise CallbackError("slot_taken", "that time is no longer free")
+        raise CallbackError(Refusal.SLOT_TAKEN, "that time is no longer free")
     return callbacks.request(session, data=data, now=now, actor=actor)
 
 

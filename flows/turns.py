@@ -6,14 +6,14 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from flows.session import CallbackDraft, ReportDraft
 
 Line = tuple[str, str]  # (language, sentence)
 
 
-class InputKind(str, Enum):
+class InputKind(StrEnum):
     NONE = "none"
     KEY = "key"
     SPEECH = "speech"
@@ -21,7 +21,7 @@ class InputKind(str, Enum):
     RECORDING = "recording"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     MENU = "menu"
     ANSWERED = "answered"
     CONFIRM = "confirm"

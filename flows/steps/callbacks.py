@@ -30,7 +30,7 @@ from flows.turns import (
     goto,
 )
 
-KEEP_PLACE = CallbackKind.KEEP_PLACE.value
+KEEP_PLACE = CallbackKind.KEEP_PLACE
 
 
 def _drafting(s: Session) -> bool:
@@ -46,8 +46,8 @@ def start(c: Conversation, s: Session, draft: CallbackDraft) -> Turn:
 @REGISTRY.action("callback_time")
 def do_callback_time(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Choose a time for us to call back."""
-    source = action.arg or CallbackSource.MENU.value
-    return start(c, s, CallbackDraft(kind=CallbackKind.SCHEDULED.value, source=source, topic=s.article))
+    source = action.arg or CallbackSource.MENU
+    return start(c, s, CallbackDraft(kind=CallbackKind.SCHEDULED, source=source, topic=s.article))
 
 
 @REGISTRY.action("callback_ticket")
@@ -55,7 +55,7 @@ def do_callback_ticket(c: Conversation, s: Session, at: At, action: Action, inp:
     """Have someone call about the request just checked (the agent is told the request and its status)."""
     if not s.checked:
         return c.show(s, "main")
-    draft = CallbackDraft(kind=CallbackKind.SCHEDULED.value, source=CallbackSource.TICKET.value,
+    draft = CallbackDraft(kind=CallbackKind.SCHEDULED, source=CallbackSource.TICKET,
                           ticket_number=s.checked)
     return start(c, s, draft)
 
