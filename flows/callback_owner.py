@@ -16,10 +16,8 @@ from core.phones import display, mask
 from core.worker import enqueue
 from flows.context import FlowContext
 from flows.spoken_time import spoken_when
-from flows.turns import CallbackBooking, fold
+from flows.turns import BookingResult, CallbackBooking, fold
 from messaging import outbound, segments
-
-OWNER_ASKED = "owner_asked"  # what the asking caller is told whatever became of it: one neutral sentence
 
 
 def requester(phone: str | None, call_sid: str) -> str:
@@ -32,7 +30,7 @@ async def ask(ctx: FlowContext, *, data: CallbackRequest, actor: str) -> Callbac
     body = await run_db(ctx.engine, _ask, ctx=ctx, data=data, actor=actor)
     if body is not None:
         await enqueue(ctx.sync_redis, outbound.send_text, to=data.phone, body=body, kind="callback_confirm")
-    return CallbackBooking(OWNER_ASKED)
+    return CallbackBooking(BookingResult.OWNER_ASKED)  # whatever became of it
 
 
 def _ask(session: Session, *, ctx: FlowContext, data: CallbackRequest, actor: str) -> str | None:

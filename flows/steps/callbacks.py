@@ -9,7 +9,6 @@ import datetime as dt
 from callbacks.models import CallbackKind, CallbackSource
 from core import clock
 from core.phones import display, outbound_refusal
-from flows.callback_owner import OWNER_ASKED
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import CallbackDraft, Session
 from flows.spoken_time import spoken_when
@@ -18,9 +17,11 @@ from flows.steps.questions import send_text
 from flows.turns import (
     Action,
     BookCallback,
+    BookingResult,
     CallbackBooking,
     CallbackCancelled,
     CancelCallback,
+    CancelResult,
     FindSlots,
     Input,
     Option,
@@ -217,24 +218,24 @@ def _book(c: Conversation, s: Session) -> Turn:
 def booked(c: Conversation, s: Session, result: CallbackBooking) -> Turn:
     """It is booked (or the earlier one changed): when we will call, how to cancel; or why not."""
     draft = s.callback
-    if result.status == OWNER_ASKED:  # another line's number: one sentence that reveals nothing about it
+    if result.status == BookingResult.OWNER_ASKED:  # another line's number: one sentence that reveals nothing about it
         s.callback = None
         turn = c.show(s, "callback_done")
         turn.lines.insert(0, (s.lang, c.say(s, "callback_owner_asked")))
         return turn
-    if result.status == "slot_taken":
+    if result.status == BookingResult.SLOT_TAKEN:
         draft.slots, draft.due_at = [], None
         turn = c.show(s, "callback_start")
         turn.lines.insert(0, (s.lang, c.say(s, "callback_slot_taken")))
         return turn
-    if result.status == "not_allowed" and c.caps.asks_callback_number:
+    if result.status == BookingResult.NOT_ALLOWED and c.caps.asks_callback_number:
         turn = c.show(s, "callback_number_entry")
         turn.lines.insert(0, (s.lang, c.w(s.lang, "number_not_allowed")))
         return turn
-    if result.status not in ("booked", "updated"):
-        key = "callback_not_allowed" if result.status == "not_allowed" else f"callback_{result.status}"
+    if result.status not in (BookingResult.BOOKED, BookingResult.UPDATED):
+        key = f"callback_{result.status}"
         return _give_up(c, s, c.say(s, key))
-    lines = [c.say(s, "callback_updated")] if result.status == "updated" else []
+    lines = [c.say(s, "callback_updated")] if result.status == BookingResult.UPDATED else []
     lines.append(_booked_line(c, s, draft, printed=not c.caps.asks_callback_number))
     lines.append(c.say(s, "callback_how_to_change"))
     s.callback = None
@@ -291,10 +292,10 @@ def do_callback_cancel(c: Conversation, s: Session, at: At, action: Action, inp:
 @REGISTRY.resumes("callback_cancel")
 def cancelled(c: Conversation, s: Session, result: CallbackCancelled) -> Turn:
     """Cancelled (and for when it was), nothing to cancel, or we are calling right now."""
-    if result.status == "cancelled" and result.due_at is not None:
+    if result.status == CancelResult.CANCELLED and result.due_at is not None:
         line = c.say(s, "callback_cancelled_time", when=_when(c, s, result.due_at, clock.now()))
-    elif result.status == "cancelled":
+    elif result.status == CancelResult.CANCELLED:
         line = c.say(s, "callback_cancelled")
     else:
-        line = c.say(s, "callback_none" if result.status == "none" else "callback_in_progress")
+        line = c.say(s, "callback_none" if result.status == CancelResult.NONE else "callback_in_progress")
     return _give_up(c, s, line)
