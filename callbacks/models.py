@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.choices import choice
 from core.timestamps import moment, stamped
 
 
-class CallbackKind(str, Enum):
+class CallbackKind(StrEnum):
     KEEP_PLACE = "keep_place"  # called when the resident's place in line reaches the front
     SCHEDULED = "scheduled"  # called at the time the resident chose
 
 
-class CallbackStatus(str, Enum):
+class CallbackStatus(StrEnum):
     WAITING = "waiting"  # keep my place: waiting for its turn in the line
     SCHEDULED = "scheduled"  # due at next_attempt_at: the chosen time, or the next try
     DIALING = "dialing"  # an attempt is claimed and the call is being created
@@ -35,7 +36,7 @@ IN_PROGRESS = (CallbackStatus.DIALING, CallbackStatus.CONNECTING)
 ACTIVE = (*PENDING, *IN_PROGRESS)
 
 
-class CallbackSource(str, Enum):
+class CallbackSource(StrEnum):
     QUEUE = "queue"  # left the line with "keep my place" or "choose a time"
     MENU = "menu"  # agents were off duty or busy
     SMS = "sms"  # texted CALL ME
@@ -43,7 +44,7 @@ class CallbackSource(str, Enum):
     VOICEMAIL = "voicemail"  # a supervisor answered their voice message with a call-back (console)
 
 
-class AttemptOutcome(str, Enum):
+class AttemptOutcome(StrEnum):
     ANSWERED = "answered"  # a person answered
     MACHINE = "machine"  # an answering machine or fax: counted as an attempt
     BUSY = "busy"
@@ -59,9 +60,9 @@ class Callback(SQLModel, table=True):
     phone: str = Field(max_length=20, index=True)  # E.164; never shown in reports or the audit trail
     active_phone: str | None = Field(default=None, max_length=20, unique=True)  # set while active: one per number
     language: str = Field(max_length=16)
-    kind: str = Field(max_length=20)
-    status: str = Field(max_length=20, index=True)
-    source: str = Field(max_length=20)
+    kind: CallbackKind = choice(CallbackKind)
+    status: CallbackStatus = choice(CallbackStatus, index=True)
+    source: CallbackSource = choice(CallbackSource)
     joined_at: dt.datetime | None = moment()  # keep my place: when the resident first joined the line
     due_at: dt.datetime | None = moment()  # the time the resident (or a supervisor) chose
     next_attempt_at: dt.datetime | None = moment(index=True)  # when a scheduled call-back or a retry is due
@@ -85,7 +86,7 @@ class CallbackAttempt(SQLModel, table=True):
     callback_id: int = Field(foreign_key="callback.id", index=True)
     number: int
     call_sid: str | None = Field(default=None, max_length=64, index=True)
-    outcome: str | None = Field(default=None, max_length=20)
+    outcome: AttemptOutcome | None = choice(AttemptOutcome, default=None)
     claimed_at: dt.datetime = stamped()
     ended_at: dt.datetime | None = moment()
 

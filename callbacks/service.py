@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from enum import StrEnum
 from typing import Literal
 
 from sqlalchemy import update
@@ -52,16 +53,22 @@ UNANSWERED = {
 }
 
 
-class CallbackError(ValueError):
-    """A change that cannot be made; `reason` names why ("in_progress", "not_found", "outside_hours", "past")."""
+class Refusal(StrEnum):
+    """Why a change to a call-back cannot be made."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    IN_PROGRESS = "in_progress"  # it is being placed right now
+    NOT_FOUND = "not_found"  # no call-back waiting with this id
+    PAST = "past"  # the time asked for has passed
+    OUTSIDE_HOURS = "outside_hours"  # agents are not answering then
+    SLOT_TAKEN = "slot_taken"  # the time chosen was taken meanwhile
+
+
+class CallbackError(ValueError):
+    """A change that cannot be made; `reason` names why."""
+
+    def __init__(self, reason: Refusal, message: str) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-def _values(statuses) -> list[str]:
-    return [s.value for s in statuses]
 
 
 def _audited(row: Callback) -> dict:
@@ -109,8 +116,8 @@ def request(session: Session, *, data: CallbackRequest, now: dt.datetime, actor:
             audit.record(session, actor=actor, action="callback.request", subject=f"callback:{row.id}",
                          after=_audited(row))
             return row, False
-    if existing.status in _values(IN_PROGRESS):
-        raise CallbackError("in_progress", "this number's call-back is being placed right now")
+    if existing.status in IN_PROGRESS:
+        raise CallbackError(Refusal.IN_PROGRESS, "this number's call-back is being placed right now")
     before = _audited(existing)
     for key, value in _booking(data).items():
         setattr(existing, key, value)
@@ -130,9 +137,9 @@ def _booking(data: CallbackRequest) -> dict:
     keep = data.kind is CallbackKind.KEEP_PLACE
     return {
         "language": data.language,
-        "kind": data.kind.value,
-        "source": data.source.value,
-        "status": (CallbackStatus.WAITING if keep else CallbackStatus.SCHEDULED).value,
+        "kind": data.kind,
+        "source": data.source,
+        "status": CallbackStatus.WAITING if keep else CallbackStatus.SCHEDULED,
         "joined_at": _utc(data.joined_at) if keep else None,
         "due_at": None if keep else _utc(data.due_at),
         "next_attempt_at": None if keep else _utc(data.due_at),
@@ -152,10 +159,10 @@ def cancel(
     if row is None and phone:
         declined = decline(session, phone=phone, actor=actor, now=now)
         return declined[0] if declined else None
-    if row is None or row.status not in _values(ACTIVE):
+    if row is None or row.status not in ACTIVE:
         return None
-    if row.status in _values(IN_PROGRESS):
-        raise CallbackError("in_progress", "the call-back is being placed right now")
+    if row.status in IN_PROGRESS:
+        raise CallbackError(Refusal.IN_PROGRESS, "the call-back is being placed right now")
     before = _audited(row)
     _close(row, CallbackStatus.CANCELLED, now)
     session.add(row)
@@ -173,7 +180,7 @@ def ask_owner(session: Session, *, data: CallbackRequest, now: dt.datetime, acto
     if active_for(session, phone=data.phone) is not None or awaiting(session, phone=data.phone, now=now):
         return None
     row = Callback(phone=data.phone, created_at=now, updated_at=now,
-                   **{**_booking(data), "status": CallbackStatus.AWAITING_OWNER.value, "text_updates": True})
+                   **{**_booking(data), "status": CallbackStatus.AWAITING_OWNER, "text_updates": True})
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="callback.ask_owner", subject=f"callback:{row.id}", after=_audited(row))
@@ -186,7 +193,7 @@ def awaiting(session: Session, *, phone: str, now: dt.datetime) -> list[Callback
     rows = session.exec(
         select(Callback).where(
             Callback.phone == phone,
-            Callback.status == CallbackStatus.AWAITING_OWNER.value,
+            Callback.status == CallbackStatus.AWAITING_OWNER,
             Callback.created_at > since,
         )
     ).all()
@@ -202,10 +209,10 @@ def confirm(session: Session, *, callback_id: int, now: dt.datetime, actor: str)
         session.add(row)
         return row, False
     before = _audited(row)
-    keep = row.kind == CallbackKind.KEEP_PLACE.value
+    keep = row.kind == CallbackKind.KEEP_PLACE
     try:
         with session.begin_nested():  # the unique active_phone: the owner booking their own at this very moment
-            row.status = (CallbackStatus.WAITING if keep else CallbackStatus.SCHEDULED).value
+            row.status = CallbackStatus.WAITING if keep else CallbackStatus.SCHEDULED
             row.active_phone = row.phone
             row.updated_at = now
             session.add(row)
@@ -237,7 +244,7 @@ def lapse_unconfirmed(session: Session, *, now: dt.datetime) -> int:
     since = now - dt.timedelta(minutes=CALLBACK_OWNER_CONFIRM_MINUTES)
     rows = session.exec(
         select(Callback).where(
-            Callback.status == CallbackStatus.AWAITING_OWNER.value, Callback.created_at <= since
+            Callback.status == CallbackStatus.AWAITING_OWNER, Callback.created_at <= since
         )
     ).all()
     for row in rows:
@@ -252,16 +259,16 @@ def reschedule(
 ) -> Callback:
     """Move a call-back not yet being placed to another time inside agent hours (it becomes a scheduled one)."""
     row = get(session, callback_id=callback_id)
-    if row is None or row.status not in _values(PENDING):
-        if row is not None and row.status in _values(IN_PROGRESS):
-            raise CallbackError("in_progress", "the call-back is being placed right now")
-        raise CallbackError("not_found", "no call-back waiting with this id")
+    if row is None or row.status not in PENDING:
+        if row is not None and row.status in IN_PROGRESS:
+            raise CallbackError(Refusal.IN_PROGRESS, "the call-back is being placed right now")
+        raise CallbackError(Refusal.NOT_FOUND, "no call-back waiting with this id")
     if due_at <= now:
-        raise CallbackError("past", "due_at must be in the future")
+        raise CallbackError(Refusal.PAST, "due_at must be in the future")
     if not calendar.state(due_at).is_open:
-        raise CallbackError("outside_hours", "due_at must fall inside agent hours")
+        raise CallbackError(Refusal.OUTSIDE_HOURS, "due_at must fall inside agent hours")
     before = _audited(row)
-    row.kind, row.status = CallbackKind.SCHEDULED.value, CallbackStatus.SCHEDULED.value
+    row.kind, row.status = CallbackKind.SCHEDULED, CallbackStatus.SCHEDULED
     row.due_at = row.next_attempt_at = due_at.astimezone(dt.UTC)
     row.reminded_at = None
     row.updated_at = now
@@ -272,7 +279,7 @@ def reschedule(
 
 
 def _listed(query, *, state: State, limit: int):
-    query = query.where(Callback.status.in_(_values(STATES[state])))
+    query = query.where(Callback.status.in_(STATES[state]))
     if state == "failed":
         return query.order_by(Callback.ended_at.desc(), Callback.id.desc()).limit(limit)
     return query.order_by(Callback.id).limit(limit)
@@ -304,30 +311,30 @@ def listing_with_outcomes(session: Session, *, state: State, limit: int = 500) -
 def entitled_at(row: Callback) -> dt.datetime:
     """Where the call-back stands in the one line: the time its resident first joined it (keep my place, retries
     included) or the time they chose."""
-    if row.kind == CallbackKind.KEEP_PLACE.value and row.joined_at is not None:
+    if row.kind == CallbackKind.KEEP_PLACE and row.joined_at is not None:
         return row.joined_at
     return row.due_at or row.created_at
 
 
 def due(session: Session, *, now: dt.datetime) -> list[Callback]:
     """Call-backs that may be dialled now, in the order they are owed: kept places and scheduled times that came."""
-    waiting = Callback.status == CallbackStatus.WAITING.value
-    came = (Callback.status == CallbackStatus.SCHEDULED.value) & (Callback.next_attempt_at <= now)
+    waiting = Callback.status == CallbackStatus.WAITING
+    came = (Callback.status == CallbackStatus.SCHEDULED) & (Callback.next_attempt_at <= now)
     rows = list(session.exec(select(Callback).where(waiting | came)).all())
     return sorted(rows, key=lambda row: (entitled_at(row), row.id))
 
 
 def in_flight(session: Session) -> list[Callback]:
     """Call-backs being placed: claimed, ringing, or answered and waiting for the next agent."""
-    return list(session.exec(select(Callback).where(Callback.status.in_(_values(IN_PROGRESS)))).all())
+    return list(session.exec(select(Callback).where(Callback.status.in_(IN_PROGRESS))).all())
 
 
 def booked_slots(session: Session, *, start: dt.datetime, end: dt.datetime) -> Counter:
     """How many active call-backs are booked at each chosen time in [start, end)."""
     rows = session.exec(
         select(Callback.due_at).where(
-            Callback.kind == CallbackKind.SCHEDULED.value,
-            Callback.status.in_(_values(ACTIVE)),
+            Callback.kind == CallbackKind.SCHEDULED,
+            Callback.status.in_(ACTIVE),
             Callback.due_at >= start,
             Callback.due_at < end,
         )
@@ -344,10 +351,10 @@ def claim(session: Session, *, callback_id: int, attempts: int, now: dt.datetime
         update(Callback)
         .where(
             Callback.id == callback_id,
-            Callback.status.in_(_values(PENDING)),
+            Callback.status.in_(PENDING),
             Callback.attempts == attempts,
         )
-        .values(status=CallbackStatus.DIALING.value, attempts=attempts + 1, updated_at=now)
+        .values(status=CallbackStatus.DIALING, attempts=attempts + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
@@ -370,7 +377,7 @@ def _current(session: Session, callback_id: int, number: int) -> tuple[Callback,
     # The call-back and its attempt, only while that attempt is the one in progress (a late webhook changes nothing).
     row = get(session, callback_id=callback_id)
     tried = attempt(session, callback_id=callback_id, number=number)
-    if row is None or tried is None or row.attempts != number or row.status not in _values(IN_PROGRESS):
+    if row is None or tried is None or row.attempts != number or row.status not in IN_PROGRESS:
         return None
     return row, tried
 
@@ -382,8 +389,8 @@ def placed(session: Session, *, callback_id: int, number: int, call_sid: str, no
         return
     row, tried = found
     tried.call_sid = call_sid[:64]
-    if row.status == CallbackStatus.DIALING.value:
-        row.status = CallbackStatus.CONNECTING.value
+    if row.status == CallbackStatus.DIALING:
+        row.status = CallbackStatus.CONNECTING
         row.updated_at = now
     session.add_all([row, tried])
 
@@ -398,10 +405,10 @@ def answered(
         return None
     row, tried = found
     if human:
-        tried.outcome = AttemptOutcome.ANSWERED.value
-        row.status = CallbackStatus.CONNECTING.value
+        tried.outcome = AttemptOutcome.ANSWERED
+        row.status = CallbackStatus.CONNECTING
     else:
-        tried.outcome, tried.ended_at = AttemptOutcome.MACHINE.value, now
+        tried.outcome, tried.ended_at = AttemptOutcome.MACHINE, now
         _retry_or_fail(row, now, calendar, settings)
     row.updated_at = now
     session.add_all([row, tried])
@@ -417,7 +424,7 @@ def missed(
     if found is None:
         return None
     row, tried = found
-    tried.outcome, tried.ended_at = AttemptOutcome.NO_ANSWER.value, now
+    tried.outcome, tried.ended_at = AttemptOutcome.NO_ANSWER, now
     _retry_or_fail(row, now, calendar, settings)
     row.updated_at = now
     session.add_all([row, tried])
@@ -438,10 +445,10 @@ def call_ended(
     if found is None:
         return None
     row, tried = found
-    if tried.outcome == AttemptOutcome.ANSWERED.value:
+    if tried.outcome == AttemptOutcome.ANSWERED:
         _close(row, CallbackStatus.CANCELLED, now)
     else:
-        tried.outcome = UNANSWERED.get(call_status, AttemptOutcome.NO_ANSWER).value
+        tried.outcome = UNANSWERED.get(call_status, AttemptOutcome.NO_ANSWER)
         _retry_or_fail(row, now, calendar, settings)
     row.updated_at = now
     session.add_all([row, tried])
@@ -455,7 +462,7 @@ def bridged(session: Session, *, call_sid: str, now: dt.datetime) -> Callback | 
     if found is None:
         return None
     row, tried = found
-    tried.outcome = tried.outcome or AttemptOutcome.ANSWERED.value
+    tried.outcome = tried.outcome or AttemptOutcome.ANSWERED
     _close(row, CallbackStatus.COMPLETED, now)
     session.add_all([row, tried])
     return row
@@ -464,7 +471,7 @@ def bridged(session: Session, *, call_sid: str, now: dt.datetime) -> Callback | 
 def give_up(session: Session, *, callback_id: int, now: dt.datetime) -> Callback | None:
     """No further attempts (the number may no longer be called): failed."""
     row = get(session, callback_id=callback_id)
-    if row is None or row.status not in _values(ACTIVE):
+    if row is None or row.status not in ACTIVE:
         return None
     _close(row, CallbackStatus.FAILED, now)
     session.add(row)
@@ -479,7 +486,7 @@ def settle_stale(
     for row in in_flight(session):
         tried = attempt(session, callback_id=row.id, number=row.attempts)
         age = (now - tried.claimed_at).total_seconds() if tried else float("inf")
-        if row.status == CallbackStatus.DIALING.value and age > CALLBACK_DIAL_STALE_SECONDS:
+        if row.status == CallbackStatus.DIALING and age > CALLBACK_DIAL_STALE_SECONDS:
             outcome = AttemptOutcome.FAILED
         elif tried is not None and tried.outcome is None and age > CALLBACK_RING_STALE_SECONDS:
             outcome = AttemptOutcome.NO_ANSWER
@@ -491,7 +498,7 @@ def settle_stale(
         else:
             continue
         if tried is not None:
-            tried.outcome, tried.ended_at = outcome.value, now
+            tried.outcome, tried.ended_at = outcome, now
             session.add(tried)
         _retry_or_fail(row, now, calendar, settings)
         row.updated_at = now
@@ -506,12 +513,12 @@ def _retry_or_fail(row: Callback, now: dt.datetime, calendar: BusinessCalendar, 
     if row.attempts > settings.retries or later is None:
         _close(row, CallbackStatus.FAILED, now)
         return
-    row.status = CallbackStatus.SCHEDULED.value
+    row.status = CallbackStatus.SCHEDULED
     row.next_attempt_at = later
 
 
 def _close(row: Callback, status: CallbackStatus, now: dt.datetime) -> None:
-    row.status = status.value
+    row.status = status
     row.active_phone = None  # the number may book a new one
     row.ended_at = now
     row.updated_at = now
@@ -527,8 +534,8 @@ def due_reminders(session: Session, *, now: dt.datetime, minutes: int) -> list[C
     return list(
         session.exec(
             select(Callback).where(
-                Callback.kind == CallbackKind.SCHEDULED.value,
-                Callback.status == CallbackStatus.SCHEDULED.value,
+                Callback.kind == CallbackKind.SCHEDULED,
+                Callback.status == CallbackStatus.SCHEDULED,
                 Callback.attempts == 0,
                 Callback.text_updates.is_(True),
                 Callback.reminded_at.is_(None),
@@ -551,7 +558,7 @@ def failed_unnoticed(session: Session, *, limit: int = 1000) -> list[int]:
     return list(
         session.exec(
             select(Callback.id)
-            .where(Callback.status == CallbackStatus.FAILED.value, Callback.failure_noticed_at.is_(None))
+            .where(Callback.status == CallbackStatus.FAILED, Callback.failure_noticed_at.is_(None))
             .order_by(Callback.id)
             .limit(limit)
         ).all()

@@ -74,7 +74,7 @@ def create_account(session: Session, *, name: str, role: Role, password: str, ac
     check_password(password, name=name)
     if session.exec(select(ConsoleAccount.id).where(ConsoleAccount.name == name)).first() is not None:
         raise AccountError("name", f"an account named {name!r} exists already")
-    row = ConsoleAccount(name=name, role=role.value, password_hash=_hasher.hash(password), session_stamp=_stamp())
+    row = ConsoleAccount(name=name, role=role, password_hash=_hasher.hash(password), session_stamp=_stamp())
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="account.create", subject=f"account:{name}", after=public(row))
@@ -103,7 +103,7 @@ def set_role(session: Session, *, name: str, role: Role, actor: str) -> ConsoleA
     """A new role, in force on the account's next request."""
     row = _named(session, name)
     before = public(row)
-    row.role, row.session_stamp, row.updated_at = role.value, _stamp(), _now()
+    row.role, row.session_stamp, row.updated_at = role, _stamp(), _now()
     session.add(row)
     audit.record(
         session, actor=actor, action="account.role", subject=f"account:{row.name}", before=before, after=public(row)

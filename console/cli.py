@@ -28,7 +28,7 @@ def add_commands(sub) -> None:
     account = sub.add_parser("account", help="create and manage console accounts (people who sign in in a browser)")
     account.add_argument("action", choices=["create", "password", "role", "disable", "enable", "unlock", "list"])
     account.add_argument("name", nargs="?", help="the person's sign-in name, e.g. ana")
-    account.add_argument("--role", choices=[r.value for r in Role], help="what the account may do")
+    account.add_argument("--role", choices=list(Role), help="what the account may do")
     account.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of standard input"
     )
@@ -43,8 +43,8 @@ def add_commands(sub) -> None:
     token.add_argument("name", nargs="?", help="who or what holds the token, e.g. ana or console")
     token.add_argument(
         "--scope",
-        choices=[s.value for s in TokenScope],
-        default=TokenScope.READ.value,
+        choices=list(TokenScope),
+        default=TokenScope.READ,
         help="read: look only (default); supervisor: also change messages, presets and tickets",
     )
     token.add_argument("--days", type=int, default=API_TOKEN_DAYS, help=f"expires after (default {API_TOKEN_DAYS})")
@@ -57,7 +57,7 @@ def add_commands(sub) -> None:
     pin.set_defaults(command=agent_pin_command)
     announce = sub.add_parser("announce", help="list, set or end surge messages")
     announce.add_argument("action", choices=["list", "set", "end", "all-clear"])
-    announce.add_argument("--scope", choices=[s.value for s in Scope], default=Scope.GREETING.value)
+    announce.add_argument("--scope", choices=list(Scope), default=Scope.GREETING)
     announce.add_argument("--text", action="append", default=[], metavar="LANG=TEXT", help="e.g. en-US='Roads closed'")
     announce.add_argument("--hours", type=float, help="end the message after this many hours")
     announce.add_argument("--priority", type=int, default=0)
@@ -83,7 +83,7 @@ def account_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: name: which account to {args.action}")
         return 2
     if args.action in ("create", "role") and not args.role:
-        print(f"error: --role: give the account's role ({', '.join(r.value for r in Role)})")
+        print(f"error: --role: give the account's role ({', '.join(Role)})")
         return 2
     try:
         if args.action in ("create", "password"):

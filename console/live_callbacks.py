@@ -22,12 +22,12 @@ def due_by_language(session: Session, *, now: dt.datetime) -> dict[str, dict[str
     """Per language: call-backs owed a call now ("now") and those whose chosen time comes within the hour ("soon")."""
     rows = session.exec(
         select(Callback.language, Callback.status, Callback.next_attempt_at).where(
-            Callback.status.in_([CallbackStatus.WAITING.value, CallbackStatus.SCHEDULED.value])
+            Callback.status.in_([CallbackStatus.WAITING, CallbackStatus.SCHEDULED])
         )
     ).all()
     counts: dict[str, dict[str, int]] = {}
     for language, status, next_attempt_at in rows:
-        if status == CallbackStatus.WAITING.value or (next_attempt_at is not None and next_attempt_at <= now):
+        if status == CallbackStatus.WAITING or (next_attempt_at is not None and next_attempt_at <= now):
             when = "now"
         elif next_attempt_at is not None and next_attempt_at <= now + SOON:
             when = "soon"

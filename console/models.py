@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
+from core.choices import choice
 from core.timestamps import Timestamp, moment, stamped
 
 
-class TokenScope(str, Enum):
+class TokenScope(StrEnum):
     READ = "read"  # look: GET the figures, reports, messages and audit trail
     SUPERVISOR = "supervisor"  # also change things: messages, presets, ticket status
 
     def grants(self) -> list[str]:
         """The Starlette auth scopes a token of this scope holds (`requires("read")`, `requires("supervisor")`)."""
-        return [TokenScope.READ.value] if self is TokenScope.READ else [TokenScope.READ.value, self.value]
+        return [TokenScope.READ] if self is TokenScope.READ else [TokenScope.READ, self]
 
 
-class TokenState(str, Enum):
+class TokenState(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
     REVOKED = "revoked"
@@ -31,7 +32,7 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(max_length=100, unique=True)
     prefix: str = Field(max_length=12, index=True)  # the token's first characters, to find its hash quickly
     token_hash: str = Field(max_length=200)
-    scope: str = Field(default=TokenScope.READ.value, max_length=20)
+    scope: TokenScope = choice(TokenScope, default=TokenScope.READ)
     created_at: dt.datetime = stamped()
     expires_at: dt.datetime = Field(sa_type=Timestamp)
     revoked_at: dt.datetime | None = moment()
@@ -43,7 +44,7 @@ class ApiToken(SQLModel, table=True):
         return TokenState.ACTIVE if now < self.expires_at else TokenState.EXPIRED
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     WALLBOARD = "wallboard"  # the live figures on a screen, nothing else
     CONTENT_EDITOR = "content-editor"  # the knowledge base; reads the rest
     SUPERVISOR = "supervisor"  # runs the centre: surge messages, presets, tickets
@@ -55,7 +56,7 @@ class Role(str, Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("-", " ")
+        return self.replace("-", " ")
 
 
 # "live": the live page; "read": every other page, read-only; "messages", "content", "callbacks", "menus": changing
@@ -75,7 +76,7 @@ class ConsoleAccount(SQLModel, table=True):
     __tablename__ = "console_account"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
-    role: str = Field(max_length=20)
+    role: Role = choice(Role)
     password_hash: str = Field(max_length=200)
     # Changed with the password, role or state: every session signed in before the change ends with it.
     session_stamp: str = Field(max_length=32)

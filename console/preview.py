@@ -31,8 +31,8 @@ async def now(ctx: FlowContext) -> list[Heard]:
     heard = []
     for language in ctx.settings.languages:
         code = language.code
-        queue = await ctx.announcements.lines(Scope.QUEUE.value, code)
-        footer = await ctx.announcements.lines(Scope.SMS.value, code)
+        queue = await ctx.announcements.lines(Scope.QUEUE, code)
+        footer = await ctx.announcements.lines(Scope.SMS, code)
         heard.append(
             Heard(
                 language=code,

@@ -110,7 +110,7 @@ def report(
     ticket_calls = set(
         session.exec(
             select(CallStep.call_sid).where(
-                CallStep.outcome == Outcome.TICKET_OPENED.value, CallStep.created_at >= first
+                CallStep.outcome == Outcome.TICKET_OPENED, CallStep.created_at >= first
             )
         ).all()
     )
@@ -229,7 +229,7 @@ def _questions(session: Session, *, first, after, texts, language: str) -> Table
         a
         for a in session.exec(
             select(CallStep.article_id).where(
-                CallStep.created_at >= first, CallStep.created_at < after, CallStep.outcome == Outcome.ANSWERED.value
+                CallStep.created_at >= first, CallStep.created_at < after, CallStep.outcome == Outcome.ANSWERED
             )
         ).all()
         if a
@@ -259,7 +259,7 @@ def _services(session: Session, *, first, after, names: dict[str, str]) -> Table
         select(Ticket.service_code, Ticket.status).where(Ticket.created_at >= first, Ticket.created_at < after)
     ).all()
     opened = Counter(code for code, _ in rows)
-    duplicates = Counter(code for code, status in rows if status == TicketStatus.DUPLICATE.value)
+    duplicates = Counter(code for code, status in rows if status == TicketStatus.DUPLICATE)
     ranked = sorted(opened.items(), key=lambda item: (-item[1], item[0]))[:TOP]
     table.rows = [(code, names.get(code, code), n, duplicates[code]) for code, n in ranked]
     return table
@@ -296,8 +296,8 @@ def _queues(outcomes: list[QueueOutcome]) -> Table:
 
 
 def _queue_row(queue: str, outcomes: list[QueueOutcome]) -> tuple:
-    answered = [o for o in outcomes if o.result == QueueResult.ANSWERED.value]
-    abandoned = sum(o.result == QueueResult.ABANDONED.value for o in outcomes)
+    answered = [o for o in outcomes if o.result == QueueResult.ANSWERED]
+    abandoned = sum(o.result == QueueResult.ABANDONED for o in outcomes)
     told = [o for o in answered if o.told_seconds is not None]
     waited = [o.waited_after_told or 0 for o in told]
     return (
@@ -336,7 +336,7 @@ def _sla(session: Session, *, first, after, now: dt.datetime, names: dict[str, s
         select(Ticket.id, Ticket.service_code, Ticket.status, Ticket.expected_at).where(
             Ticket.expected_at >= first,
             Ticket.expected_at < after,
-            Ticket.status != TicketStatus.DUPLICATE.value,
+            Ticket.status != TicketStatus.DUPLICATE,
         )
     ).all()
     ids = [t[0] for t in tickets]
@@ -344,17 +344,17 @@ def _sla(session: Session, *, first, after, now: dt.datetime, names: dict[str, s
     if ids:
         events = session.exec(
             select(TicketEvent.ticket_id, TicketEvent.created_at)
-            .where(TicketEvent.ticket_id.in_(ids), TicketEvent.status == TicketStatus.CLOSED.value)
+            .where(TicketEvent.ticket_id.in_(ids), TicketEvent.status == TicketStatus.CLOSED)
             .order_by(TicketEvent.created_at)
         ).all()
         closed_at = dict(events)  # the latest close, if it was closed more than once
     counts: dict[str, Counter] = defaultdict(Counter)
     for ticket_id, code, status, expected in tickets:
         expected = _aware(expected)
-        when = _aware(closed_at.get(ticket_id)) if status == TicketStatus.CLOSED.value else None
+        when = _aware(closed_at.get(ticket_id)) if status == TicketStatus.CLOSED else None
         if when is not None:
             counts[code]["met" if when <= expected else "missed"] += 1
-        elif status == TicketStatus.CLOSED.value:
+        elif status == TicketStatus.CLOSED:
             counts[code]["met" if now <= expected else "missed"] += 1  # closed with no history row: judge by now
         else:
             counts[code]["missed" if now > expected else "open"] += 1

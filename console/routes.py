@@ -19,6 +19,7 @@ from starlette.routing import Route
 from callbacks.service import STATES, CallbackError
 from console import service
 from console.auth import token_required
+from console.errors import UNPROCESSABLE, http_status
 from console.tickets import TicketChangeError
 from surge.models import AnnouncementCreate
 from surge.service import AnnouncementError
@@ -150,8 +151,8 @@ async def list_callbacks(request: Request) -> JSONResponse:
 
 
 def _callback_error(exc: CallbackError) -> JSONResponse:
-    status = {"not_found": 404, "in_progress": 409}.get(exc.reason, 422)
-    return _refused(str(exc), "due_at" if status == 422 else "id", status)
+    status = http_status(exc)
+    return _refused(str(exc), "due_at" if status == UNPROCESSABLE else "id", status)
 
 
 @requires("supervisor")

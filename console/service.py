@@ -122,8 +122,8 @@ async def queues(ctx: FlowContext) -> list[dict]:
 async def set_ticket_status(ctx: FlowContext, number: str, status: str, note: str, actor: str) -> dict | None:
     """A supervisor moves a ticket on (built-in CRM), audited as on the console's page; closing it texts the reporters
     who asked. Raises TicketChangeError (a ValueError naming its field) for a change the console would refuse too."""
-    if status not in {s.value for s in TicketStatus}:
-        raise TicketChangeError("status", f"status must be one of {', '.join(s.value for s in TicketStatus)}")
+    if status not in set(TicketStatus):
+        raise TicketChangeError("status", f"status must be one of {', '.join(TicketStatus)}")
     try:
         ticket = await tickets.set_status(ctx, number=number, status=status, note=note, actor=actor)
     except LookupError:

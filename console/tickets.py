@@ -27,15 +27,14 @@ PAGE_SIZE = 50
 MAX_PAGE = 100_000  # keeps the database's OFFSET bounded whatever the address bar says
 MAX_NOTE = 1000  # what the ticket's history keeps of a note
 MAX_ADDRESS_FILTER = 200
-ACTIVE_VALUES = [s.value for s in ACTIVE]
 # What the status form may set: "duplicate" is set by marking a duplicate, which names the original.
 SETTABLE = (TicketStatus.OPEN, TicketStatus.ACKNOWLEDGED, TicketStatus.IN_PROGRESS, TicketStatus.CLOSED)
 STATUS_LABELS = {
-    TicketStatus.OPEN.value: "open",
-    TicketStatus.ACKNOWLEDGED.value: "acknowledged",
-    TicketStatus.IN_PROGRESS.value: "in progress",
-    TicketStatus.CLOSED.value: "closed",
-    TicketStatus.DUPLICATE.value: "duplicate",
+    TicketStatus.OPEN: "open",
+    TicketStatus.ACKNOWLEDGED: "acknowledged",
+    TicketStatus.IN_PROGRESS: "in progress",
+    TicketStatus.CLOSED: "closed",
+    TicketStatus.DUPLICATE: "duplicate",
 }
 
 
@@ -85,7 +84,7 @@ def _where(statement, wanted: TicketFilter, now: dt.datetime):
     if wanted.address:
         statement = statement.where(func.lower(Ticket.address).like(_like(wanted.address), escape="\\"))
     if wanted.overdue:
-        statement = statement.where(Ticket.status.in_(ACTIVE_VALUES), Ticket.expected_at < now)
+        statement = statement.where(Ticket.status.in_(ACTIVE), Ticket.expected_at < now)
     return statement
 
 
@@ -94,7 +93,7 @@ def listing(session: Session, *, wanted: TicketFilter, now: dt.datetime, number:
     counted = _where(select(Ticket.status, func.count()).select_from(Ticket), wanted, now).group_by(Ticket.status)
     by_status = {status: count for status, count in session.exec(counted).all()}
     late = _where(select(func.count()).select_from(Ticket), wanted, now)
-    late = late.where(Ticket.status.in_(ACTIVE_VALUES), Ticket.expected_at < now)
+    late = late.where(Ticket.status.in_(ACTIVE), Ticket.expected_at < now)
     rows = session.exec(
         _where(select(Ticket), wanted, now)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
@@ -106,7 +105,7 @@ def listing(session: Session, *, wanted: TicketFilter, now: dt.datetime, number:
 
 def is_overdue(ticket: Ticket, now: dt.datetime) -> bool:
     """Still being worked on and past the time the city committed to (its SLA)."""
-    return ticket.status in ACTIVE_VALUES and ticket.expected_at < now
+    return ticket.status in ACTIVE and ticket.expected_at < now
 
 
 @dataclass
@@ -161,7 +160,7 @@ def change_status(
         wanted = None
     if wanted not in SETTABLE:
         raise TicketChangeError("status", "choose the new status")
-    if wanted.value == ticket.status:
+    if wanted == ticket.status:
         raise TicketChangeError("status", f"the ticket is already {STATUS_LABELS[ticket.status]}")
     _checked_note(note, field="note")
     if wanted is TicketStatus.CLOSED and not note:

@@ -55,7 +55,7 @@ def create_token(
     before = _public(row, now) if row else None
     token = _new_token(session)
     row = row or ApiToken(name=name, prefix="", token_hash="", expires_at=now)
-    row.prefix, row.token_hash, row.scope = token[:PREFIX_LENGTH], _hasher.hash(token), scope.value
+    row.prefix, row.token_hash, row.scope = token[:PREFIX_LENGTH], _hasher.hash(token), scope
     row.created_at, row.expires_at, row.revoked_at = now, now + dt.timedelta(days=days), None
     session.add(row)
     audit.record(session, actor=actor, action="token.create", subject=name, before=before, after=_public(row, now))
@@ -112,7 +112,7 @@ def _public(row: ApiToken, now: dt.datetime) -> dict:
     return {
         "name": row.name,
         "scope": row.scope,
-        "state": row.state(now).value,
+        "state": row.state(now),
         "created_at": row.created_at.isoformat(),
         "expires_at": row.expires_at.isoformat(),
         "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,

@@ -49,12 +49,12 @@ def original_for(session: Session, *, ticket: Ticket, number: str) -> Ticket:
     target = service.get_ticket(session, number=number)
     if target is None:
         raise DuplicateRefused(f"there is no ticket {printed(number)}")
-    if ticket.status == TicketStatus.CLOSED.value:
+    if ticket.status == TicketStatus.CLOSED:
         raise DuplicateRefused("this ticket is closed; reopen it first")
     target = _root(session, target)
     if target.number == ticket.number:
         raise DuplicateRefused(f"{printed(number)} is already a duplicate of this ticket")
-    if target.status == TicketStatus.CLOSED.value:
+    if target.status == TicketStatus.CLOSED:
         raise DuplicateRefused(f"{printed(target.number)} is closed; close this one instead")
     if ticket.duplicate_of == target.number:
         raise DuplicateRefused(f"this ticket is already a duplicate of {printed(target.number)}")

@@ -117,7 +117,7 @@ def _start_attempt(session: Session, *, ticket_id: int) -> tuple[TicketPublic, s
     Returns the ticket, its idempotency key, its phone number, and whether an earlier attempt may have reached the CRM.
     """
     delivery = session.exec(select(CrmDelivery).where(CrmDelivery.ticket_id == ticket_id)).first()
-    if delivery is None or delivery.status != DeliveryStatus.PENDING.value:
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return None
     in_doubt = delivery.in_doubt
     delivery.attempts += 1
@@ -138,9 +138,9 @@ def _finish(
     in_doubt: bool = False,
 ) -> None:
     delivery = session.exec(select(CrmDelivery).where(CrmDelivery.ticket_id == ticket_id)).one()
-    if delivery.status != DeliveryStatus.PENDING.value:
+    if delivery.status != DeliveryStatus.PENDING:
         return  # finished meanwhile by a delivery that took over after this one lost its lock
-    delivery.status = status.value
+    delivery.status = status
     delivery.in_doubt = in_doubt
     delivery.last_error = error[:1000] if error else None
     delivery.updated_at = clock.now()
@@ -165,7 +165,7 @@ def reconcile_outbox() -> int:
 def _pending_ticket_ids(session: Session) -> list[int]:
     statement = (
         select(CrmDelivery.ticket_id)
-        .where(CrmDelivery.status == DeliveryStatus.PENDING.value)
+        .where(CrmDelivery.status == DeliveryStatus.PENDING)
         .order_by(CrmDelivery.id)
         .limit(RECONCILE_BATCH)
     )
@@ -210,7 +210,7 @@ def _resolve_tokens(ctx: JobContext, adapter: Adapter) -> None:
 
 def _unresolved_tokens(session: Session) -> list[tuple[int, str]]:
     statement = select(CrmDelivery.ticket_id, CrmDelivery.token).where(
-        CrmDelivery.status == DeliveryStatus.DELIVERED.value,
+        CrmDelivery.status == DeliveryStatus.DELIVERED,
         CrmDelivery.external_id.is_(None),
         CrmDelivery.token.is_not(None),
     )
@@ -240,9 +240,9 @@ def _watched(session: Session) -> list[tuple[int, str]]:
         select(Ticket.id, Ticket.external_id)
         .join(CrmDelivery, CrmDelivery.ticket_id == Ticket.id)
         .where(
-            CrmDelivery.status == DeliveryStatus.DELIVERED.value,
+            CrmDelivery.status == DeliveryStatus.DELIVERED,
             Ticket.external_id.is_not(None),
-            Ticket.status.in_([s.value for s in ACTIVE]),
+            Ticket.status.in_(ACTIVE),
         )
     )
     return [(ticket_id, external_id) for ticket_id, external_id in session.exec(statement).all()]
@@ -252,7 +252,7 @@ def _close(session: Session, *, ticket_id: int, note: str) -> list[int]:
     ticket = session.get(Ticket, ticket_id)
     # change_status closes the linked duplicates too; their holders must hear about it as well.
     duplicates = session.exec(
-        select(Ticket.id).where(Ticket.duplicate_of == ticket.number, Ticket.status != TicketStatus.CLOSED.value)
+        select(Ticket.id).where(Ticket.duplicate_of == ticket.number, Ticket.status != TicketStatus.CLOSED)
     ).all()
     if not service.change_status(session, ticket=ticket, status=TicketStatus.CLOSED, note=note, actor="crm"):
         return []

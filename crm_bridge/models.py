@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
+from core.choices import choice
 from core.timestamps import moment, stamped
 
 
-class TicketStatus(str, Enum):
+class TicketStatus(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     IN_PROGRESS = "in_progress"
@@ -22,7 +23,7 @@ class TicketStatus(str, Enum):
 ACTIVE = (TicketStatus.OPEN, TicketStatus.ACKNOWLEDGED, TicketStatus.IN_PROGRESS)
 
 
-class DeliveryStatus(str, Enum):
+class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"  # gave up after every retry; an operator must look
@@ -53,7 +54,7 @@ class Ticket(TicketBase, table=True):
     __tablename__ = "crm_ticket"
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=12, unique=True, index=True)
-    status: str = Field(default=TicketStatus.OPEN.value, max_length=20, index=True)
+    status: TicketStatus = choice(TicketStatus, default=TicketStatus.OPEN, index=True)
     address_key: str = Field(default="", max_length=300, index=True)
     phone: str | None = Field(default=None, max_length=20)  # never shown in lookups
     notify_on_close: bool = False
@@ -85,7 +86,7 @@ class TicketEvent(SQLModel, table=True):
     __tablename__ = "crm_ticket_event"
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="crm_ticket.id", index=True)
-    status: str = Field(max_length=20)
+    status: TicketStatus = choice(TicketStatus)
     note: str = Field(default="", max_length=1000)
     actor: str = Field(default="system", max_length=100)
     created_at: dt.datetime = stamped()
@@ -98,7 +99,7 @@ class CrmDelivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="crm_ticket.id", unique=True)
     idempotency_key: str = Field(max_length=64, unique=True)
-    status: str = Field(default=DeliveryStatus.PENDING.value, max_length=20, index=True)
+    status: DeliveryStatus = choice(DeliveryStatus, default=DeliveryStatus.PENDING, index=True)
     attempts: int = 0
     # An attempt may have reached the CRM without our hearing the answer: look the request up before sending it again.
     in_doubt: bool = False

@@ -38,8 +38,8 @@ MAX_DATE_LENGTH = 40
 # Where a service type is gone from the catalogue, publish as little as its most private types do.
 UNKNOWN_SERVICE_ADDRESS = "block"
 MAX_DEVICE_ID = 200
-OPEN_STATUSES = tuple(s.value for s in ACTIVE)
-CLOSED_STATUSES = (TicketStatus.CLOSED.value, TicketStatus.DUPLICATE.value)
+OPEN_STATUSES = ACTIVE
+CLOSED_STATUSES = (TicketStatus.CLOSED, TicketStatus.DUPLICATE)
 # The element name of one item of each list, as the spec's XML examples spell them.
 _ITEM = {
     "services": "service",
@@ -191,7 +191,7 @@ def notice(ticket: TicketPublic, zone: ZoneInfo) -> str:
 def _status_notes(ticket: TicketPublic) -> str | None:
     if ticket.status in CLOSED_STATUSES and ticket.closing_note:
         return privacy.redact(ticket.closing_note)
-    if ticket.status == TicketStatus.DUPLICATE.value and ticket.duplicate_of:
+    if ticket.status == TicketStatus.DUPLICATE and ticket.duplicate_of:
         return f"Duplicate of request {ticket.duplicate_of}."
     return None
 

@@ -85,7 +85,7 @@ def open_ticket(
             "expected_at": original.expected_at
             if original
             else expected_at(catalogue.get(data.service_code).sla, now, calendar),
-            "status": TicketStatus.DUPLICATE.value if original else TicketStatus.OPEN.value,
+            "status": TicketStatus.DUPLICATE if original else TicketStatus.OPEN,
             "duplicate_of": original.number if original else None,
             "created_at": now,
             "updated_at": now,
@@ -107,7 +107,7 @@ def find_duplicate(session: Session, *, service_code: str, address_key: str) -> 
     statement = (
         select(Ticket)
         .where(Ticket.service_code == service_code, Ticket.address_key == address_key)
-        .where(Ticket.status.in_([s.value for s in ACTIVE]))
+        .where(Ticket.status.in_(ACTIVE))
         .order_by(Ticket.created_at)
     )
     return session.exec(statement).first()
@@ -156,10 +156,10 @@ def change_status(
     now: dt.datetime | None = None,
 ) -> bool:
     """Move a ticket to a new status, appending to its history; False when it was already there."""
-    if ticket.status == status.value:
+    if ticket.status == status:
         return False
     now = now or clock.now()
-    ticket.status = status.value
+    ticket.status = status
     ticket.updated_at = now
     if status is TicketStatus.CLOSED:
         ticket.closing_note = note[:1000] or ticket.closing_note
@@ -173,9 +173,9 @@ def change_status(
 def _close_duplicates(session: Session, *, ticket: Ticket, note: str, actor: str, now: dt.datetime) -> None:
     # Everyone who reported the same problem hears it is fixed when the original closes.
     for dup in session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.number)).all():
-        if dup.status == TicketStatus.CLOSED.value:
+        if dup.status == TicketStatus.CLOSED:
             continue
-        dup.status = TicketStatus.CLOSED.value
+        dup.status = TicketStatus.CLOSED
         dup.closing_note = note[:1000]
         dup.updated_at = now
         session.add(dup)

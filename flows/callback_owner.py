@@ -16,10 +16,8 @@ from core.phones import display, mask
 from core.worker import enqueue
 from flows.context import FlowContext
 from flows.spoken_time import spoken_when
-from flows.turns import CallbackBooking, fold
+from flows.turns import BookingResult, CallbackBooking, fold
 from messaging import outbound, segments
-
-OWNER_ASKED = "owner_asked"  # what the asking caller is told whatever became of it: one neutral sentence
 
 
 def requester(phone: str | None, call_sid: str) -> str:
@@ -32,7 +30,7 @@ async def ask(ctx: FlowContext, *, data: CallbackRequest, actor: str) -> Callbac
     body = await run_db(ctx.engine, _ask, ctx=ctx, data=data, actor=actor)
     if body is not None:
         await enqueue(ctx.sync_redis, outbound.send_text, to=data.phone, body=body, kind="callback_confirm")
-    return CallbackBooking(OWNER_ASKED)
+    return CallbackBooking(BookingResult.OWNER_ASKED)  # whatever became of it
 
 
 def _ask(session: Session, *, ctx: FlowContext, data: CallbackRequest, actor: str) -> str | None:
@@ -50,7 +48,7 @@ def _ask(session: Session, *, ctx: FlowContext, data: CallbackRequest, actor: st
 
 def _question(ctx: FlowContext, row: Callback) -> str:
     w, lang = ctx.wording, row.language
-    if row.kind == CallbackKind.KEEP_PLACE.value:
+    if row.kind == CallbackKind.KEEP_PLACE:
         text = w(lang, "callback_owner_ask_place_sms", city=ctx.settings.city_name)
     else:
         text = w(lang, "callback_owner_ask_time_sms", city=ctx.settings.city_name, when=_when(ctx, row))
@@ -81,7 +79,7 @@ def _confirm(session: Session, *, ctx: FlowContext, phone: str) -> str | None:
     if not found:
         return None
     row, w = found[0], ctx.wording
-    if row.kind == CallbackKind.SCHEDULED.value and not slots.is_free(
+    if row.kind == CallbackKind.SCHEDULED and not slots.is_free(
         session, calendar=ctx.calendar, settings=ctx.settings.callbacks, now=now, when=row.due_at
     ):
         callbacks.decline(session, phone=phone, actor=actor, now=now)
@@ -89,7 +87,7 @@ def _confirm(session: Session, *, ctx: FlowContext, phone: str) -> str | None:
     row, booked = callbacks.confirm(session, callback_id=row.id, now=now, actor=actor)
     if not booked:
         return w(row.language, "callback_owner_has_one_sms")
-    key = "callback_owner_booked_place_sms" if row.kind == CallbackKind.KEEP_PLACE.value else "callback_booked_time_sms"
+    key = "callback_owner_booked_place_sms" if row.kind == CallbackKind.KEEP_PLACE else "callback_booked_time_sms"
     when = _when(ctx, row) if row.due_at else ""
     return " ".join([w(row.language, key, when=when, number=display(phone)),
                      w(row.language, "callback_how_to_change_sms")])

@@ -8,7 +8,7 @@ from callbacks import service as callbacks
 from callbacks import slots
 from callbacks.limits import RequestCounters
 from callbacks.models import CallbackKind, CallbackRequest, CallbackSource
-from callbacks.service import CallbackError
+from callbacks.service import CallbackError, Refusal
 from core.db import run_db
 from core.defaults import CALLBACK_MIN_NOTICE_MINUTES, CALLBACK_SLOTS_OFFERED
 from core.phones import mask, outbound_refusal
@@ -21,9 +21,11 @@ from flows.context import FlowContext
 from flows.session import CallbackDraft, Session
 from flows.turns import (
     BookCallback,
+    BookingResult,
     CallbackBooking,
     CallbackCancelled,
     CancelCallback,
+    CancelResult,
     Effect,
     EnterQueue,
     FindSlots,
@@ -33,6 +35,7 @@ from flows.turns import (
     SendText,
     SlotOffer,
     TextOutcome,
+    TextResult,
 )
 from messaging import caps, outbound
 from queueing import admission
@@ -65,20 +68,20 @@ async def _send_text(ctx: FlowContext, s: Session, effect: SendText) -> TextOutc
     # Checked here, in the call, so the caller hears the truth; the job checks consent and the number again.
     to = effect.to or s.phone
     if not to:
-        return TextOutcome("no_number", effect)
+        return TextOutcome(TextResult.NO_NUMBER, effect)
     if s.texts_sent >= ctx.settings.outbound.texts_per_call:
-        return TextOutcome("call_limit", effect)
+        return TextOutcome(TextResult.CALL_LIMIT, effect)
     refused = await run_db(ctx.engine, _refusal, settings=ctx.settings, phone=to)
     if refused:
-        return TextOutcome(refused, effect)
+        return TextOutcome(TextResult(refused), effect)
     counters = caps.TextCounters(ctx.sync_redis, ctx.settings.outbound)
     hit = await anyio.to_thread.run_sync(counters.reserve, to, ctx.now())
     if hit is not None:
-        return TextOutcome(hit.value, effect)
+        return TextOutcome(TextResult(hit), effect)
     await enqueue(ctx.sync_redis, outbound.send_text, to=to, body=effect.body, kind=effect.kind,
                   ticket_number=effect.ticket_number, counted=True)
     s.texts_sent += 1
-    return TextOutcome("sent", effect)
+    return TextOutcome(TextResult.SENT, effect)
 
 
 def _refusal(session, *, settings, phone: str) -> str | None:
@@ -116,13 +119,13 @@ async def _find_slots(ctx: FlowContext, effect: FindSlots) -> SlotOffer:
 async def _book_callback(ctx: FlowContext, s: Session, draft: CallbackDraft, *, channel: str) -> CallbackBooking:
     # The number gets our call: premium-rate, foreign or short codes are refused here too, whatever a step checked.
     if not draft.phone or outbound_refusal(draft.phone, ctx.settings.outbound.countries) is not None:
-        return CallbackBooking("not_allowed")
+        return CallbackBooking(BookingResult.NOT_ALLOWED)
     # Counted against the asking line (its own number, else the call), never against a number keyed for someone else.
     asker = callback_owner.requester(s.phone, s.call_sid)
     counters = RequestCounters(ctx.sync_redis, ctx.settings.callbacks)
     hit = await anyio.to_thread.run_sync(lambda: counters.reserve(draft.phone, ctx.now(), requester=asker))
     if hit is not None:
-        return CallbackBooking(hit)
+        return CallbackBooking(BookingResult(hit))
     data = CallbackRequest(
         phone=draft.phone, language=s.lang, kind=CallbackKind(draft.kind), source=CallbackSource(draft.source),
         joined_at=draft.joined_at, due_at=draft.due_at, topic=draft.topic, ticket_number=draft.ticket_number,
@@ -133,8 +136,8 @@ async def _book_callback(ctx: FlowContext, s: Session, draft: CallbackDraft, *, 
     try:
         row, updated = await run_db(ctx.engine, _request, ctx=ctx, data=data, actor=_resident(channel, draft.phone))
     except CallbackError as exc:
-        return CallbackBooking(exc.reason)
-    return CallbackBooking("updated" if updated else "booked", row.due_at)
+        return CallbackBooking(BookingResult(exc.reason))
+    return CallbackBooking(BookingResult.UPDATED if updated else BookingResult.BOOKED, row.due_at)
 
 
 def _request(session, *, ctx: FlowContext, data: CallbackRequest, actor: str):
@@ -142,7 +145,7 @@ def _request(session, *, ctx: FlowContext, data: CallbackRequest, actor: str):
     if data.kind is CallbackKind.SCHEDULED and not slots.is_free(
         session, calendar=ctx.calendar, settings=ctx.settings.callbacks, now=now, when=data.due_at
     ):
-        raise CallbackError("slot_taken", "that time is no longer free")
+        raise CallbackError(Refusal.SLOT_TAKEN, "that time is no longer free")
     return callbacks.request(session, data=data, now=now, actor=actor)
 
 
@@ -151,8 +154,10 @@ async def _cancel_callback(ctx: FlowContext, phone: str, *, channel: str) -> Cal
         try:
             row = callbacks.cancel(session, **kwargs)
         except CallbackError as exc:
-            return CallbackCancelled(exc.reason)
-        return CallbackCancelled("cancelled", row.due_at, row.kind) if row else CallbackCancelled("none")
+            return CallbackCancelled(CancelResult(exc.reason))
+        if row is None:
+            return CallbackCancelled(CancelResult.NONE)
+        return CallbackCancelled(CancelResult.CANCELLED, row.due_at, row.kind)
 
     return await run_db(ctx.engine, cancel, phone=phone, actor=_resident(channel, phone), now=ctx.now())
 

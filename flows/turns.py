@@ -6,14 +6,14 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from flows.session import CallbackDraft, ReportDraft
 
 Line = tuple[str, str]  # (language, sentence)
 
 
-class InputKind(str, Enum):
+class InputKind(StrEnum):
     NONE = "none"
     KEY = "key"
     SPEECH = "speech"
@@ -21,7 +21,7 @@ class InputKind(str, Enum):
     RECORDING = "recording"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     MENU = "menu"
     ANSWERED = "answered"
     CONFIRM = "confirm"
@@ -159,11 +159,23 @@ class SendText:
     to: str | None = None  # another number than the resident's own (a call-back number they keyed in)
 
 
+class TextResult(StrEnum):
+    """What became of a text the conversation asked for (SendText): sent, or why not. Each value names its wording."""
+
+    SENT = "sent"
+    NO_NUMBER = "no_number"  # no number to text (caller ID withheld)
+    NOT_ALLOWED = "not_allowed"  # not a line we text (premium-rate, foreign, short code)
+    OPTED_OUT = "opted_out"  # the number texted STOP
+    CALL_LIMIT = "call_limit"  # this call already had its texts
+    NUMBER_LIMIT = "number_limit"  # the number had its texts today
+    SERVICE_LIMIT = "service_limit"  # the service's hourly cap
+
+
 @dataclass(frozen=True)
 class TextOutcome:
-    """The answer to SendText: "sent", or why not (no_number, not_allowed, opted_out, call_limit, number_limit...)."""
+    """The answer to SendText."""
 
-    status: str
+    status: TextResult
     effect: SendText
 
 
@@ -189,12 +201,25 @@ class BookCallback:
     draft: CallbackDraft
 
 
+class BookingResult(StrEnum):
+    """What became of a call-back the conversation asked to book (BookCallback): booked, or why not."""
+
+    BOOKED = "booked"
+    UPDATED = "updated"  # the number's active call-back was changed instead
+    OWNER_ASKED = "owner_asked"  # another line's number: its owner confirms by text (one neutral sentence)
+    NOT_ALLOWED = "not_allowed"  # not a line we call
+    NUMBER_LIMIT = "number_limit"
+    REQUESTER_LIMIT = "requester_limit"
+    SERVICE_LIMIT = "service_limit"
+    IN_PROGRESS = "in_progress"  # the number's call-back is being placed right now
+    SLOT_TAKEN = "slot_taken"
+
+
 @dataclass(frozen=True)
 class CallbackBooking:
-    """The answer to BookCallback: "booked", "updated", "owner_asked" (another line's number: its owner confirms by
-    text), or why not (number_limit, requester_limit, service_limit, in_progress, slot_taken, not_allowed)."""
+    """The answer to BookCallback."""
 
-    status: str
+    status: BookingResult
     due_at: dt.datetime | None = None
 
 
@@ -205,11 +230,19 @@ class CancelCallback:
     phone: str
 
 
+class CancelResult(StrEnum):
+    """What became of a cancellation the conversation asked for (CancelCallback)."""
+
+    CANCELLED = "cancelled"
+    NONE = "none"  # nothing booked
+    IN_PROGRESS = "in_progress"  # we are calling now
+
+
 @dataclass(frozen=True)
 class CallbackCancelled:
-    """The answer to CancelCallback: "cancelled", "none" (nothing booked) or "in_progress" (we are calling now)."""
+    """The answer to CancelCallback."""
 
-    status: str
+    status: CancelResult
     due_at: dt.datetime | None = None
     kind: str | None = None
 

@@ -7,7 +7,9 @@ import datetime as dt
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.choices import choice
 from core.timestamps import moment, stamped
+from flows.turns import InputKind, Outcome
 
 
 class CallBase(SQLModel):
@@ -40,8 +42,8 @@ class CallStep(SQLModel, table=True):
     call_sid: str = Field(max_length=64, index=True)
     seq: int
     node: str = Field(max_length=60)
-    outcome: str = Field(max_length=20)
-    input_kind: str = Field(max_length=10)
+    outcome: Outcome = choice(Outcome)
+    input_kind: InputKind = choice(InputKind, length=10)
     input_value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     language: str = Field(max_length=16)
     article_id: str | None = Field(default=None, max_length=80)

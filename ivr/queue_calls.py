@@ -98,7 +98,7 @@ async def keys(ctx: FlowContext, form: dict[str, str], *, queue: str, language: 
             )
             kind = CallbackKind.KEEP_PLACE if digits == "1" else CallbackKind.SCHEDULED
             session.callback = CallbackDraft(
-                kind=kind.value, source=CallbackSource.QUEUE.value, joined_at=joined, topic=session.article
+                kind=kind, source=CallbackSource.QUEUE, joined_at=joined, topic=session.article
             )
         await calls.store(ctx).save(form["CallSid"], session)
         response.leave()

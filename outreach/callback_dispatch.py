@@ -106,7 +106,7 @@ async def choose(
             ready[row.language] = await presence.ready_for(row.language, now)
         if ready[row.language] <= placing:
             continue  # no agent for this language who is not already spoken for by a call-back being placed
-        if row.status == CallbackStatus.WAITING.value:
+        if row.status == CallbackStatus.WAITING:
             if row.language in behind or not await _at_front(live, settings, row, now):
                 behind.add(row.language)
                 continue
@@ -208,7 +208,7 @@ async def current(ctx: FlowContext, *, callback_id: int, attempt: int) -> Callba
 
     def find(session, *, callback_id: int, attempt: int):
         row = service.get(session, callback_id=callback_id)
-        ok = row is not None and row.attempts == attempt and row.status in (s.value for s in IN_PROGRESS)
+        ok = row is not None and row.attempts == attempt and row.status in IN_PROGRESS
         return row if ok else None
 
     return _view(await run_db(ctx.engine, find, callback_id=callback_id, attempt=attempt))
@@ -262,7 +262,7 @@ async def briefing(ctx: FlowContext, view: CallbackView) -> dict[str, str]:
 
 async def _after(ctx: FlowContext, row: Callback | None) -> None:
     # The last try failed: the resident is texted that we tried (outreach.on_callback_failed), now rather than later.
-    if row is not None and row.status == CallbackStatus.FAILED.value:
+    if row is not None and row.status == CallbackStatus.FAILED:
         await enqueue(ctx.sync_redis, on_callback_failed.sweep)
 
 

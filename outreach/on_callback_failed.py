@@ -44,7 +44,7 @@ def notify_failed(*, callback_id: int) -> str:
     lock = get_current_job().connection.lock(f"lock:callback-failed:{callback_id}", timeout=120, blocking_timeout=30)
     with lock, Session(ctx.engine) as session:
         row = service.get(session, callback_id=callback_id)
-        if row is None or row.status != CallbackStatus.FAILED.value:
+        if row is None or row.status != CallbackStatus.FAILED:
             return "not_failed"
         if row.failure_noticed_at is not None:
             return "already_noticed"

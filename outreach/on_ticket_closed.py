@@ -34,7 +34,7 @@ def sweep() -> int:
         ticket_ids = session.exec(
             select(Ticket.id)
             .where(
-                Ticket.status == TicketStatus.CLOSED.value,
+                Ticket.status == TicketStatus.CLOSED,
                 Ticket.notify_on_close.is_(True),
                 Ticket.phone.is_not(None),
                 Ticket.notified_at.is_(None),

@@ -77,15 +77,15 @@ def set_pin(session: Session, *, agent: str, pin: str, actor: str, source: PinSo
     if problem := pin_problem(pin):
         raise ValueError(problem)
     row = session.exec(select(AgentPin).where(AgentPin.agent == agent)).first()
-    if row is not None and source is PinSource.DEVELOPMENT and row.source != PinSource.DEVELOPMENT.value:
+    if row is not None and source is PinSource.DEVELOPMENT and row.source != PinSource.DEVELOPMENT:
         raise RealPinKept(f"{agent}'s PIN was set with `run.py agent-pin`; the browser phone never replaces it")
     before = {"pin": "set", "source": row.source} if row else None
     row = row or AgentPin(agent=agent, pin_hash="")
     row.pin_hash = _hasher.hash(pin)
-    row.source = source.value
+    row.source = source
     row.updated_at = clock.now()
     session.add(row)
-    after = {"pin": "set", "source": source.value}
+    after = {"pin": "set", "source": source}
     audit.record(session, actor=actor, action="agent.pin", subject=agent, before=before, after=after)
 
 
@@ -269,7 +269,7 @@ async def _record(
                     caller_masked=mask(caller)[:32],
                     agent=check.agent.name if check.agent else None,
                     stir_verstat=verstat[:40],
-                    outcome=outcome.value,
+                    outcome=outcome,
                 )
             )
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
+from core.choices import choice
 from core.timestamps import moment, stamped
 
 
-class QueueResult(str, Enum):
+class QueueResult(StrEnum):
     ANSWERED = "answered"
     ABANDONED = "abandoned"
     QUEUE_FULL = "queue_full"
@@ -26,7 +27,7 @@ class QueueOutcome(SQLModel, table=True):
     call_sid: str = Field(max_length=64, index=True)
     queue: str = Field(max_length=64, index=True)
     language: str = Field(max_length=16)
-    result: str = Field(max_length=20)
+    result: QueueResult = choice(QueueResult)
     wait_seconds: int = 0
     # What the caller was told on their first wait announcement (queueing.estimator.SpokenWait): the range the words
     # cover and their midpoint, in seconds, and how long they had already waited when told. Null: never told.
@@ -57,7 +58,7 @@ class Voicemail(SQLModel, table=True):
     created_at: dt.datetime = stamped(index=True)
 
 
-class PinSource(str, Enum):
+class PinSource(StrEnum):
     ADMIN = "admin"  # set on the server with `run.py agent-pin NAME`: the agent's real PIN
     DEVELOPMENT = "development"  # set from the browser phone in development mode, shown on the page
 
@@ -70,11 +71,11 @@ class AgentPin(SQLModel, table=True):
     agent: str = Field(max_length=100, unique=True)  # the name in config.toml's [[agents]]
     pin_hash: str = Field(max_length=200)
     # The browser phone may replace only a development PIN, never one an administrator set.
-    source: str = Field(default=PinSource.ADMIN.value, max_length=20)
+    source: PinSource = choice(PinSource, default=PinSource.ADMIN)
     updated_at: dt.datetime = stamped()
 
 
-class AgentLineOutcome(str, Enum):
+class AgentLineOutcome(StrEnum):
     STRANGER = "stranger"  # not an agent's number
     UNVERIFIED = "unverified"  # the carrier's STIR/SHAKEN check failed: the number is likely spoofed
     NO_PIN = "no_pin"  # an agent's number, but no PIN has been set
@@ -96,5 +97,5 @@ class AgentLineAttempt(SQLModel, table=True):
     caller_masked: str = Field(max_length=32)
     agent: str | None = Field(default=None, max_length=100)
     stir_verstat: str = Field(default="", max_length=40)
-    outcome: str = Field(max_length=20)
+    outcome: AgentLineOutcome = choice(AgentLineOutcome)
     at: dt.datetime = stamped(index=True)

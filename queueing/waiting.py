@@ -92,7 +92,7 @@ def _record(
     )
     db.add(
         QueueOutcome(
-            call_sid=call_sid, queue=queue, language=language, result=result.value, wait_seconds=waited, **told_columns
+            call_sid=call_sid, queue=queue, language=language, result=result, wait_seconds=waited, **told_columns
         )
     )
 

@@ -175,7 +175,7 @@ async def _callback(ctx: FlowContext, session: Session, keyword: Keyword, arg: s
     if ticket_numbers.is_valid(number):
         session.checked = number
         return await _reply(ctx, session, await runner.begin(ctx, session, "callback_ticket", TEXT), "callback")
-    turn = await runner.begin(ctx, session, "callback_time", TEXT, arg=CallbackSource.SMS.value)
+    turn = await runner.begin(ctx, session, "callback_time", TEXT, arg=CallbackSource.SMS)
     return await _reply(ctx, session, turn, "callback")
 
 

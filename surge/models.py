@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 
-from sqlalchemy import JSON, Column, String
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from core.choices import choice
 from core.timestamps import Timestamp, stamped
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     GREETING = "greeting"  # said first on every call
     QUEUE = "queue"  # said to callers waiting for a person
     SMS = "sms"  # added to text replies
 
 
 class AnnouncementBase(SQLModel):
-    scope: Scope = Field(sa_column=Column(String(20), nullable=False))
+    scope: Scope = choice(Scope)
     texts: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     starts_at: dt.datetime | None = Field(default=None, sa_type=Timestamp)
     ends_at: dt.datetime | None = Field(default=None, sa_type=Timestamp)

@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from callbacks.models import Callback, CallbackKind
-from callbacks.service import CallbackError
+from callbacks.service import CallbackError, Refusal
 from console import service
+from console.errors import http_status
 from console.pages.forms import checked_form, text
 from console.pages.render import page
 from core.phones import mask
@@ -28,10 +29,10 @@ DONE = {
 }
 # What a refusal by callbacks.service means, said to a supervisor (the reason codes are the service's).
 REFUSED = {
-    "past": "This time has already passed: choose a later one.",
-    "outside_hours": "Agents are not answering then: choose a time inside agent hours.",
-    "in_progress": "This call-back is being dialled right now; it can no longer be changed.",
-    "not_found": "This call-back is no longer waiting (placed, cancelled or done); reload the page.",
+    Refusal.PAST: "This time has already passed: choose a later one.",
+    Refusal.OUTSIDE_HOURS: "Agents are not answering then: choose a time inside agent hours.",
+    Refusal.IN_PROGRESS: "This call-back is being dialled right now; it can no longer be changed.",
+    Refusal.NOT_FOUND: "This call-back is no longer waiting (placed, cancelled or done); reload the page.",
 }
 OUTCOMES = {
     "answered": "answered, not put through",
@@ -53,7 +54,7 @@ def _shown(row: Callback, last_outcome: str | None, queues: dict[str, str]) -> d
         "phone": mask(row.phone),
         "language": row.language,
         "queue": queues.get(row.language, row.language),
-        "keep_place": row.kind == CallbackKind.KEEP_PLACE.value and row.attempts == 0,
+        "keep_place": row.kind == CallbackKind.KEEP_PLACE and row.attempts == 0,
         "status": row.status,
         "joined_at": row.joined_at,
         "due_at": row.next_attempt_at or row.due_at,
@@ -106,9 +107,10 @@ async def cancel(request: Request) -> Response:
     try:
         found = await service.cancel_callback(request.app.state.ctx, callback_id, request.user.actor)
     except CallbackError as exc:
-        return await _render(request, status_code=409, errors={callback_id: REFUSED.get(exc.reason, str(exc))})
+        errors = {callback_id: REFUSED.get(exc.reason, str(exc))}
+        return await _render(request, status_code=http_status(exc), errors=errors)
     if found is None:
-        return await _render(request, status_code=404, errors={callback_id: REFUSED["not_found"]})
+        return await _render(request, status_code=404, errors={callback_id: REFUSED[Refusal.NOT_FOUND]})
     return _back("cancelled")
 
 
@@ -134,10 +136,9 @@ async def reschedule(request: Request) -> Response:
     try:
         await service.reschedule_callback(ctx, callback_id, due_at, request.user.actor)
     except CallbackError as exc:
-        status = 409 if exc.reason == "in_progress" else 422
         return await _render(
             request,
-            status_code=status,
+            status_code=http_status(exc),
             typed={callback_id: typed},
             errors={callback_id: REFUSED.get(exc.reason, str(exc))},
         )

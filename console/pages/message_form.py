@@ -23,7 +23,7 @@ SCOPES = (
 class MessageForm:
     """The form's fields as typed, and an error per field name (`texts` for the texts as a whole)."""
 
-    scope: str = Scope.GREETING.value
+    scope: str = Scope.GREETING
     texts: dict[str, str] = field(default_factory=dict)
     starts_at: str = ""
     ends_at: str = ""

@@ -169,7 +169,7 @@ async def _detail(request: Request, number: str, form: ChangeForm, *, status_cod
         overdue=tickets.is_overdue(ticket, ctx.now()),
         phone=mask(ticket.phone or ""),
         printed=ticket_numbers.printed,
-        settable=[(s.value, STATUS_LABELS[s.value]) for s in SETTABLE],
+        settable=[(s, STATUS_LABELS[s]) for s in SETTABLE],
         note_max=tickets.MAX_NOTE,
         playable=recordings.playable(ctx.settings, ticket.recording_url),
         linkable=recordings.linkable(ticket.recording_url),
@@ -197,7 +197,7 @@ async def change_status(request: Request) -> Response:
     except TicketChangeError as exc:
         form.errors[exc.field] = str(exc)
         return await _detail(request, number, form, status_code=422)
-    return _back(number, "closed" if ticket.status == TicketStatus.CLOSED.value else "status")
+    return _back(number, "closed" if ticket.status == TicketStatus.CLOSED else "status")
 
 
 @requires("supervisor")

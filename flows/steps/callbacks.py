@@ -9,7 +9,6 @@ import datetime as dt
 from callbacks.models import CallbackKind, CallbackSource
 from core import clock
 from core.phones import display, outbound_refusal
-from flows.callback_owner import OWNER_ASKED
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import CallbackDraft, Session
 from flows.spoken_time import spoken_when
@@ -19,9 +18,11 @@ from flows.steps.yes_no import spoken, yes_no
 from flows.turns import (
     Action,
     BookCallback,
+    BookingResult,
     CallbackBooking,
     CallbackCancelled,
     CancelCallback,
+    CancelResult,
     FindSlots,
     Input,
     Option,
@@ -31,7 +32,7 @@ from flows.turns import (
     goto,
 )
 
-KEEP_PLACE = CallbackKind.KEEP_PLACE.value
+KEEP_PLACE = CallbackKind.KEEP_PLACE
 
 
 def _drafting(s: Session) -> bool:
@@ -47,8 +48,8 @@ def start(c: Conversation, s: Session, draft: CallbackDraft) -> Turn:
 @REGISTRY.action("callback_time", leads="choosing a time to be called back")
 def do_callback_time(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Choose a time for us to call back."""
-    source = action.arg or CallbackSource.MENU.value
-    return start(c, s, CallbackDraft(kind=CallbackKind.SCHEDULED.value, source=source, topic=s.article))
+    source = action.arg or CallbackSource.MENU
+    return start(c, s, CallbackDraft(kind=CallbackKind.SCHEDULED, source=source, topic=s.article))
 
 
 @REGISTRY.action("callback_ticket", leads="a call-back about the request")
@@ -56,7 +57,7 @@ def do_callback_ticket(c: Conversation, s: Session, at: At, action: Action, inp:
     """Have someone call about the request just checked (the agent is told the request and its status)."""
     if not s.checked:
         return c.show(s, "main")
-    draft = CallbackDraft(kind=CallbackKind.SCHEDULED.value, source=CallbackSource.TICKET.value,
+    draft = CallbackDraft(kind=CallbackKind.SCHEDULED, source=CallbackSource.TICKET,
                           ticket_number=s.checked)
     return start(c, s, draft)
 
@@ -213,24 +214,24 @@ def _book(c: Conversation, s: Session) -> Turn:
 def booked(c: Conversation, s: Session, result: CallbackBooking) -> Turn:
     """It is booked (or the earlier one changed): when we will call, how to cancel; or why not."""
     draft = s.callback
-    if result.status == OWNER_ASKED:  # another line's number: one sentence that reveals nothing about it
+    if result.status == BookingResult.OWNER_ASKED:  # another line's number: one sentence that reveals nothing about it
         s.callback = None
         turn = c.show(s, "callback_done")
         turn.lines.insert(0, (s.lang, c.say(s, "callback_owner_asked")))
         return turn
-    if result.status == "slot_taken":
+    if result.status == BookingResult.SLOT_TAKEN:
         draft.slots, draft.due_at = [], None
         turn = c.show(s, "callback_start")
         turn.lines.insert(0, (s.lang, c.say(s, "callback_slot_taken")))
         return turn
-    if result.status == "not_allowed" and c.caps.asks_callback_number:
+    if result.status == BookingResult.NOT_ALLOWED and c.caps.asks_callback_number:
         turn = c.show(s, "callback_number_entry")
         turn.lines.insert(0, (s.lang, c.w(s.lang, "number_not_allowed")))
         return turn
-    if result.status not in ("booked", "updated"):
-        key = "callback_not_allowed" if result.status == "not_allowed" else f"callback_{result.status}"
+    if result.status not in (BookingResult.BOOKED, BookingResult.UPDATED):
+        key = f"callback_{result.status}"
         return _give_up(c, s, c.say(s, key))
-    lines = [c.say(s, "callback_updated")] if result.status == "updated" else []
+    lines = [c.say(s, "callback_updated")] if result.status == BookingResult.UPDATED else []
     lines.append(_booked_line(c, s, draft, printed=not c.caps.asks_callback_number))
     lines.append(c.say(s, "callback_how_to_change"))
     s.callback = None
@@ -287,10 +288,10 @@ def do_callback_cancel(c: Conversation, s: Session, at: At, action: Action, inp:
 @REGISTRY.resumes("callback_cancel")
 def cancelled(c: Conversation, s: Session, result: CallbackCancelled) -> Turn:
     """Cancelled (and for when it was), nothing to cancel, or we are calling right now."""
-    if result.status == "cancelled" and result.due_at is not None:
+    if result.status == CancelResult.CANCELLED and result.due_at is not None:
         line = c.say(s, "callback_cancelled_time", when=_when(c, s, result.due_at, clock.now()))
-    elif result.status == "cancelled":
+    elif result.status == CancelResult.CANCELLED:
         line = c.say(s, "callback_cancelled")
     else:
-        line = c.say(s, "callback_none" if result.status == "none" else "callback_in_progress")
+        line = c.say(s, "callback_none" if result.status == CancelResult.NONE else "callback_in_progress")
     return _give_up(c, s, line)

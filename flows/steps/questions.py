@@ -9,7 +9,20 @@ from __future__ import annotations
 from core.phones import display
 from flows.engine import REGISTRY, At, Conversation
 from flows.session import Session
-from flows.turns import Action, Input, InputKind, Option, Outcome, SendText, Step, TextOutcome, Turn, fold, goto
+from flows.turns import (
+    Action,
+    Input,
+    InputKind,
+    Option,
+    Outcome,
+    SendText,
+    Step,
+    TextOutcome,
+    TextResult,
+    Turn,
+    fold,
+    goto,
+)
 
 # ----- the welcome
 
@@ -204,9 +217,9 @@ def send_text(s: Session, effect: SendText) -> Turn:
 def text_done(c: Conversation, s: Session, outcome: TextOutcome) -> Turn:
     """Say that the text went, or the truth about why it did not."""
     turn = c.show(s, outcome.effect.then)
-    unavailable = {"no_number": "text_unavailable", "not_allowed": "text_unavailable"}
+    unavailable = {TextResult.NO_NUMBER: "text_unavailable", TextResult.NOT_ALLOWED: "text_unavailable"}
     key = unavailable.get(outcome.status, f"text_{outcome.status}")
-    key = outcome.effect.sent_line if outcome.status == "sent" else key
+    key = outcome.effect.sent_line if outcome.status == TextResult.SENT else key
     turn.lines.insert(0, (s.lang, c.w(s.lang, key)))
     return turn
 

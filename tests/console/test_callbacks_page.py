@@ -10,6 +10,8 @@ from sqlmodel import select
 
 from callbacks import service
 from callbacks.models import Callback, CallbackKind, CallbackRequest, CallbackSource
+from callbacks.service import CallbackError, Refusal
+from console.errors import http_status
 from console.models import Role
 from core.audit import AuditEntry
 from core.db import in_session
@@ -204,3 +206,13 @@ def test_changes_need_the_forms_csrf_token(app, engine, session):
     refused = app.post(f"/console/callbacks/{row.id}/cancel", data={"csrf": "forged"})
     assert refused.status_code == 403 and "This form has expired" in refused.text
     assert session.get(Callback, row.id).status == "scheduled"
+
+
+def test_a_refusal_answers_the_same_status_on_the_page_as_in_the_api(app, engine):
+    """console.errors: one table from a call-back refusal to its HTTP status, for the page and the API alike."""
+    signed_in(app, Role.SUPERVISOR, name="ana")
+    row = book(engine, "+13125550147")
+    in_session(engine, service.cancel, callback_id=row.id, actor="resident", now=NOW)
+    gone = _post(app, f"/console/callbacks/{row.id}/reschedule", due_at="2026-11-18T09:30")
+    assert gone.status_code == http_status(CallbackError(Refusal.NOT_FOUND, "gone")) == 404
+    assert "no longer waiting" in gone.text
