@@ -163,11 +163,7 @@ def cancel(
         return None
     if row.status in IN_PROGRESS:
         raise CallbackError(Refusal.IN_PROGRESS, "the call-back is being placed right now")
-    before = _audited(row)
-    _close(row, CallbackStatus.CANCELLED, now)
-    session.add(row)
-    audit.record(session, actor=actor, action="callback.cancel", subject=f"callback:{row.id}", before=before,
-                 after=_audited(row))
+    _cancel_audited(session, row, action="callback.cancel", actor=actor, now=now)
     return row
 
 
@@ -231,12 +227,15 @@ def decline(session: Session, *, phone: str, actor: str, now: dt.datetime) -> li
     """Drop the number's requests from other lines awaiting its YES (it texted STOP or CANCEL CALL)."""
     rows = awaiting(session, phone=phone, now=now)
     for row in rows:
-        before = _audited(row)
-        _close(row, CallbackStatus.CANCELLED, now)
-        session.add(row)
-        audit.record(session, actor=actor, action="callback.decline", subject=f"callback:{row.id}", before=before,
-                     after=_audited(row))
+        _cancel_audited(session, row, action="callback.decline", actor=actor, now=now)
     return rows
+
+
+def _cancel_audited(session: Session, row: Callback, *, action: str, actor: str, now: dt.datetime) -> None:
+    before = _audited(row)
+    _close(row, CallbackStatus.CANCELLED, now)
+    session.add(row)
+    audit.record(session, actor=actor, action=action, subject=f"callback:{row.id}", before=before, after=_audited(row))
 
 
 def lapse_unconfirmed(session: Session, *, now: dt.datetime) -> int:
