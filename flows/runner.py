@@ -10,7 +10,7 @@ from flows.engine import REGISTRY, At, Conversation, Deps
 from flows.menu_overrides import MenuCache
 from flows.menus import Menus, parse_menus, read_document
 from flows.session import Session
-from flows.spoken_time import describe_hours
+from flows.spoken_time import agent_hours_sentence
 from flows.turns import Input, Turn
 from flows.wording import Wording
 from surge.cache import texts
@@ -69,8 +69,8 @@ def _open_lines(ctx: FlowContext):
         if state.is_open:
             return []
         key = "closed_holiday" if state.holiday else "closed_now"
-        hours = describe_hours(ctx.calendar, ctx.wording, language)
-        return [ctx.wording(language, key, holiday=state.holiday), ctx.wording(language, "agent_hours", hours=hours)]
+        hours = agent_hours_sentence(ctx.calendar, ctx.wording, language, "agent_hours")
+        return [ctx.wording(language, key, holiday=state.holiday), hours]
 
     return lines
 

@@ -40,6 +40,12 @@ def describe_hours(calendar: BusinessCalendar, wording, language: str) -> str:
     return parts[0] if parts else ""
 
 
+def agent_hours_sentence(calendar: BusinessCalendar, wording, language: str, key: str) -> str:
+    """The sentence saying when agents answer (wording `key`), or that the line has no agent hours at all."""
+    hours = describe_hours(calendar, wording, language)
+    return wording(language, key, hours=hours) if hours else wording(language, "no_agent_hours")
+
+
 def _time(value: dt.time, wording, language: str) -> str:
     if value == dt.time.max or value == dt.time(0, 0):
         return wording(language, "time_midnight")

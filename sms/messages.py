@@ -17,7 +17,7 @@ from flows.capabilities import TEXT
 from flows.context import FlowContext
 from flows.session import Session
 from flows.sessions import SessionStore
-from flows.spoken_time import describe_hours
+from flows.spoken_time import agent_hours_sentence
 from flows.turns import Input, InputKind, Outcome, Step, Turn
 from knowledge.base import record_unanswered
 from messaging import consent
@@ -140,8 +140,8 @@ async def _command(
         return await _courtesy(ctx, session, keyword)
     if keyword is Keyword.AGENT:
         lang = session.lang
-        hours = describe_hours(ctx.calendar, w, lang)
-        return Handled(f"{w(lang, 'sms_agent', phone=_phone(ctx))} {w(lang, 'sms_agent_hours', hours=hours)}", "agent")
+        hours = agent_hours_sentence(ctx.calendar, w, lang, "sms_agent_hours")
+        return Handled(f"{w(lang, 'sms_agent', phone=_phone(ctx))} {hours}", "agent")
     if keyword in (Keyword.CALLBACK, Keyword.CALLBACK_CANCEL):
         return await _callback(ctx, session, keyword, arg, body)
     if keyword is Keyword.STATUS:

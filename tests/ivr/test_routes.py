@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlmodel import select
 
 from ivr.models import Call, CallStep
 from knowledge.models import Unanswered
-from tests.helpers import Caller
+from tests.conftest import running_app
+from tests.helpers import Caller, Texter
 
 
 def test_welcome_greets_with_city_and_offers_both_languages(app):
@@ -144,6 +146,18 @@ def test_after_hours_the_hours_are_said_and_self_service_still_works(app, clock)
     assert "Monday through Friday from 8 a.m. to 6 p.m. and Saturday from 9 a.m. to noon" not in heard.text
     assert "Agents answer Monday through Friday from 8 a.m. to 6 p.m. and Saturday from 9 a.m. to 1 p.m." in heard.text
     assert "branches are open" in caller.say("library hours please").text
+
+
+def test_with_every_day_closed_callers_and_texters_hear_the_line_has_no_agent_hours(settings, engine, redis, clock):
+    closed = dataclasses.replace(settings, hours={})  # every day "closed" in config.toml
+    with running_app(closed, clock) as app:
+        heard = Caller(app).dial()
+        assert "This line has no agent hours at the moment." in heard.text
+        assert "Agents answer ." not in heard.text and "Agents answer" not in heard.text
+        texter = Texter(app)
+        assert texter.send("AGENT").endswith("This line has no agent hours at the moment.")
+        texter.send("ES")
+        assert texter.send("AGENTE").endswith("Por ahora esta línea no tiene horario de agentes.")
 
 
 def test_on_a_holiday_the_holiday_is_named(app, clock):
