@@ -57,6 +57,25 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+_QUIET_PATHS: set[str] = set()  # paths a page polls every second or so, registered by the module that routes them
+
+
+def quiet_access(path: str) -> None:
+    """Leave successful requests to a path ending in `path` out of the access log: a page's routine polling would
+    bury the lines people watch (the development outbox, restarts)."""
+    _QUIET_PATHS.add(path)
+
+
+class RoutinePolls(logging.Filter):
+    """Drops uvicorn's access line for a successful request to a quiet path; failures are still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name != "uvicorn.access" or not isinstance(record.args, tuple) or len(record.args) < 5:
+            return True
+        path, status = str(record.args[2]).split("?", 1)[0], record.args[4]
+        return not (isinstance(status, int) and status < 400 and path.endswith(tuple(_QUIET_PATHS)))
+
+
 def configure(stream=None) -> logging.Handler:
     """Send every logger's lines through one redacting, timestamped handler on stderr (once per process)."""
     root = logging.getLogger()
@@ -65,6 +84,7 @@ def configure(stream=None) -> logging.Handler:
             return handler
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter())
+    handler.addFilter(RoutinePolls())
     root.addHandler(handler)  # rq and uvicorn add no handler of their own when the root already has one
     root.setLevel(logging.WARNING)
     for name in INFO_LOGGERS:

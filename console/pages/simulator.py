@@ -25,7 +25,7 @@ from console import action_limits, service
 from console.pages.forms import text
 from console.pages.render import page
 from console.pages.session_auth import SessionBackend, to_login
-from core import audit
+from core import audit, logs
 from core.defaults import SIMULATOR_ACTIONS_PER_MINUTE, SIMULATOR_PHONES_PER_BROWSER, SIMULATOR_TICKS_PER_MINUTE
 from core.phones import display
 from core.twilio_client import uses_outbox
@@ -443,9 +443,12 @@ def _pin_hint(phone: Phone, *, pins: dict[str, PinSource | None], dev: bool, boa
 
 
 # Inside the /console mount (so the console's session cookie reaches them), each with the browser phone's own access.
+TICK = "/simulator/tick"  # the page's timer, about once a second: kept out of the access log when it succeeds
+logs.quiet_access(TICK)
+
 routes = [
     Route("/simulator", simulator_page, methods=["GET"], middleware=MIDDLEWARE),
-    Route("/simulator/tick", tick, methods=["POST"], middleware=MIDDLEWARE),
+    Route(TICK, tick, methods=["POST"], middleware=MIDDLEWARE),
     Route("/simulator/phones", add_phone, methods=["POST"], middleware=MIDDLEWARE),
     Route("/simulator/phones/{phone}/{action}", phone_action, methods=["POST"], middleware=MIDDLEWARE),
 ]

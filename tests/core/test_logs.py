@@ -7,7 +7,7 @@ import io
 import logging
 import re
 
-from core.logs import RedactingFormatter, configure, redact
+from core.logs import RedactingFormatter, RoutinePolls, configure, redact
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00 ")
 
@@ -69,3 +69,19 @@ def test_configure_sends_every_logger_through_one_redacting_handler():
         root.removeHandler(handler)
         for old in earlier:
             root.addHandler(old)
+
+
+def test_routine_polling_is_not_logged_at_info_but_its_failures_are():
+    import console.pages.simulator  # noqa: F401  (registers the browser phone's timer as routine polling)
+
+    def access(path: str, status: int) -> logging.LogRecord:
+        args = ("127.0.0.1:5000", "POST", path, "1.1", status)
+        return logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', args, None)
+
+    polls = RoutinePolls()
+    assert not polls.filter(access("/console/simulator/tick", 200))  # once a second: it would bury the outbox lines
+    assert polls.filter(access("/console/simulator/tick", 429))  # a refused tick is worth a line
+    assert polls.filter(access("/console/simulator/phones/+15550100/call", 200))
+    assert polls.filter(access("/voice/incoming", 200))
+    other = logging.LogRecord("onecall", logging.INFO, __file__, 1, "posted /console/simulator/tick", (), None)
+    assert polls.filter(other)
