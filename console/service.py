@@ -218,6 +218,11 @@ async def set_development_pin(ctx: AppContext, *, agent: str, pin: str, actor: s
     await run_db(ctx.engine, agents.set_pin, agent=agent, pin=pin, actor=actor, source=PinSource.DEVELOPMENT)
 
 
+async def development_pins(ctx: AppContext, *, names: list[str]) -> dict[str, str]:
+    """The development PINs these agents have (development mode shows them on the browser phone)."""
+    return await run_db(ctx.engine, agents.development_pins, names=names)
+
+
 async def pin_sources(ctx: AppContext, *, names: list[str]) -> dict[str, PinSource | None]:
     """Where each of these agents' PIN came from (None: no PIN)."""
     return await run_db(ctx.engine, agents.pin_sources, names=names)

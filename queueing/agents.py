@@ -83,6 +83,7 @@ def set_pin(session: Session, *, agent: str, pin: str, actor: str, source: PinSo
     row = row or AgentPin(agent=agent, pin_hash="")
     row.pin_hash = _hasher.hash(pin)
     row.source = source
+    row.shown_pin = pin if source is PinSource.DEVELOPMENT else None
     row.updated_at = clock.now()
     session.add(row)
     after = {"pin": "set", "source": source}
@@ -94,6 +95,14 @@ def pin_sources(session: Session, *, names: list[str]) -> dict[str, PinSource | 
     rows = session.exec(select(AgentPin.agent, AgentPin.source).where(AgentPin.agent.in_(names))).all()
     found = {agent: PinSource(source) for agent, source in rows}
     return {name: found.get(name) for name in names}
+
+
+def development_pins(session: Session, *, names: list[str]) -> dict[str, str]:
+    """The development PINs (set from the browser phone) of these agents, to show beside their agent phones."""
+    query = select(AgentPin.agent, AgentPin.shown_pin).where(
+        AgentPin.agent.in_(names), AgentPin.source == PinSource.DEVELOPMENT, AgentPin.shown_pin.is_not(None)
+    )
+    return dict(session.exec(query).all())
 
 
 class PinAttempts:

@@ -300,11 +300,38 @@ def test_browser_phone_cannot_replace_a_real_agent_pin(dev_app, engine, session)
     assert stored_pin(session, "Ben").source == PinSource.DEVELOPMENT
     other = BrowserPhone(another_browser(dev_app))
     ben_there = other.add_phone(kind="agent", agent="Ben")
-    assert other.phone(ben_there)["offer_pin"] and "another browser" in other.phone(ben_there)["pin_hint"]
+    ben_pin = re.search(r"PIN \(development\): (\d{6})", phone.phone(ben)["pin_hint"]).group(1)
+    assert other.phone(ben_there)["offer_pin"] and ben_pin in other.phone(ben_there)["pin_hint"]  # seen there too
     other.act(ben_there, "dev-pin")
     in_session(engine, agents.set_pin, agent="Ben", pin="975310", actor="cli")  # the administrator's PIN wins
     assert other.act(ben_there, "dev-pin", expect=409)["error"].startswith("Ben's PIN was set with `run.py agent-pin`")
     assert agents._hasher.verify(stored_pin(session, "Ben").pin_hash, "975310")
+
+
+def test_a_development_pin_stays_shown_and_settable_after_a_restart(dev_settings, engine, redis, clock, session):
+    with running_app(dev_settings, clock) as before:
+        phone = BrowserPhone(before)
+        ana = phone.add_phone(kind="agent", agent="Ana")
+        phone.act(ana, "dev-pin")
+        pin = re.search(r"PIN \(development\): (\d{6})", phone.phone(ana)["pin_hint"]).group(1)
+    redis.flushdb()  # the embedded Redis starts empty again: every browser's phones are forgotten
+    with running_app(dev_settings, clock) as after:
+        phone = BrowserPhone(after)
+        ana = phone.add_phone(kind="agent", agent="Ana")
+        assert phone.phone(ana)["pin_hint"] == f"PIN (development): {pin}, then #." and phone.phone(ana)["offer_pin"]
+        phone.act(ana, "dev-pin")  # and a new one may be set
+        new = re.search(r"PIN \(development\): (\d{6})", phone.phone(ana)["pin_hint"]).group(1)
+    assert agents._hasher.verify(stored_pin(session, "Ana").pin_hash, new)
+    in_session(engine, agents.set_pin, agent="Ana", pin="975310", actor="cli")  # an administrator's PIN is not kept
+    assert stored_pin(session, "Ana").shown_pin is None
+
+
+def test_outside_development_mode_no_development_pin_is_shown(app, engine):
+    in_session(engine, agents.set_pin, agent="Ben", pin="864209", actor="page", source=PinSource.DEVELOPMENT)
+    signed_in(app, Role.SUPERVISOR, name="sam")
+    phone = BrowserPhone(app)
+    ben = phone.add_phone(kind="agent", agent="Ben")
+    assert "864209" not in json.dumps(phone.state) and not phone.phone(ben)["offer_pin"]
 
 
 def test_browser_phone_numbers_unique_across_browsers_and_capped(dev_app, redis):
