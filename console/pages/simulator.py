@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from console import action_limits, service
+from console import duty as agent_duty
 from console.pages.forms import text
 from console.pages.render import page
 from console.pages.session_auth import SessionBackend, to_login
@@ -291,6 +292,24 @@ async def phone_action(request: Request) -> Response:
     return await _answer(request, run)
 
 
+@requires(SCOPE)
+async def duty(request: Request) -> Response:
+    """Development mode only: put agents on duty now (for a few hours, in every process), or back to [hours]."""
+    ctx = request.app.state.ctx
+    if not ctx.settings.dev_mode:
+        return _json({"error": "There is no such page."}, 404)
+
+    async def run(board: Board, phones: Phones, form: dict) -> None:
+        if text(form, "duty") == "on":
+            await agent_duty.put_on_duty(ctx, actor=_actor(request))
+        elif text(form, "duty") == "hours":
+            await agent_duty.back_to_hours(ctx, actor=_actor(request))
+        else:
+            raise PhoneError("Choose to put agents on duty, or to go back to config.toml [hours].")
+
+    return await _answer(request, run)
+
+
 def _details(action: str, phone: Phone, form: dict) -> dict:
     """What the audit keeps of an action: the words said or texted, the keys pressed (never an agent's, which may be
     a PIN); the audit page shows words and keys only to supervisors and admins."""
@@ -362,7 +381,10 @@ async def _view(request: Request, board: Board, since: dict[str, int] | None = N
         view["lines"] = [line for line in view["lines"] if line["n"] > after]
         view["texts"] = [text for text in view["texts"] if text["n"] > after]
         views.append(view)
-    return {"phones": views}
+    if not ctx.settings.dev_mode:
+        return {"phones": views}
+    on_duty = await agent_duty.current(ctx)
+    return {"phones": views, "duty": {"on": on_duty.on, "put_on_duty": on_duty.put_on_duty, "text": on_duty.text}}
 
 
 async def _pins_known(request: Request, board: Board) -> tuple[dict[str, PinSource | None], dict[str, str]]:
@@ -454,6 +476,7 @@ logs.quiet_access(TICK)
 routes = [
     Route("/simulator", simulator_page, methods=["GET"], middleware=MIDDLEWARE),
     Route(TICK, tick, methods=["POST"], middleware=MIDDLEWARE),
+    Route("/simulator/duty", duty, methods=["POST"], middleware=MIDDLEWARE),
     Route("/simulator/phones", add_phone, methods=["POST"], middleware=MIDDLEWARE),
     Route("/simulator/phones/{phone}/{action}", phone_action, methods=["POST"], middleware=MIDDLEWARE),
 ]

@@ -294,3 +294,21 @@ def test_the_page_fits_a_tablet_and_speaking_can_be_muted(browser_phone):
     expect(page.get_by_label("Speak what the phones hear")).not_to_be_checked()  # remembered by this browser
     expect_heard(page.locator('section[data-phone="p1"]'), "Thank you for calling")  # the phones are still there
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_outside_agent_hours_the_page_says_so_and_puts_agents_on_duty(browser_phone, clock):
+    import datetime as dt
+
+    from playwright.sync_api import expect
+
+    page = browser_phone
+    clock.now = dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC)  # Sunday, 5 p.m. in Springfield: [hours] say closed
+    page.reload()
+    status = page.locator("#duty-status")
+    expect(status).to_contain_text("Agents are off duty now (config.toml [hours]): pressing 0 leads to the after-hours")
+    page.get_by_role("button", name="Put agents on duty now").click()
+    expect(status).to_contain_text("Agents are on duty until today at 7 p.m.")
+    expect(page.get_by_role("button", name="Put agents on duty now")).to_be_hidden()
+    ask_for_a_person(add_phone(page, 1))  # press 0: on hold for a person, not the after-hours menu
+    page.get_by_role("button", name="Back to config.toml [hours]").click()
+    expect(status).to_contain_text("Agents are off duty now")

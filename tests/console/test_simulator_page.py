@@ -472,3 +472,69 @@ def test_raw_residents_words_in_audit_only_for_supervisors(app, session, engine)
     [asked] = [e for e in read_only if e["action"] == "kb.question.dismiss"]
     assert asked["before"]["question"] == asked["after"]["question"] == "is the pool open? text me at [removed]"
     assert audited(session, "browser phone text")[0].after["words"] == WORDS  # the trail itself keeps every word
+
+
+SUNDAY_EVENING = dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC)  # 5 p.m. in Springfield: [hours] say closed
+
+
+def test_development_mode_shows_agents_off_duty_and_puts_them_on_duty_in_every_process(
+    dev_settings, engine, redis, clock, session
+):
+    clock.now = SUNDAY_EVENING
+    with running_app(dev_settings, clock) as client, running_app(dev_settings, clock) as elsewhere:
+        page = client.get(PAGE).text
+        assert 'id="duty-status"' in page and "Put agents on duty now" in page
+        phone = BrowserPhone(client)
+        assert phone.state["duty"]["on"] is False
+        assert phone.state["duty"]["text"].startswith("Agents are off duty now (config.toml [hours])")
+        assert "Next on duty tomorrow at 8 a.m." in phone.state["duty"]["text"]
+        caller = phone.add_phone()
+        phone.act(caller, "dial")
+        phone.act(caller, "press", digits="1")
+        phone.act(caller, "press", digits="0")
+        assert "Our agents are not available right now." in phone.heard(caller)
+        phone.act(caller, "hangup")
+        phone.post("/duty", duty="on")
+        assert phone.state["duty"]["on"] and phone.state["duty"]["put_on_duty"]
+        assert "Agents are on duty until today at 7 p.m." in phone.state["duty"]["text"]
+        # Another web process (another browser there) reads the same: the override is in Redis, not in memory.
+        there = BrowserPhone(another_browser(elsewhere))
+        assert there.state["duty"]["on"] and there.state["duty"]["put_on_duty"]
+        waiting = there.add_phone()
+        there.act(waiting, "dial")
+        there.act(waiting, "press", digits="1")
+        there.act(waiting, "press", digits="0")
+        assert there.phone(waiting)["state"] == "queue"
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "agents.on_duty")).first()
+        assert entry.actor == f"{DEV_VISITOR} testclient"
+        phone.post("/duty", duty="hours")
+        assert phone.state["duty"]["on"] is False
+        assert BrowserPhone(another_browser(elsewhere)).state["duty"]["on"] is False
+        assert phone.post("/duty", expect=409, duty="forever")["error"].startswith("Choose to put agents on duty")
+
+
+def test_the_worker_reads_agents_put_on_duty_too(dev_settings, settings, redis):
+    from core import duty
+    from core.calendar import BusinessCalendar
+    from core.redis import sync_client
+
+    calendar, connection = BusinessCalendar(dev_settings), sync_client(dev_settings.redis_url)
+    try:
+        assert not calendar.state(SUNDAY_EVENING).is_open
+        connection.set(duty.KEY, (SUNDAY_EVENING + dt.timedelta(hours=2)).isoformat())
+        duty.refresh_sync(calendar, connection, dev_mode=True)
+        assert calendar.state(SUNDAY_EVENING).is_open
+        assert not calendar.state(SUNDAY_EVENING + dt.timedelta(hours=3)).is_open  # it ends by itself
+        duty.refresh_sync(calendar, connection, dev_mode=False)  # never outside development mode
+        assert not calendar.state(SUNDAY_EVENING).is_open
+    finally:
+        connection.close()
+
+
+def test_outside_development_mode_there_is_no_duty_control(app, clock, redis):
+    clock.now = SUNDAY_EVENING
+    signed_in(app, Role.SUPERVISOR, name="sam")
+    phone = BrowserPhone(app)
+    assert "duty" not in phone.state and 'id="duty-status"' not in app.get(PAGE).text
+    assert app.post(f"{PAGE}/duty", data={"csrf": phone.csrf, "duty": "on"}).status_code == 404
+    assert redis.get("dev:agents-on-duty-until") is None
