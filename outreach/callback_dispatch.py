@@ -22,7 +22,7 @@ import anyio
 from sqlmodel import Session
 
 from callbacks import service
-from callbacks.models import IN_PROGRESS, Callback, CallbackStatus
+from callbacks.models import ACTIVE, IN_PROGRESS, Callback, CallbackStatus
 from core import duty
 from core.db import in_session, run_db
 from core.phones import display, mask, outbound_refusal
@@ -205,6 +205,16 @@ async def answered(ctx: FlowContext, *, callback_id: int, attempt: int, human: b
                        now=ctx.now(), calendar=ctx.calendar, settings=ctx.settings.callbacks)
     await _after(ctx, row)
     return _view(row)
+
+
+async def view(ctx: FlowContext, *, callback_id: int) -> CallbackView | None:
+    """A call-back still being pursued, whichever attempt (what an agent waiting for it is briefed on)."""
+
+    def find(session, *, callback_id: int):
+        row = service.get(session, callback_id=callback_id)
+        return row if row is not None and row.status in ACTIVE else None
+
+    return _view(await run_db(ctx.engine, find, callback_id=callback_id))
 
 
 async def current(ctx: FlowContext, *, callback_id: int, attempt: int) -> CallbackView | None:

@@ -285,9 +285,19 @@ async def _record(
     await run_db(ctx.engine, add)
 
 
+@dataclass(frozen=True)
+class NextCall:
+    """Where an agent waits next: the queue, its next caller (None: nobody there yet), and the call-back being placed
+    for this agent (held for them), if that is what they wait for."""
+
+    queue: str
+    caller: str | None
+    callback_id: int | None = None
+
+
 async def next_queue(
     ctx: AppContext, agent: Agent, *, call_sid: str, owed: list[tuple[float, int]] = ()
-) -> tuple[str, str | None]:
+) -> NextCall:
     """The queue to take a call from and its next caller: whoever joined the line first, live or call-back.
 
     A call-back waits in the call-back queue ranked by the time its resident first joined the line (or the time they
@@ -310,10 +320,10 @@ async def next_queue(
         if best is not None and place >= best[0]:
             break
         if await holds.take(callback_id, call_sid):
-            return ctx.settings.queue.callback_queue, None
+            return NextCall(ctx.settings.queue.callback_queue, None, callback_id)
     if best is None:
-        return ctx.settings.queue.names[agent.languages[0]], None
-    return best[1], best[2]
+        return NextCall(ctx.settings.queue.names[agent.languages[0]], None)
+    return NextCall(best[1], best[2])
 
 
 async def caller_meta(ctx: AppContext, queue: str, call_sid: str) -> dict[str, str]:

@@ -249,7 +249,9 @@ def test_a_call_back_booked_in_the_queue_rings_on_the_phone_and_answering_connec
     expect(caller.locator(".phone-status")).to_have_text("Idle")
     agent = add_agent_phone(page, "Ana", 2)
     agent_signs_in(agent)
-    expect_heard(agent, "A call-back is being placed for you.")
+    # Briefed while waiting, as the resident is put straight through when they press 1.
+    expect_heard(agent, "A call-back is being placed for you. Please stay on the line. Next: a call-back, English. "
+                        "Topic: Library hours.")
     place_call_backs(dev_settings)
     expect(caller.locator(".phone-status")).to_have_text(re.compile("Ringing: 555-555-0311 is calling"))
     expect(caller.get_by_role("button", name="Call 311")).to_be_disabled()
@@ -258,7 +260,9 @@ def test_a_call_back_booked_in_the_queue_rings_on_the_phone_and_answering_connec
     press(caller, "1")
     expect(caller.locator(".phone-status")).to_have_text("Connected to Ana's agent phone")
     expect(agent.locator(".phone-status")).to_have_text("Connected to Phone 1")
-    expect_heard(agent, "connected to")
+    last_four = caller.locator(".phone-number").inner_text()[-4:]
+    expect_heard(agent, f"connected to +*******{last_four}")  # the resident's number, masked as on every staff page
+    expect(agent.locator(".transcript")).not_to_contain_text("connected to +1555")  # not the service's own number
 
 
 def test_texting_status_gets_the_reply_in_the_thread(browser_phone, session, settings):
