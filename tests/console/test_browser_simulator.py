@@ -316,3 +316,34 @@ def test_outside_agent_hours_the_page_says_so_and_puts_agents_on_duty(browser_ph
     ask_for_a_person(add_phone(page, 1))  # press 0: on hold for a person, not the after-hours menu
     page.get_by_role("button", name="Back to config.toml [hours]").click()
     expect(status).to_contain_text("Agents are off duty now")
+
+
+def test_the_readmes_call_back_step_a_second_phone_keeps_its_place_while_the_agent_is_busy(browser_phone,
+                                                                                            dev_settings):
+    """Step 6 of the README's tour, as written: the call-back needs the agent busy with another phone."""
+    from playwright.sync_api import expect
+
+    page = browser_phone
+    first = add_phone(page, 1)
+    ask_for_a_person(first)
+    agent = add_agent_phone(page, "Ana", 2)
+    agent_signs_in(agent)
+    expect(agent.locator(".phone-status")).to_have_text("Connected to Phone 1")
+    second = add_phone(page, 3)
+    ask_for_a_person(second)  # Ana is busy: the second phone holds
+    expect_heard(second, "press 1")
+    press(second, "1")  # keep my place and call me back
+    expect_heard(second, "number ending in")
+    press(second, "1")
+    expect_heard(second, "text")
+    press(second, "2")
+    expect_heard(second, "You're all set")
+    first.get_by_role("button", name="Hang up").click()  # Ana is free again, and briefed on the call-back
+    expect_heard(agent, "A call-back is being placed for you. Please stay on the line. Next: a call-back, English.")
+    place_call_backs(dev_settings)
+    expect(second.locator(".phone-status")).to_have_text(re.compile("Ringing: 555-555-0311 is calling"))
+    second.get_by_role("button", name="Answer").click()
+    expect_heard(second, "returning your call about Library hours.")
+    press(second, "1")
+    expect(second.locator(".phone-status")).to_have_text("Connected to Ana's agent phone")
+    expect(agent.locator(".phone-status")).to_have_text("Connected to Phone 3")
