@@ -15,7 +15,7 @@ from rq import get_current_job
 from sqlmodel import Session
 
 from core.defaults import SMS_HELD_MAX, SMS_HELD_QUOTE_CHARS, SMS_HELD_TTL
-from core.worker import context, queue, retry
+from core.worker import context, describe, queue, retry
 from flows.wording import Wording
 from messaging import segments
 from messaging.outbound import deliver
@@ -38,7 +38,8 @@ async def hold(redis, *, phone: str, body: str, language: str) -> None:
 def schedule(connection, *, phone: str, now: dt.datetime, opens_at: dt.datetime) -> None:
     """Queue the job that tells the resident, for when the window opens (by the clock the limit counts with)."""
     wait = max(dt.timedelta(seconds=1), opens_at - now)
-    queue(connection).enqueue_in(wait, tell_held, phone=phone, retry=retry())
+    # The description names the job only: rq logs it, and the number must not reach the logs.
+    queue(connection).enqueue_in(wait, tell_held, phone=phone, retry=retry(), description=describe(tell_held))
 
 
 def tell_held(*, phone: str) -> str:

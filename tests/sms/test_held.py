@@ -46,6 +46,8 @@ def test_texting_fast_in_a_report_is_told_once_and_what_was_not_read_is_asked_ag
     assert texter.send("5th and Main") is None  # the 12th: kept in silence (no second "wait")
     assert twilio_api.messages() == []
     clock.now = clock.now + dt.timedelta(minutes=1)
+    [job_id] = queue(redis).scheduled_job_registry.get_job_ids()
+    assert texter.phone not in Job.fetch(job_id, connection=redis).description  # rq logs it: no number there
     [due] = run_when_due(settings, redis)
     assert 50 < due <= 61  # queued for the moment the window opens
     [told] = twilio_api.messages()
