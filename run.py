@@ -388,7 +388,27 @@ def _banner(settings: Settings, env: dict[str, str], host: str, port: int, embed
             lines.append("*** Texts and calls are not sent: they are printed here as [outbox] lines and kept in the "
                          "database.")
         lines.append("*** Set both variables in production. ***")
+        lines += _duty_lines(settings, host, port)
     print("\n".join(lines), flush=True)
+
+
+def _duty_lines(settings: Settings, host: str, port: int) -> list[str]:
+    """Development mode: when agents are off duty now, say so and how to put them on duty."""
+    from console.duty import describe
+    from core import clock
+    from core.calendar import BusinessCalendar
+    from flows.wording import Wording
+
+    wording = Wording.load([language.code for language in settings.languages], settings.wording)
+    now = describe(BusinessCalendar(settings), wording, settings.default_language.code, clock.now())
+    if now.on:
+        return []
+    return [
+        "",
+        f"*** {now.text}",
+        f"*** To put them on duty: \"Put agents on duty now\" on http://{host}:{port}/simulator, or edit [hours] in "
+        "config.toml and restart.",
+    ]
 
 
 def queue_outbox_reconcile(redis_url: str) -> None:

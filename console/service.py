@@ -11,10 +11,12 @@ from console.tickets import TicketChangeError
 from core import audit, dev_outbox
 from core.context import AppContext
 from core.db import run_db
+from core.worker import enqueue_once
 from crm_bridge import catalogue
 from crm_bridge import service as crm
 from crm_bridge.models import TicketStatus
 from flows.context import FlowContext
+from outreach import on_callback_cancelled
 from queueing import agents
 from queueing.live_queues import LiveQueues
 from queueing.models import PinSource
@@ -178,7 +180,13 @@ async def cancel_callback(ctx: FlowContext, callback_id: int, actor: str) -> dic
         row = callbacks.cancel(session, **kwargs)
         return callbacks.public(row).model_dump(mode="json") if row else None
 
-    return await run_db(ctx.engine, cancel, callback_id=callback_id, actor=actor, now=ctx.now())
+    found = await run_db(ctx.engine, cancel, callback_id=callback_id, actor=actor, now=ctx.now())
+    if found is not None:  # the resident is told by text (consent and caps apply), from a job as every text
+        await to_thread.run_sync(lambda: enqueue_once(
+            ctx.sync_redis, on_callback_cancelled.notify_cancelled,
+            job_id=on_callback_cancelled.notice_job_id(callback_id), callback_id=callback_id,
+        ))
+    return found
 
 
 async def reschedule_callback(ctx: FlowContext, callback_id: int, due_at, actor: str) -> dict:
@@ -216,6 +224,11 @@ async def latest_outbox_id(ctx: AppContext) -> int:
 async def set_development_pin(ctx: AppContext, *, agent: str, pin: str, actor: str) -> None:
     """An agent's development PIN (audited); raises agents.RealPinKept over one an administrator set."""
     await run_db(ctx.engine, agents.set_pin, agent=agent, pin=pin, actor=actor, source=PinSource.DEVELOPMENT)
+
+
+async def development_pins(ctx: AppContext, *, names: list[str]) -> dict[str, str]:
+    """The development PINs these agents have (development mode shows them on the browser phone)."""
+    return await run_db(ctx.engine, agents.development_pins, names=names)
 
 
 async def pin_sources(ctx: AppContext, *, names: list[str]) -> dict[str, PinSource | None]:

@@ -14,6 +14,7 @@ from settings import Settings
 class OpenState:
     is_open: bool
     holiday: str | None
+    on_duty_until: dt.datetime | None = None  # development mode: agents put on duty whatever [hours] say (core.duty)
 
 
 class BusinessCalendar:
@@ -26,6 +27,7 @@ class BusinessCalendar:
         self.workday_ends = settings.workday_ends
         self._extra = settings.extra_holidays
         self._holidays = holidays_lib.country_holidays(settings.holiday_country, subdiv=settings.holiday_subdivision)
+        self.on_duty_until: dt.datetime | None = None  # set from core.duty in development mode only
 
     def local(self, when: dt.datetime) -> dt.datetime:
         """The moment in the city's time zone."""
@@ -53,6 +55,8 @@ class BusinessCalendar:
 
     def next_open(self, when: dt.datetime, *, days: int = 14) -> dt.datetime | None:
         """`when` itself if agents answer then, else the next opening within `days` (None if there is none)."""
+        if self._forced(when):
+            return when
         local = self.local(when)
         for offset in range(days + 1):
             span = self.opening(local.date() + dt.timedelta(days=offset))
@@ -65,8 +69,13 @@ class BusinessCalendar:
 
     def state(self, when: dt.datetime) -> OpenState:
         """Whether agents are answering at this moment, and the holiday if that is why not."""
+        if self._forced(when):
+            return OpenState(is_open=True, holiday=None, on_duty_until=self.on_duty_until)
         local = self.local(when)
         name = self.holiday(local.date())
         span = self.hours.get(local.weekday())
         is_open = name is None and span is not None and span[0] <= local.time() < span[1]
         return OpenState(is_open=is_open, holiday=name)
+
+    def _forced(self, when: dt.datetime) -> bool:
+        return self.on_duty_until is not None and when < self.on_duty_until

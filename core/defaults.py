@@ -74,6 +74,10 @@ SPOKEN_ABOUT_MINUTES = 3
 SMS_INBOUND_PER_MINUTE = 10
 SMS_INBOUND_PER_DAY = 200
 SMS_COUNTER_TTL = 2 * 86400
+# Texts over the per-minute limit are kept (sms.held) until the resident is told to send them again.
+SMS_HELD_MAX = 20
+SMS_HELD_TTL = 86400
+SMS_HELD_QUOTE_CHARS = 40  # each kept text is quoted back this long at most
 
 # CRM bridge. One HTTP request to the city's CRM gets at most CRM_REQUEST_SECONDS: connecting, sending and the whole
 # answer each have a limit and the adapter stops reading an answer at the total. The per-ticket delivery lock lasts
@@ -156,4 +160,5 @@ KB_REVIEW_DUE_DAYS = 180
 SIMULATOR_PHONES_PER_BROWSER = 8
 SIMULATOR_ACTIONS_PER_MINUTE = 120
 SIMULATOR_TICKS_PER_MINUTE = 240
+SIMULATOR_ON_DUTY_HOURS = 2  # development mode: how long the browser phone puts agents on duty (core.duty)
 SCENARIO_RUNS_PER_MINUTE = 1

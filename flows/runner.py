@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core import duty
 from crm_bridge import catalogue
 from flows import effects, steps  # noqa: F401  (importing steps registers every step and action)
 from flows.capabilities import Capabilities
@@ -45,6 +46,7 @@ async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
     """A conversation over the current knowledge base, menus and surge messages, for one channel."""
     kb = await ctx.knowledge.get()
     menus = await menu_cache(ctx).get()
+    await duty.refresh(ctx.calendar, ctx.redis, dev_mode=ctx.settings.dev_mode)
     on_air = await ctx.announcements.on_air()
     greeting = {lang.code: texts(on_air, "greeting", lang.code) for lang in ctx.settings.languages}
     deps = Deps(

@@ -100,8 +100,9 @@ async def _take_next(ctx: FlowContext, agent: Agent, call_sid: str, *, seq: int)
     staff = ctx.settings.default_language
     await AgentPresence(ctx.redis).ready(call_sid, agent.languages, ctx.now())
     owed = await callback_dispatch.owed(ctx, agent.languages)
-    queue, caller = await agents.next_queue(ctx, agent, call_sid=call_sid, owed=owed)
-    response.say(await _whisper(ctx, queue, caller), voice=staff.voice, language=staff.code)
+    taking = await agents.next_queue(ctx, agent, call_sid=call_sid, owed=owed)
+    queue = taking.queue
+    response.say(await _whisper(ctx, taking), voice=staff.voice, language=staff.code)
     # With nobody waiting the Dial ends after a while and the agent line is asked again (a call-back may be there).
     # Each round's URL has its own step number: Twilio's retry of one round is told apart from the next round.
     action = f"/voice/agent/next?{urlencode({'seq': seq + 1})}"
@@ -111,12 +112,24 @@ async def _take_next(ctx: FlowContext, agent: Agent, call_sid: str, *, seq: int)
     return text_rules.xml_document(response)
 
 
-async def _whisper(ctx: FlowContext, queue: str, caller: str | None) -> str:
+async def _whisper(ctx: FlowContext, taking: agents.NextCall) -> str:
     staff = ctx.settings.default_language.code
-    if caller is None:
-        placing = queue == ctx.settings.queue.callback_queue  # a call-back owed before anyone waiting is being dialled
-        return ctx.wording(staff, "agent_callback_placing" if placing else "agent_none_waiting")
-    meta = await agents.caller_meta(ctx, queue, caller)
+    if taking.caller is None and taking.callback_id is not None:
+        # A call-back owed before anyone waiting is being dialled for this agent: the resident is put straight
+        # through when they press 1, so the agent is briefed on it now.
+        placing = ctx.wording(staff, "agent_callback_placing")
+        view = await callback_dispatch.view(ctx, callback_id=taking.callback_id)
+        if view is None:
+            return placing
+        return f"{placing} {await _brief(ctx, await callback_dispatch.briefing(ctx, view))}"
+    if taking.caller is None:
+        return ctx.wording(staff, "agent_none_waiting")
+    return await _brief(ctx, await agents.caller_meta(ctx, taking.queue, taking.caller))
+
+
+async def _brief(ctx: FlowContext, meta: dict[str, str]) -> str:
+    """Who is next: their language and topic (and for a call-back, that it is one and its request)."""
+    staff = ctx.settings.default_language.code
     language = ctx.settings.language(meta.get("language")).name
     kb = await ctx.knowledge.get()
     article = kb.article(staff, meta.get("topic"))

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -202,6 +203,30 @@ class Broken:
         return f"'{self.phrasing}' {when} {verb} to {self.goes_to} instead of {self.belongs_to}"
 
 
+class Channel(StrEnum):
+    VOICE = "voice"  # the spoken answer callers hear
+    TEXT = "text"  # the text message texters read
+
+
+@dataclass(frozen=True)
+class LeftBehind:
+    """An answer that still says something different from the edit: the other channel of this language, or another
+    language's version of the article not changed since this one was."""
+
+    language: str
+    channel: Channel | None  # None: the whole answer of another language (both channels)
+    updated_at: dt.datetime
+
+    def describe(self, names: dict[str, str]) -> str:
+        """In words, for the editor."""
+        if self.channel is Channel.VOICE:
+            return "Calls still hear the old spoken answer: only the text message was changed."
+        if self.channel is Channel.TEXT:
+            return "Texters still read the old text message: only the spoken answer was changed."
+        name = names.get(self.language, self.language)
+        return f"{name} still says what it said before: its answer last changed on {self.updated_at:%Y-%m-%d}."
+
+
 @dataclass
 class Check:
     """The outcome of checking a draft against the knowledge base's test phrasings."""
@@ -210,10 +235,37 @@ class Check:
     broken: list[Broken] = field(default_factory=list)  # caused by this change: publishing needs "anyway"
     already: list[Broken] = field(default_factory=list)  # failing before this change too: said, not blocking
     fingerprint: str = ""  # of the draft checked, so "publish anyway" applies to exactly what was reported
+    left_behind: list[LeftBehind] = field(default_factory=list)  # publishing only this one is confirmed ("anyway")
 
     @property
     def clean(self) -> bool:
         return not self.broken
+
+    @property
+    def needs_confirming(self) -> bool:
+        """Whether publishing takes the editor's explicit second step: it breaks phrasings or leaves answers behind."""
+        return bool(self.broken or self.left_behind)
+
+
+def left_behind(session: Session, *, draft: ArticleCreate) -> list[LeftBehind]:
+    """The answers an edit of a stored article leaves saying the old thing: the channel not changed (when only one
+    was), and the other languages' versions, which this edit does not change (when the answer changed)."""
+    row = get(session, language=draft.language, article_id=draft.article_id)
+    if row is None:
+        return []  # a new article: nothing said before
+    spoken, text = draft.spoken != row.spoken, draft.text != row.text
+    if not (spoken or text):
+        return []
+    found = []
+    if spoken != text:
+        found.append(LeftBehind(row.language, Channel.TEXT if spoken else Channel.VOICE, row.updated_at))
+    others = session.exec(
+        select(Article).where(Article.article_id == draft.article_id, Article.language != draft.language)
+    ).all()
+    # Whether another language already matches cannot be read from the words: each one not changed with this edit
+    # is named, with when it last changed, for the editor to judge.
+    found += [LeftBehind(other.language, None, other.updated_at) for other in sorted(others, key=lambda o: o.language)]
+    return found
 
 
 def fingerprint(draft: ArticleCreate) -> str:
@@ -257,6 +309,7 @@ def check(session: Session, *, draft: ArticleCreate, threshold: float) -> Check:
                     result.already.append(broken)
                     continue
             result.broken.append(broken)
+    result.left_behind = left_behind(session, draft=draft)
     return result
 
 
@@ -280,7 +333,7 @@ def publish(
     if row is not None and (base is None or row.updated_at.isoformat() != base):
         raise Stale(f"{row.title} was published by someone else after you opened it")
     result = check(session, draft=draft, threshold=threshold)
-    if not result.clean and anyway != result.fingerprint:
+    if result.needs_confirming and anyway != result.fingerprint:
         return result, None
     before = _fields(row) if row is not None else None
     row = row or Article(**draft.model_dump())
@@ -289,6 +342,9 @@ def publish(
     row.updated_at = clock.now()
     session.add(row)
     after = _fields(row) | ({"published_despite": [b.describe() for b in result.broken]} if result.broken else {})
+    if result.left_behind:  # confirmed by the editor: which answers still say the old thing
+        left = [f"{one.language} {one.channel or 'voice and text'}" for one in result.left_behind]
+        after["left_saying_the_old"] = left
     audit.record(
         session,
         actor=actor,

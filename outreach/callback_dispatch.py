@@ -22,7 +22,8 @@ import anyio
 from sqlmodel import Session
 
 from callbacks import service
-from callbacks.models import IN_PROGRESS, Callback, CallbackStatus
+from callbacks.models import ACTIVE, IN_PROGRESS, Callback, CallbackStatus
+from core import duty
 from core.db import in_session, run_db
 from core.phones import display, mask, outbound_refusal
 from core.redis import async_client
@@ -68,7 +69,10 @@ def _view(row: Callback | None) -> CallbackView | None:
 def dispatch() -> int:
     """Job (every 15 s): dial the call-backs whose turn or chosen time has come, while agents are free to take them."""
     with periodic_run("callbacks:cron:dispatch", DISPATCH_LOCK_SECONDS) as run:
-        return place_due(run.ctx) if run else 0
+        if run is None:
+            return 0
+        duty.refresh_sync(run.ctx.calendar, run.connection, dev_mode=run.ctx.settings.dev_mode)
+        return place_due(run.ctx)
 
 
 def place_due(ctx: JobContext) -> int:
@@ -203,6 +207,16 @@ async def answered(ctx: FlowContext, *, callback_id: int, attempt: int, human: b
     return _view(row)
 
 
+async def view(ctx: FlowContext, *, callback_id: int) -> CallbackView | None:
+    """A call-back still being pursued, whichever attempt (what an agent waiting for it is briefed on)."""
+
+    def find(session, *, callback_id: int):
+        row = service.get(session, callback_id=callback_id)
+        return row if row is not None and row.status in ACTIVE else None
+
+    return _view(await run_db(ctx.engine, find, callback_id=callback_id))
+
+
 async def current(ctx: FlowContext, *, callback_id: int, attempt: int) -> CallbackView | None:
     """The call-back while this attempt is the one in progress."""
 
@@ -238,6 +252,7 @@ async def owed(ctx: FlowContext, languages: tuple[str, ...]) -> list[tuple[float
     When there is one not yet placed, the dispatcher is asked to run at once, so an agent who is free for it waits
     seconds, not a dispatch interval."""
     now = ctx.now()
+    await duty.refresh(ctx.calendar, ctx.redis, dev_mode=ctx.settings.dev_mode)
     if not ctx.calendar.state(now).is_open:
         return []
 

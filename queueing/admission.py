@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import duty
 from core.context import AppContext
 from core.db import run_db
 from queueing.live_queues import LiveQueues
@@ -22,6 +23,7 @@ async def decide(ctx: AppContext, language: str, *, call_sid: str = "") -> Admis
     """Join the language's queue, unless agents are off duty, it is full, or the wait is over the limit."""
     queue = ctx.settings.queue.names.get(language) or ctx.settings.queue.names[ctx.settings.default_language.code]
     now = ctx.now()
+    await duty.refresh(ctx.calendar, ctx.redis, dev_mode=ctx.settings.dev_mode)
     if not ctx.calendar.state(now).is_open:
         return Admission(None, "closed")
     live = LiveQueues(ctx.redis, ctx.settings)

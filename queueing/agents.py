@@ -83,6 +83,7 @@ def set_pin(session: Session, *, agent: str, pin: str, actor: str, source: PinSo
     row = row or AgentPin(agent=agent, pin_hash="")
     row.pin_hash = _hasher.hash(pin)
     row.source = source
+    row.shown_pin = pin if source is PinSource.DEVELOPMENT else None
     row.updated_at = clock.now()
     session.add(row)
     after = {"pin": "set", "source": source}
@@ -94,6 +95,14 @@ def pin_sources(session: Session, *, names: list[str]) -> dict[str, PinSource | 
     rows = session.exec(select(AgentPin.agent, AgentPin.source).where(AgentPin.agent.in_(names))).all()
     found = {agent: PinSource(source) for agent, source in rows}
     return {name: found.get(name) for name in names}
+
+
+def development_pins(session: Session, *, names: list[str]) -> dict[str, str]:
+    """The development PINs (set from the browser phone) of these agents, to show beside their agent phones."""
+    query = select(AgentPin.agent, AgentPin.shown_pin).where(
+        AgentPin.agent.in_(names), AgentPin.source == PinSource.DEVELOPMENT, AgentPin.shown_pin.is_not(None)
+    )
+    return dict(session.exec(query).all())
 
 
 class PinAttempts:
@@ -276,9 +285,19 @@ async def _record(
     await run_db(ctx.engine, add)
 
 
+@dataclass(frozen=True)
+class NextCall:
+    """Where an agent waits next: the queue, its next caller (None: nobody there yet), and the call-back being placed
+    for this agent (held for them), if that is what they wait for."""
+
+    queue: str
+    caller: str | None
+    callback_id: int | None = None
+
+
 async def next_queue(
     ctx: AppContext, agent: Agent, *, call_sid: str, owed: list[tuple[float, int]] = ()
-) -> tuple[str, str | None]:
+) -> NextCall:
     """The queue to take a call from and its next caller: whoever joined the line first, live or call-back.
 
     A call-back waits in the call-back queue ranked by the time its resident first joined the line (or the time they
@@ -301,10 +320,10 @@ async def next_queue(
         if best is not None and place >= best[0]:
             break
         if await holds.take(callback_id, call_sid):
-            return ctx.settings.queue.callback_queue, None
+            return NextCall(ctx.settings.queue.callback_queue, None, callback_id)
     if best is None:
-        return ctx.settings.queue.names[agent.languages[0]], None
-    return best[1], best[2]
+        return NextCall(ctx.settings.queue.names[agent.languages[0]], None)
+    return NextCall(best[1], best[2])
 
 
 async def caller_meta(ctx: AppContext, queue: str, call_sid: str) -> dict[str, str]:

@@ -72,6 +72,8 @@ class AgentPin(SQLModel, table=True):
     pin_hash: str = Field(max_length=200)
     # The browser phone may replace only a development PIN, never one an administrator set.
     source: PinSource = choice(PinSource, default=PinSource.ADMIN)
+    # A development PIN itself (never an administrator's): the browser phone shows it again after a restart.
+    shown_pin: str | None = Field(default=None, max_length=12)
     updated_at: dt.datetime = stamped()
 
 

@@ -66,7 +66,9 @@ class QueueSide:
         if len(members) >= board.max_size:
             await self._leave_queue("queue-full")
             return
-        members.append(QueueMember(s.call_sid, s.caller, self.now(), self._form(), s.queue.action))
+        # Who waits is the resident: the caller of a call to the service, the called number of one it placed.
+        resident = s.caller if s.direction == "inbound" else s.to
+        members.append(QueueMember(s.call_sid, resident, self.now(), self._form(), s.queue.action))
         s.waiting_for = "queue"
         self._hear(Line("system", f"waiting in the queue {name}", kind="event"))
         dialers = board.dialers.get(name, [])

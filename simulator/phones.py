@@ -67,7 +67,6 @@ class Board:
     csrf: str
     phones: list[Phone] = field(default_factory=list)
     switchboard: dict | None = None
-    pins: dict[str, str] = field(default_factory=dict)  # development PINs set from this page, shown as hints
     made: int = 0
 
     @classmethod
@@ -83,7 +82,6 @@ class Board:
             csrf=data["csrf"],
             phones=phones,
             switchboard=data.get("switchboard"),
-            pins=data.get("pins", {}),
             made=data.get("made", 0),
         )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 
+from core.phones import mask
 from simulator.line import Line
 from simulator.transport import DriverError, Transport
 
@@ -22,7 +23,8 @@ MAX_QUEUE_SIZE = 1000  # Twilio's default queue size
 
 @dataclass
 class QueueMember:
-    """A call waiting in a queue: who, since when, and the form its requests carry (for the <Queue url> post)."""
+    """A call waiting in a queue: the resident's number, since when, and the form its requests carry (for the
+    <Queue url> post)."""
 
     call_sid: str
     caller: str
@@ -209,7 +211,8 @@ class Switchboard:
         if dialer.url:
             await self._play_queue_url(transport, queue, dialer, member, waited)
         self.post(member.call_sid, Line("system", f"connected to {dialer.caller}", kind="event"))
-        self.post(dialer.call_sid, Line("system", f"connected to {member.caller}", kind="event"))
+        # The agent's side shows the resident's number masked, as every staff page does (core.phones.mask).
+        self.post(dialer.call_sid, Line("system", f"connected to {mask(member.caller)}", kind="event"))
         self.bridges[member.call_sid] = Bridge(dialer.call_sid, now, queue, waited, "caller")
         self.bridges[dialer.call_sid] = Bridge(member.call_sid, now, queue, waited, "agent")
 

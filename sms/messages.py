@@ -6,6 +6,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from anyio import to_thread
+
 from callbacks.models import CallbackSource
 from core.db import UNAVAILABLE, run_db
 from core.defaults import TEXT_SESSION_TTL
@@ -21,7 +23,7 @@ from flows.spoken_time import agent_hours_sentence
 from flows.turns import Input, InputKind, Outcome, Step, Turn
 from knowledge.base import record_unanswered
 from messaging import consent
-from sms import limits, render, service
+from sms import held, limits, render, service
 from sms.keywords import Keyword, classify
 
 log = logging.getLogger("onecall.sms")
@@ -89,10 +91,17 @@ def _record(db, *, form: dict[str, str], phone: str, language: str, handled: Han
 
 async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str, str], *, fresh: bool) -> Handled:
     w, lang = ctx.wording, session.lang
-    allowed, warn = await limits.allow_inbound(ctx.redis, phone, ctx.now())
-    if not allowed:
-        return Handled(w(lang, "sms_rate_limited") if warn else None, "limited")
+    now = ctx.now()
+    inbound = await limits.allow_inbound(ctx.redis, phone, now)
+    if not inbound.allowed and inbound.opens_at is None:  # the day's limit: refused, told once
+        return Handled(w(lang, "sms_rate_limited") if inbound.first_refusal else None, "limited")
     body = form.get("Body", "")
+    if not inbound.allowed:  # faster than the minute allows: kept, and the resident told once what happens to it
+        await held.hold(ctx.redis, phone=phone, body=body[:MAX_BODY], language=lang)
+        if not inbound.first_refusal:
+            return Handled(None, "limited")
+        await to_thread.run_sync(lambda: held.schedule(ctx.sync_redis, phone=phone, now=now, opens_at=inbound.opens_at))
+        return Handled(w(lang, "sms_wait_a_moment"), "limited")
     if len(body) > MAX_BODY or _media(form):
         return Handled(w(lang, "sms_too_long", phone=_phone(ctx)), "too_long")
     keyword, arg = classify(body, _commands(ctx), form.get("OptOutType", ""), prefer=lang)

@@ -300,3 +300,26 @@ def test_without_a_venv_missing_packages_are_one_line(monkeypatch, tmp_path, cap
     assert done.value.code == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "lacks no_such_package_here: run `make install` once, then `.venv/bin/python run.py ...`" in line
+
+
+def test_the_banner_says_when_agents_are_off_duty_and_how_to_put_them_on_duty(tmp_path, capsys):
+    import datetime as dt
+
+    import run
+    from core import clock
+    from settings import load_settings
+
+    settings = load_settings(ROOT / "config.toml", {"ONECALL_VAR_DIR": str(tmp_path)})  # no TWILIO_*: development
+    env = {"PUBLIC_BASE_URL": "http://127.0.0.1:8311"}
+    try:
+        clock.install(lambda: dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC))  # Sunday evening in Springfield
+        run._banner(settings, env, "127.0.0.1", 8311, None, outbox=True)
+        off = capsys.readouterr().out
+        clock.install(lambda: dt.datetime(2026, 11, 17, 16, 0, tzinfo=dt.UTC))  # Tuesday morning
+        run._banner(settings, env, "127.0.0.1", 8311, None, outbox=True)
+        on = capsys.readouterr().out
+    finally:
+        clock.install(None)
+    assert "*** Agents are off duty now (config.toml [hours])" in off and "Next on duty tomorrow at 8 a.m." in off
+    assert '"Put agents on duty now" on http://127.0.0.1:8311/simulator, or edit [hours]' in off
+    assert "off duty" not in on and "Put agents on duty" not in on

@@ -33,6 +33,7 @@ HERE = "/console/knowledge"
 DONE = {
     "published": "Published: the next call and the next text are answered with it, on every channel.",
     "anyway": "Published anyway, with the phrasings it breaks: they are in the audit trail.",
+    "only": "Published this answer only: the answers named before still say the old thing until they are edited too.",
     "created": "Added and published: callers and texters can reach it from now on.",
     "reviewed": "Marked reviewed today.",
 }
@@ -115,6 +116,7 @@ async def _render(
         max_text=MAX_TEXT,
         max_words=MAX_SPOKEN_WORDS,
         done=DONE.get(request.query_params.get("done", ""), ""),
+        language_names={one.code: one.name for one in ctx.settings.languages},
         may_edit="content" in request.auth.scopes,
         translate_url=translate_url,
         action=HERE + "/new" if is_new else article_url(language[0], form.article_id),
@@ -203,7 +205,8 @@ async def _checked_publish(request: Request, posted, draft, *, base: str | None,
         return await _render(request, **context, base=base or "", status_code=409)
     if not published:
         return await _render(request, **context, base=base or "", report=report, status_code=409)
-    done = "created" if context["is_new"] else ("anyway" if report.broken else "published")
+    done = "anyway" if report.broken else "only" if report.left_behind else "published"
+    done = "created" if context["is_new"] else done
     return RedirectResponse(f"{article_url(draft.language, draft.article_id)}?{urlencode({'done': done})}#done", 303)
 
 

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from console import action_limits, service
+from console import duty as agent_duty
 from console.pages.forms import text
 from console.pages.render import page
 from console.pages.session_auth import SessionBackend, to_login
@@ -286,7 +287,25 @@ async def phone_action(request: Request) -> Response:
             phones.remove(phone)
             await _store(request).release_number(request.state.simulator_session, phone.number)
         else:
-            await _dev_pin(request, board, phone)
+            await _dev_pin(request, phone)
+
+    return await _answer(request, run)
+
+
+@requires(SCOPE)
+async def duty(request: Request) -> Response:
+    """Development mode only: put agents on duty now (for a few hours, in every process), or back to [hours]."""
+    ctx = request.app.state.ctx
+    if not ctx.settings.dev_mode:
+        return _json({"error": "There is no such page."}, 404)
+
+    async def run(board: Board, phones: Phones, form: dict) -> None:
+        if text(form, "duty") == "on":
+            await agent_duty.put_on_duty(ctx, actor=_actor(request))
+        elif text(form, "duty") == "hours":
+            await agent_duty.back_to_hours(ctx, actor=_actor(request))
+        else:
+            raise PhoneError("Choose to put agents on duty, or to go back to config.toml [hours].")
 
     return await _answer(request, run)
 
@@ -325,7 +344,7 @@ def _new_dev_pin() -> str:
     return pin
 
 
-async def _dev_pin(request: Request, board: Board, phone: Phone) -> None:
+async def _dev_pin(request: Request, phone: Phone) -> None:
     """Development mode only: give the agent a development PIN from this page, shown beside the agent phone; a PIN
     an administrator set (`run.py agent-pin`) is never replaced from here."""
     ctx = request.app.state.ctx
@@ -336,7 +355,6 @@ async def _dev_pin(request: Request, board: Board, phone: Phone) -> None:
         await service.set_development_pin(ctx, agent=phone.agent, pin=pin, actor=_actor(request))
     except agents.RealPinKept as exc:
         raise PhoneError(f"{exc}.") from None
-    board.pins[phone.agent] = pin
     phone.note(f"A development PIN was set for {phone.agent}: {pin}")
 
 
@@ -354,23 +372,29 @@ def _since(raw: str) -> dict[str, int]:
 async def _view(request: Request, board: Board, since: dict[str, int] | None = None) -> dict:
     """The phones as simulator.js draws them; with `since`, only the lines and texts after what the page has."""
     ctx = request.app.state.ctx
-    pins = await _pins_known(request, board)
+    pins, shown = await _pins_known(request, board)
     names = {p.call["call_sid"]: p.label for p in board.phones if p.call}
     views = []
     for phone in board.phones:
-        view = _phone_view(phone, pins=pins, dev=ctx.settings.dev_mode, board=board, names=names)
+        view = _phone_view(phone, pins=pins, shown=shown, dev=ctx.settings.dev_mode, names=names)
         after = (since or {}).get(phone.id, 0)
         view["lines"] = [line for line in view["lines"] if line["n"] > after]
         view["texts"] = [text for text in view["texts"] if text["n"] > after]
         views.append(view)
-    return {"phones": views}
+    if not ctx.settings.dev_mode:
+        return {"phones": views}
+    on_duty = await agent_duty.current(ctx)
+    return {"phones": views, "duty": {"on": on_duty.on, "put_on_duty": on_duty.put_on_duty, "text": on_duty.text}}
 
 
-async def _pins_known(request: Request, board: Board) -> dict[str, PinSource | None]:
+async def _pins_known(request: Request, board: Board) -> tuple[dict[str, PinSource | None], dict[str, str]]:
+    """Where each agent phone's PIN came from, and (development mode) the development PINs to show."""
+    ctx = request.app.state.ctx
     names = [p.agent for p in board.phones if p.agent]
     if not names:
-        return {}
-    return await service.pin_sources(request.app.state.ctx, names=names)
+        return {}, {}
+    shown = await service.development_pins(ctx, names=names) if ctx.settings.dev_mode else {}
+    return await service.pin_sources(ctx, names=names), shown
 
 
 STATUS = {
@@ -398,7 +422,7 @@ def _keys(call: dict) -> dict | None:
 
 
 def _phone_view(
-    phone: Phone, *, pins: dict[str, PinSource | None], dev: bool, board: Board, names: dict[str, str]
+    phone: Phone, *, pins: dict[str, PinSource | None], shown: dict[str, str], dev: bool, names: dict[str, str]
 ) -> dict:
     call = phone.call or {}
     waiting = call.get("waiting_for")
@@ -407,7 +431,7 @@ def _phone_view(
         status = f"Connected to {names.get(call.get('bridged_with') or '', 'the other side')}"
     if phone.ringing:
         status = f"Ringing: {display(phone.ringing['from'])} is calling"
-    pin_hint, offer_pin = _pin_hint(phone, pins=pins, dev=dev, board=board)
+    pin_hint, offer_pin = _pin_hint(phone, pins=pins, shown=shown, dev=dev)
     return {
         "id": phone.id,
         "label": phone.label,
@@ -426,15 +450,18 @@ def _phone_view(
     }
 
 
-def _pin_hint(phone: Phone, *, pins: dict[str, PinSource | None], dev: bool, board: Board) -> tuple[str, bool]:
-    """What the agent phone says about the PIN (a PIN itself only in development mode, only one set here)."""
+def _pin_hint(
+    phone: Phone, *, pins: dict[str, PinSource | None], shown: dict[str, str], dev: bool
+) -> tuple[str, bool]:
+    """What the agent phone says about the PIN, and whether the page offers a development PIN: in development mode
+    a development PIN is shown (from the database, so after a restart too) and may always be replaced."""
     if not phone.agent:
         return "", False
     name, source = phone.agent, pins.get(phone.agent)
-    if dev and name in board.pins and source is PinSource.DEVELOPMENT:
-        return f"PIN (development): {board.pins[name]}, then #.", False
-    if dev and source is PinSource.DEVELOPMENT:  # set from another browser: this page may give a new one
-        return f"{name} has a development PIN set from another browser: key it, or set a new one here.", True
+    if dev and source is PinSource.DEVELOPMENT and name in shown:
+        return f"PIN (development): {shown[name]}, then #.", True
+    if dev and source is PinSource.DEVELOPMENT:  # set before development PINs were kept: this page gives a new one
+        return f"{name} has a development PIN this page cannot show: set a new one here.", True
     if source is not None:
         return f"Key {name}'s PIN, then #" + (f" (set with `run.py agent-pin {name}`)." if dev else "."), False
     if dev:
@@ -449,6 +476,7 @@ logs.quiet_access(TICK)
 routes = [
     Route("/simulator", simulator_page, methods=["GET"], middleware=MIDDLEWARE),
     Route(TICK, tick, methods=["POST"], middleware=MIDDLEWARE),
+    Route("/simulator/duty", duty, methods=["POST"], middleware=MIDDLEWARE),
     Route("/simulator/phones", add_phone, methods=["POST"], middleware=MIDDLEWARE),
     Route("/simulator/phones/{phone}/{action}", phone_action, methods=["POST"], middleware=MIDDLEWARE),
 ]

@@ -1,5 +1,6 @@
-"""The knowledge-base pages in real headless Chromium: a content editor changes a text answer and publishes it, and the
-next text (a signed Twilio webhook over HTTP) gets the new words; a breaking change is reported before publishing.
+"""The knowledge-base pages in real headless Chromium: a content editor changes a text answer, is told that calls and
+Spanish still say the old thing, publishes it alone, and the next text (a signed Twilio webhook over HTTP) gets the new
+words; a breaking change is reported before publishing.
 
 `make screenshots` (ONECALL_SCREENSHOTS=docs) saves docs/console-knowledge.png and docs/console-knowledge-queue.png.
 """
@@ -37,8 +38,16 @@ def test_a_content_editor_publishes_a_new_text_answer_and_the_next_text_gets_it(
     answer.fill(NEW_TEXT)
     expect(page.locator("#text-count")).to_have_text(f"{len(NEW_TEXT)} of 320 characters")
     page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.locator("#done")).to_contain_text("Published: the next call and the next text are answered with it")
-    assert NEW_TEXT in Texter(phone).send("when does the library close?")  # signed webhook, over HTTP
+    # Only the text answer changed: calls and the Spanish article would still say the old thing, so the page asks.
+    asked = page.locator("#check")
+    expect(asked).to_be_focused()
+    expect(asked).to_contain_text("Calls still hear the old spoken answer: only the text message was changed.")
+    expect(asked).to_contain_text("Español still says what it said before")
+    assert "Mon-Thu 9am-8pm" in Texter(phone).send("when does the library close?")  # not published yet
+    assert page.get_by_label("Text message (texters read it)").input_value() == NEW_TEXT  # the edit is kept
+    page.get_by_role("button", name="Publish only this").click()
+    expect(page.locator("#done")).to_contain_text("Published this answer only")
+    assert NEW_TEXT in Texter(phone, "+13125550189").send("when does the library close?")  # signed webhook, over HTTP
 
     # A change that would send another article's question elsewhere is reported, phrasing by phrasing.
     page.goto(f"{base}/console/knowledge/en-US/streetlight-out")

@@ -249,7 +249,9 @@ def test_a_call_back_booked_in_the_queue_rings_on_the_phone_and_answering_connec
     expect(caller.locator(".phone-status")).to_have_text("Idle")
     agent = add_agent_phone(page, "Ana", 2)
     agent_signs_in(agent)
-    expect_heard(agent, "A call-back is being placed for you.")
+    # Briefed while waiting, as the resident is put straight through when they press 1.
+    expect_heard(agent, "A call-back is being placed for you. Please stay on the line. Next: a call-back, English. "
+                        "Topic: Library hours.")
     place_call_backs(dev_settings)
     expect(caller.locator(".phone-status")).to_have_text(re.compile("Ringing: 555-555-0311 is calling"))
     expect(caller.get_by_role("button", name="Call 311")).to_be_disabled()
@@ -258,7 +260,9 @@ def test_a_call_back_booked_in_the_queue_rings_on_the_phone_and_answering_connec
     press(caller, "1")
     expect(caller.locator(".phone-status")).to_have_text("Connected to Ana's agent phone")
     expect(agent.locator(".phone-status")).to_have_text("Connected to Phone 1")
-    expect_heard(agent, "connected to")
+    last_four = caller.locator(".phone-number").inner_text()[-4:]
+    expect_heard(agent, f"connected to +*******{last_four}")  # the resident's number, masked as on every staff page
+    expect(agent.locator(".transcript")).not_to_contain_text("connected to +1555")  # not the service's own number
 
 
 def test_texting_status_gets_the_reply_in_the_thread(browser_phone, session, settings):
@@ -294,3 +298,52 @@ def test_the_page_fits_a_tablet_and_speaking_can_be_muted(browser_phone):
     expect(page.get_by_label("Speak what the phones hear")).not_to_be_checked()  # remembered by this browser
     expect_heard(page.locator('section[data-phone="p1"]'), "Thank you for calling")  # the phones are still there
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_outside_agent_hours_the_page_says_so_and_puts_agents_on_duty(browser_phone, clock):
+    import datetime as dt
+
+    from playwright.sync_api import expect
+
+    page = browser_phone
+    clock.now = dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC)  # Sunday, 5 p.m. in Springfield: [hours] say closed
+    page.reload()
+    status = page.locator("#duty-status")
+    expect(status).to_contain_text("Agents are off duty now (config.toml [hours]): pressing 0 leads to the after-hours")
+    page.get_by_role("button", name="Put agents on duty now").click()
+    expect(status).to_contain_text("Agents are on duty until today at 7 p.m.")
+    expect(page.get_by_role("button", name="Put agents on duty now")).to_be_hidden()
+    ask_for_a_person(add_phone(page, 1))  # press 0: on hold for a person, not the after-hours menu
+    page.get_by_role("button", name="Back to config.toml [hours]").click()
+    expect(status).to_contain_text("Agents are off duty now")
+
+
+def test_the_readmes_call_back_step_a_second_phone_keeps_its_place_while_the_agent_is_busy(browser_phone,
+                                                                                            dev_settings):
+    """Step 6 of the README's tour, as written: the call-back needs the agent busy with another phone."""
+    from playwright.sync_api import expect
+
+    page = browser_phone
+    first = add_phone(page, 1)
+    ask_for_a_person(first)
+    agent = add_agent_phone(page, "Ana", 2)
+    agent_signs_in(agent)
+    expect(agent.locator(".phone-status")).to_have_text("Connected to Phone 1")
+    second = add_phone(page, 3)
+    ask_for_a_person(second)  # Ana is busy: the second phone holds
+    expect_heard(second, "press 1")
+    press(second, "1")  # keep my place and call me back
+    expect_heard(second, "number ending in")
+    press(second, "1")
+    expect_heard(second, "text")
+    press(second, "2")
+    expect_heard(second, "You're all set")
+    first.get_by_role("button", name="Hang up").click()  # Ana is free again, and briefed on the call-back
+    expect_heard(agent, "A call-back is being placed for you. Please stay on the line. Next: a call-back, English.")
+    place_call_backs(dev_settings)
+    expect(second.locator(".phone-status")).to_have_text(re.compile("Ringing: 555-555-0311 is calling"))
+    second.get_by_role("button", name="Answer").click()
+    expect_heard(second, "returning your call about Library hours.")
+    press(second, "1")
+    expect(second.locator(".phone-status")).to_have_text("Connected to Ana's agent phone")
+    expect(agent.locator(".phone-status")).to_have_text("Connected to Phone 3")

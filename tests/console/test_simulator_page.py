@@ -300,11 +300,38 @@ def test_browser_phone_cannot_replace_a_real_agent_pin(dev_app, engine, session)
     assert stored_pin(session, "Ben").source == PinSource.DEVELOPMENT
     other = BrowserPhone(another_browser(dev_app))
     ben_there = other.add_phone(kind="agent", agent="Ben")
-    assert other.phone(ben_there)["offer_pin"] and "another browser" in other.phone(ben_there)["pin_hint"]
+    ben_pin = re.search(r"PIN \(development\): (\d{6})", phone.phone(ben)["pin_hint"]).group(1)
+    assert other.phone(ben_there)["offer_pin"] and ben_pin in other.phone(ben_there)["pin_hint"]  # seen there too
     other.act(ben_there, "dev-pin")
     in_session(engine, agents.set_pin, agent="Ben", pin="975310", actor="cli")  # the administrator's PIN wins
     assert other.act(ben_there, "dev-pin", expect=409)["error"].startswith("Ben's PIN was set with `run.py agent-pin`")
     assert agents._hasher.verify(stored_pin(session, "Ben").pin_hash, "975310")
+
+
+def test_a_development_pin_stays_shown_and_settable_after_a_restart(dev_settings, engine, redis, clock, session):
+    with running_app(dev_settings, clock) as before:
+        phone = BrowserPhone(before)
+        ana = phone.add_phone(kind="agent", agent="Ana")
+        phone.act(ana, "dev-pin")
+        pin = re.search(r"PIN \(development\): (\d{6})", phone.phone(ana)["pin_hint"]).group(1)
+    redis.flushdb()  # the embedded Redis starts empty again: every browser's phones are forgotten
+    with running_app(dev_settings, clock) as after:
+        phone = BrowserPhone(after)
+        ana = phone.add_phone(kind="agent", agent="Ana")
+        assert phone.phone(ana)["pin_hint"] == f"PIN (development): {pin}, then #." and phone.phone(ana)["offer_pin"]
+        phone.act(ana, "dev-pin")  # and a new one may be set
+        new = re.search(r"PIN \(development\): (\d{6})", phone.phone(ana)["pin_hint"]).group(1)
+    assert agents._hasher.verify(stored_pin(session, "Ana").pin_hash, new)
+    in_session(engine, agents.set_pin, agent="Ana", pin="975310", actor="cli")  # an administrator's PIN is not kept
+    assert stored_pin(session, "Ana").shown_pin is None
+
+
+def test_outside_development_mode_no_development_pin_is_shown(app, engine):
+    in_session(engine, agents.set_pin, agent="Ben", pin="864209", actor="page", source=PinSource.DEVELOPMENT)
+    signed_in(app, Role.SUPERVISOR, name="sam")
+    phone = BrowserPhone(app)
+    ben = phone.add_phone(kind="agent", agent="Ben")
+    assert "864209" not in json.dumps(phone.state) and not phone.phone(ben)["offer_pin"]
 
 
 def test_browser_phone_numbers_unique_across_browsers_and_capped(dev_app, redis):
@@ -445,3 +472,69 @@ def test_raw_residents_words_in_audit_only_for_supervisors(app, session, engine)
     [asked] = [e for e in read_only if e["action"] == "kb.question.dismiss"]
     assert asked["before"]["question"] == asked["after"]["question"] == "is the pool open? text me at [removed]"
     assert audited(session, "browser phone text")[0].after["words"] == WORDS  # the trail itself keeps every word
+
+
+SUNDAY_EVENING = dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC)  # 5 p.m. in Springfield: [hours] say closed
+
+
+def test_development_mode_shows_agents_off_duty_and_puts_them_on_duty_in_every_process(
+    dev_settings, engine, redis, clock, session
+):
+    clock.now = SUNDAY_EVENING
+    with running_app(dev_settings, clock) as client, running_app(dev_settings, clock) as elsewhere:
+        page = client.get(PAGE).text
+        assert 'id="duty-status"' in page and "Put agents on duty now" in page
+        phone = BrowserPhone(client)
+        assert phone.state["duty"]["on"] is False
+        assert phone.state["duty"]["text"].startswith("Agents are off duty now (config.toml [hours])")
+        assert "Next on duty tomorrow at 8 a.m." in phone.state["duty"]["text"]
+        caller = phone.add_phone()
+        phone.act(caller, "dial")
+        phone.act(caller, "press", digits="1")
+        phone.act(caller, "press", digits="0")
+        assert "Our agents are not available right now." in phone.heard(caller)
+        phone.act(caller, "hangup")
+        phone.post("/duty", duty="on")
+        assert phone.state["duty"]["on"] and phone.state["duty"]["put_on_duty"]
+        assert "Agents are on duty until today at 7 p.m." in phone.state["duty"]["text"]
+        # Another web process (another browser there) reads the same: the override is in Redis, not in memory.
+        there = BrowserPhone(another_browser(elsewhere))
+        assert there.state["duty"]["on"] and there.state["duty"]["put_on_duty"]
+        waiting = there.add_phone()
+        there.act(waiting, "dial")
+        there.act(waiting, "press", digits="1")
+        there.act(waiting, "press", digits="0")
+        assert there.phone(waiting)["state"] == "queue"
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "agents.on_duty")).first()
+        assert entry.actor == f"{DEV_VISITOR} testclient"
+        phone.post("/duty", duty="hours")
+        assert phone.state["duty"]["on"] is False
+        assert BrowserPhone(another_browser(elsewhere)).state["duty"]["on"] is False
+        assert phone.post("/duty", expect=409, duty="forever")["error"].startswith("Choose to put agents on duty")
+
+
+def test_the_worker_reads_agents_put_on_duty_too(dev_settings, settings, redis):
+    from core import duty
+    from core.calendar import BusinessCalendar
+    from core.redis import sync_client
+
+    calendar, connection = BusinessCalendar(dev_settings), sync_client(dev_settings.redis_url)
+    try:
+        assert not calendar.state(SUNDAY_EVENING).is_open
+        connection.set(duty.KEY, (SUNDAY_EVENING + dt.timedelta(hours=2)).isoformat())
+        duty.refresh_sync(calendar, connection, dev_mode=True)
+        assert calendar.state(SUNDAY_EVENING).is_open
+        assert not calendar.state(SUNDAY_EVENING + dt.timedelta(hours=3)).is_open  # it ends by itself
+        duty.refresh_sync(calendar, connection, dev_mode=False)  # never outside development mode
+        assert not calendar.state(SUNDAY_EVENING).is_open
+    finally:
+        connection.close()
+
+
+def test_outside_development_mode_there_is_no_duty_control(app, clock, redis):
+    clock.now = SUNDAY_EVENING
+    signed_in(app, Role.SUPERVISOR, name="sam")
+    phone = BrowserPhone(app)
+    assert "duty" not in phone.state and 'id="duty-status"' not in app.get(PAGE).text
+    assert app.post(f"{PAGE}/duty", data={"csrf": phone.csrf, "duty": "on"}).status_code == 404
+    assert redis.get("dev:agents-on-duty-until") is None

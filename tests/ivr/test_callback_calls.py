@@ -118,3 +118,22 @@ def test_call_back_webhooks_must_be_signed(app, engine, settings, redis, twilio_
     path = placed["Url"].removeprefix("https://311.example.gov")
     assert twilio_post(app, path, form, signature="forged").status_code == 403
     assert callbacks(engine)[0].status == "connecting"
+
+
+def test_an_agent_already_waiting_is_briefed_on_the_call_back_being_placed_for_them(app, engine, session, settings,
+                                                                                   redis, twilio_api):
+    """The resident is put straight through when they press 1, so the briefing comes while the agent waits for it."""
+    ticket = make_ticket(session, settings)
+    change_status(session, ticket=ticket, status=TicketStatus.IN_PROGRESS, note="")
+    session.commit()
+    book(engine, ticket_number=ticket.number, source=CallbackSource.TICKET, topic="library-hours")
+    ana, heard = agent_dials_in(app, ANA)
+    spoken = ticket_numbers.spoken(ticket.number)
+    assert ">311-callbacks</Queue>" in heard.xml
+    assert heard.text == ("A call-back is being placed for you. Please stay on the line. Next: a call-back, English. "
+                          f"Topic: Library hours. It is about request {spoken}, which is being worked on.")
+    dispatch(settings, redis)
+    placed = twilio_api.calls()[-1]
+    _, again = agent_dials_in(app, ANA, sid=ana)  # round again while the call rings: still briefed on it
+    assert "Next: a call-back, English. Topic: Library hours." in again.text
+    assert placed["To"] == "+13125550150"

@@ -25,6 +25,11 @@ def draft_of(session, article_id: str, language: str = "en-US", **changes) -> Ar
     return ArticleCreate.model_validate(row, update=changes)
 
 
+def only(draft: ArticleCreate) -> str:
+    """The editor's "publish only this": a text-only edit leaves calls and Spanish saying the old thing."""
+    return editing.fingerprint(draft)
+
+
 def base_of(session, article_id: str) -> str:
     return editing.get(session, language="en-US", article_id=article_id).updated_at.isoformat()
 
@@ -91,7 +96,7 @@ def test_publish_refuses_a_breaking_change_until_anyway_names_that_very_draft(se
 def test_publish_refuses_to_overwrite_a_change_made_meanwhile(session, engine):
     base = base_of(session, "library-hours")
     first = draft_of(session, "library-hours", text="First.")
-    in_session(engine, editing.publish, draft=first, actor="a", threshold=CONFIRM, base=base)
+    in_session(engine, editing.publish, draft=first, actor="a", threshold=CONFIRM, base=base, anyway=only(first))
     with pytest.raises(Stale):
         editing.publish(
             session, draft=draft_of(session, "library-hours", text="Second."), actor="b", threshold=CONFIRM, base=base
@@ -108,7 +113,8 @@ def test_the_next_request_of_every_process_reads_a_published_change(engine, sett
             await cache.get()
         draft = in_session(engine, draft_of, article_id="library-hours", text="Renovation hours.")
         base = in_session(engine, base_of, article_id="library-hours")
-        in_session(engine, editing.publish, draft=draft, actor="cleo", threshold=CONFIRM, base=base)
+        in_session(engine, editing.publish, draft=draft, actor="cleo", threshold=CONFIRM, base=base,
+                   anyway=only(draft))
         await publish(client)
         texts = [(await cache.get()).article("en-US", "library-hours").text for cache in processes]
         await client.aclose()
@@ -186,7 +192,8 @@ def test_a_process_never_keeps_a_copy_from_before_redis_lost_the_version(engine,
         await cache.get()  # read while the version was still unset
         draft = in_session(engine, draft_of, article_id="library-hours", text="Renovation hours.")
         base = in_session(engine, base_of, article_id="library-hours")
-        in_session(engine, editing.publish, draft=draft, actor="cleo", threshold=CONFIRM, base=base)
+        in_session(engine, editing.publish, draft=draft, actor="cleo", threshold=CONFIRM, base=base,
+                   anyway=only(draft))
         await publish(client)
         await client.flushdb()  # Redis restarted empty before this process's next request
         text = (await cache.get()).article("en-US", "library-hours").text
@@ -194,3 +201,26 @@ def test_a_process_never_keeps_a_copy_from_before_redis_lost_the_version(engine,
         return text
 
     assert asyncio.run(scenario()) == "Renovation hours."
+
+
+def test_an_edit_names_the_channel_and_languages_still_saying_the_old_thing_and_waits_for_a_yes(session):
+    base = base_of(session, "library-hours")
+    text_only = draft_of(session, "library-hours", text="Renovation hours: 10am-6pm daily.")
+    result, stored = editing.publish(session, draft=text_only, actor="cleo", threshold=CONFIRM, base=base)
+    assert stored is None and result.clean and result.needs_confirming  # breaks nothing, still asks
+    names = {"en-US": "English", "es-US": "Español"}
+    assert [one.describe(names) for one in result.left_behind] == [
+        "Calls still hear the old spoken answer: only the text message was changed.",
+        "Español still says what it said before: its answer last changed on "
+        f"{editing.get(session, language='es-US', article_id='library-hours').updated_at:%Y-%m-%d}.",
+    ]
+    both = text_only.model_copy(update={"spoken": "Every branch is open from 10 to 6 during the renovation."})
+    assert [(one.language, one.channel) for one in editing.check(session, draft=both, threshold=CONFIRM).left_behind] \
+        == [("es-US", None)]  # both channels changed: only Spanish is behind
+    keywords = draft_of(session, "library-hours", keywords=["opening times"])
+    assert editing.check(session, draft=keywords, threshold=CONFIRM).left_behind == []  # the answers are unchanged
+    _, stored = editing.publish(session, draft=text_only, actor="cleo", threshold=CONFIRM, base=base,
+                                anyway=result.fingerprint)
+    assert stored is not None and stored.text == "Renovation hours: 10am-6pm daily."
+    entry = session.exec(select(AuditEntry)).one()
+    assert entry.after["left_saying_the_old"] == ["en-US voice", "es-US voice and text"]

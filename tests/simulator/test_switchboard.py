@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from core.phones import mask
 from ivr.models import Call
 from queueing.models import QueueOutcome
 from simulator.call import CallDriver
@@ -89,7 +90,7 @@ def test_an_agent_dialling_the_queue_is_bridged_with_the_caller_at_its_front(pho
     phones.later(40)
     agent = signed_in_agent(phones)
     assert agent.waiting_for == "bridged" and agent.state.bridged_with == caller.state.call_sid
-    assert f"connected to {RESIDENT}" in [line.text for line in agent.heard]
+    assert f"connected to {mask(RESIDENT)}" in [line.text for line in agent.heard]  # masked on the agent's side
     connect = phones.transport.to("/voice/agent/connect")[-1]
     assert connect["CallSid"] == caller.state.call_sid and connect["DequeingCallSid"] == agent.state.call_sid
     assert connect["QueueTime"] == "40"
@@ -212,6 +213,9 @@ def test_a_call_back_the_service_placed_is_answered_queued_and_bridged_to_an_age
     )
     heard = run(agent.press(f"{AGENT_PIN}#"))
     assert "Next: a call-back, English." in said(heard) and agent.waiting_for == "bridged"
+    # The agent's side shows the resident's number (masked), never the service's own number that placed the call.
+    assert f"connected to {mask(placed['To'])}" in [line.text for line in agent.heard]
+    assert not any(placed["From"] in line.text for line in agent.heard)
     assert callbacks(engine)[0].status == "completed"
     run(agent.hang_up())
     heard = run(resident.tick())

@@ -260,7 +260,18 @@
       }
     }
     show(empty, state.phones.length === 0);
+    drawDuty();
     firstDraw = false;
+  }
+
+  function drawDuty() {
+    // Development mode only: whether agents are on duty now, and the control that changes it.
+    if (!state.duty) {
+      return;
+    }
+    setText(document.getElementById("duty-status"), state.duty.text);
+    show(document.getElementById("duty-on"), !state.duty.on);
+    show(document.getElementById("duty-hours"), state.duty.put_on_duty);
   }
 
   function phoneOf(element) {
@@ -389,7 +400,7 @@
     }
   }
 
-  for (const id of ["add-phone", "add-agent"]) {
+  for (const id of ["add-phone", "add-agent", "duty-on", "duty-hours"]) {
     const form = document.getElementById(id);
     if (!form) {
       continue;
@@ -403,7 +414,7 @@
       const data = await post(form.action, fields);
       report(null, data);
       const added = state.phones[state.phones.length - 1];
-      if (!data.error && added) {
+      if (!data.error && added && id.startsWith("add-")) {
         const section = container.querySelector('section[data-phone="' + CSS.escape(added.id) + '"]');
         section.querySelector('[data-action="dial"]').focus();
       }
