@@ -318,9 +318,8 @@ def test_outside_agent_hours_the_page_says_so_and_puts_agents_on_duty(browser_ph
     expect(status).to_contain_text("Agents are off duty now")
 
 
-def test_the_tours_call_back_step_a_second_phone_keeps_its_place_while_the_agent_is_busy(browser_phone,
-                                                                                            dev_settings):
-    """Step 6 of the tour in the front page of the repository, as written: the call-back needs the agent busy with another phone."""
+def test_the_tours_call_back_step_a_second_phone_keeps_its_place_while_the_agent_is_busy(browser_phone, dev_settings):
+    """Step 6 of the tour, as written: the call-back needs the agent busy with another phone."""
     from playwright.sync_api import expect
 
     page = browser_phone
