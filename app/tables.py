@@ -7,6 +7,7 @@ from core.deliveries import ProcessedDelivery  # noqa: F401
 from core.dev_outbox import DevOutboxItem  # noqa: F401
 from crm_bridge.models import CrmDelivery, Ticket, TicketEvent  # noqa: F401
 from flows.models import MenuOverride  # noqa: F401
+from hours.models import HoursChangeRow  # noqa: F401
 from ivr.models import Call, CallStep  # noqa: F401
 from knowledge.models import Article, Topic, Unanswered  # noqa: F401
 from messaging.models import SmsOptOut, SmsOutbound  # noqa: F401
