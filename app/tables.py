@@ -1,5 +1,6 @@
 """Every package's tables, imported in one place so Alembic and tests see the whole schema."""
 
+from alerts.models import AlertEpisode  # noqa: F401
 from callbacks.models import Callback, CallbackAttempt  # noqa: F401
 from console.models import ApiToken, ConsoleAccount  # noqa: F401
 from core.audit import AuditEntry  # noqa: F401
