@@ -380,7 +380,7 @@ class AlertSettings:
     )
     on_call: rule(tuple, _on_call) = Field(default=(), description="supervisors' numbers texted once per episode")
     surge_window_minutes: whole(2, 120) = Field(default=10, description="the longest window a spike is looked for in")
-    surge_min_count: whole(2, 10_000) = Field(default=5, description="contacts on one key before a spike is named")
+    surge_min_count: whole(2, 10_000) = Field(default=4, description="contacts on one key before a spike is named")
     surge_usual_per_hour: number(0.01, 10_000) = Field(
         default=1.0, description="a key's usual contacts per hour until a day of history says more"
     )
