@@ -46,6 +46,7 @@ bench: install
 	$(PY) bench/kb_accuracy.py
 	$(PY) bench/ewt_accuracy.py
 	$(PY) bench/webhook_speed.py
+	$(PY) bench/surge_detection.py
 
 clean:
 	rm -rf $(VENV) var .tools .pytest_cache .ruff_cache

@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app import health, home
+from app.fresh_hours import FreshHours
 from console import pages as console_pages
 from console import routes as console_routes
 from core import clock as clocks
@@ -115,6 +116,7 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None, listeni
             Middleware(HostCheck, hosts=allowed_hosts(settings.public_base_url, settings.allowed_hosts, listening)),
             Middleware(SecurityHeaders),
             Middleware(BodyLimit, default=OTHER_BODY_LIMIT, limits=BODY_LIMITS),
+            Middleware(FreshHours),
         ],
         exception_handlers={HTTPException: _http_error, 500: _crash},
     )

@@ -1,5 +1,5 @@
-"""Periodic jobs for rq's CronScheduler: the CRM outbox, the CRM's statuses, closed-ticket notices, call-backs, and
-forgetting old webhook deliveries.
+"""Periodic jobs for rq's CronScheduler: the CRM outbox, the CRM's statuses, closed-ticket notices, call-backs,
+forgetting old webhook deliveries, and the alert watch (alert rules and surge detection).
 
 Several schedulers may run: each job takes a Redis run lock or a unique job id, so extras only cost a skipped run.
 The jobs run on an ordinary rq worker (core.worker.run_worker), which gives them their settings.
@@ -7,6 +7,7 @@ The jobs run on an ordinary rq worker (core.worker.run_worker), which gives them
 
 from __future__ import annotations
 
+from console.watch import WATCH_SECONDS, watch
 from core import deliveries
 from core.defaults import (
     CALLBACK_DISPATCH_SECONDS,
@@ -34,6 +35,7 @@ def register(cron) -> None:
                   job_timeout=300)
     cron.register(on_callback_failed.sweep, queue_name=queue_name, interval=CALLBACK_FAILED_SWEEP_SECONDS,
                   job_timeout=300)
+    cron.register(watch, queue_name=queue_name, interval=WATCH_SECONDS, job_timeout=60)
     cron.register(deliveries.prune_job, queue_name=queue_name, interval=PROCESSED_DELIVERY_PRUNE_SECONDS,
                   job_timeout=300)
 

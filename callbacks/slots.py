@@ -25,14 +25,11 @@ def next_free(
     today = calendar.local(now).date()
     found: list[dt.datetime] = []
     for offset in range(settings.days_ahead + 1):
-        span = calendar.opening(today + dt.timedelta(days=offset))
-        if span is None:
-            continue
-        start, closes = span
-        while start + length <= closes and len(found) < limit:
-            if start >= earliest and taken.get(start, 0) < settings.per_slot:
-                found.append(start.astimezone(dt.UTC))
-            start += length
+        for start, closes in calendar.spans(today + dt.timedelta(days=offset)):
+            while start + length <= closes and len(found) < limit:
+                if start >= earliest and taken.get(start, 0) < settings.per_slot:
+                    found.append(start.astimezone(dt.UTC))
+                start += length
     return found
 
 
@@ -51,10 +48,11 @@ def is_free(
 ) -> bool:
     """Whether `when` is still a slot with room (another resident may have taken the last place meanwhile)."""
     taken = service.booked_slots(session, start=when, end=when + dt.timedelta(seconds=1))
-    day = calendar.local(when).date()
-    span = calendar.opening(day)
-    if span is None or when <= now or taken.get(when, 0) >= settings.per_slot:
+    if when <= now or taken.get(when, 0) >= settings.per_slot:
         return False
-    offset = (when - span[0]).total_seconds() / 60
-    return offset >= 0 and offset % settings.slot_minutes == 0 and when + dt.timedelta(
-        minutes=settings.slot_minutes) <= span[1]
+    length = dt.timedelta(minutes=settings.slot_minutes)
+    for opens, closes in calendar.spans(calendar.local(when).date()):
+        offset = (when - opens).total_seconds() / 60
+        if offset >= 0 and offset % settings.slot_minutes == 0 and when + length <= closes:
+            return True
+    return False

@@ -67,12 +67,17 @@ async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
 
 def _open_lines(ctx: FlowContext):
     def lines(language: str) -> list[str]:
-        state = ctx.calendar.state(ctx.now())
+        now = ctx.now()
+        state = ctx.calendar.state(now)
         if state.is_open:
             return []
-        key = "closed_holiday" if state.holiday else "closed_now"
         hours = agent_hours_sentence(ctx.calendar, ctx.wording, language, "agent_hours")
-        return [ctx.wording(language, key, holiday=state.holiday), hours]
+        if state.closure is not None:  # a supervisor's "close now": the reason they gave, in the caller's language
+            return [ctx.wording(language, "closed_now"), state.closure.said(language), hours]
+        added = ctx.calendar.added_holiday(ctx.calendar.local(now).date())
+        holiday = added.said(language) if added is not None else state.holiday
+        key = "closed_holiday" if holiday else "closed_now"
+        return [ctx.wording(language, key, holiday=holiday), hours]
 
     return lines
 

@@ -32,6 +32,7 @@ from crm_bridge import intake
 from flows.context import FlowContext
 from flows.spoken_time import spoken_when
 from flows.wording import Wording
+from hours.cache import refresh_sync
 from messaging import segments
 from messaging.outbound import deliver
 from outreach import on_callback_failed
@@ -78,7 +79,7 @@ def dispatch() -> int:
 def place_due(ctx: JobContext) -> int:
     """Choose and place the call-backs due now (never outside agent hours); how many calls were placed."""
     now = ctx.now()
-    if not ctx.calendar.state(now).is_open:
+    if not refresh_sync(ctx.calendar, ctx.engine, now).state(now).is_open:  # a "close now" stops call-backs too
         return 0
     candidates = in_session(ctx.engine, service.due, now=now)
     if not candidates:
@@ -168,6 +169,7 @@ def reconcile() -> int:
         if run is None:
             return 0
         ctx = run.ctx
+        refresh_sync(ctx.calendar, ctx.engine, ctx.now())
         settled = in_session(ctx.engine, service.settle_stale, now=ctx.now(), calendar=ctx.calendar,
                              settings=ctx.settings.callbacks)
         in_session(ctx.engine, service.lapse_unconfirmed, now=ctx.now())  # nobody said YES in time

@@ -7,13 +7,22 @@ package may read settings, and settings reads none of them.
 from settings.base import ROOT, WEEKDAYS, ConfigError
 from settings.config import KNOWN_KEYS, Settings, load_settings
 from settings.environment import redact
-from settings.sections import Agent, CallbackSettings, Language, OutboundSettings, QueueSettings, WebSettings
+from settings.sections import (
+    Agent,
+    AlertSettings,
+    CallbackSettings,
+    Language,
+    OutboundSettings,
+    QueueSettings,
+    WebSettings,
+)
 
 __all__ = [
     "KNOWN_KEYS",
     "ROOT",
     "WEEKDAYS",
     "Agent",
+    "AlertSettings",
     "CallbackSettings",
     "ConfigError",
     "Language",

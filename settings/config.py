@@ -19,6 +19,7 @@ from settings.errors import config_error, declared_keys, section_at
 from settings.sections import (
     Agent,
     Agents,
+    AlertSettings,
     CallbackSettings,
     City,
     Crm,
@@ -60,6 +61,7 @@ class ConfigFile:
     emergency: Emergency = Field(default_factory=Emergency)
     menus: Menus = Field(default_factory=Menus)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     wording: Wording = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -165,6 +167,7 @@ class Settings:
     crm_open311_jurisdiction: str | None
     web: WebSettings
     callbacks: CallbackSettings
+    alerts: AlertSettings
     # From the environment.
     account_sid: str
     auth_token: str = field(repr=False)
@@ -242,4 +245,5 @@ def from_config_file(config: ConfigFile) -> dict[str, Any]:
         crm_open311_jurisdiction=config.crm.jurisdiction_id,
         web=config.web,
         callbacks=config.callbacks,
+        alerts=config.alerts,
     )

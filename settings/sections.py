@@ -357,6 +357,38 @@ class CallbackSettings:
     )
 
 
+def _on_call(value: Any) -> tuple[str, ...]:
+    return () if value in ((), []) else _phones(value)
+
+
+@section
+class AlertSettings:
+    """[alerts]: when supervisors are warned (a banner on Live, a text to on-call numbers), and surge detection."""
+
+    window_minutes: whole(5, 240) = Field(default=15, description="the window service level and abandonment cover")
+    service_level_below: number(0, 1) = Field(
+        default=0.8, description="warn when fewer callers than this share were answered within service_level_seconds"
+    )
+    service_level_seconds: whole(5, 600) = Field(default=30, description="the service level's answer time")
+    longest_wait_minutes: whole(1, 240) = Field(default=10, description="warn when a caller has waited this long")
+    abandonment_above: number(0, 1) = Field(default=0.1, description="warn when more callers than this share hang up")
+    callbacks_due_above: whole(0, 100_000) = Field(
+        default=10, description="warn when more call-backs than this are owed now"
+    )
+    min_calls: whole(1, 10_000) = Field(
+        default=5, description="service level and abandonment are judged on at least this many calls in the window"
+    )
+    on_call: rule(tuple, _on_call) = Field(default=(), description="supervisors' numbers texted once per episode")
+    surge_window_minutes: whole(2, 120) = Field(default=10, description="the longest window a spike is looked for in")
+    surge_min_count: whole(2, 10_000) = Field(default=4, description="contacts on one key before a spike is named")
+    surge_usual_per_hour: number(0.01, 10_000) = Field(
+        default=1.0, description="a key's usual contacts per hour until a day of history says more"
+    )
+    surge_p_value: number(1e-12, 0.01) = Field(
+        default=1e-6, description="how unlikely the count must be at the usual rate (Poisson upper tail)"
+    )
+
+
 def _gas_line(value: Any) -> str:
     gas_line = str(value).strip()
     if len(gas_line) > 40 or any(c in gas_line for c in "<>&{}"):

@@ -150,7 +150,9 @@ async def _command(
     if keyword is Keyword.AGENT:
         lang = session.lang
         hours = agent_hours_sentence(ctx.calendar, w, lang, "sms_agent_hours")
-        return Handled(f"{w(lang, 'sms_agent', phone=_phone(ctx))} {hours}", "agent")
+        closure = ctx.calendar.state(ctx.now()).closure  # a supervisor's "close now": the texter reads why
+        why = f"{w(lang, 'agents_closed')} {closure.said(lang)} " if closure is not None else ""
+        return Handled(f"{w(lang, 'sms_agent', phone=_phone(ctx))} {why}{hours}", "agent")
     if keyword in (Keyword.CALLBACK, Keyword.CALLBACK_CANCEL):
         return await _callback(ctx, session, keyword, arg, body)
     if keyword is Keyword.STATUS:

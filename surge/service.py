@@ -105,6 +105,16 @@ def presets() -> dict[str, str]:
     return {name: preset.get("description", name) for name, preset in tomllib.loads(PRESETS.read_text("utf-8")).items()}
 
 
+def preset_for(key: str) -> tuple[str, dict[str, str]] | None:
+    """The preset surge detection offers for a spike on this key (its `topics`), and its greeting's texts."""
+    for name, preset in tomllib.loads(PRESETS.read_text("utf-8")).items():
+        if key in preset.get("topics", ()):
+            greeting = next((m for m in preset["message"] if m["scope"] == Scope.GREETING), None)
+            if greeting is not None:
+                return name, dict(greeting["texts"])
+    return None
+
+
 def preset_of(created_by: str) -> str | None:
     """The preset that put a message on the air (from its created_by), or None for one written by hand."""
     _, marker, name = created_by.rpartition("(preset ")

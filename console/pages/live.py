@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from console import service
+from console.pages import floor
 from console.pages.render import duration, local_time, minutes, page, percent
 from console.pages.session_auth import SessionBackend
 from core.defaults import (
@@ -95,7 +96,7 @@ async def _snapshot(request: Request) -> dict:
 async def live_page(request: Request) -> Response:
     """The table as it is now; live.js keeps it current from the event stream."""
     snapshot = await _snapshot(request)
-    return page(request, "live.html", columns=COLUMNS, words=WORDS, **snapshot)
+    return page(request, "live.html", columns=COLUMNS, words=WORDS, **snapshot, **await floor.context(request))
 
 
 @requires("live")

@@ -18,6 +18,7 @@ STATIC = HERE / "static"
 NAV = (
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
+    ("/console/hours", "Hours", "read"),
     ("/console/knowledge", "Knowledge base", "read"),
     ("/console/tickets", "Tickets", "supervisor"),
     ("/console/voicemails", "Voicemail", "supervisor"),
