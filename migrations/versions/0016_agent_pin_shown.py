@@ -1,6 +1,6 @@
 """agent_pin.shown_pin: a development PIN itself, so the browser phone shows it again after a restart
 
-Revision ID: 0016_d
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-07 07:00:00
 
@@ -11,7 +11,7 @@ administrator's PIN stays a hash only. Existing rows keep nothing readable (thei
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_d"
+revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None

@@ -1,8 +1,8 @@
 """hours_change: supervisors' closures, late openings and added holidays, applied by every process's calendar;
 alert_episode: alert rules' and surge detection's episodes
 
-Revision ID: 0016_g
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07 07:00:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0016_g"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
