@@ -7,7 +7,16 @@ package may read settings, and settings reads none of them.
 from settings.base import ROOT, WEEKDAYS, ConfigError
 from settings.config import KNOWN_KEYS, Settings, load_settings
 from settings.environment import redact
-from settings.sections import Agent, CallbackSettings, Language, OutboundSettings, QueueSettings, WebSettings
+from settings.sections import (
+    Agent,
+    CallbackSettings,
+    Language,
+    Neighbour,
+    OutboundSettings,
+    PlacesSettings,
+    QueueSettings,
+    WebSettings,
+)
 
 __all__ = [
     "KNOWN_KEYS",
@@ -15,6 +24,8 @@ __all__ = [
     "WEEKDAYS",
     "Agent",
     "CallbackSettings",
+    "Neighbour",
+    "PlacesSettings",
     "ConfigError",
     "Language",
     "OutboundSettings",

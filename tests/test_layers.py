@@ -9,7 +9,7 @@ from settings import ROOT
 
 PACKAGES = [
     "app", "console", "ivr", "sms", "outreach", "flows", "knowledge", "queueing", "callbacks", "crm_bridge", "surge",
-    "messaging", "simulator", "core", "settings",
+    "messaging", "simulator", "places", "core", "settings",
 ]
 PROJECT = {*PACKAGES, "run"}
 
