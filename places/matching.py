@@ -193,8 +193,9 @@ class Matcher:
                     continue
                 score = (min(score_a + _agreement(a, sa), score_b + _agreement(b, sb))
                          + min(score_a, score_b)) / 2
-                label = f"{sa.label()} & {sb.label()}"
-                spoken = f"{sa.spoken()} and {sb.spoken()}"
+                # A corner is where it is: the directionals (which half of each street) add nothing to it.
+                label = f"{sa.name} {sa.kind} & {sb.name} {sb.kind}".replace("  ", " ").strip()
+                spoken = f"{Street.say('', sa.name, sa.kind, '')} and {Street.say('', sb.name, sb.kind, '')}"
                 corners.append((score, Candidate(label, spoken, corner[0], corner[1], min(1.0, score / 100),
                                                  PlaceKind.INTERSECTION)))
         # Two segments of one street (North and South Main) meet a cross street at one corner: one candidate.
@@ -308,6 +309,9 @@ def _street(words: list[str]) -> _Said:
         postdir, words = DIRECTIONS[words[-1]], words[:-1]
     if len(words) > 1 and words[-1] in STREET_TYPES:
         kind, words = STREET_TYPES[words[-1]], words[:-1]
+    spelled, used = house_number(words)
+    if spelled and used == len(words) and not words[0].isdigit() and int(spelled) <= 200:
+        words = [_ordinal(int(spelled))]  # "calle ocho", "twelve street": a numbered street said as a number
     names = []
     for word in words:
         if word in STREET_TYPES and names:
@@ -327,10 +331,10 @@ def _ordinal(n: int) -> str:
 def _agreement(said: _Said, street: Street) -> float:
     """Points for the directional and type as said: a wrong one costs, a missing one does not."""
     score = 0.0
-    if said.predir:
-        score += 1 if said.predir == street.predir else -20
-    if said.postdir:
-        score += 1 if said.postdir == street.postdir else -20
+    # Before or after the name is how a language orders it ("Main Norte"): only which way it says counts.
+    said_way, street_way = said.predir or said.postdir, street.predir or street.postdir
+    if said_way:
+        score += 1 if said_way == street_way else -20
     if said.kind:
         score += 1 if said.kind == street.kind else -6
     return score
