@@ -85,9 +85,8 @@ def _parser() -> argparse.ArgumentParser:
         parser.add_argument(flag, default=defaults[flag], **options)
     parser.set_defaults(command=serve)
     sub = parser.add_subparsers(metavar="COMMAND")
-    sub.add_parser("migrate", help="apply database migrations and load the knowledge base").set_defaults(
-        command=migrate
-    )
+    sub.add_parser("migrate", help="apply database migrations; load the knowledge base (and, on a fresh database, "
+                   "the sample map)").set_defaults(command=migrate)
     web = sub.add_parser("web", help="run only the web process (REDIS_URL must be set)")
     web.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a listening socket handed over by the supervisor
     web.set_defaults(command=web_only)
@@ -118,8 +117,10 @@ def _parser() -> argparse.ArgumentParser:
         play.add_argument(flag, default=argparse.SUPPRESS, **options)
     play.set_defaults(command=play_scenarios)
     from console.cli import add_commands
+    from places.cli import add_commands as add_places_commands
 
     add_commands(sub)
+    add_places_commands(sub)
     # The same options after a sub-command as before it (`run.py simulate --port 9000`); SUPPRESS keeps a
     # sub-command from overwriting a value given before it with its default.
     for command in sub.choices.values():
@@ -146,6 +147,7 @@ def migrate(settings: Settings, args=None) -> int:
     from core.db import in_session, make_engine
     from core.migrate import upgrade
     from knowledge.base import seed
+    from places.store import seed_sample
 
     if settings.database_url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -153,9 +155,12 @@ def migrate(settings: Settings, args=None) -> int:
     engine = make_engine(settings.database_url)
     codes = [language.code for language in settings.languages]
     added = in_session(engine, seed, directory=settings.knowledge_dir, languages=codes)
+    points = in_session(engine, seed_sample)  # a fresh database gets the sample map (docs/places.md)
     engine.dispose()
     if added:
         print(f"knowledge base: loaded {added} articles")
+    if points:
+        print(f"places: loaded the sample map ({points} address points); `run.py places import` loads the city's")
     return 0
 
 

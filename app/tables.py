@@ -12,6 +12,7 @@ from hours.models import HoursChangeRow  # noqa: F401
 from ivr.models import Call, CallStep  # noqa: F401
 from knowledge.models import Article, Topic, Unanswered  # noqa: F401
 from messaging.models import SmsOptOut, SmsOutbound  # noqa: F401
+from places.models import AddressPoint, AreaFeature, AreaLayer, NamedPlace  # noqa: F401
 from queueing.models import AgentLineAttempt, AgentPin, QueueOutcome, Voicemail  # noqa: F401
 from sms.models import SmsInbound, SmsOpenReport  # noqa: F401
 from surge.models import Announcement  # noqa: F401

@@ -25,6 +25,7 @@ async def submit(ctx: AppContext, data: TicketCreate) -> TicketPublic:
         calendar=ctx.calendar,
         deliver=deliver,
         now=ctx.now(),
+        nearby=service.Nearby(ctx.settings.places.duplicate_metres, ctx.settings.places.duplicate_days),
     )
     if deliver and ticket.duplicate_of is None:
         await enqueue(ctx.sync_redis, deliver_ticket, ticket_id=ticket.id)

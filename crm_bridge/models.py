@@ -38,6 +38,11 @@ class TicketBase(SQLModel):
     attributes: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     language: str = Field(default="en-US", max_length=16)
     channel: str = Field(default="voice", max_length=10)
+    # The point on the city's map the address was matched to (places/): its address as the map writes it and the
+    # attributes of the areas it lies in ("trash.day"); empty when none was matched.
+    matched_address: str = Field(default="", max_length=300)
+    areas: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    address_flagged: bool = False  # no point matched: the resident's words are kept for an agent to place
 
 
 class TicketCreate(TicketBase):

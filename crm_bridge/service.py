@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -21,6 +23,7 @@ from crm_bridge.models import (
     TicketStatus,
 )
 from crm_bridge.sla import expected_at
+from places.geo import metres
 
 
 class IntakeError(ValueError):
@@ -29,6 +32,14 @@ class IntakeError(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """How close, and how recent, an open request of the same type must be to be the same problem."""
+
+    metres: float = 60.0
+    days: int = 30
 
 
 def validate(data: TicketCreate, catalogue: Catalogue) -> TicketCreate:
@@ -71,12 +82,17 @@ def open_ticket(
     calendar: BusinessCalendar,
     deliver: bool,
     now: dt.datetime | None = None,
+    nearby: Nearby = Nearby(),
 ) -> Ticket:
     """Open a request, committed locally with its number at once; a duplicate links to the open original."""
     data = validate(data, catalogue)
     now = now or clock.now()
     address_key = addresses.key(data.address) if data.address else ""
-    original = find_duplicate(session, service_code=data.service_code, address_key=address_key)
+    if data.lat is not None and data.long is not None:  # a point on the map: the same problem is one close by
+        original = find_nearby(session, service_code=data.service_code, lat=data.lat, long=data.long, now=now,
+                               nearby=nearby)
+    else:
+        original = find_duplicate(session, service_code=data.service_code, address_key=address_key)
     ticket = Ticket.model_validate(
         data,
         update={
@@ -111,6 +127,25 @@ def find_duplicate(session: Session, *, service_code: str, address_key: str) -> 
         .order_by(Ticket.created_at)
     )
     return session.exec(statement).first()
+
+
+def find_nearby(session: Session, *, service_code: str, lat: float, long: float, now: dt.datetime,
+                nearby: Nearby) -> Ticket | None:
+    """The nearest open request of the same type within nearby.metres, reported within nearby.days."""
+    if nearby.metres <= 0:
+        return None
+    # A box around the point narrows the rows in the database; the exact distance is measured here.
+    dlat = nearby.metres / 111_000
+    dlong = dlat / max(0.01, math.cos(math.radians(lat)))
+    statement = (
+        select(Ticket)
+        .where(Ticket.service_code == service_code, Ticket.status.in_(ACTIVE))
+        .where(Ticket.created_at >= now - dt.timedelta(days=nearby.days))
+        .where(Ticket.lat.between(lat - dlat, lat + dlat), Ticket.long.between(long - dlong, long + dlong))
+    )
+    close = [(metres(lat, long, t.lat, t.long), t.created_at, t) for t in session.exec(statement).all()]
+    close = [c for c in close if c[0] <= nearby.metres]
+    return min(close, key=lambda c: (c[0], c[1]))[2] if close else None
 
 
 def _unused_number(session: Session) -> str:

@@ -100,6 +100,11 @@ async def _open_ticket(ctx: FlowContext, s: Session, effect: OpenTicket, *, chan
         attributes=draft.attrs,
         language=s.lang,
         channel=channel,
+        lat=draft.point.latitude if draft.point else None,
+        long=draft.point.longitude if draft.point else None,
+        matched_address=draft.point.label if draft.point else "",
+        areas=draft.point.areas if draft.point else {},
+        address_flagged=draft.flagged,
     )
     try:
         return await intake.submit(ctx, data)

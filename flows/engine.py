@@ -20,6 +20,7 @@ from flows.session import Session
 from flows.turns import Action, Input, InputKind, Option, Outcome, Step, Turn, fold
 from flows.wording import Wording
 from knowledge.base import KnowledgeBase
+from places.matching import Matcher
 from settings import Settings
 
 
@@ -38,6 +39,7 @@ class Deps:
     open_lines: Callable[[str], list[str]] = lambda language: []  # closed/holiday/agent-hours sentences
     announcements: Callable[[str], list[str]] = lambda language: []  # surge greeting messages
     short_menu: bool = False  # storm mode: menus.toml's [storm.*] menus replace the ordinary ones
+    places: Matcher | None = None  # the city's map; without one, an address is kept as said
 
 
 @dataclass(frozen=True)

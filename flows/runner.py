@@ -14,6 +14,7 @@ from flows.session import Session
 from flows.spoken_time import agent_hours_sentence
 from flows.turns import Input, Turn
 from flows.wording import Wording
+from places.cache import PlaceCache
 from surge.cache import texts
 
 
@@ -42,6 +43,11 @@ def menu_cache(ctx: FlowContext) -> MenuCache:
     )
 
 
+def place_cache(ctx: FlowContext) -> PlaceCache:
+    """This process's copy of the city's map (reloaded after `run.py places import`)."""
+    return ctx.memo("places.map", lambda: PlaceCache(ctx.settings, ctx.engine, ctx.redis))
+
+
 async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
     """A conversation over the current knowledge base, menus and surge messages, for one channel."""
     kb = await ctx.knowledge.get()
@@ -49,6 +55,7 @@ async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
     await duty.refresh(ctx.calendar, ctx.redis, dev_mode=ctx.settings.dev_mode)
     on_air = await ctx.announcements.on_air()
     greeting = {lang.code: texts(on_air, "greeting", lang.code) for lang in ctx.settings.languages}
+    places = await place_cache(ctx).get()
     deps = Deps(
         settings=ctx.settings,
         wording=ctx.wording,
@@ -61,6 +68,7 @@ async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
         open_lines=_open_lines(ctx),
         announcements=lambda code: greeting[code],
         short_menu=any(row.short_menu for row in on_air),
+        places=places,
     )
     return Conversation(deps)
 

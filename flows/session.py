@@ -13,6 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field
 Awaiting = Literal["ticket", "lookup", "queue", "voicemail", "text", "callback_slots", "callback", "callback_cancel"]
 
 
+class PlaceNote(BaseModel):
+    """A point on the city's map the resident's words matched (places.matching.Candidate, as the session keeps it)."""
+
+    model_config = ConfigDict(extra="ignore")
+    label: str  # as the map writes it: "1205 N Main St"
+    spoken: str  # as it is read back: "1205 North Main Street"
+    latitude: float
+    longitude: float
+    confidence: float = 1.0
+    areas: dict[str, str] = Field(default_factory=dict)  # "trash.day": "Thursday", once confirmed
+
+
 class ReportDraft(BaseModel):
     """A problem report being taken, step by step."""
 
@@ -25,6 +37,10 @@ class ReportDraft(BaseModel):
     recording: str | None = None
     phone: str | None = None
     notify: bool = False
+    point: PlaceNote | None = None  # the matched point, read back and then confirmed
+    choices: list[PlaceNote] = Field(default_factory=list)  # two or three close matches offered
+    location_tries: int = 0  # addresses not found on the map so far
+    flagged: bool = False  # not found twice: the words are kept for an agent to place
 
 
 class CallbackDraft(BaseModel):

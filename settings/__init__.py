@@ -13,6 +13,8 @@ from settings.sections import (
     CallbackSettings,
     Language,
     OutboundSettings,
+    Neighbour,
+    PlacesSettings,
     QueueSettings,
     WebSettings,
 )
@@ -24,6 +26,8 @@ __all__ = [
     "Agent",
     "AlertSettings",
     "CallbackSettings",
+    "Neighbour",
+    "PlacesSettings",
     "ConfigError",
     "Language",
     "OutboundSettings",

@@ -31,6 +31,7 @@ from settings.sections import (
     Languages,
     Menus,
     OutboundSettings,
+    PlacesSettings,
     QueueSettings,
     ServiceLevels,
     Voice,
@@ -62,6 +63,7 @@ class ConfigFile:
     menus: Menus = Field(default_factory=Menus)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    places: PlacesSettings = Field(default_factory=PlacesSettings)
     wording: Wording = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -168,6 +170,7 @@ class Settings:
     web: WebSettings
     callbacks: CallbackSettings
     alerts: AlertSettings
+    places: PlacesSettings
     # From the environment.
     account_sid: str
     auth_token: str = field(repr=False)
@@ -246,4 +249,5 @@ def from_config_file(config: ConfigFile) -> dict[str, Any]:
         web=config.web,
         callbacks=config.callbacks,
         alerts=config.alerts,
+        places=config.places,
     )

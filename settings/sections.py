@@ -423,3 +423,28 @@ def _wording(value: Any) -> dict[str, dict[str, str]]:
 
 # [wording."<code>"]: overrides of flows/wording/<code>.toml, keys checked against that file by settings.config.
 Wording = rule(dict, _wording)
+
+
+@section
+class Neighbour:
+    """A [places] neighbours entry: a body next to the city whose addresses residents may give by mistake."""
+
+    name: Text = required("how residents are told it ('That address is in Shelbyville')")
+    number: rule(str, _gas_line) = required("the number to call there, as it is read out")
+    words: rule(tuple, _words) = Field(default=(), description="words that name it in an address: town, ZIP codes")
+
+
+@section
+class PlacesSettings:
+    """[places]: matching addresses against the city's map, duplicates by distance, remembered addresses."""
+
+    neighbours: Annotated[tuple[Neighbour, ...], _entries("must be a list of tables")] = Field(
+        default=(), description="bodies next to the city: an address naming one is told so, with its number"
+    )
+    duplicate_metres: whole(0, 5000) = Field(
+        default=60, description="an open request of the same type this close (metres) is the same problem"
+    )
+    duplicate_days: whole(0, 365) = Field(default=30, description="...if it was reported within this many days")
+    remember_days: whole(0, 3650) = Field(
+        default=180, description="a resident's confirmed address is offered again for this long (0: never kept)"
+    )

@@ -22,6 +22,7 @@ from core.db import in_session, make_engine
 from core.migrate import upgrade
 from core.redis import start_embedded, sync_client
 from knowledge.base import seed
+from places.store import seed_sample
 from settings import ROOT, load_settings
 from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL, TEST_CLIENT_HOST
 
@@ -73,13 +74,16 @@ def settings(env):
 
 @pytest.fixture
 def engine(settings):
-    """The test database, emptied of every row, with the knowledge base loaded."""
+    """The test database, emptied of every row, with the knowledge base and the sample map loaded (the map is
+    loaded once: tests read it, and those that import a map use a database of their own)."""
     engine = make_engine(settings.database_url)
     with engine.begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):
-            conn.execute(table.delete())
+            if not table.name.startswith("places_"):
+                conn.execute(table.delete())
     codes = [language.code for language in settings.languages]
     in_session(engine, seed, directory=settings.knowledge_dir, languages=codes)
+    in_session(engine, seed_sample)
     yield engine
     engine.dispose()
 

@@ -9,7 +9,7 @@ from settings import ROOT
 
 PACKAGES = [
     "app", "console", "ivr", "sms", "outreach", "flows", "knowledge", "queueing", "callbacks", "crm_bridge", "surge",
-    "messaging", "simulator", "hours", "alerts", "core", "settings",
+    "messaging", "simulator", "hours", "alerts", "places", "core", "settings",
 ]
 PROJECT = {*PACKAGES, "run"}
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from crm_bridge import addresses, ticket_numbers
 from crm_bridge.catalogue import ServiceType
 from flows.engine import REGISTRY, At, Conversation
-from flows.session import Session, TicketNote
+from flows.session import PlaceNote, Session, TicketNote
 from flows.spoken_time import spoken_date
 from flows.steps.phone_entry import keyed_number, number_prompt
 from flows.steps.questions import send_text
 from flows.steps.yes_no import spoken, yes_no
 from flows.turns import Action, Input, InputKind, OpenTicket, Option, Outcome, SendText, Step, Turn, goto
+from places.matching import Candidate, MatchKind
 
 PAGE = 8  # service types per keypad page; 9 turns the page
+LOCATION_TRIES = 2  # addresses not found on the map before the words are kept for an agent
 
 
 def _drafting(s: Session) -> bool:
@@ -108,39 +110,108 @@ def report_location(c: Conversation, s: Session, at: At) -> Turn:
 
 @REGISTRY.hears("report_location")
 def hear_location(c: Conversation, s: Session, at: At, inp: Input) -> Turn | None:
-    """The address, in the resident's words."""
+    """The address, in the resident's words: matched against the city's map when there is one."""
     words = inp.value.strip() if inp.is_language_free else ""
     if not words:
         return None
-    s.draft().address = addresses.clean(words)
-    return c.show(s, "report_location_ok")
+    draft = s.draft()
+    draft.address, draft.point, draft.choices, draft.flagged = addresses.clean(words), None, [], False
+    if c.d.places is None:
+        return c.show(s, "report_location_ok")
+    found = c.d.places.match(words)
+    if found.kind is MatchKind.OUTSIDE:
+        s.report = None
+        turn = c.show(s, "main")
+        neighbour = found.neighbour
+        line = c.w(s.lang, "report_location_outside", place=neighbour.name, number=neighbour.number)
+        turn.lines.insert(0, (s.lang, line))
+        return turn
+    if found.kind is MatchKind.FOUND:
+        draft.point = place_note(found.best)
+        return c.show(s, "report_location_ok")
+    if found.kind is MatchKind.CHOICES:
+        draft.choices = [place_note(candidate) for candidate in found.candidates]
+        return c.show(s, "report_location_pick")
+    draft.location_tries += 1
+    if draft.location_tries < LOCATION_TRIES:
+        turn = c.show(s, "report_location")
+        turn.lines.insert(0, (s.lang, c.w(s.lang, "report_location_unknown")))
+        return turn
+    draft.flagged = True  # asked again already: keep the words for an agent, never guess a point
+    turn = _next_attribute(c, s, 0)
+    turn.lines.insert(0, (s.lang, c.w(s.lang, "report_location_kept", address=draft.address)))
+    return turn
+
+
+def place_note(candidate: Candidate) -> PlaceNote:
+    """A matched point as the session keeps it."""
+    return PlaceNote(label=candidate.label, spoken=candidate.spoken, latitude=candidate.latitude,
+                     longitude=candidate.longitude, confidence=candidate.confidence)
+
+
+def _confirm(c: Conversation, s: Session, point: PlaceNote) -> None:
+    draft = s.draft()
+    point.areas = c.d.places.index.areas_at(point.latitude, point.longitude) if c.d.places else {}
+    draft.point, draft.choices, draft.address, draft.flagged = point, [], point.spoken, False
 
 
 @REGISTRY.node("report_location_ok", needs=_drafting)
 def report_location_ok(c: Conversation, s: Session, at: At) -> Turn:
-    """Read the address back: right, or say it again."""
-    prompt = c.w(s.lang, "report_location_heard", address=s.draft().address or "")
+    """Read the address back (the matched point, or the words as heard): right, or say it again."""
+    draft = s.draft()
+    if draft.point is not None:
+        prompt = c.w(s.lang, "report_location_found", address=draft.point.spoken)
+    else:
+        prompt = c.w(s.lang, "report_location_heard", address=draft.address or "")
     yes = c.option(s.lang, "1", "yes", Action("report.loc_ok"))
-    options = [yes, Option("2", Action("report.loc_again"), c.w(s.lang, "opt_say_again"))]
+    options = [yes, Option("2", Action("report.loc_again"), c.w(s.lang, "opt_say_again"), spoken(c, s.lang, "no"))]
     return c.build(s.lang, "report_location_ok", [prompt], options)
+
+
+@REGISTRY.node("report_location_pick", needs=lambda s: s.report is not None and bool(s.report.choices))
+def report_location_pick(c: Conversation, s: Session, at: At) -> Turn:
+    """Two or three places close to what was said: the resident picks one, or says it again."""
+    choices = s.draft().choices[:3]
+    options = [Option(str(i), Action("report.loc_pick", str(i - 1)), choice.spoken, (choice.spoken,))
+               for i, choice in enumerate(choices, start=1)]
+    options.append(Option(str(len(choices) + 1), Action("report.loc_again"), c.w(s.lang, "opt_none_of_these"),
+                          spoken(c, s.lang, "no")))
+    return c.build(s.lang, "report_location_pick", [c.w(s.lang, "report_location_choices")], options)
+
+
+@REGISTRY.action("report.loc_pick")
+def do_loc_pick(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
+    """One of the places offered."""
+    choices = s.draft().choices
+    index = int(action.arg) if action.arg.isdigit() else -1
+    if not 0 <= index < len(choices):
+        return c.show(s, "report_location")
+    _confirm(c, s, choices[index])
+    return _next_attribute(c, s, 0)
 
 
 @REGISTRY.action("report.loc_ok")
 def do_loc_ok(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """The address is right."""
+    point = s.draft().point
+    if point is not None:
+        _confirm(c, s, point)
     return _next_attribute(c, s, 0)
 
 
 @REGISTRY.action("report.loc_again")
 def do_loc_again(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Say the address again."""
+    draft = s.draft()
+    draft.point, draft.choices = None, []
     return c.show(s, "report_location")
 
 
 @REGISTRY.action("report.loc_skip")
 def do_loc_skip(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """No address for this kind of problem."""
-    s.draft().address = ""
+    draft = s.draft()
+    draft.address, draft.point, draft.choices, draft.flagged = "", None, [], False
     return _next_attribute(c, s, 0)
 
 
@@ -383,6 +454,6 @@ def has_phone(c: Conversation, s: Session) -> bool:
 
 # A caller whose session was lost at any of these steps (Redis restarted) is told, and the report starts over.
 REGISTRY.restart_with("report", (
-    "report_type", "report_location", "report_location_ok", "report_attr", "report_details", "report_record",
-    "report_phone", "report_phone_entry", "report_notify", "report_review",
+    "report_type", "report_location", "report_location_ok", "report_location_pick", "report_attr", "report_details",
+    "report_record", "report_phone", "report_phone_entry", "report_notify", "report_review",
 ))

@@ -137,15 +137,15 @@ def test_a_call_asks_by_speech_and_by_key_then_reports_a_problem_and_hears_the_t
     expect_heard(phone, "What kind of problem")
     say(phone, "pothole")
     expect_heard(phone, "Please say the street address")
-    say(phone, "123 Main Street")
-    expect_heard(phone, "I have the location as: 123 Main Street.")
+    say(phone, "143 Main Street")
+    expect_heard(phone, "I found 143 North Main Street. Is that right?")
     for key, next_prompt in (
         ("1", "Is it in a traffic lane?"),
         ("1", "Is it bigger than a car tire?"),
         ("2", "Would you like to describe the problem in your own words?"),
         ("2", "ending in"),
         ("1", "Would you like a text message when this is fixed?"),
-        ("2", "You are reporting: Pothole, at 123 Main Street."),
+        ("2", "You are reporting: Pothole, at 143 North Main Street."),
     ):
         press(phone, key)
         expect_heard(phone, next_prompt)

@@ -9,14 +9,17 @@ import contextlib
 import datetime as dt
 
 import pytest
+from sqlmodel import select
 
 from console.models import Role
+from crm_bridge.models import Ticket
 from crm_bridge.ticket_numbers import printed
 from tests.conftest import run_jobs
 from tests.console.browser_session import make_account, sign_in_page
 from tests.console.chromium import TABLET, chromium, needs_chromium, screenshot
 from tests.console.test_voicemails_page import make_voicemail
 from tests.crm_bridge.builders import TUESDAY_MORNING, make_ticket
+from tests.helpers import Caller
 from tests.served import served
 
 pytestmark = needs_chromium
@@ -118,3 +121,33 @@ def test_a_voice_message_is_listened_to_and_marked_handled_from_the_list(app, br
     for path in ("/console/voicemails", f"/console/voicemails/{first.id}"):
         page.goto(f"{base}{path}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+
+
+def test_a_pothole_reported_by_voice_at_a_spoken_intersection_lands_on_the_tickets_page_with_its_point(
+    app, browser, session
+):
+    from playwright.sync_api import expect
+
+    base, chrome = browser
+    caller = Caller(app)
+    caller.dial()
+    caller.press("1")
+    caller.press("2")  # report a problem
+    caller.say("pothole")
+    assert "I found 5th Street and Main Street. Is that right?" in caller.say("fifth and main").text
+    heard = caller.say("yes")
+    while heard.node == "report_attr":
+        heard = caller.press("*")
+    caller.press("2")  # no details
+    caller.press("3")  # no call-back
+    assert "Your ticket number is" in caller.press("1").text
+    ticket = session.exec(select(Ticket)).one()
+    make_account(app, "ana", Role.SUPERVISOR)
+    page = chrome.new_page()
+    sign_in_page(page, base, "ana", "/console/tickets")
+    row = page.get_by_role("row").filter(has_text=printed(ticket.number))
+    expect(row).to_contain_text("5th Street and Main Street")
+    expect(row).to_contain_text(f"({ticket.lat:.5f}, {ticket.long:.5f})")
+    page.get_by_role("link", name=printed(ticket.number)).click()
+    expect(page.locator("#map-point")).to_have_text(f"5th St & Main St ({ticket.lat:.6f}, {ticket.long:.6f})")
+    expect(page.locator("dl.facts")).to_contain_text("Maria Ortega")  # the council district it lies in

@@ -54,6 +54,9 @@ say = "pothole"
 
 [[step]]
 say = "{address}"
+
+[[step]]
+say = "{address}"
 hears = ["Welcome to Shelbyville"]
 
 [[step]]
@@ -71,7 +74,8 @@ def test_a_failing_step_shows_why_and_what_was_heard_as_text(app, session, tmp_p
     assert "0 passed, 1 failed, 0 skipped." in ran.text
     assert "did not hear &#34;Welcome to Shelbyville&#34;" in ran.text
     assert '<details class="card scenario scenario-failed" open>' in ran.text  # a failure is shown unfolded
-    assert "<details open>" in ran.text and "I have the location as:" in ran.text
+    # Not on the city's map twice: the words are kept as said, and read back (escaped).
+    assert "<details open>" in ran.text and "keep the location as you gave it:" in ran.text
     assert "not run</span>\n        press 1" in ran.text
     assert "<script>" not in ran.text and "onfocus='alert(2)'" not in ran.text
     assert ran.text.count(ESCAPED_TAG) >= 4  # what was said and heard back, the name and the description

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import uuid
 
 import httpx
@@ -26,8 +27,12 @@ def adapter(remote):
         yield crm
 
 
+SPOTS = itertools.count()
+
+
 def a_ticket(**overrides) -> TicketPublic:
-    """A ticket of ours with a description and address no other test uses."""
+    """A ticket of ours with a description, address and point no other test uses (a point within 60 m of another
+    request of the same type is the same problem to the receiving CRM)."""
     tag = uuid.uuid4().hex[:10]
     fields = {
         "number": numbers.new_number(),
@@ -36,7 +41,7 @@ def a_ticket(**overrides) -> TicketPublic:
         "address": f"{int(tag[:6], 16)} Test Street",
         "description": f"cart skipped {tag}",
         "attributes": {"cart_type": "recycling"},
-        "lat": 41.8781,
+        "lat": 41.8781 + next(SPOTS) * 0.01,
         "long": -87.6298,
         "expected_at": NOW,
         "closing_note": None,

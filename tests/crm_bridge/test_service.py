@@ -14,7 +14,7 @@ from crm_bridge.catalogue import Sla
 from crm_bridge.models import CrmDelivery, TicketCreate, TicketStatus
 from crm_bridge.service import IntakeError, change_status, get_ticket, history, public, validate
 from crm_bridge.sla import expected_at
-from tests.crm_bridge.builders import CATALOGUE, make_ticket
+from tests.crm_bridge.builders import CATALOGUE, TUESDAY_MORNING, make_ticket
 
 CHICAGO = dt.timezone(dt.timedelta(hours=-6))
 
@@ -115,3 +115,19 @@ def test_catalogue_guesses_the_service_from_what_people_say():
     assert CATALOGUE.guess("hay un bache enorme en mi calle", "es-US").code == "pothole"
     assert CATALOGUE.guess("the street light is out", "en-US").code == "streetlight"
     assert CATALOGUE.guess("what is the meaning of life", "en-US") is None
+
+
+def test_with_a_point_the_same_problem_is_one_close_by_and_recent(session, settings):
+    corner = {"lat": 39.7885, "long": -89.6501}
+    first = make_ticket(session, settings, address="5th Street and Main Street", **corner)
+    # Said another way, 40 m up the street: the same pothole.
+    near = make_ticket(session, settings, address="520 North Main Street", lat=39.78886, long=-89.6501)
+    assert near.duplicate_of == first.number
+    # 200 m away, another type at the same spot, or the same spot after the window: new problems.
+    far = make_ticket(session, settings, address="700 North Main Street", lat=39.7903, long=-89.6501)
+    light = make_ticket(session, settings, service_code="streetlight", **corner)
+    later = make_ticket(session, settings, now=TUESDAY_MORNING + dt.timedelta(days=31), **corner)
+    assert (far.duplicate_of, light.duplicate_of, later.duplicate_of) == (None, None, None)
+    # Without a point the words are compared, as before.
+    words = make_ticket(session, settings, address="Main St & Fifth Street")
+    assert words.duplicate_of == first.number

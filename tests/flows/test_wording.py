@@ -29,7 +29,7 @@ def test_text_choices_read_reply_1_to_do_something_or_for_an_item(app):
     kinds = texter.send("REPORT")
     assert "Reply 1 for Missed trash pickup;" in kinds and "9 to see more kinds of problems." in kinds
     texter.send("pothole")
-    heard = texter.send("100 Main Street")
+    heard = texter.send("143 Main Street")
     assert "Reply 1 to say yes, that's right; 2 to give the location again." in heard
 
 

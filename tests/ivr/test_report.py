@@ -19,19 +19,25 @@ def spoken_number(text: str) -> str:
     return numbers.clean(match.group(1))
 
 
-def report_pothole(caller: Caller, address: str = "123 Main Street"):
+def report_pothole(caller: Caller, address: str = "143 Main Street", found: str | None = "143 North Main Street"):
+    """A pothole reported by voice at an address the sample map has (found: as it is read back), or one it has not."""
     caller.dial()
     caller.press("1")
     caller.press("2")  # report a problem
     caller.say("pothole")
     heard = caller.say(address)
-    assert f"I have the location as: {address}." in heard.text
-    caller.press("1")  # location is right
+    if found:
+        assert f"I found {found}. Is that right?" in heard.text
+        caller.press("1")  # location is right
+    else:  # not on the map: asked once more, then kept as said for an agent
+        assert "Sorry, I couldn't find that address on the city's map." in heard.text
+        heard = caller.say(address)
+        assert f"I'll keep the location as you gave it: {address}." in heard.text
     caller.press("1")  # in a traffic lane? yes
     return caller
 
 
-def finish_report(caller: Caller, notify: str = "1"):
+def finish_report(caller: Caller, notify: str = "1", address: str = "143 North Main Street"):
     heard = caller.last
     while heard.node == "report_attr":
         heard = caller.press("*")
@@ -40,7 +46,7 @@ def finish_report(caller: Caller, notify: str = "1"):
     assert "ending in 0 1 4 7" in heard.text
     caller.press("1")  # call me at this number
     heard = caller.press(notify)  # text me when it's fixed?
-    assert "You are reporting: Pothole, at 123 Main Street." in heard.text
+    assert f"You are reporting: Pothole, at {address}." in heard.text
     return caller.press("1")
 
 
@@ -52,7 +58,10 @@ def test_report_a_pothole_and_hear_the_ticket_number_and_date(app, session):
     # Reported Tuesday 17 November 2026 at 10 a.m.: three business days.
     assert "We expect this to be done by Friday, November 20." in heard.text
     ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
-    assert (ticket.service_code, ticket.address, ticket.phone) == ("pothole", "123 Main Street", "+13125550147")
+    assert (ticket.service_code, ticket.address, ticket.phone) == ("pothole", "143 North Main Street", "+13125550147")
+    assert (ticket.matched_address, ticket.address_flagged) == ("143 N Main St", False)
+    assert (ticket.lat, ticket.long) == (39.783631, -89.650275)  # the sample map's point for 143 N Main St
+    assert ticket.areas["trash.day"] == "Tuesday" and ticket.areas["council.district"] == "2"
     assert ticket.notify_on_close is True and ticket.channel == "voice"
     assert ticket.attributes["in_traffic_lane"] == "yes"
     again = caller.press("1")
@@ -200,17 +209,17 @@ def test_caller_mid_report_after_redis_restart_is_told_and_resumes(app, redis, s
     caller.press("1")
     caller.press("2")  # report a problem
     caller.say("pothole")
-    assert "I have the location as: 123 Main Street." in caller.say("123 Main Street").text
+    assert "I found 143 North Main Street. Is that right?" in caller.say("143 Main Street").text
     redis.flushdb()  # Redis restarted without its data: the call's session is gone
     heard = caller.press("1")  # "the location is right", to a report nobody remembers
     assert heard.text.startswith("Sorry, we lost your place in your report. Let's start it again.")
     assert heard.node == "report_type:1"  # the report asked again from its start, not the main menu
     caller.say("pothole")
-    assert "I have the location as: 123 Main Street." in caller.say("123 Main Street").text
+    assert "I found 143 North Main Street. Is that right?" in caller.say("143 Main Street").text
     caller.press("1")
     caller.press("1")  # in a traffic lane? yes
     number = spoken_number(finish_report(caller).text)
-    assert session.exec(select(Ticket).where(Ticket.number == number)).one().address == "123 Main Street"
+    assert session.exec(select(Ticket).where(Ticket.number == number)).one().address == "143 North Main Street"
 
 
 def test_a_spanish_caller_who_lost_their_place_is_told_in_spanish(app, redis):

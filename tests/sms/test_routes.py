@@ -53,14 +53,14 @@ def test_report_by_text_gives_a_ticket_number_and_date(app, session):
     reply = texter.send("REPORT")
     assert "What kind of problem?" in reply and "3 for Pothole" in reply
     assert "Where is it?" in texter.send("pothole")
-    assert "I have the location as: 5th and Main." in texter.send("5th and Main")
+    assert "I found 5th Street and Main Street. Is that right?" in texter.send("5th and Main")
     reply = texter.send("1")
     assert "Is it in a traffic lane?" in reply
     reply = texter.send("1")
     while "Reply with any details" not in reply:
         reply = texter.send("*")
     assert "Would you like a text message when this is fixed?" in texter.send("Deep hole, a car lost a tire")
-    assert "You are reporting: Pothole, at 5th and Main." in texter.send("1")
+    assert "You are reporting: Pothole, at 5th Street and Main Street." in texter.send("1")
     reply = texter.send("1")
     number = numbers.clean(re.search(r"Your ticket number is ([\d-]+)\.", reply).group(1))
     assert "We expect this to be done by Friday, November 20." in reply
@@ -231,7 +231,7 @@ def test_text_report_after_redis_restart_is_not_an_unanswered_question(app, redi
     assert session.exec(select(SmsInbound).where(SmsInbound.kind == "report_lost")).one()
     assert "What kind of problem?" in texter.send("REPORT")  # and it starts again
     assert "Where is it?" in texter.send("pothole")
-    assert "I have the location as: 5th and Main." in texter.send("5th and Main")
+    assert "I found 5th Street and Main Street. Is that right?" in texter.send("5th and Main")
 
 
 def test_a_spanish_text_report_lost_with_redis_is_told_in_spanish_and_an_expired_one_is_not(app, redis, session,
