@@ -277,23 +277,64 @@ def queue_outcomes(session: Session, *, first: dt.datetime, after: dt.datetime) 
     return list(session.exec(statement))
 
 
+def queue_figures(session: Session, *, first: dt.datetime, after: dt.datetime) -> dict[str, dict]:
+    """Per queue, the figures the Live page and /api/queues show for today, from the same records and the same
+    definitions as the Reports page's queue table (_queue_row): one place computes them for every screen."""
+    by_queue: dict[str, list[QueueOutcome]] = defaultdict(list)
+    for outcome in queue_outcomes(session, first=first, after=after):
+        by_queue[outcome.queue].append(outcome)
+    figures = {}
+    for queue, outcomes in by_queue.items():
+        row = dict(zip([c.key for c in QUEUE_COLUMNS], _queue_row(queue, outcomes), strict=True))
+        figures[queue] = {
+            "offered_today": row["offered"],
+            "answered_today": row["answered"],
+            "abandoned_today": row["abandoned"],
+            "service_level": row["answered_within_30_seconds"],
+            "average_speed_of_answer_seconds": row["average_speed_of_answer_seconds"],
+            "told_answered_today": row["told_and_answered"],
+            "told_average_seconds": row["told_average_seconds"],
+            "told_waited_average_seconds": row["waited_average_seconds"],
+            "told_kept_share": row["waited_within_told"],
+        }
+    return figures
+
+
+def nobody_today() -> dict:
+    """A queue's figures for a day nobody left it yet."""
+    return {
+        "offered_today": 0,
+        "answered_today": 0,
+        "abandoned_today": 0,
+        "service_level": None,
+        "average_speed_of_answer_seconds": None,
+        "told_answered_today": 0,
+        "told_average_seconds": None,
+        "told_waited_average_seconds": None,
+        "told_kept_share": None,
+    }
+
+
+QUEUE_COLUMNS = (
+    Column("queue", "Queue", "text"),
+    Column("offered", "Offered"),
+    Column("answered", "Answered"),
+    Column("abandoned", "Abandoned"),
+    Column("abandonment_rate", "Abandonment rate", "rate"),
+    Column("average_speed_of_answer_seconds", "Average speed of answer", "seconds"),
+    Column("answered_within_30_seconds", "Service level (answered in 30 s)", "rate"),
+    Column("told_and_answered", "Answered after an estimate"),
+    Column("told_average_seconds", "Told on average", "seconds"),
+    Column("waited_average_seconds", "Then waited on average", "seconds"),
+    Column("waited_within_told", "Waited within what they were told", "rate"),
+)
+
+
 def _queues(outcomes: list[QueueOutcome]) -> Table:
     table = Table(
         "queues",
         "Waiting for a person",
-        (
-            Column("queue", "Queue", "text"),
-            Column("offered", "Offered"),
-            Column("answered", "Answered"),
-            Column("abandoned", "Abandoned"),
-            Column("abandonment_rate", "Abandonment rate", "rate"),
-            Column("average_speed_of_answer_seconds", "Average speed of answer", "seconds"),
-            Column("answered_within_30_seconds", "Service level (answered in 30 s)", "rate"),
-            Column("told_and_answered", "Answered after an estimate"),
-            Column("told_average_seconds", "Told on average", "seconds"),
-            Column("waited_average_seconds", "Then waited on average", "seconds"),
-            Column("waited_within_told", "Waited within what they were told", "rate"),
-        ),
+        QUEUE_COLUMNS,
         empty="Nobody waited for a person in this range.",
         note="Offered: callers who joined the queue. Abandonment: hang-ups over offered. Speed of answer and service "
         "level: over the answered. Told: the wait callers heard first, against how long they then waited.",

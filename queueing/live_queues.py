@@ -211,18 +211,19 @@ class LiveQueues:
         await self._update(lambda est: (est.abandoned if abandoned else est.left)(now.timestamp(), waited))
         return True
 
-    async def call_ended(self, call_sid: str, now: dt.datetime) -> list[str]:
-        """The call is over: out of every queue it still waits in (counted as hung up); returns those queues."""
-        ended = []
+    async def call_ended(self, call_sid: str, now: dt.datetime) -> dict[str, float]:
+        """The call is over: out of every queue it still waits in (counted as hung up); returns those queues, each with
+        how long the caller waited in it."""
+        ended = {}
         for queue in self.queues:
             joined_at = await self._depart(queue, call_sid)
             if joined_at is None:
                 continue
-            ended.append(queue)
-            if not _counted():
-                continue
             # The queue's own result request was lost or is still on its way: this is the hang-up it would report.
             waited = max(0.0, now.timestamp() - joined_at)
+            ended[queue] = waited
+            if not _counted():
+                continue
             await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
             await self._update(lambda est, waited=waited: est.abandoned(now.timestamp(), waited))
         return ended
