@@ -278,7 +278,7 @@ def play_scenarios(settings: Settings, args) -> int:
         async with httpx.AsyncClient(base_url=url, timeout=20) as client:
             transport = signed_transport(client, auth_token=settings.auth_token, public_base_url=public)
             service = Service(transport, number=settings.numbers[0], account_sid=settings.account_sid)
-            return await run(items, service, LiveStage())
+            return await run(items, service, LiveStage(settings.timezone))
 
     report = asyncio.run(play())
     print(format_report(report))

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app import health, home
+from app import health, home, test_runs
 from app.fresh_hours import FreshHours
 from console import pages as console_pages
 from console import routes as console_routes
@@ -108,6 +108,7 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None, listeni
         *console_routes.routes,
         *console_pages.routes,
         *crm_routes.routes,
+        *test_runs.routes,
     ]
     return Starlette(
         routes=routes,

@@ -35,6 +35,7 @@ async def home(request: Request) -> HTMLResponse:
 <html lang="en">
 <head><meta charset="utf-8"><title>{city} 311 — OneCall 311</title></head>
 <body>
+<main>
   <h1>{city} 311</h1>
   <p>This is the OneCall 311 server for {city}'s 311 line: phone calls and text messages arrive as Twilio
   webhooks at <code>{public}/voice/incoming</code> and <code>{public}/sms/incoming</code>.</p>
@@ -43,6 +44,7 @@ async def home(request: Request) -> HTMLResponse:
 {items}
   </ul>
   <p>Try a call from a terminal: <code>.venv/bin/python run.py simulate</code>.</p>
+</main>
 </body>
 </html>
 """

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import counters
+from core import counters, test_traffic
 from core.defaults import CALLBACK_OWNER_ASKS_PER_DAY, CALLBACK_REQUEST_COUNTER_TTL
 from settings import CallbackSettings
 
@@ -22,19 +22,19 @@ class RequestCounters:
 
     @staticmethod
     def number_key(phone: str, now: dt.datetime) -> str:
-        return f"cb:req:{phone}:{now:%Y%m%d}"
+        return test_traffic.scoped(f"cb:req:{phone}:{now:%Y%m%d}")
 
     @staticmethod
     def service_key(now: dt.datetime) -> str:
-        return f"cb:req:all:{now:%Y%m%d%H}"
+        return test_traffic.scoped(f"cb:req:all:{now:%Y%m%d%H}")
 
     @staticmethod
     def others_key(requester: str, now: dt.datetime) -> str:
-        return f"cb:req:others:{requester}:{now:%Y%m%d}"
+        return test_traffic.scoped(f"cb:req:others:{requester}:{now:%Y%m%d}")
 
     @staticmethod
     def asks_key(phone: str, now: dt.datetime) -> str:
-        return f"cb:ask:{phone}:{now:%Y%m%d}"
+        return test_traffic.scoped(f"cb:ask:{phone}:{now:%Y%m%d}")
 
     def _pair(self, phone: str, now: dt.datetime) -> tuple[counters.Counter, counters.Counter]:
         per_number = self.limits.requests_per_number_per_day

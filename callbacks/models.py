@@ -10,6 +10,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.choices import choice
+from core.test_traffic import test_run_column
 from core.timestamps import moment, stamped
 
 
@@ -73,6 +74,7 @@ class Callback(SQLModel, table=True):
     reminded_at: dt.datetime | None = moment()
     failure_noticed_at: dt.datetime | None = moment()  # outreach.on_callback_failed texted "we tried"
     ended_at: dt.datetime | None = moment()
+    test_run: str | None = test_run_column()  # a scenario's call-back: never placed, cancelled when its run ends
     created_at: dt.datetime = stamped(index=True)
     updated_at: dt.datetime = stamped()
 

@@ -278,7 +278,7 @@ def reschedule(
 
 
 def _listed(query, *, state: State, limit: int):
-    query = query.where(Callback.status.in_(STATES[state]))
+    query = query.where(Callback.status.in_(STATES[state]), Callback.test_run.is_(None))  # test runs' never listed
     if state == "failed":
         return query.order_by(Callback.ended_at.desc(), Callback.id.desc()).limit(limit)
     return query.order_by(Callback.id).limit(limit)
@@ -319,7 +319,8 @@ def due(session: Session, *, now: dt.datetime) -> list[Callback]:
     """Call-backs that may be dialled now, in the order they are owed: kept places and scheduled times that came."""
     waiting = Callback.status == CallbackStatus.WAITING
     came = (Callback.status == CallbackStatus.SCHEDULED) & (Callback.next_attempt_at <= now)
-    rows = list(session.exec(select(Callback).where(waiting | came)).all())
+    # A test run's call-back is never dialled: its number is fictional and its run cancels it at the end.
+    rows = list(session.exec(select(Callback).where(waiting | came, Callback.test_run.is_(None))).all())
     return sorted(rows, key=lambda row: (entitled_at(row), row.id))
 
 
@@ -538,6 +539,7 @@ def due_reminders(session: Session, *, now: dt.datetime, minutes: int) -> list[C
                 Callback.attempts == 0,
                 Callback.text_updates.is_(True),
                 Callback.reminded_at.is_(None),
+                Callback.test_run.is_(None),
                 Callback.due_at > now,
                 Callback.due_at <= now + dt.timedelta(minutes=minutes),
             )
@@ -569,3 +571,12 @@ def mark_failure_noticed(session: Session, *, callback_id: int, now: dt.datetime
     row = get(session, callback_id=callback_id)
     row.failure_noticed_at = now
     session.add(row)
+
+
+def end_test_run(session: Session, *, run: str, now: dt.datetime) -> int:
+    """Cancel what a finished test run left booked (never dialled, the numbers are free again); how many."""
+    rows = session.exec(select(Callback).where(Callback.test_run == run, Callback.status.in_(ACTIVE))).all()
+    for row in rows:
+        _close(row, CallbackStatus.CANCELLED, now)
+        session.add(row)
+    return len(rows)

@@ -22,7 +22,7 @@ def due_by_language(session: Session, *, now: dt.datetime) -> dict[str, dict[str
     """Per language: call-backs owed a call now ("now") and those whose chosen time comes within the hour ("soon")."""
     rows = session.exec(
         select(Callback.language, Callback.status, Callback.next_attempt_at).where(
-            Callback.status.in_([CallbackStatus.WAITING, CallbackStatus.SCHEDULED])
+            Callback.status.in_([CallbackStatus.WAITING, CallbackStatus.SCHEDULED]), Callback.test_run.is_(None)
         )
     ).all()
     counts: dict[str, dict[str, int]] = {}

@@ -7,6 +7,7 @@ from collections import Counter
 
 from sqlmodel import Session, select
 
+from console.report_figures import queue_outcomes
 from core.redact import for_report
 from ivr.models import Call, CallStep
 from knowledge.models import Unanswered
@@ -18,24 +19,35 @@ def daily(session: Session, *, day: dt.date, zone) -> dict:
     """One day's report (the day in the city's time zone)."""
     start = dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
     end = start + dt.timedelta(days=1)
-    calls = session.exec(select(Call).where(Call.started_at >= start, Call.started_at < end)).all()
-    outcomes = session.exec(
-        select(QueueOutcome).where(QueueOutcome.created_at >= start, QueueOutcome.created_at < end)
+    # Residents' traffic only: a scenario run or the browser phone (core.test_traffic) never counts.
+    calls = session.exec(
+        select(Call).where(Call.started_at >= start, Call.started_at < end, Call.test_run.is_(None))
     ).all()
-    texts = session.exec(select(SmsInbound).where(SmsInbound.created_at >= start, SmsInbound.created_at < end)).all()
+    outcomes = queue_outcomes(session, first=start, after=end)
+    texts = session.exec(
+        select(SmsInbound).where(
+            SmsInbound.created_at >= start, SmsInbound.created_at < end, SmsInbound.test_run.is_(None)
+        )
+    ).all()
     answered_steps = session.exec(
         select(CallStep.article_id).where(
-            CallStep.created_at >= start, CallStep.created_at < end, CallStep.outcome == "answered"
+            CallStep.created_at >= start,
+            CallStep.created_at < end,
+            CallStep.outcome == "answered",
+            CallStep.test_run.is_(None),
         )
     ).all()
     unanswered = session.exec(
         select(Unanswered)
-        .where(Unanswered.created_at >= start, Unanswered.created_at < end)
+        .where(Unanswered.created_at >= start, Unanswered.created_at < end, Unanswered.test_run.is_(None))
         .order_by(Unanswered.created_at.desc())
     ).all()
     emergencies = session.exec(
         select(CallStep.id).where(
-            CallStep.created_at >= start, CallStep.created_at < end, CallStep.outcome == "emergency"
+            CallStep.created_at >= start,
+            CallStep.created_at < end,
+            CallStep.outcome == "emergency",
+            CallStep.test_run.is_(None),
         )
     ).all()
     topics = Counter(a for a in answered_steps if a) + Counter(t.article_id for t in texts if t.article_id)

@@ -2,7 +2,8 @@
 types, self-service, queue performance and SLA compliance, each as a table of plain values (one CSV each).
 
 Definitions (docs/console.md, "Reports", and the page say the same):
-- a contact is a call or an inbound text; the days and hours are the city's;
+- a contact is a resident's call or inbound text (test traffic, core.test_traffic, never counts); the days and hours
+  are the city's;
 - a call resolved by self-service heard an answer from the knowledge base, never asked for a person and opened no
   ticket; a text resolved by self-service was answered from the knowledge base (each text of a conversation counts);
 - a queue's offered callers are those who joined it; abandonment is hang-ups over offered; the average speed of
@@ -104,26 +105,24 @@ def report(
     first, after = bounds(start, end, zone)
     calls = session.exec(
         select(Call.call_sid, Call.started_at, Call.self_service).where(
-            Call.started_at >= first, Call.started_at < after
+            Call.started_at >= first, Call.started_at < after, Call.test_run.is_(None)
         )
     ).all()
     ticket_calls = set(
         session.exec(
             select(CallStep.call_sid).where(
-                CallStep.outcome == Outcome.TICKET_OPENED, CallStep.created_at >= first
+                CallStep.outcome == Outcome.TICKET_OPENED, CallStep.created_at >= first, CallStep.test_run.is_(None)
             )
         ).all()
     )
     texts = session.exec(
         select(SmsInbound.created_at, SmsInbound.kind, SmsInbound.article_id).where(
-            SmsInbound.created_at >= first, SmsInbound.created_at < after
+            SmsInbound.created_at >= first, SmsInbound.created_at < after, SmsInbound.test_run.is_(None)
         )
     ).all()
     voice_served = sum(1 for sid, _, served in calls if served and sid not in ticket_calls)
     text_served = sum(1 for _, kind, _ in texts if kind == ANSWERED_TEXT)
-    outcomes = list(
-        session.exec(select(QueueOutcome).where(QueueOutcome.created_at >= first, QueueOutcome.created_at < after))
-    )
+    outcomes = queue_outcomes(session, first=first, after=after)
     channels = _channels(len(calls), voice_served, len(texts), text_served)
     hours, days = _by_hour_and_day(start, end, zone, [c[1] for c in calls], [t[0] for t in texts])
     queues = _queues(outcomes)
@@ -229,7 +228,10 @@ def _questions(session: Session, *, first, after, texts, language: str) -> Table
         a
         for a in session.exec(
             select(CallStep.article_id).where(
-                CallStep.created_at >= first, CallStep.created_at < after, CallStep.outcome == Outcome.ANSWERED
+                CallStep.created_at >= first,
+                CallStep.created_at < after,
+                CallStep.outcome == Outcome.ANSWERED,
+                CallStep.test_run.is_(None),
             )
         ).all()
         if a
@@ -256,7 +258,9 @@ def _services(session: Session, *, first, after, names: dict[str, str]) -> Table
         note="Requests opened in the range by phone, text or Open311; a duplicate is linked to an open request.",
     )
     rows = session.exec(
-        select(Ticket.service_code, Ticket.status).where(Ticket.created_at >= first, Ticket.created_at < after)
+        select(Ticket.service_code, Ticket.status).where(
+            Ticket.created_at >= first, Ticket.created_at < after, Ticket.test_run.is_(None)
+        )
     ).all()
     opened = Counter(code for code, _ in rows)
     duplicates = Counter(code for code, status in rows if status == TicketStatus.DUPLICATE)
@@ -265,23 +269,72 @@ def _services(session: Session, *, first, after, names: dict[str, str]) -> Table
     return table
 
 
+def queue_outcomes(session: Session, *, first: dt.datetime, after: dt.datetime) -> list[QueueOutcome]:
+    """Residents' times in a queue that ended between first and after (test traffic left out)."""
+    statement = select(QueueOutcome).where(
+        QueueOutcome.created_at >= first, QueueOutcome.created_at < after, QueueOutcome.test_run.is_(None)
+    )
+    return list(session.exec(statement))
+
+
+def queue_figures(session: Session, *, first: dt.datetime, after: dt.datetime) -> dict[str, dict]:
+    """Per queue, the figures the Live page and /api/queues show for today, from the same records and the same
+    definitions as the Reports page's queue table (_queue_row): one place computes them for every screen."""
+    by_queue: dict[str, list[QueueOutcome]] = defaultdict(list)
+    for outcome in queue_outcomes(session, first=first, after=after):
+        by_queue[outcome.queue].append(outcome)
+    figures = {}
+    for queue, outcomes in by_queue.items():
+        row = dict(zip([c.key for c in QUEUE_COLUMNS], _queue_row(queue, outcomes), strict=True))
+        figures[queue] = {
+            "offered_today": row["offered"],
+            "answered_today": row["answered"],
+            "abandoned_today": row["abandoned"],
+            "service_level": row["answered_within_30_seconds"],
+            "average_speed_of_answer_seconds": row["average_speed_of_answer_seconds"],
+            "told_answered_today": row["told_and_answered"],
+            "told_average_seconds": row["told_average_seconds"],
+            "told_waited_average_seconds": row["waited_average_seconds"],
+            "told_kept_share": row["waited_within_told"],
+        }
+    return figures
+
+
+def nobody_today() -> dict:
+    """A queue's figures for a day nobody left it yet."""
+    return {
+        "offered_today": 0,
+        "answered_today": 0,
+        "abandoned_today": 0,
+        "service_level": None,
+        "average_speed_of_answer_seconds": None,
+        "told_answered_today": 0,
+        "told_average_seconds": None,
+        "told_waited_average_seconds": None,
+        "told_kept_share": None,
+    }
+
+
+QUEUE_COLUMNS = (
+    Column("queue", "Queue", "text"),
+    Column("offered", "Offered"),
+    Column("answered", "Answered"),
+    Column("abandoned", "Abandoned"),
+    Column("abandonment_rate", "Abandonment rate", "rate"),
+    Column("average_speed_of_answer_seconds", "Average speed of answer", "seconds"),
+    Column("answered_within_30_seconds", "Service level (answered in 30 s)", "rate"),
+    Column("told_and_answered", "Answered after an estimate"),
+    Column("told_average_seconds", "Told on average", "seconds"),
+    Column("waited_average_seconds", "Then waited on average", "seconds"),
+    Column("waited_within_told", "Waited within what they were told", "rate"),
+)
+
+
 def _queues(outcomes: list[QueueOutcome]) -> Table:
     table = Table(
         "queues",
         "Waiting for a person",
-        (
-            Column("queue", "Queue", "text"),
-            Column("offered", "Offered"),
-            Column("answered", "Answered"),
-            Column("abandoned", "Abandoned"),
-            Column("abandonment_rate", "Abandonment rate", "rate"),
-            Column("average_speed_of_answer_seconds", "Average speed of answer", "seconds"),
-            Column("answered_within_30_seconds", "Service level (answered in 30 s)", "rate"),
-            Column("told_and_answered", "Answered after an estimate"),
-            Column("told_average_seconds", "Told on average", "seconds"),
-            Column("waited_average_seconds", "Then waited on average", "seconds"),
-            Column("waited_within_told", "Waited within what they were told", "rate"),
-        ),
+        QUEUE_COLUMNS,
         empty="Nobody waited for a person in this range.",
         note="Offered: callers who joined the queue. Abandonment: hang-ups over offered. Speed of answer and service "
         "level: over the answered. Told: the wait callers heard first, against how long they then waited.",
@@ -337,6 +390,7 @@ def _sla(session: Session, *, first, after, now: dt.datetime, names: dict[str, s
             Ticket.expected_at >= first,
             Ticket.expected_at < after,
             Ticket.status != TicketStatus.DUPLICATE,
+            Ticket.test_run.is_(None),
         )
     ).all()
     ids = [t[0] for t in tickets]
@@ -387,7 +441,7 @@ def _unanswered(session: Session, *, first, after, zone) -> Table:
     )
     rows = session.exec(
         select(Unanswered)
-        .where(Unanswered.created_at >= first, Unanswered.created_at < after)
+        .where(Unanswered.created_at >= first, Unanswered.created_at < after, Unanswered.test_run.is_(None))
         .order_by(Unanswered.created_at.desc(), Unanswered.id.desc())
         .limit(UNANSWERED_LISTED)
     ).all()

@@ -6,7 +6,7 @@ from anyio import to_thread
 
 from callbacks import service as callbacks
 from callbacks.models import Callback
-from console import live_callbacks, metrics, report_figures, tickets, tokens
+from console import live_callbacks, live_today, metrics, report_figures, tickets, tokens
 from console.tickets import TicketChangeError
 from core import audit, dev_outbox
 from core.context import AppContext
@@ -111,9 +111,11 @@ async def queues(ctx: FlowContext) -> list[dict]:
     live = LiveQueues(ctx.redis, ctx.settings)
     names = [*ctx.settings.queue.names.values(), ctx.settings.queue.callback_queue]
     due = await live_callbacks.due(ctx)
+    today = await live_today.figures(ctx)  # counted as Reports counts them (console.report_figures)
     return [
         {
             **await live.snapshot(name, ctx.now()),
+            **today.get(name, report_figures.nobody_today()),
             "callbacks_due_now": due[name]["now"],
             "callbacks_due_within_hour": due[name]["soon"],
         }

@@ -73,6 +73,7 @@ def _like(text: str) -> str:
 
 
 def _where(statement, wanted: TicketFilter, now: dt.datetime):
+    statement = statement.where(Ticket.test_run.is_(None))  # residents' requests only: never a test run's
     if wanted.service_code:
         statement = statement.where(Ticket.service_code == wanted.service_code)
     if wanted.status:

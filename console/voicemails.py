@@ -57,14 +57,18 @@ class VoicemailPage:
 
 def listing(session: Session, *, number: int, size: int) -> VoicemailPage:
     """One page of voice messages: those not yet handled first, newest first within each."""
+    residents = Voicemail.test_run.is_(None)  # a test call's message is never a resident's to return
     rows = session.exec(
         select(Voicemail)
+        .where(residents)
         .order_by(Voicemail.returned_at.is_not(None), Voicemail.created_at.desc(), Voicemail.id.desc())
         .offset((number - 1) * size)
         .limit(size)
     ).all()
-    total = session.exec(select(func.count()).select_from(Voicemail)).one()
-    waiting = session.exec(select(func.count()).select_from(Voicemail).where(Voicemail.returned_at.is_(None))).one()
+    total = session.exec(select(func.count()).select_from(Voicemail).where(residents)).one()
+    waiting = session.exec(
+        select(func.count()).select_from(Voicemail).where(residents, Voicemail.returned_at.is_(None))
+    ).one()
     return VoicemailPage(list(rows), total, waiting)
 
 

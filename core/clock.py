@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextvars import ContextVar
 
 Clock = Callable[[], dt.datetime]
 
@@ -14,6 +15,8 @@ def system_clock() -> dt.datetime:
 
 
 _current: Clock = system_clock
+# A test-traffic request plays at its scenario's time (core.test_traffic): the moment it was sent for, for that request.
+_simulated: ContextVar[dt.datetime | None] = ContextVar("simulated_now", default=None)
 
 
 def install(clock: Clock | None) -> None:
@@ -22,7 +25,17 @@ def install(clock: Clock | None) -> None:
     _current = clock or system_clock
 
 
+def simulate(moment: dt.datetime | None) -> None:
+    """For the rest of the current request (or task), now() is this moment; None restores the installed clock."""
+    _simulated.set(moment)
+
+
+def simulated() -> dt.datetime | None:
+    """The current request's simulated time, if it has one."""
+    return _simulated.get()
+
+
 def now() -> dt.datetime:
-    """The current time from the installed clock, always timezone-aware."""
-    value = _current()
+    """The current time from the installed clock (or the request's simulated time), always timezone-aware."""
+    value = _simulated.get() or _current()
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -1,4 +1,5 @@
-"""Twilio webhook authentication: every webhook's form is checked against X-Twilio-Signature."""
+"""Twilio webhook authentication: every webhook's form is checked against X-Twilio-Signature (and its test-traffic
+mark read, core.test_traffic)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from twilio.request_validator import RequestValidator
 
+from core import test_traffic
 from core.defaults import WEBHOOK_BODY_LIMIT
 from core.forms import FORM_TYPE
 
@@ -36,4 +38,7 @@ async def signed_form(request: Request) -> dict[str, str]:
     validator = RequestValidator(settings.auth_token)
     if not signature or not validator.validate(public_url(settings.public_base_url, request), params, signature):
         raise HTTPException(403, "invalid Twilio signature")
+    # A scenario run or the browser phone marks its webhooks as test traffic; anything else is a resident.
+    marked = request.headers.get(test_traffic.HEADER, "")
+    test_traffic.enter(test_traffic.read(settings.auth_token, signature, marked) if marked else None)
     return params

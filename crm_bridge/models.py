@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
 from core.choices import choice
+from core.test_traffic import test_run_column
 from core.timestamps import moment, stamped
 
 
@@ -69,6 +70,7 @@ class Ticket(TicketBase, table=True):
     expected_at: dt.datetime
     closing_note: str | None = Field(default=None, max_length=1000)
     external_id: str | None = Field(default=None, max_length=100)
+    test_run: str | None = test_run_column()  # a scenario run or the browser phone: never sent to the CRM
     created_at: dt.datetime = stamped(index=True)
     updated_at: dt.datetime = stamped()
 

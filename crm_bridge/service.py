@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import clock, text_rules
+from core import clock, test_traffic, text_rules
 from core.calendar import BusinessCalendar
 from crm_bridge import addresses, ticket_numbers
 from crm_bridge.catalogue import Catalogue
@@ -88,11 +88,12 @@ def open_ticket(
     data = validate(data, catalogue)
     now = now or clock.now()
     address_key = addresses.key(data.address) if data.address else ""
+    run = test_traffic.current_run()
     if data.lat is not None and data.long is not None:  # a point on the map: the same problem is one close by
         original = find_nearby(session, service_code=data.service_code, lat=data.lat, long=data.long, now=now,
-                               nearby=nearby)
+                               nearby=nearby, test_run=run)
     else:
-        original = find_duplicate(session, service_code=data.service_code, address_key=address_key)
+        original = find_duplicate(session, service_code=data.service_code, address_key=address_key, test_run=run)
     ticket = Ticket.model_validate(
         data,
         update={
@@ -105,24 +106,29 @@ def open_ticket(
             "duplicate_of": original.number if original else None,
             "created_at": now,
             "updated_at": now,
+            "test_run": run,
         },
     )
     session.add(ticket)
     session.flush()
     note = f"duplicate of {original.number}" if original else "opened"
     session.add(TicketEvent(ticket_id=ticket.id, status=ticket.status, note=note, actor=data.channel, created_at=now))
-    if original is None and deliver:
+    if original is None and deliver and run is None:  # a test run's ticket never reaches the city's CRM
         session.add(CrmDelivery(ticket_id=ticket.id, idempotency_key=f"onecall-{ticket.number}"))
     return ticket
 
 
-def find_duplicate(session: Session, *, service_code: str, address_key: str) -> Ticket | None:
-    """An open request of the same type at the same place, if there is one."""
+def find_duplicate(
+    session: Session, *, service_code: str, address_key: str, test_run: str | None = None
+) -> Ticket | None:
+    """An open request of the same type at the same place, if there is one: a resident's among residents' requests,
+    a test run's among its own (a test never makes a resident's report a duplicate, nor the other way round)."""
     if not address_key:
         return None
+    same_traffic = Ticket.test_run.is_(None) if test_run is None else Ticket.test_run == test_run
     statement = (
         select(Ticket)
-        .where(Ticket.service_code == service_code, Ticket.address_key == address_key)
+        .where(Ticket.service_code == service_code, Ticket.address_key == address_key, same_traffic)
         .where(Ticket.status.in_(ACTIVE))
         .order_by(Ticket.created_at)
     )
@@ -130,16 +136,18 @@ def find_duplicate(session: Session, *, service_code: str, address_key: str) -> 
 
 
 def find_nearby(session: Session, *, service_code: str, lat: float, long: float, now: dt.datetime,
-                nearby: Nearby) -> Ticket | None:
-    """The nearest open request of the same type within nearby.metres, reported within nearby.days."""
+                nearby: Nearby, test_run: str | None = None) -> Ticket | None:
+    """The nearest open request of the same type within nearby.metres, reported within nearby.days (a test run's
+    among its own, as find_duplicate)."""
     if nearby.metres <= 0:
         return None
+    same_traffic = Ticket.test_run.is_(None) if test_run is None else Ticket.test_run == test_run
     # A box around the point narrows the rows in the database; the exact distance is measured here.
     dlat = nearby.metres / 111_000
     dlong = dlat / max(0.01, math.cos(math.radians(lat)))
     statement = (
         select(Ticket)
-        .where(Ticket.service_code == service_code, Ticket.status.in_(ACTIVE))
+        .where(Ticket.service_code == service_code, Ticket.status.in_(ACTIVE), same_traffic)
         .where(Ticket.created_at >= now - dt.timedelta(days=nearby.days))
         .where(Ticket.lat.between(lat - dlat, lat + dlat), Ticket.long.between(long - dlong, long + dlong))
     )
@@ -228,8 +236,8 @@ def list_tickets(
     limit: int = 1000,
     offset: int = 0,
 ) -> list[Ticket]:
-    """Tickets matching the filters, newest first (Open311's GET requests); `offset` skips earlier pages."""
-    statement = select(Ticket)
+    """Residents' tickets matching the filters, newest first (Open311's GET requests); `offset` skips earlier pages."""
+    statement = select(Ticket).where(Ticket.test_run.is_(None))
     if numbers_:
         statement = statement.where(Ticket.number.in_(numbers_))
     if service_codes:
@@ -243,3 +251,17 @@ def list_tickets(
     # The id breaks ties between tickets opened in the same instant, so pages neither repeat nor skip one.
     statement = statement.order_by(Ticket.created_at.desc(), Ticket.id.desc()).offset(offset).limit(limit)
     return list(session.exec(statement).all())
+
+
+def remove_test_run(session: Session, *, run: str) -> int:
+    """Remove a finished test run's tickets, their history and outbox rows; how many tickets went."""
+    ids = list(session.exec(select(Ticket.id).where(Ticket.test_run == run)).all())
+    if not ids:
+        return 0
+    for model in (CrmDelivery, TicketEvent):
+        for row in session.exec(select(model).where(model.ticket_id.in_(ids))).all():
+            session.delete(row)
+    session.flush()
+    for ticket in session.exec(select(Ticket).where(Ticket.id.in_(ids))).all():
+        session.delete(ticket)
+    return len(ids)

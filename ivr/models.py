@@ -8,6 +8,7 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.choices import choice
+from core.test_traffic import test_run_column
 from core.timestamps import moment, stamped
 from flows.turns import InputKind, Outcome
 
@@ -33,6 +34,7 @@ class Call(CallBase, table=True):
     article_id: str | None = Field(default=None, max_length=80)
     agent_requested: bool = False
     self_service: bool = False
+    test_run: str | None = test_run_column()  # a scenario run or the browser phone, never a resident
 
 
 class CallStep(SQLModel, table=True):
@@ -48,4 +50,5 @@ class CallStep(SQLModel, table=True):
     language: str = Field(max_length=16)
     article_id: str | None = Field(default=None, max_length=80)
     confidence: float | None = None
+    test_run: str | None = test_run_column()
     created_at: dt.datetime = stamped()

@@ -379,8 +379,8 @@ def mark_reviewed(session: Session, *, language: str, article_id: str, actor: st
 
 
 def waiting(session: Session, *, limit: int = QUEUE_SIZE) -> tuple[list[Unanswered], int]:
-    """Questions not yet dealt with, newest first, and how many there are in all."""
-    open_ = Unanswered.handled_at.is_(None)
+    """Residents' questions not yet dealt with, newest first, and how many there are in all (test traffic's never)."""
+    open_ = Unanswered.handled_at.is_(None) & Unanswered.test_run.is_(None)
     total = session.exec(select(func.count()).select_from(Unanswered).where(open_)).one()
     rows = session.exec(
         select(Unanswered).where(open_).order_by(Unanswered.created_at.desc(), Unanswered.id.desc()).limit(limit)
@@ -391,7 +391,7 @@ def waiting(session: Session, *, limit: int = QUEUE_SIZE) -> tuple[list[Unanswer
 def question(session: Session, *, unanswered_id: int) -> Unanswered | None:
     """One question still waiting in the queue."""
     row = session.get(Unanswered, unanswered_id)
-    return row if row is not None and row.handled_at is None else None
+    return row if row is not None and row.handled_at is None and row.test_run is None else None
 
 
 def _close(session: Session, row: Unanswered, *, actor: str, added_to: str | None) -> None:

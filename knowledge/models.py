@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.test_traffic import test_run_column
 from core.timestamps import moment, stamped
 
 
@@ -67,4 +68,5 @@ class Unanswered(UnansweredBase, table=True):
     handled_at: dt.datetime | None = moment()
     handled_by: str | None = Field(default=None, max_length=100)
     added_to: str | None = Field(default=None, max_length=80)  # the article it became a phrasing of
+    test_run: str | None = test_run_column()  # a scenario's question: never in the team's queue
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
-from core import counters
+from core import counters, test_traffic
 from core.defaults import SMS_COUNTER_TTL
 from settings import OutboundSettings
 
@@ -27,11 +27,11 @@ class TextCounters:
 
     @staticmethod
     def number_key(phone: str, now: dt.datetime) -> str:
-        return f"sms:out:{phone}:{now:%Y%m%d}"
+        return test_traffic.scoped(f"sms:out:{phone}:{now:%Y%m%d}")
 
     @staticmethod
     def service_key(now: dt.datetime) -> str:
-        return f"sms:out:all:{now:%Y%m%d%H}"
+        return test_traffic.scoped(f"sms:out:all:{now:%Y%m%d%H}")
 
     def reserve(self, phone: str, now: dt.datetime) -> Cap | None:
         """Count one text to the number; None if it may go, else the cap it hit (and nothing stays counted)."""

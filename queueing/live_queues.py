@@ -15,6 +15,7 @@ from enum import Enum
 
 from redis.asyncio import Redis
 
+from core import test_traffic
 from core.defaults import (
     AGENT_ACTIVE_SECONDS,
     CALL_SESSION_TTL,
@@ -137,7 +138,7 @@ class LiveQueues:
         keys = [self._waiting(queue), self._polled(queue), self._left(call_sid), self._meta(queue, call_sid)]
         now_ts = now.timestamp()
         joined = Joined(await self.redis.eval(_JOIN, len(keys), *keys, call_sid, now_ts - waited, now_ts))
-        if joined is not Joined.NEW:
+        if joined is not Joined.NEW or not _counted():
             return joined
         day = self._day(queue, now)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -183,6 +184,8 @@ class LiveQueues:
         """An agent took the caller; False if this was already counted. What they were told is scored against it."""
         if await self._depart(queue, call_sid) is None:
             return False
+        if not _counted():
+            return True
         day = self._day(queue, now)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hincrby(day, "answered", 1).hincrbyfloat(day, "answer_wait_sum", waited)
@@ -200,24 +203,29 @@ class LiveQueues:
         """The caller left without an agent: hung up (abandoned) or chose another way; False if already counted."""
         if await self._depart(queue, call_sid) is None:
             return False
+        if not _counted():
+            return True
         if abandoned:
             await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
         # Either way they no longer wait ahead of anyone; only a hang-up tells the estimator callers are impatient.
         await self._update(lambda est: (est.abandoned if abandoned else est.left)(now.timestamp(), waited))
         return True
 
-    async def call_ended(self, call_sid: str, now: dt.datetime) -> list[str]:
-        """The call is over: out of every queue it still waits in (counted as hung up); returns those queues."""
-        ended = []
+    async def call_ended(self, call_sid: str, now: dt.datetime) -> dict[str, float]:
+        """The call is over: out of every queue it still waits in (counted as hung up); returns those queues, each with
+        how long the caller waited in it."""
+        ended = {}
         for queue in self.queues:
             joined_at = await self._depart(queue, call_sid)
             if joined_at is None:
                 continue
             # The queue's own result request was lost or is still on its way: this is the hang-up it would report.
             waited = max(0.0, now.timestamp() - joined_at)
+            ended[queue] = waited
+            if not _counted():
+                continue
             await self.redis.hincrby(self._day(queue, now), "abandoned", 1)
             await self._update(lambda est, waited=waited: est.abandoned(now.timestamp(), waited))
-            ended.append(queue)
         return ended
 
     async def _depart(self, queue: str, call_sid: str) -> float | None:
@@ -232,6 +240,8 @@ class LiveQueues:
 
     async def queue_full(self, queue: str, now: dt.datetime) -> None:
         """A caller could not join because the queue was full."""
+        if not _counted():
+            return
         await self.redis.hincrby(self._day(queue, now), "full", 1)
 
     async def estimate(self, queue: str, position: int, now: dt.datetime, waited: float = 0) -> Estimate:
@@ -332,6 +342,11 @@ class LiveQueues:
             estimator = await self._load()
             change(estimator)
             await self.redis.set(POOL_EWT_KEY, json.dumps(estimator.to_state()))
+
+
+def _counted() -> bool:
+    """Whether this request's caller counts in the figures and teaches the estimator: test traffic never does."""
+    return test_traffic.current_run() is None
 
 
 def _told_today(day: dict[str, float]) -> dict:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from core.choices import choice
+from core.test_traffic import test_run_column
 from core.timestamps import moment, stamped
 
 
@@ -35,6 +36,7 @@ class QueueOutcome(SQLModel, table=True):
     told_high_seconds: int | None = None
     told_seconds: int | None = None
     told_after_seconds: int | None = None
+    test_run: str | None = test_run_column()  # a scenario run or the browser phone, never a resident
     created_at: dt.datetime = stamped(index=True)
 
     @property
@@ -54,6 +56,7 @@ class Voicemail(SQLModel, table=True):
     caller: str | None = Field(default=None, max_length=20)  # needed to call back; never shown in reports
     language: str = Field(max_length=16)
     recording_url: str = Field(max_length=500)
+    test_run: str | None = test_run_column()
     returned_at: dt.datetime | None = moment()
     created_at: dt.datetime = stamped(index=True)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlmodel import select
+
 from core.context import AppContext
 from core.db import run_db
 from queueing.estimator import Estimate, SpokenWait, spoken_range
@@ -21,6 +23,9 @@ TWILIO_RESULTS = {
     "error": QueueResult.ERROR,
     "system-error": QueueResult.ERROR,
 }
+
+# Moved on whenever a queue outcome is recorded: screens recount today's figures only then (console.live_today).
+OUTCOMES_VERSION_KEY = "q:outcomes:version"
 
 
 @dataclass(frozen=True)
@@ -68,17 +73,34 @@ async def left(
     live = LiveQueues(ctx.redis, ctx.settings)
     told = await live.take_told(queue, call_sid)
     if outcome is QueueResult.ANSWERED:
-        await live.answered(queue, call_sid, ctx.now(), waited=waited, told=told)
+        fresh = await live.answered(queue, call_sid, ctx.now(), waited=waited, told=told)
     else:
-        await live.left(queue, call_sid, ctx.now(), waited=waited, abandoned=outcome is QueueResult.ABANDONED)
+        fresh = await live.left(queue, call_sid, ctx.now(), waited=waited, abandoned=outcome is QueueResult.ABANDONED)
     await run_db(
-        ctx.engine, _record, call_sid=call_sid, queue=queue, language=language, result=outcome, waited=waited, told=told
+        ctx.engine,
+        _record,
+        call_sid=call_sid,
+        queue=queue,
+        language=language,
+        result=outcome,
+        waited=waited,
+        told=told,
+        late=not fresh,
     )
+    await ctx.redis.incr(OUTCOMES_VERSION_KEY)  # today's figures, counted from these records, are out of date
     return outcome
 
 
 def _record(
-    db, *, call_sid: str, queue: str, language: str, result: QueueResult, waited: int, told: Told | None
+    db,
+    *,
+    call_sid: str,
+    queue: str,
+    language: str,
+    result: QueueResult,
+    waited: int,
+    told: Told | None,
+    late: bool = False,
 ) -> None:
     told_columns = (
         {}
@@ -90,6 +112,19 @@ def _record(
             "told_after_seconds": told.after,
         }
     )
+    if late:
+        # Twilio's own word on a wait the call's end already recorded as a hang-up: it replaces that guess.
+        guessed = db.exec(
+            select(QueueOutcome)
+            .where(QueueOutcome.call_sid == call_sid, QueueOutcome.queue == queue)
+            .order_by(QueueOutcome.id.desc())
+        ).first()
+        if guessed is not None:
+            guessed.result, guessed.wait_seconds = result, waited
+            for column, value in told_columns.items():
+                setattr(guessed, column, value)
+            db.add(guessed)
+            return
     db.add(
         QueueOutcome(
             call_sid=call_sid, queue=queue, language=language, result=result, wait_seconds=waited, **told_columns
@@ -98,8 +133,20 @@ def _record(
 
 
 async def call_ended(ctx: AppContext, call_sid: str) -> list[str]:
-    """The call is over (its final status): it waits in no queue any more; returns the queues it was still in."""
-    return await LiveQueues(ctx.redis, ctx.settings).call_ended(call_sid, ctx.now())
+    """The call is over (its final status): it waits in no queue any more, recorded as a hang-up in each it was still
+    in (the queue's own result was lost or is late: it corrects the record when it comes); returns those queues."""
+    live = LiveQueues(ctx.redis, ctx.settings)
+    ended = await live.call_ended(call_sid, ctx.now())
+    for queue, waited in ended.items():
+        language = (await live.meta(queue, call_sid)).get("language", "")
+        told = await live.take_told(queue, call_sid)
+        await run_db(
+            ctx.engine, _record, call_sid=call_sid, queue=queue, language=language, result=QueueResult.ABANDONED,
+            waited=round(waited), told=told,
+        )
+    if ended:
+        await ctx.redis.incr(OUTCOMES_VERSION_KEY)
+    return list(ended)
 
 
 async def joined_at(ctx: AppContext, *, queue: str, call_sid: str, waited: int | None) -> dt.datetime:

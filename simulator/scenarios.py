@@ -7,7 +7,6 @@ mistake with the file and step.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 import secrets
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from core import test_traffic
 from simulator.call import CallDriver
 from simulator.line import Line
 from simulator.switchboard import Switchboard
@@ -30,7 +30,6 @@ SCENARIO_KEYS = {"name", "description", "language", "caller", "at", "surge", "st
 WAITING_FOR = ("gather", "record", "queue", "dial", "bridged", "ended")
 RESIDENT = "resident"
 TEXT_PAUSE = 8  # seconds a resident takes to type a text (in-process runs), so a chat keeps under the rate limit
-LIVE_WAIT_LIMIT = 10  # seconds a live run will really sleep for a `wait` step; longer waits need the test clock
 # A Tuesday in an ordinary week: scenarios without `at` run at 10 a.m. on it (agents answer), others on its week.
 BASE_DATE = dt.date(2026, 11, 17)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -375,6 +374,9 @@ class Stage(Protocol):
 
     def now(self) -> float: ...
 
+    def simulated_at(self) -> dt.datetime | None:
+        """The moment the service must take a webhook to be sent at, or None when its own clock already says it."""
+
     async def prepare(self, scenario: Scenario) -> str | None:
         """Set the scenario's conditions; the reason it must be skipped, or None."""
 
@@ -387,28 +389,34 @@ class Stage(Protocol):
 
 
 class LiveStage:
-    """A running service on real time: no clock to set, no storm to switch on, and waits are really waited."""
+    """A running service, played as test traffic on a simulated clock: each scenario starts at its `at` (or 10 a.m.
+    on the base Tuesday), its waits move that clock on without sleeping, and every webhook carries the moment it is
+    sent for (core.test_traffic), so a run passes on any day at any hour. Presets are not switched on for a live
+    service: scenarios that need one are skipped with the reason."""
 
-    def __init__(self, wait_limit: float = LIVE_WAIT_LIMIT):
-        self.wait_limit = wait_limit
+    def __init__(self, zone: dt.tzinfo = dt.UTC):
+        self.zone = zone
+        self.offset = 0.0  # simulated minus real seconds
 
     def now(self) -> float:
-        return time.time()
+        return time.time() + self.offset
+
+    def simulated_at(self) -> dt.datetime | None:
+        return dt.datetime.fromtimestamp(self.now(), dt.UTC)
 
     async def prepare(self, scenario: Scenario) -> str | None:
-        if scenario.at:
-            return f"needs the clock set to {scenario.at}: runs in-process only (make test)"
         if scenario.surge:
             return f"needs the {scenario.surge} preset switched on: runs in-process only (make test)"
-        if scenario.longest_wait > self.wait_limit:
-            return f"waits {scenario.longest_wait:g} s: runs in-process only (make test), on the test clock"
+        start = local_time(scenario.at or "10:00").replace(tzinfo=self.zone).timestamp()
+        self.offset = start - time.time()
         return None
 
     async def advance(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+        self.offset += seconds
 
     async def before(self, step: Step) -> None:
-        return None  # real time passes on its own
+        if step.action == "text":
+            await self.advance(TEXT_PAUSE)
 
     async def finish(self, scenario: Scenario) -> None:
         return None
@@ -426,6 +434,9 @@ class ClockStage:
 
     def now(self) -> float:
         return self.clock.now.timestamp()
+
+    def simulated_at(self) -> dt.datetime | None:
+        return None  # the app reads this clock itself
 
     async def prepare(self, scenario: Scenario) -> str | None:
         if scenario.surge and self.surge is None:
@@ -460,21 +471,49 @@ class Service:
     account_sid: str = "AC" + "0" * 32
 
 
+def run_name() -> str:
+    """A fresh name for one run's test traffic."""
+    return f"scenarios-{secrets.token_hex(6)}"
+
+
 def caller_number(index: int) -> str:
     """A fictional number (555-01xx) for the index-th caller of a run, so scenarios do not share texting state."""
     return f"+1312555{100 + index % 100:04d}"
 
 
 async def run(scenarios: list[Scenario], service: Service, stage: Stage) -> Report:
-    """Play every scenario in turn; the report of each step."""
+    """Play every scenario in turn as one test run (marked, so the service keeps it out of its figures, and told at
+    the end so it removes the run's tickets and call-backs); the report of each step."""
     report = Report()
     # Each run starts at a random number of the hundred, so repeated runs on one day spread the service's
     # per-number limits (call-backs booked, texts) instead of spending the same few numbers' allowance.
     first = secrets.randbelow(100)
     numbers = iter(range(first, first + 10**6))
-    for scenario in scenarios:
-        report.results.append(await run_one(scenario, service, stage, numbers))
+    name = run_name()
+    marked = hasattr(service.transport, "test_mark")
+    if marked:
+        service.transport.test_mark = lambda: test_traffic.TrafficMark(name, stage.simulated_at())
+    try:
+        for scenario in scenarios:
+            report.results.append(await run_one(scenario, service, stage, numbers))
+    finally:
+        problem = await _end_run(service, name) if marked else None
+        if problem:
+            ended = ScenarioResult("End of the run", test_traffic.END_OF_RUN_PATH, "failed", reason=problem)
+            report.results.append(ended)
     return report
+
+
+async def _end_run(service: Service, name: str) -> str | None:
+    """Ask the service to remove the run's tickets and call-backs; why it did not, or None."""
+    try:
+        form = {"Run": name, "AccountSid": service.account_sid}
+        status, _ = await service.transport.post(test_traffic.END_OF_RUN_PATH, form)
+    except DriverError as exc:
+        return f"the run's tickets and call-backs were not removed: {exc}"
+    if status != 200:
+        return f"the run's tickets and call-backs were not removed: the service answered {status}"
+    return None
 
 
 async def run_one(scenario: Scenario, service: Service, stage: Stage, numbers=None) -> ScenarioResult:
@@ -587,7 +626,7 @@ def format_report(report: Report) -> str:
         mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}[result.status]
         out.append(f"{mark}  {result.name}  ({result.path})")
         if result.reason:
-            out.append(f"      skipped: {result.reason}")
+            out.append(f"      {'skipped' if result.status == 'skipped' else 'failed'}: {result.reason}")
         for step in result.steps:
             flag = {"passed": "ok  ", "failed": "FAIL", "not run": "--  "}[step.status]
             out.append(f"      {flag} {step.number}. {step.action}")

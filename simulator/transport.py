@@ -7,11 +7,14 @@ simulator uses everywhere: over the network, over httpx.ASGITransport(app) in-pr
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 from twilio.request_validator import RequestValidator
+
+from core import test_traffic
 
 ACCOUNT_SID = "AC" + "0" * 32
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
@@ -32,13 +35,16 @@ class Transport(Protocol):
 
 
 class SignedTransport:
-    """Posts forms signed with X-Twilio-Signature, each with a fresh I-Twilio-Idempotency-Token."""
+    """Posts forms signed with X-Twilio-Signature, each with a fresh I-Twilio-Idempotency-Token; with a test mark,
+    each also carries core.test_traffic's header (the run and its simulated time, signed with the same token)."""
 
     def __init__(self, client: httpx.AsyncClient | httpx.Client, auth_token: str, public_base_url: str):
         self.client = client
+        self.auth_token = auth_token
         self.validator = RequestValidator(auth_token)
         self.public = public_base_url.rstrip("/")
         self.last: tuple[str, dict[str, str], dict[str, str]] | None = None
+        self.test_mark: Callable[[], test_traffic.TrafficMark | None] | None = None
 
     async def post(self, url_or_path: str, form: dict[str, str]) -> tuple[int, str]:
         """Sign the form for the public URL Twilio would have used and deliver it."""
@@ -50,6 +56,11 @@ class SignedTransport:
             "X-Twilio-Signature": self.validator.compute_signature(signed_url, form),
             IDEMPOTENCY_HEADER: secrets.token_hex(16),  # Twilio names each delivery; a retry repeats the name
         }
+        mark = self.test_mark() if self.test_mark else None
+        if mark is not None:
+            headers[test_traffic.HEADER] = test_traffic.header_value(
+                self.auth_token, headers["X-Twilio-Signature"], mark
+            )
         self.last = (path, form, headers)
         return await self._send(path, form, headers)
 

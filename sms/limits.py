@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from core import test_traffic
 from core.defaults import SMS_COUNTER_TTL, SMS_INBOUND_PER_DAY, SMS_INBOUND_PER_MINUTE
 
 
@@ -20,8 +21,8 @@ class Inbound:
 
 async def allow_inbound(redis, phone: str, now: dt.datetime) -> Inbound:
     """Count this text against the number's minute and day, and say whether it may be handled now."""
-    minute = f"sms:in:{phone}:{now:%Y%m%d%H%M}"
-    day = f"sms:in:{phone}:{now:%Y%m%d}"
+    minute = test_traffic.scoped(f"sms:in:{phone}:{now:%Y%m%d%H%M}")
+    day = test_traffic.scoped(f"sms:in:{phone}:{now:%Y%m%d}")
     async with redis.pipeline(transaction=True) as pipe:
         pipe.incr(minute).expire(minute, 120).incr(day).expire(day, SMS_COUNTER_TTL)
         per_minute, _, per_day, _ = await pipe.execute()

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
+from core.test_traffic import test_run_column
 from core.timestamps import stamped
 
 
@@ -20,6 +21,7 @@ class SmsInbound(SQLModel, table=True):
     kind: str = Field(max_length=20)
     article_id: str | None = Field(default=None, max_length=80)
     confidence: float | None = None
+    test_run: str | None = test_run_column()  # a scenario run or the browser phone, never a resident
     created_at: dt.datetime = stamped(index=True)
 
 

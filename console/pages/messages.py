@@ -7,6 +7,7 @@ web process serves the new words on its next request; the page then shows what t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
 from starlette.authentication import requires
@@ -17,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from console import preview, service
 from console.pages.forms import checked_form, text
 from console.pages.message_form import PRIORITY_RANGE, SCOPES, MessageForm
-from console.pages.render import page
+from console.pages.render import local_time, page
 from surge import service as surge
 from surge.cache import VERSION_KEY
 from surge.models import Scope
@@ -30,6 +31,9 @@ def _languages(request: Request) -> list[str]:
     return [language.code for language in request.app.state.ctx.settings.languages]
 
 
+SCHEDULED_AT = re.compile(r"(\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}")
+
+
 def _done(request: Request) -> str:
     """The line confirming the last change, from the redirect's query (fixed words: nothing typed is reflected)."""
     done, presets = request.query_params.get("done", ""), surge.presets()
@@ -38,8 +42,12 @@ def _done(request: Request) -> str:
     action, _, name = done.partition(":")
     if action in ("preset-on", "preset-off") and name not in presets:
         return ""
+    at = request.query_params.get("at", "")
+    at = at if SCHEDULED_AT.fullmatch(at) else ""  # a time we wrote, never words from the address bar
     said = {
         "created": "The message is on the air: the next call hears it.",
+        "scheduled": f"The message is scheduled for {at} ({request.app.state.ctx.settings.city_name} time): "
+        "calls hear it from then on." if at else "",
         "ended": "The message is off the air: the next call no longer hears it.",
         "preset-on": f"{name.capitalize()} is on: {count} messages on the air, heard from the next call on.",
         "preset-off": f"{name.capitalize()} is off: {count} messages taken off the air.",
@@ -110,6 +118,12 @@ async def new_message(request: Request) -> Response:
     except AnnouncementError as exc:  # a rule surge checks at storing time only
         form.errors["texts"] = str(exc)
         return await _render(request, form, status_code=422)
+    starts = data.starts_at.replace(tzinfo=data.starts_at.tzinfo or dt.UTC) if data.starts_at else None
+    if starts is not None and starts > ctx.now():  # not on the air yet: say when it will be
+        zone = ctx.settings.timezone
+        same_day = starts.astimezone(zone).date() == ctx.now().astimezone(zone).date()
+        shown = local_time(starts, zone)
+        return _back({"done": "scheduled", "at": shown[11:] if same_day else shown})
     return _back({"done": "created"})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import jinja2
@@ -66,10 +67,30 @@ def percent(share: float | None) -> str:
     return "–" if share is None else f"{round(share * 100)} %"
 
 
-def compact(value) -> str:
-    """A value from the audit trail as one short line of text (the template escapes it)."""
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})")
+
+
+def _in_city_time(value, zone):
+    # The trail stores moments as UTC ISO strings; the page is in the city's time, so every moment in a value is too.
+    if isinstance(value, str) and _MOMENT.fullmatch(value):
+        try:
+            return local_time(value.replace("Z", "+00:00"), zone)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {k: _in_city_time(v, zone) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_in_city_time(v, zone) for v in value]
+    return value
+
+
+def compact(value, zone=None) -> str:
+    """A value from the audit trail as one short line of text, its moments in the city's time when a zone is given
+    (the template escapes it)."""
     if value is None:
         return "—"
+    if zone is not None:
+        value = _in_city_time(value, zone)
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -26,7 +26,7 @@ from console import duty as agent_duty
 from console.pages.forms import text
 from console.pages.render import page
 from console.pages.session_auth import SessionBackend, to_login
-from core import audit, logs
+from core import audit, logs, test_traffic
 from core.defaults import SIMULATOR_ACTIONS_PER_MINUTE, SIMULATOR_PHONES_PER_BROWSER, SIMULATOR_TICKS_PER_MINUTE
 from core.phones import display
 from core.twilio_client import uses_outbox
@@ -167,7 +167,12 @@ async def _phones(request: Request, board: Board) -> AsyncIterator[Phones]:
     asgi = httpx.ASGITransport(app=request.app, raise_app_exceptions=False, client=("127.0.0.1", 0))
     async with httpx.AsyncClient(transport=asgi, base_url=settings.public_base_url, timeout=30) as client:
         transport = signed_transport(client, auth_token=settings.auth_token, public_base_url=settings.public_base_url)
-        yield Phones(board, transport, settings, ctx.now)
+        if not settings.dev_mode:
+            # In production the browser phone is a supervisor trying the line, never a resident: test traffic, kept
+            # out of the figures, the queues' counts, the unanswered questions and the CRM (docs: "Test traffic").
+            transport.test_mark = lambda: test_traffic.TrafficMark(test_traffic.BROWSER_PHONE_RUN)
+        with test_traffic.isolated():
+            yield Phones(board, transport, settings, ctx.now)
 
 
 async def _answer(request: Request, action, *, kind: str = "action") -> Response:

@@ -66,3 +66,14 @@ def test_an_empty_trail_says_so(app, engine):
     signed_in(app, Role.ADMIN, name="chief")
     in_session(engine, lambda session: session.exec(audit.AuditEntry.__table__.delete()))
     assert "No changes have been made yet." in app.get("/console/audit").text
+
+
+def test_moments_in_the_changes_are_in_city_time_like_the_when_column(app):
+    # A message scheduled for 3 p.m. in Chicago (21:00 UTC): the trail stores UTC, the page says 15:00.
+    engine = app.app.state.ctx.engine
+    in_session(engine, audit.record, actor="cli", action="announcement.create", subject="announcement:9",
+               before=None, after={"starts_at": "2026-11-17T21:00:00+00:00", "windows": ["2026-11-18T00:30:00Z"]})
+    signed_in(app, Role.SUPERVISOR, name="ana")
+    text = " ".join(app.get("/console/audit").text.split())
+    assert "2026-11-17 15:00" in text and "2026-11-17 18:30" in text
+    assert "21:00" not in text and "T00:30" not in text

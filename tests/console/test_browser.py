@@ -108,8 +108,13 @@ def test_the_live_page_updates_by_itself_when_a_caller_joins_a_queue(app, consol
     poll(phone, caller, position=1, waited=5)
     expect(waiting).to_have_text("1", timeout=2_000)  # within 2 s, with no reload:
     assert page.evaluate("window.sameDocument") is True
-    expect(page.locator('tr[data-queue="311-english"] td[data-field="offered"]')).to_have_text("1")
+    offered = page.locator('tr[data-queue="311-english"] td[data-field="offered"]')
+    expect(offered).to_have_text("0")  # offered counts a wait once it ended, as Reports does
     screenshot(page, "live", tmp_path)
+    caller.hang_up()
+    expect(waiting).to_have_text("0", timeout=2_000)
+    expect(offered).to_have_text("1", timeout=2_000)
+    expect(page.locator('tr[data-queue="311-english"] td[data-field="abandoned"]')).to_have_text("1")
     assert page.get_by_role("link", name="Messages").count() == 0  # a wallboard's menu offers only the live page
 
 

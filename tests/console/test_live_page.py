@@ -31,7 +31,8 @@ def test_every_queue_and_its_figures_are_on_the_page(app):
     english = text.split('<tr data-queue="311-english">')[1].split("</tr>")[0]
     assert '<td class="num" data-field="waiting">1</td>' in english
     assert '<td class="num" data-field="longest">0:40</td>' in english
-    assert '<td class="num" data-field="offered">1</td>' in english
+    # Offered counts callers whose wait ended (answered, hung up, left), as Reports does: this one is still waiting.
+    assert '<td class="num" data-field="offered">0</td>' in english
     assert '<td class="num" data-field="service_level">–</td>' in english  # nothing answered yet today
     assert 'src="/console/static/live.js"' in text
 

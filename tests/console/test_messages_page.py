@@ -168,3 +168,17 @@ def test_every_change_needs_the_forms_csrf_token(app, session):
         refused = app.post(path, data={"csrf": "forged", "scope": "greeting", "text-en-US": "Hi", "do": "create"})
         assert refused.status_code == 403 and "This form has expired" in refused.text
     assert session.exec(select(Announcement)).all() == []
+
+
+def test_a_message_that_starts_later_is_announced_as_scheduled_not_on_the_air(app):
+    signed_in(app, Role.SUPERVISOR, name="ana")
+    texts = {"text-en-US": "Offices close at 3 p.m.", "text-es-US": "Las oficinas cierran a las 3 p.m."}
+    # The app's clock: 10 a.m. in Chicago. From 3 p.m. today, then from 9 a.m. tomorrow.
+    later = _post(app, "/console/messages", scope="greeting", do="create", starts_at="2026-11-17T15:00", **texts)
+    assert "The message is scheduled for 15:00 (Springfield time): calls hear it from then on." in later.text
+    assert "on the air: the next call" not in later.text
+    assert "Offices close" not in Caller(app).dial().text  # indeed not yet
+    tomorrow = _post(app, "/console/messages", scope="greeting", do="create", starts_at="2026-11-18T09:00", **texts)
+    assert "The message is scheduled for 2026-11-18 09:00 (Springfield time)" in tomorrow.text
+    forged = app.get("/console/messages?done=scheduled&at=<b>now</b>")
+    assert "scheduled for" not in forged.text  # only a time the page wrote itself is shown

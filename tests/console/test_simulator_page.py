@@ -538,3 +538,22 @@ def test_outside_development_mode_there_is_no_duty_control(app, clock, redis):
     assert "duty" not in phone.state and 'id="duty-status"' not in app.get(PAGE).text
     assert app.post(f"{PAGE}/duty", data={"csrf": phone.csrf, "duty": "on"}).status_code == 404
     assert redis.get("dev:agents-on-duty-until") is None
+
+
+def test_in_production_the_browser_phone_is_test_traffic_and_counts_nowhere(app, session):
+    from console import report_figures
+    from ivr.models import Call
+
+    signed_in(app, Role.SUPERVISOR, name="sam")
+    phone = BrowserPhone(app)
+    first = phone.add_phone()
+    phone.act(first, "dial")
+    phone.act(first, "press", digits="1")
+    phone.act(first, "say", text="when is the library open", confidence="0.92")
+    assert "branches are open" in phone.heard(first)
+    call = session.exec(select(Call)).one()
+    assert call.test_run == "browser-phone"
+    day = app.app.state.ctx.now().astimezone(app.app.state.ctx.settings.timezone).date()
+    shown = report_figures.report(session, start=day, end=day, zone=app.app.state.ctx.settings.timezone,
+                                  now=app.app.state.ctx.now(), language="en-US", service_names={})
+    assert shown.summary["calls"] == 0 and shown.tables["questions"].rows == []

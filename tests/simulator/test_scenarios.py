@@ -93,13 +93,16 @@ def test_a_broken_scenario_reports_the_failing_step_and_what_was_heard(app, sett
     assert "0 passed, 1 failed, 0 skipped" in printed
 
 
-def test_a_live_run_skips_what_needs_the_clock_or_a_preset_with_the_reason(app, settings, redis):
-    service, _ = in_process(app, settings, None, redis)
-    closed = parse('name = "Sunday"\nat = "sunday 10:00"\n[[step]]\nhears = ["greeting"]\n', "x.toml")
+def test_a_live_run_plays_each_scenario_at_its_own_time_and_skips_what_needs_a_preset(app, settings, redis):
+    service, _ = in_process(app, settings, None, redis)  # the app's clock says Tuesday 10 a.m.
+    closed = parse(
+        'name = "Sunday"\nat = "sunday 10:00"\n[[step]]\npress = "1"\n[[step]]\npress = "0"\n'
+        'hears = ["agents closed"]\n',
+        "x.toml",
+    )
     storm = parse('name = "Storm"\nsurge = "storm"\n[[step]]\nhears = ["greeting"]\n', "y.toml")
-    report = asyncio.run(scenarios.run(closed + storm, service, LiveStage()))
-    assert [r.status for r in report.results] == ["skipped", "skipped"]
-    assert "needs the clock set to sunday 10:00" in report.results[0].reason
+    report = asyncio.run(scenarios.run(closed + storm, service, LiveStage(settings.timezone)))
+    assert [r.status for r in report.results] == ["passed", "skipped"], format_report(report)
     assert "needs the storm preset" in report.results[1].reason
     assert report.passed  # skipped is not failed
 

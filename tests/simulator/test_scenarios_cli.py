@@ -54,13 +54,13 @@ def scenario_dir(tmp_path, **files):
     return tmp_path
 
 
-def test_passing_and_skipped_scenarios_exit_zero(server, tmp_path, capsys):
+def test_passing_scenarios_exit_zero_whatever_time_they_need(server, tmp_path, capsys):
     folder = scenario_dir(tmp_path, a=PASSING, b=NEEDS_CLOCK)
     assert run.main(["scenarios", "run", "--url", server, str(folder)]) == 0
     out = capsys.readouterr().out
     assert "PASS  Main menu in English" in out and "ok   2. press 1" in out
-    assert "SKIP  Sunday" in out and "needs the clock set to sunday 10:00" in out
-    assert out.rstrip().endswith("1 passed, 0 failed, 1 skipped")
+    assert "PASS  Sunday" in out  # played at its own time, whatever the server's clock says
+    assert out.rstrip().endswith("2 passed, 0 failed, 0 skipped")
 
 
 def test_a_failing_step_is_printed_and_the_exit_status_is_one(server, tmp_path, capsys):
