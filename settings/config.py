@@ -21,6 +21,7 @@ from settings.sections import (
     Agents,
     CallbackSettings,
     City,
+    ConsoleSettings,
     Crm,
     Emergency,
     Holidays,
@@ -60,6 +61,7 @@ class ConfigFile:
     emergency: Emergency = Field(default_factory=Emergency)
     menus: Menus = Field(default_factory=Menus)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     wording: Wording = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -165,6 +167,7 @@ class Settings:
     crm_open311_jurisdiction: str | None
     web: WebSettings
     callbacks: CallbackSettings
+    console: ConsoleSettings
     # From the environment.
     account_sid: str
     auth_token: str = field(repr=False)
@@ -242,4 +245,5 @@ def from_config_file(config: ConfigFile) -> dict[str, Any]:
         crm_open311_jurisdiction=config.crm.jurisdiction_id,
         web=config.web,
         callbacks=config.callbacks,
+        console=config.console,
     )
