@@ -3,6 +3,10 @@
 // escapes both parts, exactly as on a full page load.
 "use strict";
 (function () {
+  const problems = document.getElementById("problems");
+  if (problems) {
+    problems.focus(); // a refused form: the keyboard starts at what to fix
+  }
   const desk = document.getElementById("desk");
   const live = document.getElementById("desk-live");
   if (!desk || !window.EventSource) {
