@@ -258,6 +258,13 @@ async def change_role(ctx: AppContext, *, name: str, role: Role, actor: str) -> 
     return await run_db(ctx.engine, set_role, name=name, role=role, actor=actor)
 
 
+async def linked(
+    ctx: AppContext, *, name: str, agent: str | None, known: tuple[str, ...], actor: str
+) -> ConsoleAccount:
+    """Link the account to an agent, or unlink it (link_agent)."""
+    return await run_db(ctx.engine, link_agent, name=name, agent=agent, known=known, actor=actor)
+
+
 async def change_password(ctx: AppContext, *, name: str, password: str, actor: str) -> ConsoleAccount:
     """A new password (set_password)."""
     return await run_db(ctx.engine, set_password, name=name, password=password, actor=actor)

@@ -73,6 +73,10 @@ def test_an_agent_sees_only_their_page_live_and_the_knowledge_base_read_only(app
     assert app.get("/console/live").status_code == 200
     assert app.get("/console/knowledge").status_code == 200
     assert "Add an article" not in app.get("/console/knowledge").text
+    article = app.get("/console/knowledge/en-US/library-hours")
+    assert article.status_code == 200 and "changing it needs a content editor" in article.text
+    csrf = csrf_of(article.text)
+    assert app.post("/console/knowledge/en-US/library-hours", data={"csrf": csrf}).status_code == 403
     for path in ("/console/messages", "/console/agents", "/console/contacts", "/console/tickets",
                  "/console/knowledge/unanswered", "/console/knowledge/new", "/console/audit"):
         assert app.get(path).status_code == 403, path
