@@ -20,7 +20,7 @@ from queueing.agents import set_pin
 from tests.callbacks.builders import AGENT_PIN, ANA, agent_takes
 from tests.conftest import run_jobs
 from tests.console.browser_session import make_account, sign_in_page
-from tests.console.chromium import needs_chromium, screenshot
+from tests.console.chromium import TABLET, needs_chromium, screenshot
 from tests.console.test_desk_page import AGENTS, HOSTILE
 from tests.helpers import AgentCall, Caller
 
@@ -96,4 +96,8 @@ def test_a_caller_put_through_pops_on_the_agents_page_and_a_request_opened_there
     expect(page.locator("#steps")).to_contain_text("said “when is the library open”")
     expect(page.locator("#actions")).to_contain_text("ticket")
     screenshot(page, "contact", tmp_path)
+    page.set_viewport_size(TABLET)
+    for path in ("/console/agents", "/console/contacts", page.url.removeprefix(base)):
+        page.goto(f"{base}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     assert dialogs == []

@@ -84,6 +84,14 @@ def test_an_agent_sees_only_their_page_live_and_the_knowledge_base_read_only(app
     assert app.post("/console/agents/sign-out", data={"csrf": csrf, "agent": "Ben"}).status_code == 403
 
 
+def test_an_agent_account_not_yet_linked_is_told_so_and_can_do_nothing(app):
+    make_account(app, "new-agent", Role.AGENT)
+    assert sign_in(app, "new-agent").status_code == 303
+    page = app.get("/console/desk")
+    assert page.status_code == 200 and "not linked to an agent" in page.text
+    assert app.post("/console/desk/note", data={"csrf": csrf_of(page.text), "note": "x"}).status_code == 403
+
+
 def test_other_roles_have_no_agent_page(app):
     make_account(app, "chief", Role.SUPERVISOR)
     assert sign_in(app, "chief").status_code == 303
