@@ -43,6 +43,7 @@ class CallbackSource(StrEnum):
     SMS = "sms"  # texted CALL ME
     TICKET = "ticket"  # about a request they checked on
     VOICEMAIL = "voicemail"  # a supervisor answered their voice message with a call-back (console)
+    AGENT = "agent"  # an agent booked it from their page, during or after a call (console)
 
 
 class AttemptOutcome(StrEnum):

@@ -37,6 +37,7 @@ class SignedIn:
     name: str
     role: Role
     session_stamp: str
+    agent: str | None = None  # the [[agents]] name an "agent" account works as
 
 
 @functools.cache
@@ -124,6 +125,32 @@ def set_disabled(session: Session, *, name: str, disabled: bool, actor: str) -> 
     return row
 
 
+def check_agent(agent: str, *, known: tuple[str, ...]) -> str:
+    """The [[agents]] name as config.toml spells it; AccountError when there is no such agent."""
+    found = next((name for name in known if name.casefold() == agent.strip().casefold()), None)
+    if found is None:
+        raise AccountError("agent", f"no agent named {agent!r} in config.toml's [[agents]] ({', '.join(known)})")
+    return found
+
+
+def link_agent(session: Session, *, name: str, agent: str | None, known: tuple[str, ...], actor: str) -> ConsoleAccount:
+    """Link the account to an agent of [[agents]] (None: unlink); one account per agent; in force at once."""
+    row = _named(session, name)
+    agent = check_agent(agent, known=known) if agent else None
+    if agent is not None:
+        taken = session.exec(select(ConsoleAccount.name).where(ConsoleAccount.agent == agent,
+                                                               ConsoleAccount.id != row.id)).first()
+        if taken is not None:
+            raise AccountError("agent", f"agent {agent} is already linked to the account {taken!r}")
+    before = public(row)
+    row.agent, row.session_stamp, row.updated_at = agent, _stamp(), _now()
+    session.add(row)
+    audit.record(
+        session, actor=actor, action="account.agent", subject=f"account:{row.name}", before=before, after=public(row)
+    )
+    return row
+
+
 def record_unlock(session: Session, *, name: str, locked_from: list[str], actor: str) -> None:
     """Audit an administrator lifting the sign-in locks on an account (the locks live in Redis, lifted after this)."""
     row = _named(session, name)
@@ -188,6 +215,7 @@ def public(row: ConsoleAccount) -> dict:
         "name": row.name,
         "role": row.role,
         "state": "disabled" if row.disabled_at else "active",
+        "agent": row.agent,
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
     }
@@ -201,7 +229,7 @@ def _named(session: Session, name: str) -> ConsoleAccount:
 
 
 def _signed_in(row: ConsoleAccount) -> SignedIn:
-    return SignedIn(id=row.id, name=row.name, role=Role(row.role), session_stamp=row.session_stamp)
+    return SignedIn(id=row.id, name=row.name, role=Role(row.role), session_stamp=row.session_stamp, agent=row.agent)
 
 
 def _stamp() -> str:
@@ -228,6 +256,13 @@ async def create(ctx: AppContext, *, name: str, role: Role, password: str, actor
 async def change_role(ctx: AppContext, *, name: str, role: Role, actor: str) -> ConsoleAccount:
     """A new role (set_role)."""
     return await run_db(ctx.engine, set_role, name=name, role=role, actor=actor)
+
+
+async def linked(
+    ctx: AppContext, *, name: str, agent: str | None, known: tuple[str, ...], actor: str
+) -> ConsoleAccount:
+    """Link the account to an agent, or unlink it (link_agent)."""
+    return await run_db(ctx.engine, link_agent, name=name, agent=agent, known=known, actor=actor)
 
 
 async def change_password(ctx: AppContext, *, name: str, password: str, actor: str) -> ConsoleAccount:

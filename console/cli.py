@@ -29,6 +29,7 @@ def add_commands(sub) -> None:
     account.add_argument("action", choices=["create", "password", "role", "disable", "enable", "unlock", "list"])
     account.add_argument("name", nargs="?", help="the person's sign-in name, e.g. ana")
     account.add_argument("--role", choices=list(Role), help="what the account may do")
+    account.add_argument("--agent", help="with create or role: the [[agents]] name an agent account works as")
     account.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of standard input"
     )
@@ -86,6 +87,8 @@ def account_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: --role: give the account's role ({', '.join(Role)})")
         return 2
     try:
+        if args.action in ("create", "role") and args.agent:  # checked before the account is made
+            accounts.check_agent(args.agent, known=tuple(agent.name for agent in settings.agents))
         if args.action in ("create", "password"):
             password = _new_password(args)
             if password is None:
@@ -99,6 +102,9 @@ def account_command(settings: Settings, args: argparse.Namespace) -> int:
             return _unlock(settings, args)
         elif args.action == "role":
             _db(settings, accounts.set_role, name=args.name, role=Role(args.role), actor=args.actor)
+        if args.action in ("create", "role") and args.agent is not None:
+            known = tuple(agent.name for agent in settings.agents)
+            _db(settings, accounts.link_agent, name=args.name, agent=args.agent or None, known=known, actor=args.actor)
         else:
             _db(settings, accounts.set_disabled, name=args.name, disabled=args.action == "disable", actor=args.actor)
     except accounts.AccountError as exc:

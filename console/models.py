@@ -49,6 +49,7 @@ class Role(StrEnum):
     CONTENT_EDITOR = "content-editor"  # the knowledge base; reads the rest
     SUPERVISOR = "supervisor"  # runs the centre: surge messages, presets, tickets
     ADMIN = "admin"  # everything, and manages accounts and API tokens
+    AGENT = "agent"  # an agent of [[agents]]: their own page (the screen pop), Live, the knowledge base read-only
 
     def grants(self) -> list[str]:
         """The Starlette auth scopes a signed-in account of this role holds (`requires("messages")`, ...)."""
@@ -59,14 +60,16 @@ class Role(StrEnum):
         return self.replace("-", " ")
 
 
-# "live": the live page; "read": every other page, read-only; "messages", "content", "callbacks", "menus": changing
+# "live": the live page; "kb": the knowledge base, read-only; "desk": an agent's own page; "read": every other page,
+# read-only; "messages", "content", "callbacks", "menus": changing
 # them; "supervisor": residents' tickets and voice messages (reading and working them); "admin": accounts and API
 # tokens.
 _GRANTS = {
     Role.WALLBOARD: ("console", "live"),
-    Role.CONTENT_EDITOR: ("console", "live", "read", "content"),
-    Role.SUPERVISOR: ("console", "live", "read", "messages", "content", "callbacks", "menus", "supervisor"),
-    Role.ADMIN: ("console", "live", "read", "messages", "content", "callbacks", "menus", "supervisor", "admin"),
+    Role.CONTENT_EDITOR: ("console", "live", "kb", "read", "content"),
+    Role.SUPERVISOR: ("console", "live", "kb", "read", "messages", "content", "callbacks", "menus", "supervisor"),
+    Role.ADMIN: ("console", "live", "kb", "read", "messages", "content", "callbacks", "menus", "supervisor", "admin"),
+    Role.AGENT: ("console", "live", "kb", "desk"),
 }
 
 
@@ -83,3 +86,4 @@ class ConsoleAccount(SQLModel, table=True):
     created_at: dt.datetime = stamped()
     updated_at: dt.datetime = stamped()
     disabled_at: dt.datetime | None = moment()
+    agent: str | None = Field(default=None, max_length=100)  # the [[agents]] name an "agent" account works as

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from enum import Enum
 
 import phonenumbers
@@ -32,6 +34,14 @@ def mask(number: str) -> str:
     if not 4 <= len(digits) <= 15:
         return "unknown"
     return ("+" if number.startswith("+") else "") + "*" * (len(digits) - 4) + "".join(digits[-4:])
+
+
+def number_key(secret: str, number: str | None) -> str | None:
+    """A keyed digest of the number, stored to find one number's contacts without keeping the number itself."""
+    found = e164(number or "")
+    if found is None:
+        return None
+    return hmac.new(secret.encode(), found.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def e164(number: str, region: str = "US") -> str | None:

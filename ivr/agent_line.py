@@ -14,7 +14,7 @@ from core import text_rules
 from core.defaults import AGENT_IDLE_DIAL_SECONDS, AGENT_PIN_LOCK_SECONDS, AGENT_PIN_MAX_DIGITS, AGENT_PIN_TIMEOUT
 from core.twilio_fields import seconds
 from flows.context import FlowContext
-from ivr import callback_calls
+from ivr import callback_calls, desk_pop
 from outreach import callback_dispatch
 from queueing import agents
 from queueing.agent_presence import AgentPresence
@@ -47,6 +47,7 @@ async def pin(ctx: FlowContext, form: dict[str, str], *, attempt: int) -> str:
     )
     if check.outcome is AgentLineOutcome.PIN_OK:
         await agents.SignedIn(ctx.redis).add(form["CallSid"], check.agent.name)
+        await desk_pop.signed_in(ctx, agent=check.agent.name, line_sid=form["CallSid"])
         return await _take_next(ctx, check.agent, form["CallSid"], seq=0)
     response = VoiceResponse()
     if check.wrong_pin:
@@ -102,6 +103,7 @@ async def _take_next(ctx: FlowContext, agent: Agent, call_sid: str, *, seq: int)
     owed = await callback_dispatch.owed(ctx, agent.languages)
     taking = await agents.next_queue(ctx, agent, call_sid=call_sid, owed=owed)
     queue = taking.queue
+    await desk_pop.waiting(ctx, agent=agent.name, queue=queue, caller=taking.caller)
     response.say(await _whisper(ctx, taking), voice=staff.voice, language=staff.code)
     # With nobody waiting the Dial ends after a while and the agent line is asked again (a call-back may be there).
     # Each round's URL has its own step number: Twilio's retry of one round is told apart from the next round.
@@ -141,8 +143,11 @@ async def _brief(ctx: FlowContext, meta: dict[str, str]) -> str:
 
 async def connect(ctx: FlowContext, form: dict[str, str], *, queue: str) -> str:
     """Played to the waiting caller just before the agent is on: this is the moment they were answered."""
-    meta = await agents.connected(ctx, queue, form["CallSid"], waited=seconds(form.get("QueueTime")) or 0)
+    waited = seconds(form.get("QueueTime")) or 0
+    meta = await agents.connected(ctx, queue, form["CallSid"], waited=waited)
     await AgentPresence(ctx.redis).busy(form.get("DequeingCallSid", ""), ctx.now())
+    await desk_pop.connected(ctx, line_sid=form.get("DequeingCallSid", ""), call_sid=form["CallSid"], queue=queue,
+                             meta=meta, waited=waited)
     if queue == ctx.settings.queue.callback_queue:
         await callback_dispatch.bridged(ctx, call_sid=form["CallSid"])
     language = ctx.settings.language(meta.get("language"))

@@ -6,7 +6,7 @@ import re
 
 from core.db import run_db
 from core.defaults import CALL_SESSION_TTL
-from core.phones import mask, normalize
+from core.phones import mask, normalize, number_key
 from core.twilio_fields import fraction, seconds
 from flows import runner
 from flows.capabilities import VOICE
@@ -17,6 +17,7 @@ from flows.turns import Input, InputKind, Turn
 from ivr import service, twiml
 from ivr.models import CallCreate
 from queueing import agents, waiting
+from queueing.agent_desk import AgentDesks, city_day
 from queueing.agent_presence import AgentPresence
 
 MAX_SPEECH = 500
@@ -47,8 +48,10 @@ def _confidence(raw: str | None) -> float:
     return 0.0 if confidence is None else confidence
 
 
-def _call(form: dict[str, str], language: str = "") -> CallCreate:
-    return CallCreate(call_sid=form["CallSid"], caller_masked=mask(form.get("From", "")), language=language)
+def _call(ctx: FlowContext, form: dict[str, str]) -> CallCreate:
+    caller = form.get("From", "")
+    key = number_key(ctx.settings.console_secret, caller)
+    return CallCreate(call_sid=form["CallSid"], caller_masked=mask(caller), caller_key=key)
 
 
 def store(ctx: FlowContext) -> SessionStore:
@@ -85,7 +88,7 @@ async def step(ctx: FlowContext, form: dict[str, str], node: str, language: str 
 
 
 async def _finish(ctx: FlowContext, form, session: Session, turn: Turn, welcome: bool) -> str:
-    await run_db(ctx.engine, service.record_steps, call=_call(form), language=turn.language, steps=turn.steps)
+    await run_db(ctx.engine, service.record_steps, call=_call(ctx, form), language=turn.language, steps=turn.steps)
     session.seq += 1
     await store(ctx).save(form["CallSid"], session)
     return twiml.render(turn, ctx.settings, ctx.wording, seq=session.seq, welcome=welcome)
@@ -99,7 +102,7 @@ async def status(ctx: FlowContext, form: dict[str, str]) -> None:
     await run_db(
         ctx.engine,
         service.complete_call,
-        call=_call(form),
+        call=_call(ctx, form),
         status=status,
         duration=seconds(form.get("CallDuration")),  # None: worked out from the call's own times
     )
@@ -107,6 +110,7 @@ async def status(ctx: FlowContext, form: dict[str, str]) -> None:
     if status in FINAL_STATUSES:
         await waiting.call_ended(ctx, form["CallSid"])
         await agents.SignedIn(ctx.redis).forget(form["CallSid"])  # an agent's call: signed out with it
+        await AgentDesks(ctx.redis).line_ended(form["CallSid"], ctx.now(), city_day(ctx.now(), ctx.settings.timezone))
     await AgentPresence(ctx.redis).gone(form["CallSid"])  # an agent's call ended (nothing for a resident's)
 
 

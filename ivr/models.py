@@ -17,6 +17,9 @@ class CallBase(SQLModel):
     call_sid: str = Field(max_length=64, unique=True, index=True)
     caller_masked: str = Field(default="", max_length=32)
     language: str = Field(default="", max_length=16)
+    # core.phones.number_key of the caller's number: a supervisor's contact search and the agent's screen pop find
+    # one number's earlier calls by it; None for a hidden number (and calls recorded before issue 21).
+    caller_key: str | None = Field(default=None, max_length=32, index=True)
 
 
 class CallCreate(CallBase):

@@ -22,6 +22,7 @@ from settings.sections import (
     AlertSettings,
     CallbackSettings,
     City,
+    ConsoleSettings,
     Crm,
     Emergency,
     Holidays,
@@ -64,6 +65,7 @@ class ConfigFile:
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     places: PlacesSettings = Field(default_factory=PlacesSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     wording: Wording = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -171,6 +173,7 @@ class Settings:
     callbacks: CallbackSettings
     alerts: AlertSettings
     places: PlacesSettings
+    console: ConsoleSettings
     # From the environment.
     account_sid: str
     auth_token: str = field(repr=False)
@@ -250,4 +253,5 @@ def from_config_file(config: ConfigFile) -> dict[str, Any]:
         callbacks=config.callbacks,
         alerts=config.alerts,
         places=config.places,
+        console=config.console,
     )

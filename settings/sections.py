@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
 import holidays as holidays_lib
 import phonenumbers
@@ -388,6 +389,23 @@ class AlertSettings:
         default=1e-6, description="how unlikely the count must be at the usual rate (Poisson upper tail)"
     )
 
+def _link_template(value: Any) -> str:
+    template = str(value or "").strip()
+    if not template:
+        return ""
+    parts = urlsplit(template.replace("{number}", "0"))
+    if parts.scheme not in ("https", "http") or not parts.netloc or any(c in template for c in "<>\"' \\"):
+        raise Problem(f"{template!r} must be an http(s) address, e.g. https://crm.example/search?phone={{number}}")
+    if re.sub(r"\{number\}", "", template).count("{") or template.count("}") != template.count("{number}"):
+        raise Problem(f"{template!r} may hold only the placeholder {{number}}")
+    return template
+class ConsoleSettings:
+    """[console]: how the console links out to the city's own systems."""
+    crm_link: rule(str, _link_template) = Field(
+        default="", description="the agent's link to the city's CRM; {number} becomes the caller's number (encoded)"
+    def crm_url(self, number: str) -> str | None:
+        """The CRM link for this caller's number, URL-encoded; None when no link is configured."""
+        return self.crm_link.replace("{number}", quote(number, safe="")) if self.crm_link else None
 
 def _gas_line(value: Any) -> str:
     gas_line = str(value).strip()

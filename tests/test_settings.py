@@ -334,3 +334,12 @@ def test_a_config_naming_the_knowledge_files_former_folder_still_loads(tmp_path)
     with pytest.raises(ConfigError) as bad:
         load(tmp_path, GOOD.replace('directory = "knowledge/files"', 'directory = "flows/nowhere"'))
     assert bad.value.key == "knowledge.directory"
+
+
+def test_the_crm_link_is_checked_at_load_and_encodes_the_number(tmp_path):
+    settings = load(tmp_path, GOOD.replace('crm_link = ""', 'crm_link = "https://crm.example/search?phone={number}"'))
+    assert settings.console.crm_url("+1 312&555") == "https://crm.example/search?phone=%2B1%20312%26555"
+    assert load(tmp_path, GOOD).console.crm_url("+13125550147") is None
+    for bad in ("javascript:alert(1)//{number}", "https://crm.example/{phone}", 'https://crm.example/"{number}'):
+        with pytest.raises(ConfigError, match="console.crm_link"):
+            load(tmp_path, GOOD.replace('crm_link = ""', f"crm_link = '{bad}'"))

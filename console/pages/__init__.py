@@ -11,10 +11,13 @@ from starlette.staticfiles import StaticFiles
 
 from console.pages import (
     accounts,
+    agents,
     audit,
     callbacks,
     floor,
     hours,
+    contacts,
+    desk,
     knowledge,
     knowledge_queue,
     live,
@@ -103,6 +106,10 @@ routes = [
                     Route("/knowledge/{language}/{article_id}", knowledge.article_page, methods=["GET"]),
                     Route("/knowledge/{language}/{article_id}", knowledge.save_article, methods=["POST"]),
                     Route("/knowledge/{language}/{article_id}/reviewed", knowledge.mark_reviewed, methods=["POST"]),
+                    # Issue 21: the agent's own page (the screen pop), the agents view and contact search.
+                    *desk.routes,
+                    *agents.routes,
+                    *contacts.routes,
                 ],
                 middleware=SIGNED_IN,
             ),

@@ -21,6 +21,7 @@ HERE = "/console/accounts"
 DONE = {
     "created": "The account was created: its owner can sign in now.",
     "role": "The role was changed; it applies from the account's next click.",
+    "agent": "The account's agent was changed; it applies from the account's next click.",
     "password": "The password was changed; the account's sessions have ended and any lock is lifted.",
     "disabled": "The account is disabled; its sessions have ended.",
     "enabled": "The account may sign in again.",
@@ -51,6 +52,7 @@ async def _render(
         people=people,
         held=held,
         roles=list(Role),
+        agents=[agent.name for agent in ctx.settings.agents],
         scopes=list(TokenScope),
         typed=typed or {},
         errors=errors or {},
@@ -129,6 +131,9 @@ async def change_account(request: Request) -> Response:
             if role is None:
                 raise accounts.AccountError("role", "choose what the account may do")
             await accounts.change_role(ctx, name=name, role=role, actor=actor)
+        elif change == "agent":  # issue 21: the [[agents]] name an agent account works as
+            known = tuple(agent.name for agent in ctx.settings.agents)
+            await accounts.linked(ctx, name=name, agent=text(form, "agent") or None, known=known, actor=actor)
         elif change == "password":
             await accounts.change_password(ctx, name=name, password=str(form.get("password", "")), actor=actor)
             await throttle.unlock(ctx.redis, name)

@@ -59,7 +59,7 @@ def translate_url(language: str, form: ArticleForm) -> str:
     return f"{HERE}/new?{urlencode(fields)}"
 
 
-@requires("read")
+@requires("kb")
 async def knowledge_page(request: Request) -> Response:
     """Search the articles of a language: title, topic, department, last review and whether one is due."""
     ctx = request.app.state.ctx
@@ -123,7 +123,7 @@ async def _render(
     )
 
 
-@requires("read")
+@requires("kb")
 async def article_page(request: Request) -> Response:
     """One article: spoken and text answers side by side, phrasings, keywords; editable with the content scope."""
     ctx = request.app.state.ctx

@@ -20,6 +20,7 @@ from core.defaults import CONSOLE_SESSION_SECONDS
 LOGIN_COOKIE = "oc_console_login"  # the sign-in form's CSRF token, before there is a session to hold one
 _PURPOSE = "console-login"
 HOME = "/console/live"
+DESK = "/console/desk"  # an agent's own page
 WRONG = "The name or the password is wrong."
 
 
@@ -85,7 +86,10 @@ async def login(request: Request) -> Response:
         return _form(request, status_code=401, name=name, error=WRONG, going=going)
     await attempts.succeeded()
     cookie, _ = await sessions(request).start(who, ctx.now())
-    response = RedirectResponse(_next(going), status_code=303)
+    target = _next(going)
+    if who.agent and target == HOME:
+        target = DESK  # an agent signing in starts on their own page
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, cookie, max_age=CONSOLE_SESSION_SECONDS, **_cookie_options(request))
     response.delete_cookie(LOGIN_COOKIE, **_cookie_options(request))
     return response
@@ -104,4 +108,4 @@ async def logout(request: Request) -> Response:
 @requires("console")
 async def home(request: Request) -> Response:
     """The console's front door: the live figures, which every role may see."""
-    return RedirectResponse(HOME, status_code=303)
+    return RedirectResponse(DESK if "desk" in request.auth.scopes else HOME, status_code=303)

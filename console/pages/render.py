@@ -17,12 +17,15 @@ STATIC = HERE / "static"
 
 # Every page the menu may offer, with the scope it needs.
 NAV = (
+    ("/console/desk", "My calls", "desk"),
     ("/console/live", "Live", "live"),
     ("/console/messages", "Messages", "read"),
     ("/console/hours", "Hours", "read"),
-    ("/console/knowledge", "Knowledge base", "read"),
+    ("/console/knowledge", "Knowledge base", "kb"),
     ("/console/tickets", "Tickets", "supervisor"),
     ("/console/voicemails", "Voicemail", "supervisor"),
+    ("/console/agents", "Agents", "supervisor"),
+    ("/console/contacts", "Contacts", "supervisor"),
     ("/console/callbacks", "Call-backs", "read"),
     ("/console/menus", "Menus", "read"),
     ("/console/reports", "Reports", "read"),

@@ -83,3 +83,16 @@ def test_admin_unlocks_on_the_command_line_too(env, engine, app, session):
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "account.unlock")).one()
     assert entry.actor == "cli" and entry.subject == "account:chief"
     assert account(env, "unlock", "nobody").stdout.startswith("error: name: no account named 'nobody'")
+
+
+def test_an_agent_account_is_linked_to_a_configured_agent(env, engine, session):
+    made = account(env, "create", "ana-desk", "--role", "agent", "--agent", "ana", "--password-stdin",
+                   stdin="a long agent passphrase\n")
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert session.exec(select(ConsoleAccount)).one().agent == "Ana"  # as config.toml spells it
+    refused = account(env, "create", "zed", "--role", "agent", "--agent", "Zed", "--password-stdin",
+                      stdin="a long agent passphrase\n")
+    assert refused.returncode == 2 and "no agent named 'Zed'" in refused.stdout
+    assert session.exec(select(ConsoleAccount).where(ConsoleAccount.name == "zed")).first() is None
+    linked = session.exec(select(AuditEntry).where(AuditEntry.action == "account.agent")).one()
+    assert linked.after["agent"] == "Ana"

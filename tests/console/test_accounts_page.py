@@ -124,3 +124,17 @@ def test_admin_unlocks_from_accounts_page(app, session, clock):
     assert entry.before == {"locked_from": ["203.0.113.5"]}
     assert sign_in(bo_at_city_hall, "bo").status_code == 303  # at once, no waiting
     assert _post(app, "/console/accounts/change", name="nobody", change="unlock").status_code == 422
+
+
+def test_an_admin_links_an_agent_account_to_an_agent_of_the_agent_line(app, session):
+    from console.models import ConsoleAccount
+
+    signed_in(app, Role.ADMIN, name="chief")
+    make_account(app, "ana-desk", Role.AGENT)
+    assert 'id="agent-' in app.get("/console/accounts").text
+    done = _post(app, "/console/accounts/change", name="ana-desk", change="agent", agent="Ana")
+    assert "agent was changed" in done.text and "(Ana)" in done.text
+    assert session.exec(select(ConsoleAccount).where(ConsoleAccount.name == "ana-desk")).one().agent == "Ana"
+    refused = _post(app, "/console/accounts/change", name="ana-desk", change="agent", agent="Zed")
+    assert refused.status_code == 422 and "no agent named" in refused.text
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "account.agent")).one().after["agent"] == "Ana"
