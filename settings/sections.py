@@ -399,13 +399,20 @@ def _link_template(value: Any) -> str:
     if re.sub(r"\{number\}", "", template).count("{") or template.count("}") != template.count("{number}"):
         raise Problem(f"{template!r} may hold only the placeholder {{number}}")
     return template
+
+
+@section
 class ConsoleSettings:
     """[console]: how the console links out to the city's own systems."""
+
     crm_link: rule(str, _link_template) = Field(
         default="", description="the agent's link to the city's CRM; {number} becomes the caller's number (encoded)"
+    )
+
     def crm_url(self, number: str) -> str | None:
         """The CRM link for this caller's number, URL-encoded; None when no link is configured."""
         return self.crm_link.replace("{number}", quote(number, safe="")) if self.crm_link else None
+
 
 def _gas_line(value: Any) -> str:
     gas_line = str(value).strip()
