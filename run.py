@@ -316,6 +316,7 @@ def serve(settings: Settings, args) -> int:
         _preflight(settings, redis=True)
         env = dict(os.environ, ONECALL_CONFIG=str(Path(args.config).resolve()), ONECALL_SUPERVISED="1")
         env["DATABASE_URL"] = settings.database_url
+        _share_metrics(env, settings)
         # Without PUBLIC_BASE_URL, webhooks are signed for the address we really serve on, whatever the port.
         env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
         if not settings.redis_url:
@@ -389,6 +390,13 @@ def _banner(settings: Settings, env: dict[str, str], host: str, port: int, embed
                          "database.")
         lines.append("*** Set both variables in production. ***")
     print("\n".join(lines), flush=True)
+
+
+def _share_metrics(env: dict[str, str], settings: Settings) -> None:
+    """One emptied folder for every child's Prometheus figures, so a scrape of any web process sums them all."""
+    from core.metrics import prepare_folder
+
+    prepare_folder(env, settings.var_dir)
 
 
 def queue_outbox_reconcile(redis_url: str) -> None:

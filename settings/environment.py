@@ -42,6 +42,7 @@ def read(env: dict[str, str]) -> dict[str, Any]:
         var_dir=var_dir,
         console_secret=console_secret(env, var_dir),
         allowed_hosts=allowed_hosts(env.get("ALLOWED_HOSTS")),
+        metrics_token=metrics_token(env.get("METRICS_TOKEN") or None),
     )
 
 
@@ -154,6 +155,14 @@ def open311_api_keys(value: str) -> tuple[str, ...]:
                 "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')",
             )
     return keys
+
+
+def metrics_token(value: str | None) -> str | None:
+    """METRICS_TOKEN: the bearer token /metrics asks of a scraper; unset, /metrics is off."""
+    if value is not None and len(value) < OPEN311_KEY_MIN_CHARS:
+        problem = f"is {len(value)} characters; use at least {OPEN311_KEY_MIN_CHARS} random ones"
+        raise ConfigError("METRICS_TOKEN", problem)
+    return value
 
 
 def console_secret(env: dict[str, str], var_dir: Path) -> str:
