@@ -27,6 +27,18 @@ from surge.service import AnnouncementError
 AUTH = token_required()
 
 
+# The database's integer ids (PostgreSQL's INTEGER): a larger one in a path names nothing, and must be a 404 rather
+# than the driver's overflow error.
+MAX_ID = 2**31 - 1
+
+
+def _path_id(request: Request) -> int:
+    value = int(request.path_params["id"])
+    if value > MAX_ID:
+        raise HTTPException(404, "no such id")
+    return value
+
+
 def _actor(request: Request) -> str:
     return request.user.display_name
 
@@ -71,7 +83,7 @@ async def create_announcement(request: Request) -> JSONResponse:
 @requires("supervisor")
 async def end_announcement(request: Request) -> JSONResponse:
     actor = _actor(request)
-    found = await service.end_announcement(request.app.state.ctx, int(request.path_params["id"]), actor)
+    found = await service.end_announcement(request.app.state.ctx, _path_id(request), actor)
     if found is None:
         raise HTTPException(404, "no such announcement")
     return JSONResponse(found)
@@ -159,7 +171,7 @@ def _callback_error(exc: CallbackError) -> JSONResponse:
 async def cancel_callback(request: Request) -> JSONResponse:
     actor = _actor(request)
     try:
-        found = await service.cancel_callback(request.app.state.ctx, int(request.path_params["id"]), actor)
+        found = await service.cancel_callback(request.app.state.ctx, _path_id(request), actor)
     except CallbackError as exc:
         return _callback_error(exc)
     if found is None:
@@ -178,7 +190,7 @@ async def reschedule_callback(request: Request) -> JSONResponse:
     if due_at is None or due_at.tzinfo is None:
         return _refused("due_at must be a time with its offset, like 2026-11-18T09:00:00-06:00", "due_at")
     try:
-        moved = await service.reschedule_callback(request.app.state.ctx, int(request.path_params["id"]), due_at,
+        moved = await service.reschedule_callback(request.app.state.ctx, _path_id(request), due_at,
                                                   actor)
     except CallbackError as exc:
         return _callback_error(exc)
