@@ -71,7 +71,7 @@ def test_a_signed_webhook_appears_by_route_template(scraped):
     assert count(after, name, route="/voice/step", method="POST") >= count(
         before, name, route="/voice/step", method="POST") + 1
     assert count(after, "onecall_http_requests_total", route="/voice/incoming", method="POST", status="2xx") >= 1
-    assert count(after, name, route="/api/callbacks/{id:int}/cancel", method="POST") >= 1
+    assert count(after, name, route="/api/callbacks/{id:db_id}/cancel", method="POST") >= 1
     assert not [key for key in after if "123456" in str(key)]  # never the raw path
     # Live figures read from Redis at the scrape: every queue and the job queue appear, even when empty.
     assert ("onecall_queue_waiting", (("queue", "311-english"),)) in after
