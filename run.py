@@ -321,6 +321,7 @@ def serve(settings: Settings, args) -> int:
         _preflight(settings, redis=True)
         env = dict(os.environ, ONECALL_CONFIG=str(Path(args.config).resolve()), ONECALL_SUPERVISED="1")
         env["DATABASE_URL"] = settings.database_url
+        _share_metrics(env, settings)
         # Without PUBLIC_BASE_URL, webhooks are signed for the address we really serve on, whatever the port.
         env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
         if not settings.redis_url:
@@ -414,6 +415,12 @@ def _duty_lines(settings: Settings, host: str, port: int) -> list[str]:
         f"*** To put them on duty: \"Put agents on duty now\" on http://{host}:{port}/simulator, or edit [hours] in "
         "config.toml and restart.",
     ]
+
+def _share_metrics(env: dict[str, str], settings: Settings) -> None:
+    """One emptied folder for every child's Prometheus figures, so a scrape of any web process sums them all."""
+    from core.metrics import prepare_folder
+
+    prepare_folder(env, settings.var_dir)
 
 
 def queue_outbox_reconcile(redis_url: str) -> None:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app import health, home, test_runs
+from app import health, home, metrics, test_runs
 from app.fresh_hours import FreshHours
 from console import pages as console_pages
 from console import routes as console_routes
@@ -25,6 +25,7 @@ from core.db import make_engine
 from core.defaults import API_BODY_LIMIT, HEARTBEAT_SECONDS, OPEN311_BODY_LIMIT, OTHER_BODY_LIMIT, WEBHOOK_BODY_LIMIT
 from core.heartbeats import AsyncHeartbeats, Role
 from core.hosts import HostCheck, allowed_hosts
+from core.metrics import RequestMetrics
 from core.redis import async_client, sync_client
 from core.security_headers import SecurityHeaders
 from crm_bridge import routes as crm_routes
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None, listeni
 
     routes = [
         *health.routes,
+        *metrics.routes,
         *home.routes,
         *ivr_routes.routes,
         *sms_routes.routes,
@@ -114,6 +116,7 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None, listeni
         routes=routes,
         lifespan=lifespan,
         middleware=[
+            Middleware(RequestMetrics, routes=routes),  # outermost: refusals by the others are timed too
             Middleware(HostCheck, hosts=allowed_hosts(settings.public_base_url, settings.allowed_hosts, listening)),
             Middleware(SecurityHeaders),
             Middleware(BodyLimit, default=OTHER_BODY_LIMIT, limits=BODY_LIMITS),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import getpass
 import json
 import sys
@@ -34,11 +35,11 @@ def add_commands(sub) -> None:
         "--password-stdin", action="store_true", help="read the password from the first line of standard input"
     )
     account.add_argument("--actor", default="cli")
-    account.set_defaults(command=account_command)
+    account.set_defaults(command=needing_redis(account_command, ("create", "password", "enable", "unlock")))
     kb = sub.add_parser("kb", help="import the knowledge files (knowledge/files/*.toml) into the database")
     kb.add_argument("action", choices=["import"])
     kb.add_argument("--prune", action="store_true", help="also delete articles that are no longer in the files")
-    kb.set_defaults(command=kb_command)
+    kb.set_defaults(command=needing_redis(kb_command))
     token = sub.add_parser("token", help="create, revoke or list API tokens for the supervisors' API")
     token.add_argument("action", choices=["create", "revoke", "list"])
     token.add_argument("name", nargs="?", help="who or what holds the token, e.g. ana or console")
@@ -55,7 +56,7 @@ def add_commands(sub) -> None:
     pin.add_argument("name", help="the agent's name in config.toml [[agents]], e.g. Ana")
     pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of standard input")
     pin.add_argument("--actor", default="cli")
-    pin.set_defaults(command=agent_pin_command)
+    pin.set_defaults(command=needing_redis(agent_pin_command))
     announce = sub.add_parser("announce", help="list, set or end surge messages")
     announce.add_argument("action", choices=["list", "set", "end", "all-clear"])
     announce.add_argument("--scope", choices=list(Scope), default=Scope.GREETING)
@@ -64,12 +65,34 @@ def add_commands(sub) -> None:
     announce.add_argument("--priority", type=int, default=0)
     announce.add_argument("--id", type=int, help="the message to end")
     announce.add_argument("--actor", default="cli")
-    announce.set_defaults(command=announce_command)
+    announce.set_defaults(command=needing_redis(announce_command, ("set", "end", "all-clear")))
     preset = sub.add_parser("preset", help="apply a ready-made set of surge messages, e.g. storm")
     preset.add_argument("name")
     preset.add_argument("--end", action="store_true", help="take the preset's messages off the air")
     preset.add_argument("--actor", default="cli")
-    preset.set_defaults(command=preset_command)
+    preset.set_defaults(command=needing_redis(preset_command))
+
+
+REDIS_MISSING = ("config error: REDIS_URL: is not set here, but the database is shared: this change reaches the other "
+                 "machines' processes through their Redis, so set REDIS_URL as on them; nothing was changed")
+
+
+def needing_redis(command, actions: tuple[str, ...] | None = None):
+    """The command, refused before it changes anything when its change would not reach the other machines' processes.
+
+    A shared (non-SQLite) database without REDIS_URL means a machine of a several-machine setup: a message, a
+    knowledge import or an unlock written to the database alone would not be seen until each process restarted."""
+
+    @functools.wraps(command)
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        wanted = actions is None or getattr(args, "action", None) in actions
+        shared = not settings.database_url.startswith("sqlite")
+        if wanted and shared and not (settings.redis_url or _embedded_url(settings)):
+            print(REDIS_MISSING, file=sys.stderr)
+            return 2
+        return command(settings, args)
+
+    return run
 
 
 def account_command(settings: Settings, args: argparse.Namespace) -> int:

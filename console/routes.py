@@ -21,6 +21,7 @@ from console import service
 from console.auth import token_required
 from console.errors import UNPROCESSABLE, http_status
 from console.tickets import TicketChangeError
+from core.ids import ID_PARAM
 from surge.models import AnnouncementCreate
 from surge.service import AnnouncementError
 
@@ -71,7 +72,7 @@ async def create_announcement(request: Request) -> JSONResponse:
 @requires("supervisor")
 async def end_announcement(request: Request) -> JSONResponse:
     actor = _actor(request)
-    found = await service.end_announcement(request.app.state.ctx, int(request.path_params["id"]), actor)
+    found = await service.end_announcement(request.app.state.ctx, request.path_params["id"], actor)
     if found is None:
         raise HTTPException(404, "no such announcement")
     return JSONResponse(found)
@@ -159,7 +160,7 @@ def _callback_error(exc: CallbackError) -> JSONResponse:
 async def cancel_callback(request: Request) -> JSONResponse:
     actor = _actor(request)
     try:
-        found = await service.cancel_callback(request.app.state.ctx, int(request.path_params["id"]), actor)
+        found = await service.cancel_callback(request.app.state.ctx, request.path_params["id"], actor)
     except CallbackError as exc:
         return _callback_error(exc)
     if found is None:
@@ -178,7 +179,7 @@ async def reschedule_callback(request: Request) -> JSONResponse:
     if due_at is None or due_at.tzinfo is None:
         return _refused("due_at must be a time with its offset, like 2026-11-18T09:00:00-06:00", "due_at")
     try:
-        moved = await service.reschedule_callback(request.app.state.ctx, int(request.path_params["id"]), due_at,
+        moved = await service.reschedule_callback(request.app.state.ctx, request.path_params["id"], due_at,
                                                   actor)
     except CallbackError as exc:
         return _callback_error(exc)
@@ -188,7 +189,7 @@ async def reschedule_callback(request: Request) -> JSONResponse:
 routes = [
     Route("/api/announcements", list_announcements, methods=["GET"], middleware=AUTH),
     Route("/api/announcements", create_announcement, methods=["POST"], middleware=AUTH),
-    Route("/api/announcements/{id:int}", end_announcement, methods=["DELETE"], middleware=AUTH),
+    Route(f"/api/announcements/{ID_PARAM}", end_announcement, methods=["DELETE"], middleware=AUTH),
     Route("/api/presets/{name}", apply_preset, methods=["POST"], middleware=AUTH),
     Route("/api/presets/{name}", end_preset, methods=["DELETE"], middleware=AUTH),
     Route("/api/all-clear", all_clear, methods=["POST"], middleware=AUTH),
@@ -197,6 +198,6 @@ routes = [
     Route("/api/reports/daily", daily_report, methods=["GET"], middleware=AUTH),
     Route("/api/tickets/{number}/status", ticket_status, methods=["POST"], middleware=AUTH),
     Route("/api/callbacks", list_callbacks, methods=["GET"], middleware=AUTH),
-    Route("/api/callbacks/{id:int}/cancel", cancel_callback, methods=["POST"], middleware=AUTH),
-    Route("/api/callbacks/{id:int}/reschedule", reschedule_callback, methods=["POST"], middleware=AUTH),
+    Route(f"/api/callbacks/{ID_PARAM}/cancel", cancel_callback, methods=["POST"], middleware=AUTH),
+    Route(f"/api/callbacks/{ID_PARAM}/reschedule", reschedule_callback, methods=["POST"], middleware=AUTH),
 ]

@@ -8,7 +8,7 @@ from rq import get_current_job
 from sqlmodel import Session
 from twilio.base.exceptions import TwilioRestException
 
-from core import text_rules
+from core import metrics, text_rules
 from core.phones import mask, outbound_refusal
 from core.worker import context
 from messaging import caps, consent, segments
@@ -66,13 +66,16 @@ def _refusal(ctx, session: Session, to: str, counted: bool) -> str | None:
 
 def _send(ctx, session: Session, to: str, body: str):
     try:
-        return ctx.twilio.messages.create(to=to, from_=ctx.settings.numbers[0], body=body), "sent"
+        sent = ctx.twilio.messages.create(to=to, from_=ctx.settings.numbers[0], body=body)
     except TwilioRestException as exc:
+        metrics.ERRORS.labels(metrics.ErrorKind.TEXT).inc()
         if exc.code == 21610:  # Twilio says the number replied STOP: remember it and do not retry
             consent.set_opt_out(session, phone=to, opted_out=True, source="twilio 21610")
             return None, "opted_out"
         # rq retries with back-off and logs the error: Twilio's message names the number, so it is left out.
         raise TwilioSendError(f"Twilio refused a text to {mask(to)}: HTTP {exc.status}, code {exc.code}") from None
+    metrics.TEXTS_SENT.inc()
+    return sent, "sent"
 
 
 class TwilioSendError(RuntimeError):

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from callbacks import service
 from callbacks.models import ACTIVE, IN_PROGRESS, Callback, CallbackStatus
-from core import duty
+from core import duty, metrics
 from core.db import in_session, run_db
 from core.phones import display, mask, outbound_refusal
 from core.redis import async_client
@@ -153,11 +153,13 @@ def place(ctx: JobContext, *, callback_id: int, attempts: int) -> str | None:
         )
     except Exception as exc:  # Twilio refused it or could not be reached: the attempt counts, the next try comes later
         # Twilio's messages name the number: log the call-back and the error's code only.
+        metrics.ERRORS.labels(metrics.ErrorKind.CALL).inc()
         log.warning("call-back %s attempt %s to %s not placed: %s %s", row.id, number, mask(row.phone),
                     type(exc).__name__, getattr(exc, "code", ""))
         in_session(ctx.engine, service.call_ended, callback_id=row.id, number=number, call_status="failed",
                    now=ctx.now(), calendar=ctx.calendar, settings=ctx.settings.callbacks)
         return None
+    metrics.CALLS_PLACED.inc()
     in_session(ctx.engine, service.placed, callback_id=row.id, number=number, call_sid=call.sid, now=ctx.now())
     return call.sid
 

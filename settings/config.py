@@ -187,6 +187,7 @@ class Settings:
     var_dir: Path
     console_secret: str = field(repr=False)  # signs the console's session cookies
     allowed_hosts: tuple[str, ...]  # Host names served besides PUBLIC_BASE_URL's and this machine's loopback
+    metrics_token: str | None = field(repr=False)  # the bearer token a Prometheus scrape of /metrics sends
 
     @property
     def default_language(self) -> Language:

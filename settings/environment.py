@@ -27,6 +27,8 @@ def read(env: dict[str, str]) -> dict[str, Any]:
     var_dir = Path(env.get("ONECALL_VAR_DIR") or ROOT / "var")
     check_twilio_credentials(env)
     token, dev_mode = auth_token(env, var_dir)
+    shared_redis = redis_url(env.get("REDIS_URL") or None)
+    check_shared_database(env, shared_redis)
     return dict(
         account_sid=env.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
         auth_token=token,
@@ -35,11 +37,12 @@ def read(env: dict[str, str]) -> dict[str, Any]:
         crm_open311_api_key=env.get("CRM_OPEN311_API_KEY") or None,
         open311_api_keys=open311_api_keys(env.get("OPEN311_API_KEYS", "")),
         database_url=database_url(env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'onecall.db'}"),
-        redis_url=redis_url(env.get("REDIS_URL") or None),
+        redis_url=shared_redis,
         dev_mode=dev_mode,
         var_dir=var_dir,
         console_secret=console_secret(env, var_dir),
         allowed_hosts=allowed_hosts(env.get("ALLOWED_HOSTS")),
+        metrics_token=metrics_token(env.get("METRICS_TOKEN") or None),
     )
 
 
@@ -63,6 +66,17 @@ def check_twilio_credentials(env: dict[str, str]) -> None:
         )
     if sid and not ACCOUNT_SID.match(sid):
         raise ConfigError("TWILIO_ACCOUNT_SID", f"{sid[:6]!r}... is not an account SID (AC and 32 hex digits)")
+
+
+def check_shared_database(env: dict[str, str], shared_redis: str | None) -> None:
+    """A shared Redis means several processes or machines: each needs the shared database, never its own SQLite."""
+    # Without this, a machine missing DATABASE_URL would quietly serve from an empty file under its own var/.
+    if shared_redis and not env.get("DATABASE_URL"):
+        raise ConfigError(
+            "DATABASE_URL",
+            "is not set but REDIS_URL is: set the shared database (postgresql+psycopg://user@host/db), or "
+            "sqlite:////path/onecall.db to mean this machine's own file",
+        )
 
 
 def redact(url: str) -> str:
@@ -141,6 +155,14 @@ def open311_api_keys(value: str) -> tuple[str, ...]:
                 "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')",
             )
     return keys
+
+
+def metrics_token(value: str | None) -> str | None:
+    """METRICS_TOKEN: the bearer token /metrics asks of a scraper; unset, /metrics is off."""
+    if value is not None and len(value) < OPEN311_KEY_MIN_CHARS:
+        problem = f"is {len(value)} characters; use at least {OPEN311_KEY_MIN_CHARS} random ones"
+        raise ConfigError("METRICS_TOKEN", problem)
+    return value
 
 
 def console_secret(env: dict[str, str], var_dir: Path) -> str:

@@ -164,6 +164,17 @@ def test_run_py_names_a_bad_variable_in_one_line(tmp_path, env, line):
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith(line), done.stderr
 
 
+@pytest.mark.parametrize("command", [[], ["web"], ["worker"], ["cron"], ["migrate"], ["token", "list"]])
+def test_a_machine_with_a_shared_redis_but_no_database_url_is_refused(tmp_path, command):
+    # Another machine of a shared setup must not quietly serve from an empty SQLite file of its own.
+    done = run_py(tmp_path, "--port", "0", *command, REDIS_URL="redis://127.0.0.1:1/0")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "config error: DATABASE_URL: is not set but REDIS_URL is: set the shared database "
+        "(postgresql+psycopg://user@host/db), or sqlite:////path/onecall.db to mean this machine's own file"]
+    assert not (tmp_path / "var" / "onecall.db").exists()
+
+
 def test_run_py_names_an_unknown_key_in_one_line(tmp_path):
     path = write(tmp_path, GOOD.replace("max_wait = 900", "max_wiat = 900"))
     done = run_py(tmp_path, "--config", str(path), "migrate")
@@ -176,14 +187,16 @@ def test_run_py_names_an_unknown_key_in_one_line(tmp_path):
     [
         (["migrate"], {"DATABASE_URL": "postgresql+psycopg://nobody:pw@127.0.0.1:1/x"},
          "config error: DATABASE_URL: cannot connect to postgresql+psycopg://nobody:***@127.0.0.1:1/x: "),
-        (["worker"], {"REDIS_URL": "redis://127.0.0.1:1/0"},
+        (["worker"], {"REDIS_URL": "redis://127.0.0.1:1/0", "DATABASE_URL": "sqlite:///{tmp}/x.db"},
          "config error: REDIS_URL: cannot connect to redis://127.0.0.1:1/0: "),
         ([], {"REDIS_URL": "redis://127.0.0.1:1/0", "DATABASE_URL": "sqlite:////nonexistent/folder/x.db"},
          "config error: DATABASE_URL: cannot connect to sqlite:////nonexistent/folder/x.db: unable to open"),
-        ([], {"REDIS_URL": "redis://127.0.0.1:1/0"}, "config error: REDIS_URL: cannot connect to redis://127.0.0.1:1/0"),
+        ([], {"REDIS_URL": "redis://127.0.0.1:1/0", "DATABASE_URL": "sqlite:///{tmp}/x.db"},
+         "config error: REDIS_URL: cannot connect to redis://127.0.0.1:1/0"),
     ],
 )
 def test_an_unreachable_server_at_start_is_one_line(tmp_path, command, env, line):
+    env = {key: value.format(tmp=tmp_path) for key, value in env.items()}
     done = run_py(tmp_path, "--port", "0", *command, **env)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith(line), done.stderr
@@ -293,8 +306,9 @@ SECRETS = {
     "CRM_OPEN311_API_KEY": "crm-key-0123456789abcdef",
     "OPEN311_API_KEYS": "open311-key-one-0123456789,open311-key-two-0123456789",
     "REDIS_URL": "redis://:redis-password-0123@127.0.0.1:6379/6",
+    "DATABASE_URL": "postgresql+psycopg://onecall:db-password-0123@127.0.0.1/onecall",
 }
-SECRET_VALUES = ("twilio-token", "console-secret", "crm-key", "open311-key", "redis-password")
+SECRET_VALUES = ("twilio-token", "console-secret", "crm-key", "open311-key", "redis-password", "db-password")
 
 
 def test_secrets_never_appear_in_repr_or_errors(tmp_path):

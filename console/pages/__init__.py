@@ -33,6 +33,7 @@ from console.pages import (
 from console.pages.errors import error_page
 from console.pages.render import STATIC
 from console.pages.session_auth import signed_in
+from core.ids import ID_PARAM
 
 __all__ = ["error_page", "routes"]
 
@@ -56,15 +57,15 @@ routes = [
                     Route("/live", live.live_page, methods=["GET"]),
                     Route("/live/events", live.live_events, methods=["GET"]),
                     Route("/live/floor", floor.floor_panel, methods=["GET"]),
-                    Route("/live/alerts/{id:int}/air", floor.air, methods=["POST"]),
+                    Route(f"/live/alerts/{ID_PARAM}/air", floor.air, methods=["POST"]),
                     Route("/messages", messages.messages_page, methods=["GET"]),
                     Route("/messages", messages.new_message, methods=["POST"]),
-                    Route("/messages/{id:int}/end", messages.end_message, methods=["POST"]),
+                    Route(f"/messages/{ID_PARAM}/end", messages.end_message, methods=["POST"]),
                     Route("/presets/{name}", messages.switch_preset, methods=["POST"]),
                     Route("/all-clear", messages.all_clear, methods=["POST"]),
                     Route("/hours", hours.hours_page, methods=["GET"]),
                     Route("/hours", hours.change, methods=["POST"]),
-                    Route("/hours/{id:int}/cancel", hours.cancel, methods=["POST"]),
+                    Route(f"/hours/{ID_PARAM}/cancel", hours.cancel, methods=["POST"]),
                     Route("/reports", reports.reports_page, methods=["GET"]),
                     Route("/reports/{table}.csv", reports.report_csv, methods=["GET"]),
                     Route("/accounts", accounts.accounts_page, methods=["GET"]),
@@ -74,8 +75,8 @@ routes = [
                     Route("/tokens/revoke", accounts.revoke_token, methods=["POST"]),
                     # Call-backs and menus
                     Route("/callbacks", callbacks.callbacks_page, methods=["GET"]),
-                    Route("/callbacks/{id:int}/cancel", callbacks.cancel, methods=["POST"]),
-                    Route("/callbacks/{id:int}/reschedule", callbacks.reschedule, methods=["POST"]),
+                    Route(f"/callbacks/{ID_PARAM}/cancel", callbacks.cancel, methods=["POST"]),
+                    Route(f"/callbacks/{ID_PARAM}/reschedule", callbacks.reschedule, methods=["POST"]),
                     Route("/menus", menus.menus_page, methods=["GET"]),
                     Route("/menus/options", menus.add_option, methods=["POST"]),
                     Route("/menus/options/move", menus.move_option, methods=["POST"]),
@@ -88,19 +89,19 @@ routes = [
                     Route("/tickets/{number}/duplicate", tickets.mark_duplicate, methods=["POST"]),
                     Route("/tickets/{number}/recording", tickets.recording, methods=["GET"]),
                     Route("/voicemails", voicemails.voicemails_page, methods=["GET"]),
-                    Route("/voicemails/{id:int}", voicemails.voicemail_page, methods=["GET"]),
-                    Route("/voicemails/{id:int}/handled", voicemails.mark_handled, methods=["POST"]),
-                    Route("/voicemails/{id:int}/ticket", voicemails.open_ticket, methods=["POST"]),
-                    Route("/voicemails/{id:int}/callback", voicemails.book_callback, methods=["POST"]),
-                    Route("/voicemails/{id:int}/recording", voicemails.recording, methods=["GET"]),
+                    Route(f"/voicemails/{ID_PARAM}", voicemails.voicemail_page, methods=["GET"]),
+                    Route(f"/voicemails/{ID_PARAM}/handled", voicemails.mark_handled, methods=["POST"]),
+                    Route(f"/voicemails/{ID_PARAM}/ticket", voicemails.open_ticket, methods=["POST"]),
+                    Route(f"/voicemails/{ID_PARAM}/callback", voicemails.book_callback, methods=["POST"]),
+                    Route(f"/voicemails/{ID_PARAM}/recording", voicemails.recording, methods=["GET"]),
                     # Scenarios (issue 13): the scenario files, and running them all against this service.
                     Route("/scenarios", scenarios.scenarios_page, methods=["GET"]),
                     Route("/scenarios/run", scenarios.run_scenarios, methods=["POST"]),
                     # The knowledge base: the list, the unanswered queue, then one article (new, or by language/id).
                     Route("/knowledge", knowledge.knowledge_page, methods=["GET"]),
                     Route("/knowledge/unanswered", knowledge_queue.unanswered_page, methods=["GET"]),
-                    Route("/knowledge/unanswered/{id:int}/add", knowledge_queue.add_phrasing, methods=["POST"]),
-                    Route("/knowledge/unanswered/{id:int}/dismiss", knowledge_queue.dismiss, methods=["POST"]),
+                    Route(f"/knowledge/unanswered/{ID_PARAM}/add", knowledge_queue.add_phrasing, methods=["POST"]),
+                    Route(f"/knowledge/unanswered/{ID_PARAM}/dismiss", knowledge_queue.dismiss, methods=["POST"]),
                     Route("/knowledge/new", knowledge.new_article_page, methods=["GET"]),
                     Route("/knowledge/new", knowledge.create_article, methods=["POST"]),
                     Route("/knowledge/{language}/{article_id}", knowledge.article_page, methods=["GET"]),

@@ -266,3 +266,16 @@ def test_agent_pin_is_typed_twice_without_echo(env, engine, session):
     code, shown = typed("864209", "864209")
     assert code == 0 and "PIN set for Ana" in shown and "864209" not in shown
     assert session.exec(select(AgentPin)).one().agent == "Ana"
+
+
+def test_a_change_on_a_machine_sharing_the_database_but_not_redis_is_refused_before_it_is_made(tmp_path, capsys):
+    # The other machines' processes would not see it until they restarted: refused, nothing written.
+    from settings import load_settings
+
+    settings = load_settings(ROOT / "config.toml", {"DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/none",
+                                                    "ONECALL_VAR_DIR": str(tmp_path)})
+    for argv in (["announce", "set", "--text", "en-US=Roads closed"], ["preset", "storm"], ["kb", "import"],
+                 ["account", "unlock", "ana"], ["agent-pin", "Ana", "--pin-stdin"]):
+        args = run_py._parser().parse_args(argv)
+        assert args.command(settings, args) == 2, argv  # the database is never reached (it does not exist)
+        assert capsys.readouterr().err.startswith("config error: REDIS_URL: is not set here, but the database is")
