@@ -50,7 +50,8 @@ from simulator.transport import IDEMPOTENCY_HEADER, DriverError  # noqa: E402
 
 NUMBER = "+15555550311"
 ACCOUNT_SID = "AC" + "0" * 32
-TIMEOUT_SECONDS = 30  # Twilio gives up on a webhook after 15 s; past 30 s we call it lost
+TIMEOUT_SECONDS = 30  # an answer not begun by then is lost
+TWILIO_GIVES_UP = 15  # seconds: Twilio's webhook timeout, so a slower answer is an error, whatever it said
 DRAIN_SECONDS = 60  # after a step, sessions still playing get this long to finish before they are cut off
 # How often each scenario (by file) comes up; Spanish a quarter as often as English. A resident mostly asks.
 WEIGHTS = {"question-by-speech": 6, "question-by-key": 3, "texts": 2, "report-a-problem": 2, "ticket-status": 1,
@@ -221,7 +222,9 @@ class MeasuredTransport:
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             self.stats.add(kind, started, time.monotonic() - started, type(exc).__name__)
             raise DriverError(f"{path}: {type(exc).__name__}") from None
-        self.stats.add(kind, started, time.monotonic() - started, f"HTTP {status}" if status >= 400 else "")
+        took = time.monotonic() - started
+        error = f"HTTP {status}" if status >= 400 else f"over {TWILIO_GIVES_UP} s" if took > TWILIO_GIVES_UP else ""
+        self.stats.add(kind, started, took, error)
         return status, text
 
 
@@ -344,10 +347,10 @@ async def calibrate(scenarios: list[Scenario], pool: Pool, token: str, public: s
 
 
 async def step(mix: Mix | None, rate: float, seconds: float, pool: Pool, token: str, public: str, think: float,
-               progress) -> Stats:
+               progress, max_playing: int = 10_000) -> Stats:
     """Residents arrive at random for `seconds` to make `rate` webhooks a second (mix None: single bare requests);
-    requests started after a short ramp-up count."""
-    ramp = min(10.0, seconds * 0.2)
+    requests started once the first residents are well into their calls count."""
+    ramp = min(seconds * 0.25, 2 + 1.5 * (mix.per_session * think if mix else 0))  # until residents overlap
     start = time.monotonic()
     stats = Stats(window=(start + ramp, start + seconds))
     transport, stage = MeasuredTransport(pool, token, public, stats), LoadStage(think)
@@ -366,10 +369,13 @@ async def step(mix: Mix | None, rate: float, seconds: float, pool: Pool, token: 
     due = start
     while (now := time.monotonic()) < start + seconds:
         while due <= now:
+            due += random.expovariate(arrivals)
+            if len(running) >= max_playing:
+                stats.reasons["residents not started (too many playing)"] += 1
+                continue
             task = asyncio.create_task(one() if mix else bare())
             running.add(task)
             task.add_done_callback(running.discard)
-            due += random.expovariate(arrivals)
         progress(now - start, stats, len(running))
         await asyncio.sleep(min(0.05, max(0.0, due - time.monotonic())))
     if running:
@@ -446,7 +452,8 @@ def stop(procs: list[subprocess.Popen]) -> None:
 
 
 def memory(pid: int | None) -> dict[str, float]:
-    """Resident memory (MB) of a server and each of its children, by role ("web 1", "worker", "redis"...)."""
+    """Resident memory (MB) of a server and each of its processes, by role ("web 1", "worker", "redis"...); the
+    helpers a process starts (rq's scheduler, a job's work horse) are counted with it."""
     if pid is None:
         return {}
     import psutil
@@ -454,17 +461,19 @@ def memory(pid: int | None) -> dict[str, float]:
     found: dict[str, float] = {}
     try:
         top = psutil.Process(pid)
-        family = [top, *top.children(recursive=True)]
+        found["supervisor"] = top.memory_info().rss / 2**20
+        children = top.children()
     except psutil.Error:
         return found
     roles: Counter = Counter()
-    for proc in family:
+    for child in children:
         with contextlib.suppress(psutil.Error):
-            line = proc.cmdline()
-            role = ("supervisor" if proc.pid == pid else "redis" if "redis" in line[0] else
-                    next((r for r in ("web", "worker", "cron") if r in line[-3:]), "helper"))
+            line = child.cmdline()
+            role = "redis" if "redis" in line[0] else next((r for r in ("web", "worker", "cron") if r in line[-3:]),
+                                                           "other")
             roles[role] += 1
-            found[f"{role} {roles[role]}"] = proc.memory_info().rss / 2**20
+            rss = child.memory_info().rss + sum(helper.memory_info().rss for helper in child.children(recursive=True))
+            found[f"{role} {roles[role]}"] = rss / 2**20
     return found
 
 
@@ -494,6 +503,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--token", help="its auth token (default TWILIO_AUTH_TOKEN, else var/dev-auth-token)")
     parser.add_argument("--connections", type=int, default=256, help="most open connections (default 256)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "load", help="folder for load.csv and load.svg")
+    parser.add_argument("--max-playing", type=int, default=10_000,
+                        help="most residents playing at once; later arrivals are counted, not started")
     parser.add_argument("--max-minutes", type=float, default=60, help="stop after this long, whatever is left")
     parser.add_argument("--quick", action="store_true",
                         help="a few seconds at 5 and 10 requests a second: proves it works, measures nothing")
@@ -539,10 +550,10 @@ async def measure(args, ours: str, bare: str, token: str, pids: dict[str, int | 
             break
         cpu0 = time.process_time()
         stats = await step(mix, rate, args.seconds, pool, token, public, args.think,
-                           bar.show(number, rate, args.seconds, "ours"))
+                           bar.show(number, rate, args.seconds, "ours"), args.max_playing)
         client_cpu = (time.process_time() - cpu0) / args.seconds
         bare_stats = await step(None, rate, args.bare_seconds, bare_pool, token, public, 0,
-                                bar.show(number, rate, args.bare_seconds, "bare"))
+                                bar.show(number, rate, args.bare_seconds, "bare"), args.max_playing)
         bar.done()
         result = load_report.StepResult(rate, stats, bare_stats, client_cpu, memory(pids["ours"]))
         run.steps.append(result)
