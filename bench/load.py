@@ -52,6 +52,7 @@ NUMBER = "+15555550311"
 ACCOUNT_SID = "AC" + "0" * 32
 TIMEOUT_SECONDS = 30  # an answer not begun by then is lost
 TWILIO_GIVES_UP = 15  # seconds: Twilio's webhook timeout, so a slower answer is an error, whatever it said
+SATURATED = 0.5  # a step answering less than half the offered rate ends the run: higher rates would only pile up
 DRAIN_SECONDS = 60  # after a step, sessions still playing get this long to finish before they are cut off
 # How often each scenario (by file) comes up; Spanish a quarter as often as English. A resident mostly asks.
 WEIGHTS = {"question-by-speech": 6, "question-by-key": 3, "texts": 2, "report-a-problem": 2, "ticket-status": 1,
@@ -108,9 +109,11 @@ class Stats:
     sessions: Counter = field(default_factory=Counter)
     failed_sessions: Counter = field(default_factory=Counter)
     first_failure: str = ""
+    answered: int = 0  # every request of the step, in the window or not (for CPU per request)
 
     def add(self, kind: str, started: float, seconds: float, error: str) -> None:
         """One request's latency, and its error if it failed, when it started in the measured window."""
+        self.answered += 1
         if not self.window[0] <= started < self.window[1]:
             return
         self.latency[kind].append(seconds)
@@ -451,6 +454,33 @@ def stop(procs: list[subprocess.Popen]) -> None:
             proc.kill()
 
 
+def cpu_seconds(pid: int | None, role: str | None = None) -> float:
+    """CPU time (user and system) a server and all its processes have used, those that ended included (nan: none);
+    with role ("web"...), only that role's processes and their helpers."""
+    if pid is None:
+        return math.nan
+    import psutil
+
+    total = 0.0
+    try:
+        top = psutil.Process(pid)
+        family = [top, *top.children(recursive=True)] if role is None else [
+            proc for child in top.children() if role in child.cmdline()[-3:]
+            for proc in (child, *child.children(recursive=True))]
+    except psutil.Error:
+        return math.nan
+    for proc in family:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def per_request(cpu: float, stats: Stats) -> float:
+    """Server CPU milliseconds per request answered in a step."""
+    return cpu * 1e3 / stats.answered if stats.answered else math.nan
+
+
 def memory(pid: int | None) -> dict[str, float]:
     """Resident memory (MB) of a server and each of its processes, by role ("web 1", "worker", "redis"...); the
     helpers a process starts (rq's scheduler, a job's work horse) are counted with it."""
@@ -505,13 +535,14 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "load", help="folder for load.csv and load.svg")
     parser.add_argument("--max-playing", type=int, default=10_000,
                         help="most residents playing at once; later arrivals are counted, not started")
+    parser.add_argument("--all-steps", action="store_true", help="run every rate even after one saturated")
     parser.add_argument("--max-minutes", type=float, default=60, help="stop after this long, whatever is left")
     parser.add_argument("--quick", action="store_true",
                         help="a few seconds at 5 and 10 requests a second: proves it works, measures nothing")
     args = parser.parse_args(argv)
     if args.quick:
         args.rates, args.seconds, args.bare_seconds, args.think = [5, 10], 4, 2, 0.05
-        args.web = args.web or 1
+        args.web, args.all_steps = args.web or 1, True
     if args.url and (problem := url_problem(args.url, allow_remote=False)):
         parser.error(problem)
     return args
@@ -548,16 +579,26 @@ async def measure(args, ours: str, bare: str, token: str, pids: dict[str, int | 
         if time.monotonic() > deadline:
             print(f"stopped: --max-minutes {args.max_minutes:g} reached before {rate:g} req/s")
             break
-        cpu0 = time.process_time()
+        cpu0, server0, web0 = time.process_time(), cpu_seconds(pids["ours"]), cpu_seconds(pids["ours"], "web")
         stats = await step(mix, rate, args.seconds, pool, token, public, args.think,
                            bar.show(number, rate, args.seconds, "ours"), args.max_playing)
         client_cpu = (time.process_time() - cpu0) / args.seconds
+        server, web = cpu_seconds(pids["ours"]) - server0, cpu_seconds(pids["ours"], "web") - web0
+        bare0 = cpu_seconds(pids["bare"])
         bare_stats = await step(None, rate, args.bare_seconds, bare_pool, token, public, 0,
                                 bar.show(number, rate, args.bare_seconds, "bare"), args.max_playing)
+        bare_cpu = cpu_seconds(pids["bare"]) - bare0
         bar.done()
-        result = load_report.StepResult(rate, stats, bare_stats, client_cpu, memory(pids["ours"]))
+        result = load_report.StepResult(rate, stats, bare_stats, client_cpu, memory(pids["ours"]),
+                                        server_ms=per_request(server, stats), web_ms=per_request(web, stats),
+                                        bare_ms=per_request(bare_cpu, bare_stats))
         run.steps.append(result)
         load_report.print_step(result)
+        achieved = stats.requests / (stats.window[1] - stats.window[0])
+        if achieved < SATURATED * rate and not args.all_steps and number < len(args.rates):
+            print(f"saturated: {achieved:.0f} of {rate:g} req/s answered; the higher rates are skipped "
+                  "(--all-steps runs them anyway)")
+            break
     run.memory_end = memory(pids["ours"])
     pool.close()
     bare_pool.close()

@@ -29,6 +29,9 @@ class StepResult:
     bare: object
     client_cpu: float
     memory: dict[str, float]
+    server_ms: float = math.nan  # server CPU per request (all our processes; PostgreSQL's own not counted)
+    web_ms: float = math.nan  # of which the web processes'
+    bare_ms: float = math.nan
 
 
 @dataclass
@@ -140,6 +143,12 @@ def print_step(result: StepResult) -> None:
     ours, bare = rows(result)[-2], rows(result)[-1]
     if bare[5] and not math.isnan(bare[5]):
         print(f"  ours/bare at this rate: p50 {ours[3] / bare[3]:.1f}x, p99 {ours[5] / bare[5]:.1f}x")
+    if not math.isnan(result.server_ms):
+        cores = os.cpu_count() or 1
+        print(f"  server CPU per webhook: ours {result.server_ms:.1f} ms (web processes {result.web_ms:.1f}, the rest "
+              f"worker, cron, Redis), bare "
+              f"{result.bare_ms:.2f} ms; on {cores} idle cores that is at most {cores * 1e3 / result.server_ms:.0f} "
+              f"webhooks a second for ours, {cores * 1e3 / result.bare_ms:.0f} for bare")
     sessions, failed = sum(result.ours.sessions.values()), sum(result.ours.failed_sessions.values())
     print(f"  residents: {sessions} played, {failed} failed" + (f" (first: {result.ours.first_failure})"
                                                                if failed else ""))
@@ -169,6 +178,12 @@ def write_csv(run: Run, path: Path) -> None:
             for name, count, rate, p50, p95, p99, errors in rows(result):
                 writer.writerow([f"{result.rate:g}", name, count, f"{rate:.1f}", f"{p50:.2f}", f"{p95:.2f}",
                                  f"{p99:.2f}", errors])
+        writer.writerow([])
+        writer.writerow(["offered_req_s", "server_cpu_ms_per_request", "web_cpu_ms_per_request",
+                         "bare_cpu_ms_per_request", "client_cpu_share"])
+        for result in run.steps:
+            writer.writerow([f"{result.rate:g}", f"{result.server_ms:.2f}", f"{result.web_ms:.2f}",
+                             f"{result.bare_ms:.3f}", f"{result.client_cpu:.2f}"])
         writer.writerow([])
         writer.writerow(["process", "rss_mb_start", "rss_mb_end"])
         for name in sorted(set(run.memory_start) | set(run.memory_end)):
