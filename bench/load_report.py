@@ -232,7 +232,7 @@ def write_svg(run: Run, path: Path) -> None:
     if low <= GOAL_MS <= high:
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(GOAL_MS):.1f}" y2="{y(GOAL_MS):.1f}" '
                      'stroke="#27ae60" stroke-dasharray="6 4"/>')
-        parts.append(f'<text x="{left + plot_w - 4}" y="{y(GOAL_MS) - 5:.1f}" text-anchor="end" fill="#1e8449">'
+        parts.append(f'<text x="{left + 6}" y="{y(GOAL_MS) + 14:.1f}" fill="#1e8449">'
                      f'goal: p99 under {GOAL_MS:g} ms</text>')
     for rate in rates:
         parts.append(f'<text x="{x(rate):.1f}" y="{top + plot_h + 16}" text-anchor="middle">{rate:g}</text>')
