@@ -538,10 +538,10 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--all-steps", action="store_true", help="run every rate even after one saturated")
     parser.add_argument("--max-minutes", type=float, default=60, help="stop after this long, whatever is left")
     parser.add_argument("--quick", action="store_true",
-                        help="a few seconds at 5 and 10 requests a second: proves it works, measures nothing")
+                        help="5 seconds at 20 and 40 requests a second: proves it works, measures nothing")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rates, args.seconds, args.bare_seconds, args.think = [5, 10], 4, 2, 0.05
+        args.rates, args.seconds, args.bare_seconds, args.think = [20, 40], 5, 2, 0.05
         args.web, args.all_steps = args.web or 1, True
     if args.url and (problem := url_problem(args.url, allow_remote=False)):
         parser.error(problem)

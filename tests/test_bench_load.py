@@ -27,8 +27,8 @@ def test_quick_load_plays_checked_calls_and_texts_and_writes_its_report(tmp_path
     assert "memory (RSS MB)" in out and "web 1" in out
     with (tmp_path / "load.csv").open() as rows:
         table = [row for row in csv.reader(rows) if row]
-    steps = {(row[0], row[1]): row for row in table[1:] if row[0] in ("5", "10")}
-    for rate in ("5", "10"):
+    steps = {(row[0], row[1]): row for row in table[1:] if row[0] in ("20", "40")}
+    for rate in ("20", "40"):
         assert int(steps[(rate, "all webhooks")][2]) > 0 and steps[(rate, "all webhooks")][7] == "0"
         assert int(steps[(rate, "bare Starlette")][2]) > 0
     chart = ET.parse(tmp_path / "load.svg").getroot()
