@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from settings import ConfigError, Settings, load_settings  # noqa: E402
 
+WEB_HELP = "web processes on the one listening socket (default: one per core, at most 8)"
 COMMON = (("--host", {"help": "address to serve on (default 127.0.0.1)"}),
           ("--port", {"type": int, "help": "port to serve on (default 8311; 0 picks a free one)"}),
           ("--config", {"help": "config file (default config.toml, or ONECALL_CONFIG)"}))
@@ -83,17 +84,18 @@ def _parser() -> argparse.ArgumentParser:
                 "--config": os.environ.get("ONECALL_CONFIG", str(ROOT / "config.toml"))}
     for flag, options in COMMON:
         parser.add_argument(flag, default=defaults[flag], **options)
+    parser.add_argument("--web", type=int, default=None, metavar="N", help=WEB_HELP)
     parser.set_defaults(command=serve)
     sub = parser.add_subparsers(metavar="COMMAND")
     sub.add_parser("migrate", help="apply database migrations; load the knowledge base (and, on a fresh database, "
                    "the sample map)").set_defaults(command=migrate)
-    web = sub.add_parser("web", help="run only the web process (REDIS_URL must be set)")
+    web = sub.add_parser("web", help="run only the web processes, supervised (REDIS_URL must be set)")
     web.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a listening socket handed over by the supervisor
+    web.add_argument("--web", type=int, default=argparse.SUPPRESS, metavar="N", help=WEB_HELP)
     web.set_defaults(command=web_only)
-    sub.add_parser("worker", help="run only an rq worker with its scheduler (REDIS_URL must be set)").set_defaults(
-        command=worker_only
-    )
-    sub.add_parser("cron", help="run the periodic-job scheduler (REDIS_URL must be set)").set_defaults(
+    sub.add_parser("worker", help="run only an rq worker with its scheduler, supervised (REDIS_URL must be set)"
+                   ).set_defaults(command=worker_only)
+    sub.add_parser("cron", help="run the periodic-job scheduler, supervised (REDIS_URL must be set)").set_defaults(
         command=cron_only
     )
     check = sub.add_parser("health", help="each role's last heartbeat; exit 1 naming a stale role")
@@ -175,9 +177,52 @@ def web_only(settings: Settings, args) -> int:
     if not settings.redis_url:
         print("config error: REDIS_URL: must be set for `run.py web`", file=sys.stderr)
         return 2
+    if args.fd is None and not os.environ.get("ONECALL_SUPERVISED"):
+        return _supervise_role(args, "web", count=web_processes(args.web))
     sock = socket.socket(fileno=args.fd) if args.fd is not None else listen(args.host, args.port)
     serve_http(create_app(settings, listening=[sock.getsockname()[0]]), settings.web, sock)
     return 0
+
+
+def _supervise_role(args, role: str, count: int = 1) -> int:
+    """`run.py web | worker | cron` on a machine of a split topology: run `count` children of the role, each restarted
+    with back-off if it exits, until SIGTERM or Ctrl-C (the web processes share one listening socket taken here)."""
+    from app.supervisor import Child, Supervisor, spawn
+    from core.instance import listen
+
+    supervisor = Supervisor([])
+    supervisor.handle_signals()
+    sock = None
+    try:
+        env = dict(os.environ, ONECALL_CONFIG=str(Path(args.config).resolve()), ONECALL_SUPERVISED="1")
+        argv = [sys.executable, str(ROOT / "run.py"), "--config", env["ONECALL_CONFIG"], role]
+        fds: tuple[int, ...] = ()
+        if role == "web":
+            sock = listen(args.host, args.port)
+            fds = (sock.fileno(),)
+            argv += ["--fd", str(sock.fileno())]
+        for number in range(1, count + 1):
+            name = role if count == 1 else f"{role} {number}"
+            supervisor.children.append(Child(name, lambda: spawn(argv, env, pass_fds=fds)))
+            supervisor.start(supervisor.children[-1])
+        where = f" on {_browsable(args.host)}:{sock.getsockname()[1]}" if sock is not None else ""
+        print(f"{role}: {count} process{'es' if count > 1 else ''}{where}, supervised (pid {os.getpid()}); "
+              "Ctrl-C stops", flush=True)
+        supervisor.run()
+    finally:
+        supervisor.stop()
+        if sock is not None:
+            sock.close()
+    return 0
+
+
+def web_processes(requested: int | None) -> int:
+    """How many web processes: as asked, else one per core (at most 8: more only adds database connections)."""
+    if requested is not None:
+        if requested < 1:
+            raise ConfigError("--web", "must be 1 or more")
+        return requested
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def worker_only(settings: Settings, args) -> int:
@@ -188,6 +233,8 @@ def worker_only(settings: Settings, args) -> int:
     if not settings.redis_url:
         print("config error: REDIS_URL: must be set for `run.py worker`", file=sys.stderr)
         return 2
+    if not os.environ.get("ONECALL_SUPERVISED"):
+        return _supervise_role(args, "worker")
     serve_forever(settings, at_start=schedule.at_worker_start)  # rides out Redis and database outages
     return 0
 
@@ -206,7 +253,8 @@ def health(settings: Settings, args) -> int:
     required = required_roles(args.require)
     connection = sync_client(url)
     try:
-        beats = Heartbeats(connection).read()
+        beating = Heartbeats(connection)
+        beats, processes = beating.read(), beating.processes()
     except redis.RedisError as exc:
         print(f"error: Redis does not answer ({type(exc).__name__})", file=sys.stderr)
         return 2
@@ -215,6 +263,8 @@ def health(settings: Settings, args) -> int:
     for beat in beats:
         seen = f" (last heartbeat {beat.age:.0f} s ago)" if beat.at is not None and not beat.stale else ""
         print(f"{beat.role.value}: {beat.describe(required)}{seen}")
+        for process in (p for p in processes if p.role is beat.role):
+            print(f"  {process.name}: {process.describe()} (last heartbeat {process.age:.0f} s ago)")
     stale = [beat.role.value for beat in beats if beat.failing(required)]
     if stale:
         print(f"unhealthy: {', '.join(stale)}", file=sys.stderr)
@@ -296,6 +346,8 @@ def cron_only(settings: Settings, args) -> int:
     if not settings.redis_url:
         print("config error: REDIS_URL: must be set for `run.py cron`", file=sys.stderr)
         return 2
+    if not os.environ.get("ONECALL_SUPERVISED"):
+        return _supervise_role(args, "cron")
     # A socket timeout: a Redis that hangs instead of refusing fails the tick rather than freezing the cron.
     cron = CronScheduler(connection=sync_client(settings.redis_url, socket_timeout=10))
     schedule.register(cron)
@@ -340,14 +392,16 @@ def serve(settings: Settings, args) -> int:
         base = [sys.executable, str(ROOT / "run.py"), "--config", env["ONECALL_CONFIG"]]
         fd = sock.fileno()
         # The web process serves our listening socket, so a restarted web process loses no connection attempts.
+        webs = web_processes(args.web)
         supervisor.children += [
-            Child("web", lambda: spawn([*base, "web", "--fd", str(fd)], env, pass_fds=(fd,))),
+            *(Child("web" if webs == 1 else f"web {n}", lambda: spawn([*base, "web", "--fd", str(fd)], env,
+                                                                       pass_fds=(fd,))) for n in range(1, webs + 1)),
             Child("worker", lambda: spawn([*base, "worker"], env)),
             Child("cron", lambda: spawn([*base, "cron"], env)),
         ]
-        for child in supervisor.children[-3:]:
+        for child in supervisor.children[-(webs + 2):]:
             supervisor.start(child)
-        _banner(settings, env, host, port, embedded, outbox=uses_outbox(settings))
+        _banner(settings, env, host, port, embedded, outbox=uses_outbox(settings), webs=webs)
         supervisor.run()
     finally:
         supervisor.stop()
@@ -370,11 +424,13 @@ def _browsable(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _banner(settings: Settings, env: dict[str, str], host: str, port: int, embedded, *, outbox: bool) -> None:
+def _banner(settings: Settings, env: dict[str, str], host: str, port: int, embedded, *, outbox: bool,
+            webs: int = 1) -> None:
     public = env["PUBLIC_BASE_URL"].rstrip("/")
     lines = [
         f"OneCall 311 is running (pid {os.getpid()}); Ctrl-C stops it.",
-        f"  web:      http://{host}:{port}/   health: http://{host}:{port}/healthz",
+        f"  web:      http://{host}:{port}/   health: http://{host}:{port}/healthz   ({webs} web "
+        f"process{'es' if webs > 1 else ''}; --web N to change)",
         f"  webhooks: {public}/voice/incoming (and /voice/status, /sms/incoming): Twilio signs {public}",
         f"  try it:   .venv/bin/python run.py simulate --url http://{host}:{port}",
         f"  phone:    http://{host}:{port}/simulator   (browser phone: call and text the service"

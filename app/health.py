@@ -1,8 +1,9 @@
 """GET /healthz: 200 when the database and Redis answer and no role's heartbeat is stale, else 503 naming what is not.
 
 Each role (web, worker, cron) beats in Redis (core.heartbeats); the answer names each role's state and last
-heartbeat. A role never seen is reported as "not seen" but fails nothing (a test, or a topology without a cron),
-unless the probe asks for it: `/healthz?require=worker,cron` fails when either has never beaten.
+heartbeat, and "processes" lists every process (host:pid) of each role with its own last heartbeat, so a stopped
+worker among several shows. A role never seen is reported as "not seen" but fails nothing (a test, or a topology
+without a cron), unless the probe asks for it: `/healthz?require=worker,cron` fails when either has never beaten.
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ async def healthz(request: Request) -> JSONResponse:
     """200 when the database and Redis answer within a few seconds and no role is stale, else 503 naming them."""
     ctx = request.app.state.ctx
     state: dict[str, object] = {"database": "ok", "redis": "ok"}
-    checks = {"database": _check_db(ctx.engine), "redis": AsyncHeartbeats(ctx.redis).read()}
+    beating = AsyncHeartbeats(ctx.redis)
+    checks = {"database": _check_db(ctx.engine), "redis": beating.read(), "processes": beating.processes()}
     results = await asyncio.gather(
         *(asyncio.wait_for(check, TIMEOUT_SECONDS) for check in checks.values()), return_exceptions=True
     )
     for name, result in zip(checks, results, strict=True):
-        if isinstance(result, BaseException):  # any failure means "down"; say which
+        if isinstance(result, BaseException) and name in state:  # any failure means "down"; say which
             state[name] = f"down: {type(result).__name__}"
     healthy = all(v == "ok" for v in state.values())
     beats = results[1] if not isinstance(results[1], BaseException) else []
@@ -55,6 +57,12 @@ async def healthz(request: Request) -> JSONResponse:
         state[beat.role.value] = beat.describe(required)
         healthy = healthy and not beat.failing(required)
     state["last_heartbeat"] = {beat.role.value: stamp(beat.at) for beat in beats}
+    processes = results[2] if not isinstance(results[2], BaseException) else []
+    state["processes"] = {
+        role: [{"process": p.name, "state": p.describe(), "last_heartbeat": stamp(p.at)}
+               for p in processes if p.role.value == role]
+        for role in state["last_heartbeat"]
+    }
     return JSONResponse({"status": "ok" if healthy else "unavailable", **state}, status_code=200 if healthy else 503)
 
 

@@ -27,6 +27,9 @@ PROCESSED_DELIVERY_PRUNE_SECONDS = 3600
 HEARTBEAT_SECONDS = 5
 HEARTBEAT_STALE_SECONDS = 60
 HEARTBEAT_KEEP_SECONDS = 7 * 86400
+# Each process's own beat is listed too (/healthz "processes", `run.py health`); one silent this long is forgotten
+# (a restarted process has a new pid, so its old entry would otherwise be listed stale for ever).
+PROCESS_BEAT_FORGET_SECONDS = 3600
 # The rq worker beats while it waits for a job (every WORKER_TTL - 15 s) and while one runs (WORKER_MONITOR_SECONDS).
 WORKER_TTL_SECONDS = 35
 WORKER_MONITOR_SECONDS = 10

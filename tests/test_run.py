@@ -97,8 +97,8 @@ class Server:
         self.var = tmp_path / "var"
         self.env = clean_env(self.var)
         self.log = open(tmp_path / "out.log", "w+")  # noqa: SIM115 (open for the server's lifetime)
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--port", str(self.port)], env=self.env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--port", str(self.port), "--web", "2"],
+                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self.health = f"http://127.0.0.1:{self.port}/healthz"
 
     def child(self, name: str) -> psutil.Process:
@@ -110,9 +110,23 @@ class Server:
                     return child
         raise LookupError(name)
 
+    def webs(self) -> list[psutil.Process]:
+        """The supervised web processes."""
+        return children_running(self.proc.pid, "web")
+
     def output(self) -> str:
         self.log.seek(0)
         return self.log.read()
+
+
+def children_running(pid: int, role: str) -> list[psutil.Process]:
+    """The direct children of pid running `run.py ... role ...`."""
+    found = []
+    for child in psutil.Process(pid).children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if role in child.cmdline()[-3:]:
+                found.append(child)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +172,21 @@ def test_a_killed_web_process_is_restarted_on_the_same_socket_and_no_request_is_
         assert httpx.get(server.health, timeout=15).status_code == 200
         time.sleep(0.3)
     assert server.child("web").pid != web.pid
+
+
+def test_web_2_runs_two_web_processes_on_one_socket_each_restarted_alone(server):
+    first, second = server.webs()
+    beating = until(lambda: len(httpx.get(server.health, timeout=5).json()["processes"]["web"]) >= 2 and True, 15,
+                    "both web processes beat")
+    assert beating
+    answered = {httpx.get(server.health, headers={"Connection": "close"}, timeout=5).status_code for _ in range(20)}
+    assert answered == {200}
+    second.kill()
+    until(lambda: len(server.webs()) == 2 and second.pid not in {p.pid for p in server.webs()}, 10,
+          "the killed web process was restarted")
+    assert first.pid in {p.pid for p in server.webs()}  # the other one was left alone
+    assert re.search(r"supervisor: web [12] exited with signal SIGKILL; restarting it in \d s", server.output())
+    assert "(2 web processes; --web N to change)" in server.output()
 
 
 def test_redis_going_away_is_ridden_out_and_healthz_comes_back(server):
@@ -256,6 +285,73 @@ def test_sigterm_stops_every_child_cleanly(server):
     assert not (server.var / "redis.url").exists()
 
 
+# ---------------------------------------------------------------- the split topology: run.py web | worker | cron
+
+
+def split_env(settings, var_dir, **extra) -> dict[str, str]:
+    """The environment of one machine of a split topology: the test's database and Redis."""
+    return clean_env(var_dir, **{"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, **extra})
+
+
+def test_web_worker_and_cron_each_restart_their_killed_children(settings, engine, redis, tmp_path):
+    env, port = split_env(settings, tmp_path / "var"), free_port()
+    command = [sys.executable, str(ROOT / "run.py")]
+    logs = {role: open(tmp_path / f"{role}.log", "w+") for role in ("web", "worker", "cron")}  # noqa: SIM115
+    roles = {
+        "web": subprocess.Popen([*command, "web", "--web", "2", "--port", str(port)], env=env, stdout=logs["web"],
+                                stderr=subprocess.STDOUT),
+        **{role: subprocess.Popen([*command, role], env=env, stdout=logs[role], stderr=subprocess.STDOUT)
+           for role in ("worker", "cron")},
+    }
+    health = f"http://127.0.0.1:{port}/healthz"
+    try:
+        wait_healthy(health, roles["web"])
+        beats = until(lambda: (body := httpx.get(health, timeout=5).json())["processes"]["worker"]
+                      and body["processes"]["cron"] and len(body["processes"]["web"]) == 2 and body, 60,
+                      "every process beat")
+        assert (beats["web"], beats["worker"], beats["cron"]) == ("ok", "ok", "ok")
+        for role, count in (("web", 2), ("worker", 1), ("cron", 1)):
+            children = until(lambda role=role, count=count: len(found := children_running(roles[role].pid, role))
+                             == count and found, 10, f"{count} {role} child(ren)")
+            victim = children[-1]
+            victim.kill()
+            until(lambda role=role, count=count, victim=victim: len(now := children_running(roles[role].pid, role))
+                  == count and victim.pid not in {p.pid for p in now}, 15, f"the killed {role} was restarted")
+            assert roles[role].poll() is None
+        assert httpx.get(health, timeout=5).status_code == 200
+        for proc in roles.values():
+            family = psutil.Process(proc.pid).children(recursive=True)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+            assert psutil.wait_procs(family, timeout=10)[1] == []
+    finally:
+        for proc in roles.values():
+            if proc.poll() is None:
+                proc.kill()
+        for log in logs.values():
+            log.close()
+    assert "supervisor: worker exited with signal SIGKILL; restarting it in 1 s" in (tmp_path / "worker.log").read_text(
+    )
+    assert "supervisor: cron exited with signal SIGKILL" in (tmp_path / "cron.log").read_text()
+    assert re.search(r"supervisor: web [12] exited with signal SIGKILL", (tmp_path / "web.log").read_text())
+
+
+@pytest.mark.parametrize("role", ["web", "worker", "cron"])
+def test_a_split_role_exits_2_in_one_line_when_redis_or_the_database_is_away(settings, engine, tmp_path, role):
+    command = [sys.executable, str(ROOT / "run.py"), role, "--port", str(free_port())]
+    no_redis = subprocess.run(command, env=split_env(settings, tmp_path / "var", REDIS_URL="redis://127.0.0.1:1/0"),
+                              capture_output=True, text=True, timeout=60)
+    assert no_redis.returncode == 2
+    assert re.fullmatch(r"config error: REDIS_URL: cannot connect to redis://127\.0\.0\.1:1/0: .+\n",
+                        no_redis.stderr), no_redis.stderr
+    away = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+    no_database = subprocess.run(command, env=split_env(settings, tmp_path / "var", DATABASE_URL=away),
+                                 capture_output=True, text=True, timeout=60)
+    assert no_database.returncode == 2
+    assert re.fullmatch(r"config error: DATABASE_URL: cannot connect to .+:1/nowhere: .+\n", no_database.stderr), \
+        no_database.stderr
+
+
 # ---------------------------------------------------------------- the command line
 
 
@@ -269,6 +365,20 @@ def test_options_work_before_and_after_the_sub_command():
     args = run._parser().parse_args(["--config", "a.toml", "migrate"])
     assert args.config == "a.toml" and args.port == 8311
     assert run._parser().parse_args(["announce", "list", "--config", "b.toml"]).config == "b.toml"
+    assert run._parser().parse_args(["--web", "3"]).web == 3 and run._parser().parse_args([]).web is None
+    assert run._parser().parse_args(["web", "--web", "2"]).web == 2
+    assert run._parser().parse_args(["--web", "2", "web"]).web == 2
+
+
+def test_web_processes_default_to_one_per_core_at_most_eight(monkeypatch):
+    import run
+
+    for cores, expected in ((1, 1), (2, 2), (64, 8), (None, 1)):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert run.web_processes(None) == expected
+    assert run.web_processes(3) == 3
+    with pytest.raises(run.ConfigError):
+        run.web_processes(0)
 
 
 def test_a_sub_command_honours_config_given_after_it(tmp_path):

@@ -12,7 +12,8 @@ from starlette.testclient import TestClient
 
 from app import create_app
 from app.health import stamp
-from core.defaults import HEARTBEAT_STALE_SECONDS
+from core import heartbeats
+from core.defaults import HEARTBEAT_STALE_SECONDS, PROCESS_BEAT_FORGET_SECONDS
 from core.heartbeats import Heartbeats, Role
 from core.redis import async_client
 from settings import ROOT
@@ -52,6 +53,28 @@ def test_healthz_reports_each_roles_last_heartbeat(app, redis):
     assert stale.json()["cron"].startswith("stale: last heartbeat 9") and stale.json()["worker"] == "ok"
 
 
+def beat_as(monkeypatch, redis, name: str, at: float, role: Role = Role.WORKER) -> None:
+    monkeypatch.setattr(heartbeats, "process_name", lambda: name)
+    Heartbeats(redis, wall=lambda: at).beat(role)
+
+
+def test_healthz_lists_every_process_of_a_role_with_its_own_heartbeat(app, redis, monkeypatch):
+    now = time.time()
+    beat_as(monkeypatch, redis, "old-host:7", now - PROCESS_BEAT_FORGET_SECONDS - 5)  # long gone: forgotten
+    beat_as(monkeypatch, redis, "host-b:12", now - 200)  # stopped: listed stale
+    beat_as(monkeypatch, redis, "host-a:11", now - 2)
+    beat_as(monkeypatch, redis, "host-a:13", now - 4, Role.CRON)
+    body = app.get("/healthz").json()
+    assert body["worker"] == "ok" and body["cron"] == "ok"  # the role is alive: one of its processes beats
+    assert body["processes"]["worker"] == [
+        {"process": "host-a:11", "state": "ok", "last_heartbeat": stamp(now - 2)},
+        {"process": "host-b:12", "state": "stale: last heartbeat 200 s ago", "last_heartbeat": stamp(now - 200)},
+    ]
+    assert body["processes"]["cron"] == [{"process": "host-a:13", "state": "ok", "last_heartbeat": stamp(now - 4)}]
+    assert [p["process"] for p in body["processes"]["web"]] == [heartbeats.socket.gethostname() + f":{os.getpid()}"]
+    assert not redis.hexists(heartbeats.processes_key(Role.WORKER), "old-host:7")
+
+
 def test_run_health_names_a_stale_role(settings, engine, redis):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "TWILIO_"))}
     env.update(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url, ONECALL_VAR_DIR=str(settings.var_dir))
@@ -67,6 +90,7 @@ def test_run_health_names_a_stale_role(settings, engine, redis):
     assert fine.returncode == 0, fine.stderr
     assert re.search(r"^worker: ok \(last heartbeat \d+ s ago\)$", fine.stdout, re.M), fine.stdout
     assert re.search(r"^cron: not seen$", fine.stdout, re.M), fine.stdout
+    assert re.search(rf"^  [^ ]+:{os.getpid()}: ok \(last heartbeat \d+ s ago\)$", fine.stdout, re.M), fine.stdout
     assert health("--require", "cron").returncode == 1
     Heartbeats(redis, wall=lambda: now - 600).beat(Role.WORKER)
     stale = health()
