@@ -178,13 +178,13 @@ def web_only(settings: Settings, args) -> int:
         print("config error: REDIS_URL: must be set for `run.py web`", file=sys.stderr)
         return 2
     if args.fd is None and not os.environ.get("ONECALL_SUPERVISED"):
-        return _supervise_role(args, "web", count=web_processes(args.web))
+        return _supervise_role(args, "web", count=web_processes(args.web), settings=settings)
     sock = socket.socket(fileno=args.fd) if args.fd is not None else listen(args.host, args.port)
     serve_http(create_app(settings, listening=[sock.getsockname()[0]]), settings.web, sock)
     return 0
 
 
-def _supervise_role(args, role: str, count: int = 1) -> int:
+def _supervise_role(args, role: str, count: int = 1, settings: Settings | None = None) -> int:
     """`run.py web | worker | cron` on a machine of a split topology: run `count` children of the role, each restarted
     with back-off if it exits, until SIGTERM or Ctrl-C (the web processes share one listening socket taken here)."""
     from app.supervisor import Child, Supervisor, spawn
@@ -198,6 +198,8 @@ def _supervise_role(args, role: str, count: int = 1) -> int:
         argv = [sys.executable, str(ROOT / "run.py"), "--config", env["ONECALL_CONFIG"], role]
         fds: tuple[int, ...] = ()
         if role == "web":
+            if settings is not None:  # the web processes' figures are summed by whichever one is scraped
+                _share_metrics(env, settings)
             sock = listen(args.host, args.port)
             fds = (sock.fileno(),)
             argv += ["--fd", str(sock.fileno())]
@@ -471,6 +473,7 @@ def _duty_lines(settings: Settings, host: str, port: int) -> list[str]:
         f"*** To put them on duty: \"Put agents on duty now\" on http://{host}:{port}/simulator, or edit [hours] in "
         "config.toml and restart.",
     ]
+
 
 def _share_metrics(env: dict[str, str], settings: Settings) -> None:
     """One emptied folder for every child's Prometheus figures, so a scrape of any web process sums them all."""
