@@ -1,5 +1,5 @@
-"""Periodic jobs for rq's CronScheduler: the CRM outbox, the CRM's statuses, closed-ticket notices, call-backs, and
-forgetting old webhook deliveries.
+"""Periodic jobs for rq's CronScheduler: the CRM outbox, the CRM's statuses, closed-ticket notices, call-backs, the
+records webhooks wrote behind, and forgetting old webhook deliveries.
 
 Several schedulers may run: each job takes a Redis run lock or a unique job id, so extras only cost a skipped run.
 The jobs run on an ordinary rq worker (core.worker.run_worker), which gives them their settings.
@@ -7,7 +7,7 @@ The jobs run on an ordinary rq worker (core.worker.run_worker), which gives them
 
 from __future__ import annotations
 
-from core import deliveries
+from core import deliveries, write_behind
 from core.defaults import (
     CALLBACK_DISPATCH_SECONDS,
     CALLBACK_FAILED_SWEEP_SECONDS,
@@ -16,9 +16,11 @@ from core.defaults import (
     CRM_POLL_SECONDS,
     CRM_RECONCILE_SECONDS,
     PROCESSED_DELIVERY_PRUNE_SECONDS,
+    WRITE_BEHIND_DRAIN_SECONDS,
 )
 from core.worker import QUEUE_NAMES, queue
 from crm_bridge.jobs import poll_updates, reconcile_outbox
+from ivr import records  # noqa: F401  (registers the call records the drain writes)
 from outreach import callback_dispatch, on_callback_failed, on_ticket_closed
 
 
@@ -34,6 +36,7 @@ def register(cron) -> None:
                   job_timeout=300)
     cron.register(on_callback_failed.sweep, queue_name=queue_name, interval=CALLBACK_FAILED_SWEEP_SECONDS,
                   job_timeout=300)
+    cron.register(write_behind.drain_job, queue_name=queue_name, interval=WRITE_BEHIND_DRAIN_SECONDS, job_timeout=120)
     cron.register(deliveries.prune_job, queue_name=queue_name, interval=PROCESSED_DELIVERY_PRUNE_SECONDS,
                   job_timeout=300)
 

@@ -221,11 +221,13 @@ def load(session: Session, version: str = "0") -> KnowledgeBase:
 
 
 def record_unanswered(
-    session: Session, *, text: str, language: str, channel: str, best_guess: str | None, confidence: float | None
+    session: Session, *, text: str, language: str, channel: str, best_guess: str | None, confidence: float | None,
+    at: dt.datetime | None = None,
 ) -> None:
-    """Keep a question we could not answer for the knowledge-base team."""
+    """Keep a question we could not answer for the knowledge-base team (`at`: when it was asked, if not now)."""
     unanswered = Unanswered(
-        text=text[:500], language=language, channel=channel, best_guess=best_guess, confidence=confidence or 0.0
+        text=text[:500], language=language, channel=channel, best_guess=best_guess, confidence=confidence or 0.0,
+        **({"created_at": at} if at else {}),
     )
     session.add(unanswered)
 
