@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import logging
 import secrets
@@ -57,6 +58,22 @@ def request_key(path: str, params: dict[str, str], token: str = "") -> str:
     return f"replay:{digest.hexdigest()}"
 
 
+# Redis writes to go out with the answer of the delivery being handled (in its MULTI), one round trip for all.
+_alongside: contextvars.ContextVar[list[Callable[[object], None]] | None] = contextvars.ContextVar(
+    "replay_alongside", default=None
+)
+
+
+def alongside(write: Callable[[object], None]) -> bool:
+    """Queue `write(pipeline)` to go out with this delivery's answer, in its MULTI; False outside a delivery (the
+    caller then writes now). A retry then finds the answer and what produced it (a session, say) or neither."""
+    writes = _alongside.get()
+    if writes is None:
+        return False
+    writes.append(write)
+    return True
+
+
 @dataclass(frozen=True)
 class Durable:
     """The database's memory of one delivery (core.deliveries): its key, and the answer to a re-send it remembers."""
@@ -97,16 +114,22 @@ async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]], *,
 
 async def _produce(redis: Redis, key: str, claim: str, produce: Callable[[], Awaitable[str]],
                    durable: Durable | None) -> str:
-    batch = None
+    batch, writes = None, []
     try:
         if durable is not None and await _seen(durable):
             result = durable.already
         else:
-            with write_behind.collecting(durable.key if durable else write_behind.fresh_key()) as batch:
-                result = await produce()
-        # One round trip: the answer for retries and the records, both or neither. A process killed before it left
-        # no record and no answer, so Twilio's retry is acted on, not told goodbye.
+            token = _alongside.set(writes)
+            try:
+                with write_behind.collecting(durable.key if durable else write_behind.fresh_key()) as batch:
+                    result = await produce()
+            finally:
+                _alongside.reset(token)
+        # One round trip: the answer for retries, the writes that go with it and the records, all or nothing. A
+        # process killed before it left no record and no answer, so Twilio's retry is acted on, not told goodbye.
         async with redis.pipeline(transaction=True) as pipe:
+            for write in writes:
+                write(pipe)
             pipe.set(key, result, ex=REPLAY_TTL)
             if batch is not None and (batch.records or durable is not None):
                 write_behind.append_to(pipe, batch)

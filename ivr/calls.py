@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from core import replay
 from core.defaults import CALL_SESSION_TTL
 from core.phones import mask, normalize
 from core.twilio_fields import fraction, seconds
@@ -86,7 +87,11 @@ async def step(ctx: FlowContext, form: dict[str, str], node: str, language: str 
 async def _finish(ctx: FlowContext, form, session: Session, turn: Turn, welcome: bool) -> str:
     await records.add_steps(ctx.redis, call=_call(form), language=turn.language, steps=turn.steps)
     session.seq += 1
-    await store(ctx).save(form["CallSid"], session)
+    sessions, sid = store(ctx), form["CallSid"]
+    # Saved with the answer, in one round trip (the dump is taken now: the session is not changed after this).
+    saved = session.model_copy()
+    if not replay.alongside(lambda pipeline: sessions.save_on(pipeline, sid, saved)):
+        await sessions.save(sid, session)
     return twiml.render(turn, ctx.settings, ctx.wording, seq=session.seq, welcome=welcome)
 
 

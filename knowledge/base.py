@@ -241,9 +241,10 @@ class KnowledgeCache:
         self._current: KnowledgeBase | None = None
         self._lock = asyncio.Lock()
 
-    async def get(self) -> KnowledgeBase:
-        """The current knowledge base; one Redis read per call, a rebuild only after an edit."""
-        version = await version_stamp.read(self._redis, VERSION_KEY)  # never a stamp held from before a restart
+    async def get(self, version: str | None = None) -> KnowledgeBase:
+        """The current knowledge base; one Redis read per call (none when the caller read `version` with others), a
+        rebuild only after an edit."""
+        version = version or await version_stamp.read(self._redis, VERSION_KEY)  # never one held from before a restart
         if self._current is not None and self._current.version == version:
             return self._current
         async with self._lock:
