@@ -36,7 +36,9 @@ def register(cron) -> None:
                   job_timeout=300)
     cron.register(on_callback_failed.sweep, queue_name=queue_name, interval=CALLBACK_FAILED_SWEEP_SECONDS,
                   job_timeout=300)
-    cron.register(write_behind.drain_job, queue_name=queue_name, interval=WRITE_BEHIND_DRAIN_SECONDS, job_timeout=120)
+    # Every second, nothing kept: a run left waiting behind a busy worker is dropped, the next one does its work.
+    cron.register(write_behind.drain_job, queue_name=queue_name, interval=WRITE_BEHIND_DRAIN_SECONDS, job_timeout=120,
+                  result_ttl=0, ttl=30)
     cron.register(deliveries.prune_job, queue_name=queue_name, interval=PROCESSED_DELIVERY_PRUNE_SECONDS,
                   job_timeout=300)
 

@@ -31,6 +31,7 @@ from sqlmodel import Session
 from core import clock, deliveries
 from core.db import in_session
 from core.defaults import WRITE_BEHIND_BATCH, WRITE_BEHIND_LOCK_SECONDS, WRITE_BEHIND_RUN_SECONDS
+from core.logs import quiet_job
 from core.worker import periodic_run
 
 STREAM = "records:stream"
@@ -194,6 +195,9 @@ def drain_job() -> int:
         if run is None:
             return 0
         return drain(run.ctx.engine, run.connection)
+
+
+quiet_job(drain_job)  # every second: rq's lines about it would bury the others
 
 
 def waiting(connection) -> int:
