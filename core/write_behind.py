@@ -29,7 +29,7 @@ from redis.exceptions import ResponseError
 from sqlmodel import Session
 
 from core import clock, deliveries
-from core.db import in_session
+from core.db import UNAVAILABLE, in_session
 from core.defaults import WRITE_BEHIND_BATCH, WRITE_BEHIND_LOCK_SECONDS, WRITE_BEHIND_RUN_SECONDS
 from core.logs import quiet_job
 from core.worker import periodic_run
@@ -137,11 +137,15 @@ def _write_entry(session: Session, key: str, fields: dict[bytes, bytes]) -> None
 
 
 def _write_batch(engine, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> list[tuple[bytes, dict]]:
-    """Write entries in one transaction; if it fails, one transaction each. Returns the entries none could write."""
+    """Write entries in one transaction; if it fails, one transaction each. Returns the entries none could write.
 
+    The database being away is no entry's fault: that raises, and every entry stays pending for the next run.
+    """
     try:
         in_session(engine, _write_entries, entries=entries)
         return []
+    except UNAVAILABLE:
+        raise
     except Exception as exc:  # one bad entry must not hold back the rest: write them one by one
         log.warning("write-behind: a batch of %d failed (%s: %s); writing one at a time", len(entries),
                     type(exc).__name__, exc)
@@ -149,6 +153,8 @@ def _write_batch(engine, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> lis
     for entry_id, fields in entries:
         try:
             in_session(engine, _write_entries, entries=[(entry_id, fields)])
+        except UNAVAILABLE:
+            raise
         except Exception as exc:
             log.error("write-behind: entry %s not written (%s: %s)", entry_id.decode(), type(exc).__name__, exc)
             failed.append((entry_id, fields))

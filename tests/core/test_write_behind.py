@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from core import write_behind
@@ -68,6 +70,21 @@ def test_an_entry_no_transaction_can_write_is_set_aside_and_the_others_are_writt
     assert len(rows(engine, Call)) == 2
     assert [fields[b"key"] for _, fields in redis.xrange(write_behind.FAILED)] == [b"wb:broken"]
     assert write_behind.waiting(redis) == 0
+
+
+def test_a_database_outage_leaves_every_entry_waiting_for_the_next_run(app, engine, redis, drain, monkeypatch):
+    Caller(app).dial()
+    Caller(app).dial()
+
+    def away(*_args, **_kwargs):
+        raise OperationalError("INSERT ...", {}, ConnectionRefusedError("database restarting"))
+
+    monkeypatch.setattr(write_behind, "in_session", away)
+    with pytest.raises(OperationalError):
+        drain()
+    monkeypatch.undo()
+    assert redis.xlen(write_behind.FAILED) == 0  # nothing set aside: it was not the entries' fault
+    assert drain() == 2 and len(rows(engine, Call)) == 2
 
 
 # A drainer killed (SIGKILL: the OOM killer, a deploy) in the middle of a batch, or after its commit but before it
