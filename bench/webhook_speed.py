@@ -3,7 +3,8 @@
 
 Three measurements of ours, each beside the bare endpoint measured in the same run: whole calls (greeting, question,
 goodbye), unique greetings only (every request a new call), and unique spoken questions only (every request a call
-greeted beforehand, outside the measured window). The ratios are ours/bare requests a second.
+greeted beforehand, outside the measured window). The ratios are ours/bare requests a second (the bare endpoint is
+measured before and after the unique runs, as a shared machine's load moves) and bare/ours server CPU per request.
 
 Run from the repo root: `.venv/bin/python bench/webhook_speed.py [--seconds 10] [--concurrency 20]`.
 Like `run.py` by default: SQLite and an embedded Redis in a temporary folder. With DATABASE_URL / REDIS_URL set it
@@ -272,18 +273,23 @@ def report(ours: Stats, base: Stats) -> None:
             print(f"first error ({name}): {stats.first_error}")
 
 
-def report_kinds(base: Stats, greetings: Stats, questions: Stats) -> None:
-    """Unique greetings and unique questions per second against the bare endpoint: the issue's goal is >= 0.5x."""
-    bare = sum(len(v) for v in base.latency.values()) / base.elapsed
+def report_kinds(bare: list[Stats], greetings: Stats, questions: Stats) -> None:
+    """Unique greetings and unique questions against the bare endpoint (the issue's goal is >= 0.5x): by requests a
+    second, against the bare endpoint measured just before and just after them (the mean), and by server CPU per
+    request, which a machine's other load moves much less."""
+    rate = statistics.mean(sum(len(v) for v in b.latency.values()) / b.elapsed for b in bare)
+    cpu = statistics.mean(b.server_cpu * 1e3 / max(1, sum(len(v) for v in b.latency.values())) for b in bare)
     print(f"\n{'unique webhooks only':<30}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
-          f"{'errors':>7}{'ours/bare req/s':>17}")
+          f"{'errors':>7}{'CPU ms/req':>11}{'ours/bare req/s':>17}{'bare/ours CPU':>15}")
     for stats, (step, _) in ((greetings, STEPS[0]), (questions, STEPS[1])):
-        name, count, rate, p50, p95, p99, errors, _ = row(f"ours {step}", stats.latency[step], stats.errors[step],
-                                                          stats, False)
-        print(f"{name:<30}{count:>9}{rate:>8.1f}{p50:>8.1f}{p95:>8.1f}{p99:>8.1f}{errors:>7}{rate / bare:>16.2f}x")
+        name, count, per_second, p50, p95, p99, errors, ours_cpu = row(
+            f"ours {step}", stats.latency[step], stats.errors[step], stats, True)
+        print(f"{name:<30}{count:>9}{per_second:>8.1f}{p50:>8.1f}{p95:>8.1f}{p99:>8.1f}{errors:>7}{ours_cpu:>11.2f}"
+              f"{per_second / rate:>16.2f}x{cpu / ours_cpu:>14.2f}x")
         if stats.first_error:
             print(f"first error ({step}): {stats.first_error}")
-    print(f"{'bare endpoint':<30}{'':>9}{bare:>8.1f}   (goal: each unique kind >= 0.5x the bare endpoint)")
+    print(f"{'bare endpoint (mean of 2)':<30}{'':>9}{rate:>8.1f}{'':>31}{cpu:>11.2f}"
+          "\n(goal: each unique kind >= 0.5x the bare endpoint)")
 
 
 def launch(body: str, env: dict[str, str], log: Path, procs: list[subprocess.Popen]) -> tuple[str, int]:
@@ -357,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         rate = sum(len(v) for v in greetings.latency.values()) / greetings.elapsed
         waiting = asyncio.run(greet_calls(ours_url, int(rate * (args.seconds + WARMUP_SECONDS) * 1.3),
                                           args.concurrency))
-        report_kinds(base, greetings, asyncio.run(measure(ours_url, ours_pid, args, one_question(waiting))))
+        questions = asyncio.run(measure(ours_url, ours_pid, args, one_question(waiting)))
+        report_kinds([base, asyncio.run(measure(base_url, base_pid, args))], greetings, questions)
         return 0
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

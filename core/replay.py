@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import contextvars
 import hashlib
-import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -18,8 +17,6 @@ from sqlalchemy.engine import Engine
 from core import deliveries, write_behind
 from core.db import UNAVAILABLE, run_db
 from core.defaults import REPLAY_CLAIM_SECONDS, REPLAY_POLL_SECONDS, REPLAY_TTL, REPLAY_WAIT_SECONDS
-
-log = logging.getLogger("onecall.replay")
 
 # Twilio names each webhook delivery with this header: a fresh token per request, the same one on a retry of it.
 TOKEN_HEADER = "I-Twilio-Idempotency-Token"
