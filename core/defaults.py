@@ -21,6 +21,13 @@ REPLAY_CLAIM_SECONDS = 30  # a claim outlives the slowest webhook; one left by a
 PROCESSED_DELIVERY_KEEP_DAYS = 30
 PROCESSED_DELIVERY_PRUNE_SECONDS = 3600
 
+# Records written behind (core.write_behind): drained every second, up to a batch per transaction; a run writes until
+# the stream is empty or its time is up (so it never holds the worker long); its lock outlives any run.
+WRITE_BEHIND_DRAIN_SECONDS = 1
+WRITE_BEHIND_BATCH = 500
+WRITE_BEHIND_RUN_SECONDS = 5.0
+WRITE_BEHIND_LOCK_SECONDS = 60
+
 # Heartbeats (core.heartbeats): each role beats every few seconds; one silent for HEARTBEAT_STALE_SECONDS is reported
 # stale (/healthz 503, `run.py health` exit 1). The key outlives a dead role for a week, so it is reported stale, not
 # forgotten; a role retired on purpose reads "not seen" a week later (or at once: delete its heartbeat:<role> key).

@@ -51,6 +51,13 @@ def seen(session: Session, *, key: str) -> bool:
     return found is not None
 
 
+def seen_among(session: Session, *, keys: list[str]) -> set[str]:
+    """Which of these deliveries' effects already ran."""
+    if not keys:
+        return set()
+    return set(session.exec(select(ProcessedDelivery.key).where(ProcessedDelivery.key.in_(keys))).all())
+
+
 def record(session: Session, *, key: str) -> None:
     """Record the delivery as processed, once its effects ran; a row already there records the same fact."""
     session.add(ProcessedDelivery(key=key[:KEY_LENGTH]))

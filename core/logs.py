@@ -8,6 +8,7 @@ traceback included, so no logger and no argument type can slip past it.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import logging
 import re
@@ -66,14 +67,37 @@ def quiet_access(path: str) -> None:
     _QUIET_PATHS.add(path)
 
 
+_QUIET_JOBS: set[str] = set()  # what rq's lines say of a job run every second or so, registered by its module
+_JOB_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{32}\b")
+
+
+def quiet_job(fn) -> None:
+    """Leave rq's routine lines (queued, started, done, kept) about a job run every second out of the log; a failure
+    is still logged."""
+    _QUIET_JOBS.update({f"{fn.__module__}.{fn.__qualname__}", f"Enqueued job {fn.__name__} to queue"})
+
+
 class RoutinePolls(logging.Filter):
-    """Drops uvicorn's access line for a successful request to a quiet path; failures are still logged."""
+    """Drops uvicorn's access line for a successful request to a quiet path, and rq's routine lines about a quiet
+    job; failures are still logged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._quiet_ids: collections.deque[str] = collections.deque(maxlen=64)  # recent runs of quiet jobs
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("rq.") and record.levelno <= logging.INFO and _QUIET_JOBS:
+            return not self._routine_job(record.getMessage())
         if record.name != "uvicorn.access" or not isinstance(record.args, tuple) or len(record.args) < 5:
             return True
         path, status = str(record.args[2]).split("?", 1)[0], record.args[4]
         return not (isinstance(status, int) and status < 400 and path.endswith(tuple(_QUIET_PATHS)))
+
+    def _routine_job(self, message: str) -> bool:
+        if any(name in message for name in _QUIET_JOBS):
+            self._quiet_ids.extend(_JOB_ID.findall(message))  # its later lines name only its id
+            return True
+        return any(job_id in message for job_id in _JOB_ID.findall(message) if job_id in self._quiet_ids)
 
 
 def configure(stream=None) -> logging.Handler:

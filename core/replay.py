@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import hashlib
-import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from sqlalchemy.engine import Engine
 
-from core import deliveries
+from core import deliveries, write_behind
 from core.db import UNAVAILABLE, run_db
 from core.defaults import REPLAY_CLAIM_SECONDS, REPLAY_POLL_SECONDS, REPLAY_TTL, REPLAY_WAIT_SECONDS
-
-log = logging.getLogger("onecall.replay")
 
 # Twilio names each webhook delivery with this header: a fresh token per request, the same one on a retry of it.
 TOKEN_HEADER = "I-Twilio-Idempotency-Token"
@@ -55,35 +55,51 @@ def request_key(path: str, params: dict[str, str], token: str = "") -> str:
     return f"replay:{digest.hexdigest()}"
 
 
-async def durably(engine: Engine, key: str, produce: Callable[[], Awaitable[str]], already: str) -> str:
-    """Run produce() once for this delivery in the database's memory too: a re-send after the replay window (or
-    after Redis restarted empty) gets `already`, and nothing is done twice."""
-    if await _seen(engine, key):
-        return already
-    result = await produce()
-    # Recorded only now: a process killed half-way leaves no row, so Twilio's retry is acted on, not told goodbye.
-    try:
-        await run_db(engine, deliveries.record, key=key)
-    except Exception as exc:  # the effects ran: answer them; Redis keeps the answer for retries within the hour
-        log.warning("replay: delivery %s acted on but not recorded (%s: %s)", key[:16], type(exc).__name__, exc)
-    return result
+# Redis writes to go out with the answer of the delivery being handled (in its MULTI), one round trip for all.
+_alongside: contextvars.ContextVar[list[Callable[[object], None]] | None] = contextvars.ContextVar(
+    "replay_alongside", default=None
+)
 
 
-async def _seen(engine: Engine, key: str) -> bool:
+def alongside(write: Callable[[object], None]) -> bool:
+    """Queue `write(pipeline)` to go out with this delivery's answer, in its MULTI; False outside a delivery (the
+    caller then writes now). A retry then finds the answer and what produced it (a session, say) or neither."""
+    writes = _alongside.get()
+    if writes is None:
+        return False
+    writes.append(write)
+    return True
+
+
+@dataclass(frozen=True)
+class Durable:
+    """The database's memory of one delivery (core.deliveries): its key, and the answer to a re-send it remembers."""
+
+    engine: Engine
+    key: str
+    already: str
+
+
+async def _seen(durable: Durable) -> bool:
     try:
-        return await run_db(engine, deliveries.seen, key=key)
+        return await run_db(durable.engine, deliveries.seen, key=durable.key)
     except UNAVAILABLE:  # the database is away: the effects need it too, and their own outage answer is the reply
         return False
 
 
-async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]]) -> str:
-    """Run produce() for the first delivery of key; twins wait for its answer, later deliveries get it stored."""
+async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]], *, durable: Durable | None = None) -> str:
+    """Run produce() for the first delivery of key; twins wait for its answer, later deliveries get it stored.
+
+    With `durable`, a delivery the database remembers (a re-send after the replay window, or after Redis restarted
+    empty) gets `durable.already` and nothing is done again; the records produce() wrote behind (core.write_behind)
+    and the delivery's own record go into the stream in the same MULTI as the answer.
+    """
     claim = CLAIMED + secrets.token_hex(8)
     deadline = time.monotonic() + REPLAY_WAIT_SECONDS
     while True:
         found = await redis.register_script(_CLAIM_OR_ANSWER)(keys=[key], args=[claim, REPLAY_CLAIM_SECONDS])
         if found is None:
-            return await _produce(redis, key, claim, produce)
+            return await _produce(redis, key, claim, produce, durable)
         if not found.startswith(CLAIMED):
             return found
         # A twin is being handled right now (here or in another process): wait for its answer, or for its claim
@@ -93,12 +109,31 @@ async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]]) ->
         await asyncio.sleep(REPLAY_POLL_SECONDS)
 
 
-async def _produce(redis: Redis, key: str, claim: str, produce: Callable[[], Awaitable[str]]) -> str:
+async def _produce(redis: Redis, key: str, claim: str, produce: Callable[[], Awaitable[str]],
+                   durable: Durable | None) -> str:
+    batch, writes = None, []
     try:
-        result = await produce()
+        if durable is not None and await _seen(durable):
+            result = durable.already
+        else:
+            token = _alongside.set(writes)
+            try:
+                with write_behind.collecting(durable.key if durable else write_behind.fresh_key()) as batch:
+                    result = await produce()
+            finally:
+                _alongside.reset(token)
+        # One round trip: the answer for retries, the writes that go with it and the records, all or nothing. A
+        # process killed before it left no record and no answer, so Twilio's retry is acted on, not told goodbye.
+        async with redis.pipeline(transaction=True) as pipe:
+            for write in writes:
+                write(pipe)
+            pipe.set(key, result, ex=REPLAY_TTL)
+            if batch is not None and (batch.records or durable is not None):
+                write_behind.append_to(pipe, batch)
+            await pipe.execute()
     except BaseException:
         # Twilio retries a failed webhook: the retry (or a waiting twin) must be processed, not find a dead claim.
-        await redis.register_script(_RELEASE)(keys=[key], args=[claim])
+        with contextlib.suppress(Exception):  # Redis itself may be the failure; the claim then expires by itself
+            await redis.register_script(_RELEASE)(keys=[key], args=[claim])
         raise
-    await redis.set(key, result, ex=REPLAY_TTL)
     return result

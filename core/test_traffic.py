@@ -85,6 +85,17 @@ def isolated() -> Iterator[None]:
         clock.simulate(at)
 
 
+@contextmanager
+def as_run(run: str | None) -> Iterator[None]:
+    """Records made inside belong to this test run (None: a resident's): a record written behind keeps the run of the
+    request that made it, whoever drains it."""
+    token = _run.set(run)
+    try:
+        yield
+    finally:
+        _run.reset(token)
+
+
 def current_run() -> str | None:
     """The test run the current request belongs to; None for a resident's."""
     return _run.get()

@@ -3,6 +3,9 @@ mark read, core.test_traffic)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
@@ -35,10 +38,20 @@ async def signed_form(request: Request) -> dict[str, str]:
         raise HTTPException(400, "request body is not UTF-8") from None
     params = dict(parse_qsl(text, keep_blank_values=True))
     signature = request.headers.get("x-twilio-signature", "")
-    validator = RequestValidator(settings.auth_token)
-    if not signature or not validator.validate(public_url(settings.public_base_url, request), params, signature):
+    url = public_url(settings.public_base_url, request)
+    if not signature or not (_signed_as_is(settings.auth_token, url, params, signature)
+                             or RequestValidator(settings.auth_token).validate(url, params, signature)):
         raise HTTPException(403, "invalid Twilio signature")
     # A scenario run or the browser phone marks its webhooks as test traffic; anything else is a resident.
     marked = request.headers.get(test_traffic.HEADER, "")
     test_traffic.enter(test_traffic.read(settings.auth_token, signature, marked) if marked else None)
     return params
+
+
+def _signed_as_is(token: str, url: str, params: dict[str, str], signature: str) -> bool:
+    # Twilio's HMAC-SHA1 over the URL and the sorted fields, as RequestValidator computes it, once and for the URL as
+    # it is: the common case, at a tenth of the validator's cost (it signs each URL twice, with and without a port,
+    # and looks every field up through three dictionary types). Anything else is the validator's to decide.
+    data = url + "".join(name + params[name] for name in sorted(params))
+    expected = base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+    return hmac.compare_digest(expected, signature.strip())

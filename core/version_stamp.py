@@ -28,6 +28,11 @@ async def read(redis, key: str) -> str:
     return version
 
 
+async def read_many(redis, keys: list[str]) -> list[str | None]:
+    """Several stamps in one round trip (None where one is missing: its reader sets it, see read())."""
+    return await redis.mget(keys)
+
+
 async def bump(redis, key: str) -> None:
     """Move the stamp on, so every process reloads on its next read."""
     await redis.eval(_BUMP, 1, key, fresh_stamp())

@@ -91,9 +91,10 @@ class MenuCache:
         self._menus = file_menus
         self._lock = asyncio.Lock()
 
-    async def get(self) -> Menus:
-        """The menus the next call hears: one Redis read, a database read only after an edit."""
-        stamp = await self._redis.get(VERSION_KEY)
+    async def get(self, stamp: str | None = None) -> Menus:
+        """The menus the next call hears: one Redis read (none when the caller read `stamp` with others), a database
+        read only after an edit."""
+        stamp = stamp or await self._redis.get(VERSION_KEY)
         if stamp is None:  # Redis was emptied (or never told): the database knows the version
             stamp = str(await run_db(self._engine, version))
             await self._redis.set(VERSION_KEY, stamp, nx=True)

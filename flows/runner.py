@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from core import duty
+from core import duty, version_stamp
 from crm_bridge import catalogue
 from flows import effects, steps  # noqa: F401  (importing steps registers every step and action)
 from flows.capabilities import Capabilities
 from flows.context import FlowContext
 from flows.engine import REGISTRY, At, Conversation, Deps
+from flows.menu_overrides import VERSION_KEY as MENUS_VERSION
 from flows.menu_overrides import MenuCache
 from flows.menus import Menus, parse_menus, read_document
 from flows.session import Session
 from flows.spoken_time import agent_hours_sentence
 from flows.turns import Input, Turn
 from flows.wording import Wording
+from knowledge.base import VERSION_KEY as KNOWLEDGE_VERSION
 from places.cache import PlaceCache
+from surge.cache import VERSION_KEY as SURGE_VERSION
 from surge.cache import texts
+
+STAMPS = [KNOWLEDGE_VERSION, MENUS_VERSION, SURGE_VERSION]
 
 
 def menus_for(settings, wording: Wording) -> Menus:
@@ -50,10 +55,12 @@ def place_cache(ctx: FlowContext) -> PlaceCache:
 
 async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
     """A conversation over the current knowledge base, menus and surge messages, for one channel."""
-    kb = await ctx.knowledge.get()
-    menus = await menu_cache(ctx).get()
+    # Their three version stamps in one round trip; each cache reloads only when its own has moved on.
+    kb_stamp, menus_stamp, surge_stamp = await version_stamp.read_many(ctx.redis, STAMPS)
+    kb = await ctx.knowledge.get(kb_stamp)
+    menus = await menu_cache(ctx).get(menus_stamp)
     await duty.refresh(ctx.calendar, ctx.redis, dev_mode=ctx.settings.dev_mode)
-    on_air = await ctx.announcements.on_air()
+    on_air = await ctx.announcements.on_air(surge_stamp)
     greeting = {lang.code: texts(on_air, "greeting", lang.code) for lang in ctx.settings.languages}
     places = await place_cache(ctx).get()
     deps = Deps(

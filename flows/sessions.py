@@ -34,6 +34,10 @@ class SessionStore:
         """Save the session and restart its expiry."""
         await self._redis.set(self.key(session_id), session.model_dump_json(exclude_defaults=True), ex=self._ttl)
 
+    def save_on(self, pipeline, session_id: str, session: Session) -> None:
+        """save() as one command of a pipeline the caller sends (with a webhook's answer, core.replay.alongside)."""
+        pipeline.set(self.key(session_id), session.model_dump_json(exclude_defaults=True), ex=self._ttl)
+
     async def delete(self, session_id: str) -> None:
         """Forget the session."""
         await self._redis.delete(self.key(session_id))

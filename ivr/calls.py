@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core.db import run_db
+from core import replay
 from core.defaults import CALL_SESSION_TTL
 from core.phones import mask, normalize, number_key
 from core.twilio_fields import fraction, seconds
@@ -14,7 +14,7 @@ from flows.context import FlowContext
 from flows.session import Session
 from flows.sessions import SessionStore
 from flows.turns import Input, InputKind, Turn
-from ivr import service, twiml
+from ivr import records, twiml
 from ivr.models import CallCreate
 from queueing import agents, waiting
 from queueing.agent_desk import AgentDesks, city_day
@@ -88,9 +88,13 @@ async def step(ctx: FlowContext, form: dict[str, str], node: str, language: str 
 
 
 async def _finish(ctx: FlowContext, form, session: Session, turn: Turn, welcome: bool) -> str:
-    await run_db(ctx.engine, service.record_steps, call=_call(ctx, form), language=turn.language, steps=turn.steps)
+    await records.add_steps(ctx.redis, call=_call(ctx, form), language=turn.language, steps=turn.steps)
     session.seq += 1
-    await store(ctx).save(form["CallSid"], session)
+    sessions, sid = store(ctx), form["CallSid"]
+    # Saved with the answer, in one round trip (the dump is taken now: the session is not changed after this).
+    saved = session.model_copy()
+    if not replay.alongside(lambda pipeline: sessions.save_on(pipeline, sid, saved)):
+        await sessions.save(sid, session)
     return twiml.render(turn, ctx.settings, ctx.wording, seq=session.seq, welcome=welcome)
 
 
@@ -99,13 +103,9 @@ async def status(ctx: FlowContext, form: dict[str, str]) -> None:
     # Whatever else the callback carries, the call ended: an odd status or duration must not leave it "in-progress".
     status = form.get("CallStatus", "")
     status = status if status in CALL_STATUSES else "completed"
-    await run_db(
-        ctx.engine,
-        service.complete_call,
-        call=_call(ctx, form),
-        status=status,
-        duration=seconds(form.get("CallDuration")),  # None: worked out from the call's own times
-    )
+    # Written behind, after the call's steps: whether it was self-service is worked out from them.
+    await records.add_end(ctx.redis, call=_call(ctx, form), status=status,
+                          duration=seconds(form.get("CallDuration")))  # None: worked out from the call's own times
     await store(ctx).delete(form["CallSid"])
     if status in FINAL_STATUSES:
         await waiting.call_ended(ctx, form["CallSid"])

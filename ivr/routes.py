@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,9 +32,8 @@ async def _once(request: Request, form: dict[str, str], produce, *, already: str
     ctx = request.app.state.ctx
     signed = f"{request.url.path}?{request.url.query}"
     if not loop:
-        durable = deliveries.voice_key(form["CallSid"], signed, form)
-        produce = functools.partial(replay.durably, ctx.engine, durable, produce, already)
-        return await replay.once(ctx.redis, replay.request_key(signed, form), produce)
+        durable = replay.Durable(ctx.engine, deliveries.voice_key(form["CallSid"], signed, form), already)
+        return await replay.once(ctx.redis, replay.request_key(signed, form), produce, durable=durable)
     token = request.headers.get(replay.TOKEN_HEADER, "")
     if not token and "seq" not in request.query_params:
         return await produce()  # a loop URL without a step number (older TwiML) and no token: each request is new

@@ -13,19 +13,22 @@ from ivr.models import Call, CallCreate, CallStep
 from knowledge.base import record_unanswered
 
 
-def get_or_create_call(session: Session, *, call: CallCreate) -> Call:
-    """The call's record, created on its first webhook."""
+def get_or_create_call(session: Session, *, call: CallCreate, at: dt.datetime | None = None) -> Call:
+    """The call's record, created on its first webhook (`at`: when that came, if it is written behind)."""
     row = session.exec(select(Call).where(Call.call_sid == call.call_sid)).first()
     if row is None:
-        row = Call.model_validate(call)
+        row = Call.model_validate(call, update={"started_at": at} if at else {})
         session.add(row)
         session.flush()
     return row
 
 
-def record_steps(session: Session, *, call: CallCreate, language: str, steps: list[Step]) -> Call:
+def record_steps(
+    session: Session, *, call: CallCreate, language: str, steps: list[Step], at: dt.datetime | None = None
+) -> Call:
     """Append this turn's steps to the call, update its summary, and keep questions we could not answer."""
-    row = get_or_create_call(session, call=call)
+    at = at or clock.now()
+    row = get_or_create_call(session, call=call, at=at)
     seq = session.exec(select(func.max(CallStep.seq)).where(CallStep.call_sid == call.call_sid)).one() or 0
     for step in steps:
         seq += 1
@@ -40,6 +43,7 @@ def record_steps(session: Session, *, call: CallCreate, language: str, steps: li
                 language=language,
                 article_id=step.article_id,
                 confidence=step.confidence,
+                created_at=at,
             )
         )
         if step.outcome is Outcome.ANSWERED:
@@ -49,7 +53,7 @@ def record_steps(session: Session, *, call: CallCreate, language: str, steps: li
         if step.outcome is Outcome.UNSURE:
             record_unanswered(
                 session, text=step.input_value, language=language, channel="voice", best_guess=step.article_id,
-                confidence=step.confidence,
+                confidence=step.confidence, at=at,
             )
     row.language = language
     row.steps_taken = seq
@@ -57,11 +61,14 @@ def record_steps(session: Session, *, call: CallCreate, language: str, steps: li
     return row
 
 
-def complete_call(session: Session, *, call: CallCreate, status: str, duration: int | None) -> Call:
+def complete_call(
+    session: Session, *, call: CallCreate, status: str, duration: int | None, at: dt.datetime | None = None
+) -> Call:
     """Mark the call finished; it resolved by self-service if it got an answer and never asked for a person."""
-    row = get_or_create_call(session, call=call)
+    at = at or clock.now()
+    row = get_or_create_call(session, call=call, at=at)
     row.status = status[:20]
-    row.ended_at = row.ended_at or clock.now()
+    row.ended_at = row.ended_at or at
     if duration is None:
         started = row.started_at if row.started_at.tzinfo else row.started_at.replace(tzinfo=dt.UTC)
         duration = int((row.ended_at.replace(tzinfo=row.ended_at.tzinfo or dt.UTC) - started).total_seconds())

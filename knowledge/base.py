@@ -221,11 +221,13 @@ def load(session: Session, version: str = "0") -> KnowledgeBase:
 
 
 def record_unanswered(
-    session: Session, *, text: str, language: str, channel: str, best_guess: str | None, confidence: float | None
+    session: Session, *, text: str, language: str, channel: str, best_guess: str | None, confidence: float | None,
+    at: dt.datetime | None = None,
 ) -> None:
-    """Keep a question we could not answer for the knowledge-base team."""
+    """Keep a question we could not answer for the knowledge-base team (`at`: when it was asked, if not now)."""
     unanswered = Unanswered(
-        text=text[:500], language=language, channel=channel, best_guess=best_guess, confidence=confidence or 0.0
+        text=text[:500], language=language, channel=channel, best_guess=best_guess, confidence=confidence or 0.0,
+        **({"created_at": at} if at else {}),
     )
     session.add(unanswered)
 
@@ -239,9 +241,10 @@ class KnowledgeCache:
         self._current: KnowledgeBase | None = None
         self._lock = asyncio.Lock()
 
-    async def get(self) -> KnowledgeBase:
-        """The current knowledge base; one Redis read per call, a rebuild only after an edit."""
-        version = await version_stamp.read(self._redis, VERSION_KEY)  # never a stamp held from before a restart
+    async def get(self, version: str | None = None) -> KnowledgeBase:
+        """The current knowledge base; one Redis read per call (none when the caller read `version` with others), a
+        rebuild only after an edit."""
+        version = version or await version_stamp.read(self._redis, VERSION_KEY)  # never one held from before a restart
         if self._current is not None and self._current.version == version:
             return self._current
         async with self._lock:

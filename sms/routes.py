@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -35,8 +33,8 @@ async def incoming(request: Request) -> Response:
     # Twilio may deliver one message twice: the same MessageSid gets one reply and one record. Redis keeps the reply
     # for an hour; the database keeps the MessageSid for good, so a signed re-send later (a STOP, START, REPORT, CALL
     # ME...) is answered with silence and changes nothing.
-    once = functools.partial(replay.durably, ctx.engine, deliveries.sms_key(form["MessageSid"]), answer, EMPTY)
-    twiml = await replay.once(ctx.redis, f"replay:sms:{form['MessageSid']}", once)
+    durable = replay.Durable(ctx.engine, deliveries.sms_key(form["MessageSid"]), EMPTY)
+    twiml = await replay.once(ctx.redis, f"replay:sms:{form['MessageSid']}", answer, durable=durable)
     return Response(twiml, media_type="application/xml")
 
 

@@ -22,12 +22,12 @@ class AnnouncementCache:
         self._rows: list[AnnouncementPublic] = []
         self._lock = asyncio.Lock()
 
-    async def on_air(self) -> list[AnnouncementPublic]:
-        """The messages on the air now (one Redis read)."""
-        return await self._current()
+    async def on_air(self, version: str | None = None) -> list[AnnouncementPublic]:
+        """The messages on the air now (one Redis read, none when the caller read `version` with others)."""
+        return await self._current(version)
 
-    async def _current(self) -> list[AnnouncementPublic]:
-        version = await version_stamp.read(self._redis, VERSION_KEY)  # never a stamp held from before a restart
+    async def _current(self, version: str | None = None) -> list[AnnouncementPublic]:
+        version = version or await version_stamp.read(self._redis, VERSION_KEY)  # never one held from before a restart
         if version != self._version:
             async with self._lock:
                 if version != self._version:

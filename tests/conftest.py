@@ -169,3 +169,11 @@ def no_narrowing(monkeypatch):
     old = os.umask(0)
     yield
     os.umask(old)
+
+
+@pytest.fixture
+def drain(engine, redis):
+    """Write the records webhooks wrote behind (core.write_behind), as the drain job does every second; how many."""
+    from core import write_behind
+
+    return lambda: write_behind.drain(engine, redis, consumer="tests")

@@ -9,7 +9,7 @@ from tests.console.test_routes import api_token, auth
 from tests.helpers import Caller, Texter, twilio_post
 
 
-def test_daily_report_counts_what_happened(app, clock):
+def test_daily_report_counts_what_happened(app, clock, drain):
     helped = Caller(app)
     helped.dial()
     helped.say("when does the library close")
@@ -24,6 +24,7 @@ def test_daily_report_counts_what_happened(app, clock):
     waited.hang_up()
     Texter(app).send("when does the library close?")
     Texter(app, phone="+13125550166").send("my neighbor's house is on fire")
+    drain()  # the calls' records, written behind
     today = clock.now.astimezone(ZoneInfo("America/Chicago")).date()  # records carry the app's one clock
     report = app.get(f"/api/reports/daily?date={today}", headers=auth(api_token(app))).json()
     assert (report["calls"], report["calls_resolved_by_self_service"], report["self_service_rate"]) == (2, 1, 0.5)

@@ -98,8 +98,8 @@ def test_lost_jobs_are_redelivered_after_redis_returns(engine, redis, session, s
     delivery = session.exec(select(CrmDelivery).where(CrmDelivery.ticket_id == ticket.id)).one()
     assert delivery.status == "delivered"
     redis.delete(*[key for key in redis.keys("rq:*")])
-    cron.tick()  # nothing lost since: nothing is queued before its interval
-    assert queued_functions(redis) == set()
+    cron.tick()  # nothing lost since: nothing is queued before its interval (but the every-second drain, if due)
+    assert queued_functions(redis) - {"core.write_behind.drain_job"} == set()
 
 
 def test_a_failed_tick_is_one_line_and_a_growing_back_off(engine, settings, tmp_path, caplog):

@@ -85,3 +85,20 @@ def test_routine_polling_is_not_logged_at_info_but_its_failures_are():
     assert polls.filter(access("/voice/incoming", 200))
     other = logging.LogRecord("onecall", logging.INFO, __file__, 1, "posted /console/simulator/tick", (), None)
     assert polls.filter(other)
+
+
+def test_rq_lines_about_the_every_second_drain_are_left_out_but_not_its_failures():
+    import core.write_behind  # noqa: F401  (registers the drain as a quiet job)
+
+    def line(name: str, level: int, message: str) -> logging.LogRecord:
+        return logging.LogRecord(name, level, __file__, 1, message, (), None)
+
+    job, other = "964ea7df-50b1-4f8d-9262-676fb1d2c97c", "5a89e0d9-85e5-41a0-aa26-afc06e648370"
+    polls = RoutinePolls()
+    assert not polls.filter(line("rq.cron", logging.INFO, "Enqueued job drain_job to queue default"))
+    assert not polls.filter(line("rq.worker", logging.INFO, f"default: core.write_behind.drain_job() ({job})"))
+    assert not polls.filter(line("rq.worker", logging.INFO, f"default: Job OK ({job})"))
+    assert not polls.filter(line("rq.worker", logging.INFO, f"job {job} result is kept for 500 seconds"))
+    assert polls.filter(line("rq.worker", logging.ERROR, f"default: core.write_behind.drain_job() ({job}) failed"))
+    assert polls.filter(line("rq.worker", logging.INFO, f"default: outreach.callback_dispatch.dispatch() ({other})"))
+    assert polls.filter(line("rq.worker", logging.INFO, f"default: Job OK ({other})"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import random
 import secrets
 import signal
@@ -18,7 +17,7 @@ from sqlmodel import Session, select
 
 import core.clock
 from app import create_app
-from core import deliveries, replay
+from core import replay
 from core.defaults import REPLAY_CLAIM_SECONDS
 from core.redis import async_client
 from ivr.models import Call, CallStep
@@ -104,7 +103,7 @@ async def _served(settings, clock):
         core.clock.install(None)
 
 
-def test_four_copies_of_a_new_call_within_10_ms_make_one_record_and_one_answer(settings, engine, redis, clock):
+def test_four_copies_of_a_new_call_within_10_ms_make_one_record_and_one_answer(settings, engine, redis, clock, drain):
     # Twilio (or a proxy in front of us) delivering the same webhook four times within 10 ms, 50 times over.
     rounds, copies = 50, 4
     jitter = random.Random(10)
@@ -138,6 +137,7 @@ def test_four_copies_of_a_new_call_within_10_ms_make_one_record_and_one_answer(s
     for sid, responses in zip(sids, answers, strict=True):
         assert [r.status_code for r in responses] == [200] * copies
         assert len({r.text for r in responses}) == 1, f"{sid} got different TwiML"
+    assert drain() == rounds  # one stream entry per call: the twins added none
     calls = engine_rows(engine, Call)
     assert sorted(c.call_sid for c in calls) == sorted(sids)
     steps = engine_rows(engine, CallStep)
@@ -151,7 +151,7 @@ def engine_rows(engine, table):
         return session.exec(select(table)).all()
 
 
-def test_the_database_claim_outlives_redis_and_a_failed_delivery_gives_it_back(engine):
+def test_the_database_claim_outlives_redis_and_a_failed_delivery_gives_it_back(engine, redis_url, redis, drain):
     runs = []
 
     async def produce() -> str:
@@ -161,22 +161,30 @@ def test_the_database_claim_outlives_redis_and_a_failed_delivery_gives_it_back(e
     async def crash() -> str:
         raise RuntimeError("database went away")
 
-    async def main() -> list[str]:
-        answers = [await replay.durably(engine, "sms:SMfirst", produce, "<Response/>")]
-        answers.append(await replay.durably(engine, "sms:SMfirst", produce, "<Response/>"))  # Redis long forgot it
-        with pytest.raises(RuntimeError):
-            await replay.durably(engine, "sms:SMsecond", crash, "<Response/>")
-        answers.append(await replay.durably(engine, "sms:SMsecond", produce, "<Response/>"))  # Twilio's retry
-        return answers
+    async def deliver(sid: str, handler) -> str:
+        client = async_client(redis_url)
+        try:
+            durable = replay.Durable(engine, f"sms:{sid}", "<Response/>")
+            return await replay.once(client, f"replay:sms:{sid}", handler, durable=durable)
+        finally:
+            await client.aclose()
 
-    assert asyncio.run(main()) == ["<Response>acted</Response>", "<Response/>", "<Response>acted</Response>"]
+    answers = [asyncio.run(deliver("SMfirst", produce))]
+    drain()  # the delivery's record, written behind
+    redis.delete("replay:sms:SMfirst")  # Redis long forgot it
+    answers.append(asyncio.run(deliver("SMfirst", produce)))
+    with pytest.raises(RuntimeError):
+        asyncio.run(deliver("SMsecond", crash))
+    answers.append(asyncio.run(deliver("SMsecond", produce)))  # Twilio's retry
+    assert answers == ["<Response>acted</Response>", "<Response/>", "<Response>acted</Response>"]
     assert runs == [1, 1]
+    assert drain() == 1  # the failed attempt wrote nothing behind; the retry did
 
 
 # A webhook process killed half-way through a delivery (a deploy, the OOM killer): no handler of its runs at all.
 KILLED_HALF_WAY = """
-import asyncio, functools, os, signal, sys
-from core import deliveries, replay
+import asyncio, os, signal, sys
+from core import replay
 from core.db import make_engine
 from core.redis import async_client
 
@@ -185,14 +193,14 @@ async def main(database_url, redis_url, durable_key, redis_key):
         os.kill(os.getpid(), signal.SIGKILL)
         await asyncio.sleep(30)
 
-    handle = functools.partial(replay.durably, make_engine(database_url), durable_key, produce, "<Response/>")
-    await replay.once(async_client(redis_url), redis_key, handle)
+    durable = replay.Durable(make_engine(database_url), durable_key, "<Response/>")
+    await replay.once(async_client(redis_url), redis_key, produce, durable=durable)
 
 asyncio.run(main(*sys.argv[1:]))
 """
 
 
-def test_a_delivery_killed_half_way_is_acted_on_by_twilios_retry(engine, settings, redis):
+def test_a_delivery_killed_half_way_is_acted_on_by_twilios_retry(engine, settings, redis, drain):
     durable_key, redis_key = "sms:SMkilled", "replay:sms:SMkilled"
     killed = subprocess.run([sys.executable, "-c", KILLED_HALF_WAY, settings.database_url, settings.redis_url,
                              durable_key, redis_key], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -208,24 +216,13 @@ def test_a_delivery_killed_half_way_is_acted_on_by_twilios_retry(engine, setting
     async def deliver() -> str:
         client = async_client(settings.redis_url)
         try:
-            handle = functools.partial(replay.durably, engine, durable_key, produce, "<Response/>")
-            return await replay.once(client, redis_key, handle)
+            durable = replay.Durable(engine, durable_key, "<Response/>")
+            return await replay.once(client, redis_key, produce, durable=durable)
         finally:
             await client.aclose()
 
     assert asyncio.run(deliver()) == "<Response><Message>Thanks, we got it.</Message></Response>"
+    assert drain() == 1  # the killed attempt left nothing in the stream
     redis.delete(redis_key)  # Redis forgot it (an hour later, or a restart): the database still remembers
     assert asyncio.run(deliver()) == "<Response/>"
     assert runs == [1]
-
-
-def test_a_delivery_acted_on_but_not_recorded_still_gets_its_answer(engine, monkeypatch):
-    def database_gone(_session, *, key):
-        raise OSError("connection reset")
-
-    async def produce() -> str:
-        return "<Response>acted</Response>"
-
-    monkeypatch.setattr(deliveries, "record", database_gone)
-    answer = asyncio.run(replay.durably(engine, "sms:SMunrecorded", produce, "<Response/>"))
-    assert answer == "<Response>acted</Response>"

@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from core.instance import listen
-from core.web import uvicorn_config
+from core.web import DeadlineHttpToolsProtocol, protocol_for, uvicorn_config
 from settings import WebSettings
 
 LIMITS = WebSettings(header_timeout=1, body_timeout=1, keep_alive=5, max_connections=3, max_header_bytes=4096)
@@ -25,12 +25,12 @@ async def echo(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"got {len(await request.body())} bytes")
 
 
-@pytest.fixture
-def server():
-    """A real uvicorn on a free port with the [web] limits above; yields (host, port)."""
+@pytest.fixture(params=["httptools", "h11"])
+def server(request):
+    """A real uvicorn on a free port with the [web] limits above, on each HTTP parser; yields (host, port)."""
     sock = listen("127.0.0.1", 0)
     app = Starlette(routes=[Route("/", echo, methods=["GET", "POST"])])
-    uv = uvicorn.Server(uvicorn_config(app, LIMITS, log_level="warning"))
+    uv = uvicorn.Server(uvicorn_config(app, LIMITS, log_level="warning", http=protocol_for(LIMITS, request.param)))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not uv.started:
@@ -108,8 +108,27 @@ def test_past_max_connections_requests_get_503(server):
         assert conn.recv(4096).startswith(b"HTTP/1.1 503")
 
 
+def test_headers_over_the_cap_are_refused_and_the_connection_closed(server, request):
+    if request.node.callspec.params["server"] == "h11":
+        pytest.skip("h11 caps only headers still arriving (h11_max_incomplete_event_size)")
+    with connect(server) as conn:
+        conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"a" * 5000 + b"\r\n\r\n")
+        data, seconds = read_until_closed(conn)
+    assert data.startswith(b"HTTP/1.1 400") and seconds < 3
+
+
+def test_a_request_after_a_pause_on_a_keep_alive_connection_still_has_a_header_deadline(server):
+    with connect(server) as conn:
+        conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(conn).startswith(b"HTTP/1.1 200 OK")
+        conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # the next request never finishes its headers
+        data, seconds = read_until_closed(conn)
+    assert seconds < 3 and b"200 OK" not in data
+
+
 def test_uvicorn_gets_the_configured_limits():
     config = uvicorn_config(None, LIMITS)
     assert config.limit_concurrency == 3 and config.timeout_keep_alive == 5
-    assert config.h11_max_incomplete_event_size == 4096
+    assert config.loop == "uvloop" and issubclass(config.http, DeadlineHttpToolsProtocol)
+    assert config.http.max_header_bytes == 4096 and config.h11_max_incomplete_event_size == 4096
     assert config.http.header_timeout == 1 and config.http.body_timeout == 1

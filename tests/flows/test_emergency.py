@@ -82,12 +82,13 @@ def test_keys_are_never_mistaken_for_an_emergency():
     assert conversation(VOICE).advance(new_session(), "main", key("1")).node == "ask"
 
 
-def test_a_caller_hears_911_first_and_it_is_recorded_as_an_emergency(app, session):
+def test_a_caller_hears_911_first_and_it_is_recorded_as_an_emergency(app, session, drain):
     caller = Caller(app)
     caller.dial()
     heard = caller.say("someone just collapsed and is not breathing")
     assert heard.says[0][1] == "If this is an emergency, please hang up and call 9 1 1 now."
     assert heard.gather is not None  # the call goes on if it was not one
+    drain()
     steps = session.exec(select(CallStep).where(CallStep.call_sid == caller.sid)).all()
     assert [s.outcome for s in steps].count("emergency") == 1
     assert session.exec(select(Unanswered)).all() == []

@@ -128,12 +128,13 @@ def test_low_confidence_speech_asks_to_confirm(app):
     assert "branches are open" in heard.text
 
 
-def test_question_we_cannot_answer_is_admitted_and_kept_for_the_kb_team(app, session):
+def test_question_we_cannot_answer_is_admitted_and_kept_for_the_kb_team(app, session, drain):
     caller = Caller(app)
     caller.dial()
     heard = caller.say("can you tell me a joke about penguins")
     assert "I'm not sure I can answer that one." in heard.text
     assert "To speak to someone, press 0." in heard.text
+    drain()
     kept = session.exec(select(Unanswered)).all()
     assert [(u.text, u.channel) for u in kept] == [("can you tell me a joke about penguins", "voice")]
 
@@ -174,12 +175,14 @@ def test_spanish_caller_hears_hours_in_spanish_after_hours(app, clock):
     assert heard.says[0][0] == "es-US"
 
 
-def test_call_and_steps_are_recorded_with_a_masked_caller(app, session):
+def test_call_and_steps_are_recorded_with_a_masked_caller(app, session, drain):
     caller = Caller(app, phone="+13125550147")
     caller.dial()
     caller.say("when is the library open")
     caller.press("9")
     assert caller.hang_up(duration=84).status_code == 204
+    assert session.exec(select(Call)).all() == []  # written behind: the answers did not wait for it
+    assert drain() == 4
     call = session.exec(select(Call).where(Call.call_sid == caller.sid)).one()
     assert call.caller_masked == "+*******0147"
     assert (call.language, call.article_id) == ("en-US", "library-hours")
@@ -190,17 +193,18 @@ def test_call_and_steps_are_recorded_with_a_masked_caller(app, session):
     assert steps[1].input_value == "when is the library open" and steps[1].confidence >= 0.55
 
 
-def test_asking_for_a_person_means_not_resolved_by_self_service(app, session):
+def test_asking_for_a_person_means_not_resolved_by_self_service(app, session, drain):
     caller = Caller(app)
     caller.dial()
     caller.say("when is the library open")
     caller.press("0")
     caller.hang_up()
+    drain()
     call = session.exec(select(Call).where(Call.call_sid == caller.sid)).one()
     assert call.agent_requested is True and call.self_service is False
 
 
-def test_twilio_retry_gets_the_same_twiml_and_no_duplicate_records(app, session):
+def test_twilio_retry_gets_the_same_twiml_and_no_duplicate_records(app, session, drain):
     caller = Caller(app)
     welcome = caller.dial()
     first = caller.say("when is the library open")
@@ -209,6 +213,7 @@ def test_twilio_retry_gets_the_same_twiml_and_no_duplicate_records(app, session)
     assert second.xml == first.xml
     caller.hang_up()
     caller.hang_up()
+    drain()
     steps = session.exec(select(CallStep).where(CallStep.call_sid == caller.sid)).all()
     assert len(steps) == 2
     assert len(session.exec(select(Call)).all()) == 1

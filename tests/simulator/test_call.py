@@ -23,12 +23,13 @@ from tests.simulator.phones import (
 )
 
 
-def test_dialling_plays_the_greeting_and_waits_at_the_first_prompt(phones, session):
+def test_dialling_plays_the_greeting_and_waits_at_the_first_prompt(phones, session, drain):
     call = phones.call()
     assert "Thank you for calling Springfield 3 1 1." in call.said()
     assert call.waiting_for == "gather"
     first = phones.transport.posts[0]
     assert first[0] == "/voice/incoming" and first[1]["CallStatus"] == "ringing" and first[1]["From"] == RESIDENT
+    drain()
     assert session.exec(select(Call)).one().call_sid == call.state.call_sid
 
 

@@ -74,7 +74,7 @@ def test_a_key_the_wait_document_does_not_offer_keeps_the_caller_waiting(phones)
     assert phones.transport.to("/voice/queue/keys")[-1]["Digits"] == "7"
 
 
-def test_hanging_up_in_the_queue_posts_queue_result_hangup_and_the_status_callback(phones, session):
+def test_hanging_up_in_the_queue_posts_queue_result_hangup_and_the_status_callback(phones, session, drain):
     call = in_queue(phones)
     phones.later(30)
     run(call.hang_up())
@@ -82,6 +82,7 @@ def test_hanging_up_in_the_queue_posts_queue_result_hangup_and_the_status_callba
     status = phones.transport.to("/voice/status")[-1]
     assert status["CallStatus"] == "completed" and status["CallDuration"] == "30"
     assert session.exec(select(QueueOutcome)).one().result == "abandoned"
+    drain()  # the call's records, written behind
     assert session.exec(select(Call).where(Call.call_sid == call.state.call_sid)).one().status == "completed"
 
 
