@@ -21,7 +21,7 @@ from callbacks.service import CallbackError
 from console import contacts
 from console.contacts import CallSummary, StepLine
 from console.tickets import audit_ticket
-from core import audit, text_rules
+from core import audit, text_rules, write_behind
 from core.db import run_db
 from core.defaults import CALLBACK_MIN_NOTICE_MINUTES
 from core.phones import mask, number_key, outbound_refusal
@@ -77,6 +77,8 @@ async def screen_pop(ctx: FlowContext, *, agent: str) -> ScreenPop:
     caller = desk.caller
     if caller is None:
         return ScreenPop(desk=desk, caller=None)
+    # The caller's steps are written behind (about a second after each webhook): write what is waiting now.
+    await anyio.to_thread.run_sync(write_behind.catch_up, ctx.engine, ctx.settings.redis_url)
     kb = await ctx.knowledge.get()
     staff = ctx.settings.default_language.code
     titles = _titles(kb, staff) | {k: v for k, v in _titles(kb, caller.language).items() if k not in _titles(kb, staff)}

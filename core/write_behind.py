@@ -32,6 +32,7 @@ from core import clock, deliveries, test_traffic
 from core.db import UNAVAILABLE, in_session
 from core.defaults import WRITE_BEHIND_BATCH, WRITE_BEHIND_LOCK_SECONDS, WRITE_BEHIND_RUN_SECONDS
 from core.logs import quiet_job
+from core.redis import sync_client
 from core.worker import periodic_run
 
 STREAM = "records:stream"
@@ -186,6 +187,19 @@ def drain_once(engine, connection, *, consumer: str, count: int = WRITE_BEHIND_B
     pipe.xdel(STREAM, *ids)
     pipe.execute()
     return len(entries)
+
+
+def catch_up(engine, redis_url: str) -> int:
+    """Write the records waiting now instead of waiting for the drain job (an agent's page showing a caller's steps the
+    moment they are put through). Only new entries are read, never ones another drainer holds, so it runs anywhere."""
+    connection = sync_client(redis_url)
+    try:
+        return drain_once(engine, connection, consumer=consumer_name(), claim=False)
+    except Exception as exc:  # the page shows what is written; the drain job writes the rest
+        log.warning("write-behind: catching up failed (%s: %s)", type(exc).__name__, exc)
+        return 0
+    finally:
+        connection.close()
 
 
 def drain(engine, connection, *, seconds: float = WRITE_BEHIND_RUN_SECONDS, consumer: str | None = None) -> int:

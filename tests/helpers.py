@@ -165,3 +165,16 @@ def from_address(running: TestClient, host: str) -> TestClient:
     other = TestClient(running.app, client=(host, 40000))
     other.portal = running.portal  # the started app's loop: its async Redis client belongs to it
     return other
+
+
+def drain_records(client: TestClient) -> int:
+    """Write what this app's webhooks wrote behind (core.write_behind), as the drain job does every second."""
+    from core import write_behind
+    from core.redis import sync_client
+
+    ctx = client.app.state.ctx
+    connection = sync_client(ctx.settings.redis_url)
+    try:
+        return write_behind.drain(ctx.engine, connection, consumer="tests")
+    finally:
+        connection.close()

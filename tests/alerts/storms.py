@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from alerts.models import AlertEpisode
 from console import watch
+from core import write_behind
 from core.worker import configure
 from tests.simulator.phones import run
 
@@ -52,6 +53,7 @@ def replay(phones, settings, redis, clock, arrivals: list[tuple[float, str]], *,
             number += 1
             ask(phones, number, words)
         clock.now = start + dt.timedelta(seconds=tick)
+        write_behind.drain(ctx.engine, redis, consumer="tests")  # as the drain job does every second
         before = _started(ctx)
         watch.evaluate(ctx, redis)
         raised += [(tick, key) for key in _started(ctx) - before]

@@ -13,7 +13,7 @@ from ivr.models import Call
 from tests.console.browser_session import csrf_of, signed_in
 from tests.console.test_desk_page import HOSTILE
 from tests.console.test_voicemails_page import make_voicemail
-from tests.helpers import Caller
+from tests.helpers import Caller, drain_records
 
 NUMBER = "+13125550147"
 
@@ -27,6 +27,7 @@ def call_about_the_library(app, phone: str = NUMBER, speech: str = "when is the 
     caller.dial()
     caller.say(speech)
     caller.hang_up()
+    drain_records(app)  # the call's records, written behind
     return caller
 
 
