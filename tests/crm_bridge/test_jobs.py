@@ -367,7 +367,8 @@ def test_the_cron_schedule(engine, redis, session, settings):
     assert intervals == {"crm_bridge.jobs.reconcile_outbox": 60, "crm_bridge.jobs.poll_updates": 120,
                          "outreach.on_ticket_closed.sweep": 30, "outreach.callback_dispatch.dispatch": 15,
                          "outreach.callback_dispatch.reconcile": 60, "outreach.on_callback_failed.sweep": 30,
-                         "core.deliveries.prune_job": 3600, "console.watch.watch": 30}
+                         "core.deliveries.prune_job": 3600, "console.watch.watch": 30,
+                         "core.write_behind.drain_job": 1}
     ticket = open_ticket(session, settings)
     assert len(cron.enqueue_jobs()) == len(intervals)  # never run yet: all are due at once
     run_jobs(settings, redis)
