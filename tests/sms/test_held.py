@@ -56,7 +56,7 @@ def test_texting_fast_in_a_report_is_told_once_and_what_was_not_read_is_asked_ag
                             "Please send them again now.")
     # The conversation waited where it was: sent again, the report goes on.
     assert "Where is it?" in texter.send("pothole")
-    assert "I have the location as: 5th and Main." in texter.send("5th and Main")
+    assert "I found 5th Street and Main Street. Is that right?" in texter.send("5th and Main")  # on the city map
     assert run_when_due(settings, redis) == [] and len(twilio_api.messages()) == 1  # told once
 
 
