@@ -25,22 +25,33 @@ class PlaceNote(BaseModel):
     areas: dict[str, str] = Field(default_factory=dict)  # "trash.day": "Thursday", once confirmed
 
 
-class ReportDraft(BaseModel):
-    """A problem report being taken, step by step."""
+class Locating(BaseModel):
+    """Where the resident is, being asked (flows.steps.reporting's address step): for a report or an answer."""
 
     model_config = ConfigDict(extra="ignore")
-    service: str | None = None
     address: str | None = None
+    point: PlaceNote | None = None  # the matched point, read back and then confirmed
+    choices: list[PlaceNote] = Field(default_factory=list)  # two or three close matches offered
+    location_tries: int = 0  # addresses not found on the map so far
+    flagged: bool = False  # not found twice: the words are kept for an agent to place
+
+
+class AddressQuestion(Locating):
+    """A question whose answer depends on where the resident is (an article with a place_answer)."""
+
+    article: str
+
+
+class ReportDraft(Locating):
+    """A problem report being taken, step by step."""
+
+    service: str | None = None
     attrs: dict[str, str] = Field(default_factory=dict)
     attr_i: int = 0
     details: str | None = None
     recording: str | None = None
     phone: str | None = None
     notify: bool = False
-    point: PlaceNote | None = None  # the matched point, read back and then confirmed
-    choices: list[PlaceNote] = Field(default_factory=list)  # two or three close matches offered
-    location_tries: int = 0  # addresses not found on the map so far
-    flagged: bool = False  # not found twice: the words are kept for an agent to place
 
 
 class CallbackDraft(BaseModel):
@@ -82,6 +93,7 @@ class Session(BaseModel):
     retries: dict[str, int] = Field(default_factory=dict)  # silences per node
     awaiting: Awaiting | None = None  # the effect being carried out, to resume after it
     report: ReportDraft | None = None
+    asking: AddressQuestion | None = None  # an answer waiting for the resident's address
     ticket: TicketNote | None = None
     checking: str | None = None  # the ticket number being looked up
     node: str | None = None  # text: the question we are waiting for an answer to

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from core.phones import display
 from flows.engine import REGISTRY, At, Conversation
-from flows.session import Session
+from flows.session import AddressQuestion, Session
 from flows.turns import (
     Action,
     Input,
@@ -273,6 +273,11 @@ def answer(c: Conversation, s: Session, article_id: str | None) -> Turn:
     if article is None:
         return c.show(s, "ask")
     s.article, s.pending, s.choices = article.article_id, None, []
+    if article.place_answer and c.d.places is not None:  # it depends on where: the address step asks first
+        s.asking = AddressQuestion(article=article.article_id)
+        turn = c.show(s, "report_location")
+        turn.steps.insert(0, Step("answer", Outcome.MENU, InputKind.NONE, "", article.article_id))
+        return turn
     turn = c.show(s, "after")
     turn.lines.insert(0, (s.lang, getattr(article, c.caps.answer_field)))
     turn.steps.insert(0, Step("answer", Outcome.ANSWERED, InputKind.NONE, "", article.article_id))
