@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Awaiting = Literal["ticket", "lookup", "queue", "voicemail", "text", "callback_slots", "callback", "callback_cancel"]
+Awaiting = Literal["ticket", "lookup", "queue", "voicemail", "text", "callback_slots", "callback", "callback_cancel",
+                   "recall", "keep_address", "forget_address"]
 
 
 class PlaceNote(BaseModel):
@@ -40,6 +41,8 @@ class AddressQuestion(Locating):
     """A question whose answer depends on where the resident is (an article with a place_answer)."""
 
     article: str
+    recalled: bool = False  # the point is the one remembered from last time
+    offer_to_remember: bool = False  # this number was never asked whether to remember its address
 
 
 class ReportDraft(Locating):
@@ -94,6 +97,7 @@ class Session(BaseModel):
     awaiting: Awaiting | None = None  # the effect being carried out, to resume after it
     report: ReportDraft | None = None
     asking: AddressQuestion | None = None  # an answer waiting for the resident's address
+    to_remember: str | None = None  # the point just answered for, while they are asked whether to remember it
     ticket: TicketNote | None = None
     checking: str | None = None  # the ticket number being looked up
     node: str | None = None  # text: the question we are waiting for an answer to

@@ -23,7 +23,9 @@ def answer_here(c: Conversation, s: Session) -> Turn:
         return c.show(s, "main")
     point = asking.point if asking.point is not None and not asking.flagged else None
     line = _line(c, s, article.place_answer, point) if point is not None and c.d.places is not None else None
-    turn = c.show(s, "after")
+    offer = line is not None and asking.offer_to_remember and not asking.recalled and bool(s.phone)
+    s.to_remember = point.label if offer else None
+    turn = c.show(s, "address_remember_offer" if offer else "after")
     if line is None:  # no point, or the map has nothing for it: the article's general answer, never a guess
         line = f"{c.w(s.lang, 'place_not_found')} {getattr(article, c.caps.answer_field)}"
     turn.lines.insert(0, (s.lang, line))  # one line: a text message sends the answer's first line

@@ -15,6 +15,7 @@ from flows.turns import (
     InputKind,
     Option,
     Outcome,
+    RecallAddress,
     SendText,
     Step,
     TextOutcome,
@@ -275,7 +276,11 @@ def answer(c: Conversation, s: Session, article_id: str | None) -> Turn:
     s.article, s.pending, s.choices = article.article_id, None, []
     if article.place_answer and c.d.places is not None:  # it depends on where: the address step asks first
         s.asking = AddressQuestion(article=article.article_id)
-        turn = c.show(s, "report_location")
+        if s.phone and c.d.settings.places.remember_days > 0:  # their address from last time, if they chose so
+            s.awaiting = "recall"
+            turn = Turn(language=s.lang, node="report_location", effect=RecallAddress())
+        else:
+            turn = c.show(s, "report_location")
         turn.steps.insert(0, Step("answer", Outcome.MENU, InputKind.NONE, "", article.article_id))
         return turn
     turn = c.show(s, "after")
