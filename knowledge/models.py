@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.test_traffic import test_run_column
@@ -46,7 +46,8 @@ class ArticleBase(SQLModel):
     text: str = Field(max_length=320)
     last_reviewed: dt.date
     # Set: the answer depends on where the resident is, so they are asked for their address first.
-    place_answer: PlaceAnswer | None = Field(default=None, max_length=40)
+    # Stored as plain text (not a database enum type): a new kind is a code change, never a schema change.
+    place_answer: PlaceAnswer | None = Field(default=None, sa_column=Column(String(40), nullable=True))
 
 
 class ArticleCreate(ArticleBase):
