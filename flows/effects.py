@@ -29,8 +29,11 @@ from flows.turns import (
     Effect,
     EnterQueue,
     FindSlots,
+    ForgetAddress,
+    KeepAddress,
     LookupTicket,
     OpenTicket,
+    RecallAddress,
     SaveVoicemail,
     SendText,
     SlotOffer,
@@ -38,6 +41,7 @@ from flows.turns import (
     TextResult,
 )
 from messaging import caps, outbound
+from places import remembered
 from queueing import admission
 
 
@@ -61,6 +65,14 @@ async def perform(ctx: FlowContext, s: Session, effect: Effect, *, channel: str)
         return await _book_callback(ctx, s, effect.draft, channel=channel)
     if isinstance(effect, CancelCallback):
         return await _cancel_callback(ctx, effect.phone, channel=channel)
+    if isinstance(effect, RecallAddress):
+        return await remembered.recall(ctx.redis, secret=ctx.settings.console_secret, phone=s.phone)
+    if isinstance(effect, KeepAddress):
+        done = await remembered.keep(ctx.redis, secret=ctx.settings.console_secret, phone=s.phone,
+                                     label=effect.label, days=ctx.settings.places.remember_days)
+        return effect.label if done else None  # the label kept: what the resident is told
+    if isinstance(effect, ForgetAddress):
+        return await remembered.forget(ctx.redis, secret=ctx.settings.console_secret, phone=s.phone)
     raise TypeError(f"unknown effect {effect!r}")
 
 

@@ -8,6 +8,7 @@ continues with its result. Nothing here knows which channel it serves: that arri
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ class Deps:
     announcements: Callable[[str], list[str]] = lambda language: []  # surge greeting messages
     short_menu: bool = False  # storm mode: menus.toml's [storm.*] menus replace the ordinary ones
     places: Matcher | None = None  # the city's map; without one, an address is kept as said
+    now: Callable[[], dt.datetime] | None = None  # the injected clock, for answers that depend on the date
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ async def conversation(ctx: FlowContext, caps: Capabilities) -> Conversation:
         announcements=lambda code: greeting[code],
         short_menu=any(row.short_menu for row in on_air),
         places=places,
+        now=ctx.now,
     )
     return Conversation(deps)
 
@@ -128,7 +129,7 @@ async def recover(ctx: FlowContext, s: Session, node: str, inp: Input, caps: Cap
 async def ask(ctx: FlowContext, s: Session, inp: Input, caps: Capabilities) -> Turn:
     """A question in the resident's own words, outside any menu (a text message): the one answer path."""
     conv = await conversation(ctx, caps)
-    return conv.run("question", s, At("ask"), inp)
+    return await _settle(ctx, conv, s, conv.run("question", s, At("ask"), inp))
 
 
 async def begin(ctx: FlowContext, s: Session, action: str, caps: Capabilities, arg: str = "") -> Turn:

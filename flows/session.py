@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Awaiting = Literal["ticket", "lookup", "queue", "voicemail", "text", "callback_slots", "callback", "callback_cancel"]
+Awaiting = Literal["ticket", "lookup", "queue", "voicemail", "text", "callback_slots", "callback", "callback_cancel",
+                   "recall", "keep_address", "forget_address"]
 
 
 class PlaceNote(BaseModel):
@@ -25,22 +26,35 @@ class PlaceNote(BaseModel):
     areas: dict[str, str] = Field(default_factory=dict)  # "trash.day": "Thursday", once confirmed
 
 
-class ReportDraft(BaseModel):
-    """A problem report being taken, step by step."""
+class Locating(BaseModel):
+    """Where the resident is, being asked (flows.steps.reporting's address step): for a report or an answer."""
 
     model_config = ConfigDict(extra="ignore")
-    service: str | None = None
     address: str | None = None
+    point: PlaceNote | None = None  # the matched point, read back and then confirmed
+    choices: list[PlaceNote] = Field(default_factory=list)  # two or three close matches offered
+    location_tries: int = 0  # addresses not found on the map so far
+    flagged: bool = False  # not found twice: the words are kept for an agent to place
+
+
+class AddressQuestion(Locating):
+    """A question whose answer depends on where the resident is (an article with a place_answer)."""
+
+    article: str
+    recalled: bool = False  # the point is the one remembered from last time
+    offer_to_remember: bool = False  # this number was never asked whether to remember its address
+
+
+class ReportDraft(Locating):
+    """A problem report being taken, step by step."""
+
+    service: str | None = None
     attrs: dict[str, str] = Field(default_factory=dict)
     attr_i: int = 0
     details: str | None = None
     recording: str | None = None
     phone: str | None = None
     notify: bool = False
-    point: PlaceNote | None = None  # the matched point, read back and then confirmed
-    choices: list[PlaceNote] = Field(default_factory=list)  # two or three close matches offered
-    location_tries: int = 0  # addresses not found on the map so far
-    flagged: bool = False  # not found twice: the words are kept for an agent to place
 
 
 class CallbackDraft(BaseModel):
@@ -82,6 +96,8 @@ class Session(BaseModel):
     retries: dict[str, int] = Field(default_factory=dict)  # silences per node
     awaiting: Awaiting | None = None  # the effect being carried out, to resume after it
     report: ReportDraft | None = None
+    asking: AddressQuestion | None = None  # an answer waiting for the resident's address
+    to_remember: str | None = None  # the point just answered for, while they are asked whether to remember it
     ticket: TicketNote | None = None
     checking: str | None = None  # the ticket number being looked up
     node: str | None = None  # text: the question we are waiting for an answer to

@@ -247,4 +247,22 @@ class CallbackCancelled:
     kind: str | None = None
 
 
-Effect = OpenTicket | LookupTicket | EnterQueue | SaveVoicemail | SendText | FindSlots | BookCallback | CancelCallback
+@dataclass(frozen=True)
+class RecallAddress:
+    """Effect: the address this number chose to have remembered (places.remembered), if any."""
+
+
+@dataclass(frozen=True)
+class KeepAddress:
+    """Effect: remember this point for the number's next call or text (label None: they said no, asked once)."""
+
+    label: str | None
+
+
+@dataclass(frozen=True)
+class ForgetAddress:
+    """Effect: forget the address remembered for this number."""
+
+
+Effect = (RecallAddress | KeepAddress | ForgetAddress | OpenTicket | LookupTicket | EnterQueue | SaveVoicemail
+          | SendText | FindSlots | BookCallback | CancelCallback)

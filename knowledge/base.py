@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from core import clock, text_rules, version_stamp
 from core.db import run_db
 from knowledge.matching import Doc, Match, Matcher
-from knowledge.models import Article, ArticleCreate, ArticlePublic, Topic, Unanswered
+from knowledge.models import Article, ArticleCreate, ArticlePublic, PlaceAnswer, Topic, Unanswered
 
 VERSION_KEY = "kb:version"
 MAX_SPOKEN_WORDS = 110  # about 40 seconds of text-to-speech
@@ -65,6 +65,7 @@ def _article(path: Path, language: str, entry: dict, topic_keys: set[str]) -> Ar
     except ValueError:
         raise KnowledgeFileError(f"{where}: last_reviewed must be a date like 2026-10-15") from None
     return ArticleCreate(
+        place_answer=_place_answer(where, entry.get("place_answer")),
         article_id=entry["id"].strip(),
         language=language,
         topic=entry["topic"],
@@ -77,6 +78,16 @@ def _article(path: Path, language: str, entry: dict, topic_keys: set[str]) -> Ar
         text=text,
         last_reviewed=reviewed,
     )
+
+
+def _place_answer(where: str, value: object) -> PlaceAnswer | None:
+    if value is None:
+        return None
+    try:
+        return PlaceAnswer(str(value))
+    except ValueError:
+        known = ", ".join(kind.value for kind in PlaceAnswer)
+        raise KnowledgeFileError(f"{where}: place_answer {value!r} is not one of {known}") from None
 
 
 def seed(session: Session, *, directory: Path, languages: list[str]) -> int:
@@ -94,7 +105,8 @@ def seed(session: Session, *, directory: Path, languages: list[str]) -> int:
     return added
 
 
-FIELDS = ("topic", "title", "department", "service_code", "phrasings", "keywords", "spoken", "text", "last_reviewed")
+FIELDS = ("topic", "title", "department", "service_code", "phrasings", "keywords", "spoken", "text", "last_reviewed",
+          "place_answer")
 
 
 @dataclass

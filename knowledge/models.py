@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.test_traffic import test_run_column
 from core.timestamps import moment, stamped
+
+
+class PlaceAnswer(StrEnum):
+    """An answer that depends on where the resident is: the article asks for their address and answers from the
+    city's map (flows.steps.place_answers says how each is computed and worded)."""
+
+    TRASH_DAY = "trash_day"  # layer trash: day and recycling_start
+    COUNCIL_MEMBER = "council_member"  # layer council: member
+    NEAREST_LIBRARY = "nearest_library"  # named places of kind library: the closest, with its hours
+
+    @property
+    def described(self) -> str:
+        """In words, for the editor's list."""
+        return PLACE_ANSWER_NAMES[self]
+
+
+PLACE_ANSWER_NAMES = {
+    PlaceAnswer.TRASH_DAY: "collection day and next recycling date",
+    PlaceAnswer.COUNCIL_MEMBER: "their council member",
+    PlaceAnswer.NEAREST_LIBRARY: "the closest library, its distance and hours",
+}
 
 
 class ArticleBase(SQLModel):
@@ -23,6 +45,9 @@ class ArticleBase(SQLModel):
     spoken: str = Field(sa_column=Column(Text, nullable=False))
     text: str = Field(max_length=320)
     last_reviewed: dt.date
+    # Set: the answer depends on where the resident is, so they are asked for their address first.
+    # Stored as plain text (not a database enum type): a new kind is a code change, never a schema change.
+    place_answer: PlaceAnswer | None = Field(default=None, sa_column=Column(String(40), nullable=True))
 
 
 class ArticleCreate(ArticleBase):

@@ -25,6 +25,7 @@ class Keyword(str, Enum):
     THANKS = "thanks"  # "thanks", "no thanks": a courtesy, not a question
     CALLBACK = "callback"  # CALL ME: choose a time for a call-back ("call me about request 123-456-789" too)
     CALLBACK_CANCEL = "callback_cancel"  # CANCEL CALL (CANCEL alone is one of Twilio's opt-out words)
+    FORGET_ADDRESS = "forget_address"  # FORGET ADDRESS: the address remembered for this number is forgotten
     NONE = "none"
 
 
@@ -56,8 +57,9 @@ def classify(
         if found is not None:
             return found, code
     for code, table in ordered:
-        for keyword in (Keyword.MENU, Keyword.REPORT, Keyword.AGENT, Keyword.UPDATES, Keyword.THANKS):
-            if whole in table.get(keyword.value, set()):
+        for keyword in (Keyword.MENU, Keyword.REPORT, Keyword.AGENT, Keyword.UPDATES, Keyword.THANKS,
+                        Keyword.FORGET_ADDRESS):
+            if whole in {fold(w) for w in table.get(keyword.value, set())}:
                 return keyword, code
         if words[0] in table.get("status", set()):
             return Keyword.STATUS, " ".join(words[1:])

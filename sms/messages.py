@@ -163,6 +163,10 @@ async def _command(
         return await _reply(ctx, session, turn, "status")
     if keyword is Keyword.REPORT:
         return await _reply(ctx, session, await runner.begin(ctx, session, "report", TEXT), "report")
+    if keyword is Keyword.FORGET_ADDRESS:  # the one way to forget, shared with the call's option
+        session.lang, session.node, session.asking = arg or session.lang, None, None
+        turn = await runner.begin(ctx, session, "address.forget", TEXT)
+        return Handled(render.reply(turn.lines[0][1]), "forget_address")
     text = " ".join(body.split())[:500]
     if phone and (language := await run_db(ctx.engine, service.lost_report, phone=phone, now=ctx.now(),
                                            within_seconds=TEXT_SESSION_TTL)):
@@ -241,7 +245,7 @@ def _commands(ctx: FlowContext) -> dict[str, dict[str, set[str]]]:
         result[language.code] = {
             name: {w.strip().lower() for w in ctx.wording(language.code, f"sms_words_{name}").split(",")}
             for name in ("menu", "report", "status", "agent", "language", "updates", "thanks", "callback",
-                         "callback_cancel")
+                         "callback_cancel", "forget_address")
         }
         result[language.code]["language"] |= {language.code.lower(), language.code.split("-")[0]}
     return result

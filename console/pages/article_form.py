@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 
 from console.pages.forms import text
 from knowledge.editing import normalised
-from knowledge.models import Article, ArticleCreate
+from knowledge.models import Article, ArticleCreate, PlaceAnswer
 
 MAX_FIELD = 20_000  # far above every limit: a limit is named beside its field, a flood is cut
 
@@ -28,6 +28,7 @@ class ArticleForm:
     topic: str = ""
     department: str = ""
     service_code: str = ""
+    place_answer: str = ""  # a PlaceAnswer, or empty: the same answer wherever the resident is
     phrasings: str = ""  # one per line
     keywords: str = ""  # separated by commas
     spoken: str = ""
@@ -43,6 +44,7 @@ class ArticleForm:
             topic=article.topic,
             department=article.department,
             service_code=article.service_code,
+            place_answer=article.place_answer or "",
             phrasings="\n".join(article.phrasings),
             keywords=", ".join(article.keywords),
             spoken=article.spoken,
@@ -58,6 +60,7 @@ class ArticleForm:
             topic=text(form, "topic"),
             department=_raw(form, "department"),
             service_code=text(form, "service_code"),
+            place_answer=text(form, "place_answer"),
             phrasings=_raw(form, "phrasings"),
             keywords=_raw(form, "keywords"),
             spoken=_raw(form, "spoken"),
@@ -73,6 +76,7 @@ class ArticleForm:
             title=self.title,
             department=self.department,
             service_code=self.service_code,
+            place_answer=PlaceAnswer(self.place_answer) if self.place_answer in set(PlaceAnswer) else None,
             phrasings=self.phrasings.splitlines(),
             keywords=self.keywords.replace("\n", ",").split(","),
             spoken=self.spoken,

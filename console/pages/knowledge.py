@@ -28,6 +28,7 @@ from knowledge.editing import (
     spoken_words,
     text_cost,
 )
+from knowledge.models import PlaceAnswer
 
 HERE = "/console/knowledge"
 DONE = {
@@ -110,6 +111,7 @@ async def _render(
         missing=missing or [],
         topics=topics,
         services=knowledge.service_codes(ctx),
+        place_answers=list(PlaceAnswer),
         cost=text_cost(form.text),
         words=words,
         seconds=round(words / SPOKEN_WORDS_PER_SECOND),

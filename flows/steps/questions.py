@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from core.phones import display
 from flows.engine import REGISTRY, At, Conversation
-from flows.session import Session
+from flows.session import AddressQuestion, Session
 from flows.turns import (
     Action,
     Input,
     InputKind,
     Option,
     Outcome,
+    RecallAddress,
     SendText,
     Step,
     TextOutcome,
@@ -273,6 +274,15 @@ def answer(c: Conversation, s: Session, article_id: str | None) -> Turn:
     if article is None:
         return c.show(s, "ask")
     s.article, s.pending, s.choices = article.article_id, None, []
+    if article.place_answer and c.d.places is not None:  # it depends on where: the address step asks first
+        s.asking = AddressQuestion(article=article.article_id)
+        if s.phone and c.d.settings.places.remember_days > 0:  # their address from last time, if they chose so
+            s.awaiting = "recall"
+            turn = Turn(language=s.lang, node="report_location", effect=RecallAddress())
+        else:
+            turn = c.show(s, "report_location")
+        turn.steps.insert(0, Step("answer", Outcome.MENU, InputKind.NONE, "", article.article_id))
+        return turn
     turn = c.show(s, "after")
     turn.lines.insert(0, (s.lang, getattr(article, c.caps.answer_field)))
     turn.steps.insert(0, Step("answer", Outcome.ANSWERED, InputKind.NONE, "", article.article_id))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from crm_bridge import addresses, ticket_numbers
 from crm_bridge.catalogue import ServiceType
 from flows.engine import REGISTRY, At, Conversation
-from flows.session import PlaceNote, Session, TicketNote
+from flows.session import Locating, PlaceNote, Session, TicketNote
 from flows.spoken_time import spoken_date
+from flows.steps import place_answers
 from flows.steps.phone_entry import keyed_number, number_prompt
 from flows.steps.questions import send_text
 from flows.steps.yes_no import spoken, yes_no
@@ -21,13 +22,27 @@ def _drafting(s: Session) -> bool:
     return s.report is not None
 
 
+def _locating(s: Session) -> bool:
+    return s.report is not None or s.asking is not None
+
+
+def _where(s: Session) -> Locating:
+    """What the address step fills in: the answer waiting for an address, else the report."""
+    return s.asking if s.asking is not None else s.draft()
+
+
+def _located(c: Conversation, s: Session) -> Turn:
+    """The address is settled (confirmed, or kept as said): the answer it was asked for, or the report goes on."""
+    return place_answers.answer_here(c, s) if s.asking is not None else _next_attribute(c, s, 0)
+
+
 def _service(c: Conversation, s: Session) -> ServiceType:
     return c.d.catalogue.get(s.draft().service)
 
 
 def start_report(c: Conversation, s: Session, service_code: str | None = None) -> Turn:
     """Begin a report, at the type menu or, when the type is known, at the location."""
-    s.report = None
+    s.report, s.asking = None, None
     service = c.d.catalogue.get(service_code)
     if service is not None:
         s.draft().service = service.code
@@ -91,7 +106,7 @@ def do_type(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> 
 def _chose(c: Conversation, s: Session, service: ServiceType | None) -> Turn:
     if service is None:
         return c.show(s, "report_type:1")
-    s.report = None
+    s.report, s.asking = None, None
     s.draft().service = service.code
     return c.show(s, "report_location")
 
@@ -99,9 +114,13 @@ def _chose(c: Conversation, s: Session, service: ServiceType | None) -> Turn:
 # ----- where
 
 
-@REGISTRY.node("report_location", needs=_drafting, private=True)
+@REGISTRY.node("report_location", needs=_locating, private=True)
 def report_location(c: Conversation, s: Session, at: At) -> Turn:
-    """Ask where; skippable when the type does not need a place."""
+    """Ask where (for a report, or for an answer that depends on it); skippable when a report does not need it."""
+    if s.asking is not None:
+        turn = c.build(s.lang, "report_location", [c.say(s, "address_prompt")], [], free_text=True)
+        turn.expect = "speech"
+        return turn
     skip = [] if _service(c, s).location_required else [Option("*", Action("report.loc_skip"), c.w(s.lang, "opt_skip"))]
     turn = c.build(s.lang, "report_location", [c.say(s, "report_location_prompt")], skip, free_text=True)
     turn.expect = "speech"
@@ -114,13 +133,13 @@ def hear_location(c: Conversation, s: Session, at: At, inp: Input) -> Turn | Non
     words = inp.value.strip() if inp.is_language_free else ""
     if not words:
         return None
-    draft = s.draft()
+    draft = _where(s)
     draft.address, draft.point, draft.choices, draft.flagged = addresses.clean(words), None, [], False
     if c.d.places is None:
         return c.show(s, "report_location_ok")
     found = c.d.places.match(words)
     if found.kind is MatchKind.OUTSIDE:
-        s.report = None
+        s.report, s.asking = None, None
         turn = c.show(s, "main")
         neighbour = found.neighbour
         line = c.w(s.lang, "report_location_outside", place=neighbour.name, number=neighbour.number)
@@ -138,7 +157,9 @@ def hear_location(c: Conversation, s: Session, at: At, inp: Input) -> Turn | Non
         turn.lines.insert(0, (s.lang, c.w(s.lang, "report_location_unknown")))
         return turn
     draft.flagged = True  # asked again already: keep the words for an agent, never guess a point
-    turn = _next_attribute(c, s, 0)
+    if s.asking is not None:  # an answer, not a ticket: nobody will place it, the answer says so itself
+        return _located(c, s)
+    turn = _located(c, s)
     turn.lines.insert(0, (s.lang, c.w(s.lang, "report_location_kept", address=draft.address)))
     return turn
 
@@ -150,15 +171,15 @@ def place_note(candidate: Candidate) -> PlaceNote:
 
 
 def _confirm(c: Conversation, s: Session, point: PlaceNote) -> None:
-    draft = s.draft()
+    draft = _where(s)
     point.areas = c.d.places.index.areas_at(point.latitude, point.longitude) if c.d.places else {}
     draft.point, draft.choices, draft.address, draft.flagged = point, [], point.spoken, False
 
 
-@REGISTRY.node("report_location_ok", needs=_drafting)
+@REGISTRY.node("report_location_ok", needs=_locating)
 def report_location_ok(c: Conversation, s: Session, at: At) -> Turn:
     """Read the address back (the matched point, or the words as heard): right, or say it again."""
-    draft = s.draft()
+    draft = _where(s)
     if draft.point is not None:
         prompt = c.w(s.lang, "report_location_found", address=draft.point.spoken)
     else:
@@ -168,10 +189,10 @@ def report_location_ok(c: Conversation, s: Session, at: At) -> Turn:
     return c.build(s.lang, "report_location_ok", [prompt], options)
 
 
-@REGISTRY.node("report_location_pick", needs=lambda s: s.report is not None and bool(s.report.choices))
+@REGISTRY.node("report_location_pick", needs=lambda s: _locating(s) and bool(_where(s).choices))
 def report_location_pick(c: Conversation, s: Session, at: At) -> Turn:
     """Two or three places close to what was said: the resident picks one, or says it again."""
-    choices = s.draft().choices[:3]
+    choices = _where(s).choices[:3]
     options = [Option(str(i), Action("report.loc_pick", str(i - 1)), choice.spoken, (choice.spoken,))
                for i, choice in enumerate(choices, start=1)]
     options.append(Option(str(len(choices) + 1), Action("report.loc_again"), c.w(s.lang, "opt_none_of_these"),
@@ -182,27 +203,27 @@ def report_location_pick(c: Conversation, s: Session, at: At) -> Turn:
 @REGISTRY.action("report.loc_pick")
 def do_loc_pick(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """One of the places offered."""
-    choices = s.draft().choices
+    choices = _where(s).choices
     index = int(action.arg) if action.arg.isdigit() else -1
     if not 0 <= index < len(choices):
         return c.show(s, "report_location")
     _confirm(c, s, choices[index])
-    return _next_attribute(c, s, 0)
+    return _located(c, s)
 
 
 @REGISTRY.action("report.loc_ok")
 def do_loc_ok(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """The address is right."""
-    point = s.draft().point
+    point = _where(s).point
     if point is not None:
         _confirm(c, s, point)
-    return _next_attribute(c, s, 0)
+    return _located(c, s)
 
 
 @REGISTRY.action("report.loc_again")
 def do_loc_again(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
     """Say the address again."""
-    draft = s.draft()
+    draft = _where(s)
     draft.point, draft.choices = None, []
     return c.show(s, "report_location")
 

@@ -45,6 +45,7 @@ def article_fields(app: TestClient, path: str) -> dict[str, str]:
         "department": between('name="department" value="', '"'),
         "topic": selected("topic"),
         "service_code": selected("service_code"),
+        "place_answer": selected("place_answer"),
         "spoken": between('name="spoken"', "</textarea>").split(">", 1)[1],
         "text": between('name="text"', "</textarea>").split(">", 1)[1],
         "phrasings": between('name="phrasings"', "</textarea>").split(">", 1)[1],
@@ -127,6 +128,20 @@ def test_an_edited_text_answer_is_the_next_text_and_the_next_call_on_every_web_p
     assert "Mon-Thu 9am-8pm" in entry.before["text"] and entry.after["text"] == NEW_TEXT
     assert "published_despite" not in entry.after and entry.after["left_saying_the_old"] == ["es-US voice and text"]
     assert "Every branch is open 10am-6pm" in app.get("/console/audit").text
+
+
+def test_an_answer_by_address_is_kept_through_an_edit_and_chosen_from_the_list(app, session):
+    signed_in(app, Role.CONTENT_EDITOR, name="cleo")
+    path = "/console/knowledge/en-US/trash-recycling-schedule"
+    assert article_fields(app, path)["place_answer"] == "trash_day"
+    edited = edit(app, path, title="Trash day and recycling schedule")
+    assert edited.status_code == 200
+    assert article_fields(app, path)["place_answer"] == "trash_day"
+    edit(app, path, place_answer="")
+    row = session.exec(select(Article).where(Article.article_id == "trash-recycling-schedule",
+                                             Article.language == "en-US")).one()
+    session.refresh(row)
+    assert row.place_answer is None and row.title == "Trash day and recycling schedule"
 
 
 def test_mistakes_are_named_by_their_field_and_what_was_typed_is_kept(app, session):

@@ -11,7 +11,7 @@ from core.db import in_session
 from core.redis import async_client
 from knowledge import base as knowledge
 from knowledge.base import VERSION_KEY, KnowledgeCache, KnowledgeFileError, read_file, seed
-from knowledge.models import Article
+from knowledge.models import Article, PlaceAnswer
 from settings import ROOT
 
 KNOWLEDGE = ROOT / "knowledge" / "files"
@@ -62,6 +62,18 @@ def test_a_bad_article_is_refused_naming_the_field(tmp_path):
     text = (KNOWLEDGE / "en-US.toml").read_text().replace('id = "library-hours"', 'id = ""', 1)
     (tmp_path / "en-US.toml").write_text(text)
     with pytest.raises(KnowledgeFileError, match="id must be a non-empty string"):
+        read_file(tmp_path / "en-US.toml")
+
+
+def test_answers_by_address_are_declared_with_a_registered_kind(files, tmp_path):
+    for _, _, articles in files.values():
+        declared = {a.article_id: a.place_answer for a in articles if a.place_answer}
+        assert declared == {"trash-recycling-schedule": PlaceAnswer.TRASH_DAY,
+                            "council-member": PlaceAnswer.COUNCIL_MEMBER,
+                            "nearest-library": PlaceAnswer.NEAREST_LIBRARY}
+    text = (KNOWLEDGE / "en-US.toml").read_text().replace('"council_member"', '"councillor"', 1)
+    (tmp_path / "en-US.toml").write_text(text)
+    with pytest.raises(KnowledgeFileError, match="'council-member': place_answer 'councillor' is not one of trash_day"):
         read_file(tmp_path / "en-US.toml")
 
 
