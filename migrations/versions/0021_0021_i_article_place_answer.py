@@ -1,6 +1,6 @@
 """kb_article.place_answer: an article whose answer depends on the resident's address (knowledge.models.PlaceAnswer)
 
-Revision ID: 0021_i
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-07 08:20:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0021_i"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
