@@ -98,6 +98,7 @@ class Session(BaseModel):
     report: ReportDraft | None = None
     asking: AddressQuestion | None = None  # an answer waiting for the resident's address
     to_remember: str | None = None  # the point just answered for, while they are asked whether to remember it
+    place_line: str | None = None  # the answer for their address last given: heard again or texted, never re-asked
     ticket: TicketNote | None = None
     checking: str | None = None  # the ticket number being looked up
     node: str | None = None  # text: the question we are waiting for an answer to

@@ -25,6 +25,7 @@ def answer_here(c: Conversation, s: Session) -> Turn:
     line = _line(c, s, article.place_answer, point) if point is not None and c.d.places is not None else None
     offer = line is not None and asking.offer_to_remember and not asking.recalled and bool(s.phone)
     s.to_remember = point.label if offer else None
+    s.place_line = line  # kept for "hear it again" and "by text"; None when the general answer is given
     turn = c.show(s, "address_remember_offer" if offer else "after")
     if line is None:  # no point, or the map has nothing for it: the article's general answer, never a guess
         line = f"{c.w(s.lang, 'place_not_found')} {getattr(article, c.caps.answer_field)}"

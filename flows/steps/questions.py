@@ -195,7 +195,12 @@ def do_yes(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> T
 
 @REGISTRY.action("repeat", leads="the answer again")
 def do_repeat(c: Conversation, s: Session, at: At, action: Action, inp: Input) -> Turn:
-    """Hear the answer again."""
+    """Hear the answer again (the one for their address, when it depended on where: not asked for it again)."""
+    if s.place_line is not None and c.d.kb.article(s.lang, s.article) is not None:
+        turn = c.show(s, "after")
+        turn.lines.insert(0, (s.lang, s.place_line))
+        turn.steps.insert(0, Step("answer", Outcome.ANSWERED, InputKind.NONE, "", s.article))
+        return turn
     return answer(c, s, s.article)
 
 
@@ -205,7 +210,8 @@ def do_text_me(c: Conversation, s: Session, at: At, action: Action, inp: Input) 
     article = c.d.kb.article(s.lang, s.article)
     if article is None:
         return c.show(s, "after")
-    return send_text(s, SendText(article.text, "answer", then="after", sent_line="text_sent"))
+    body = s.place_line if s.place_line is not None else article.text  # the answer for their address, if it was one
+    return send_text(s, SendText(body, "answer", then="after", sent_line="text_sent"))
 
 
 def send_text(s: Session, effect: SendText) -> Turn:
@@ -273,7 +279,7 @@ def answer(c: Conversation, s: Session, article_id: str | None) -> Turn:
     article = c.d.kb.article(s.lang, article_id)
     if article is None:
         return c.show(s, "ask")
-    s.article, s.pending, s.choices = article.article_id, None, []
+    s.article, s.pending, s.choices, s.place_line = article.article_id, None, [], None
     if article.place_answer and c.d.places is not None:  # it depends on where: the address step asks first
         s.asking = AddressQuestion(article=article.article_id)
         if s.phone and c.d.settings.places.remember_days > 0:  # their address from last time, if they chose so

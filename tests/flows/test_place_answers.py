@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import run_jobs
 from tests.helpers import Caller, Texter
 
 ZONES = [  # an address in each trash zone of the sample map, its day, and its next recycling day from 17 November
@@ -125,3 +126,61 @@ def test_the_call_option_forgets_and_a_no_is_asked_only_once(app, redis):
     again.send("520 S Washington St")
     reply = again.send("yes")
     assert "Priya Raman" in reply and "remember" not in reply  # asked once: the no is kept
+
+
+def test_hearing_it_again_repeats_the_answer_for_the_address_without_asking_for_it(app):
+    caller = Caller(app, "anonymous")  # no number: nothing to remember, straight to what comes next
+    caller.dial()
+    caller.press("1")
+    heard = caller.say("who is my council member")
+    if heard.node == "confirm":
+        heard = caller.say("yes")
+    caller.say("five forty six south pine street")
+    heard = caller.say("yes")
+    member = "546 South Pine Street is in council district 3. Your council member is Priya Raman."
+    assert member in heard.text and heard.node == "after"
+    heard = caller.press("1")  # hear it again
+    assert member in heard.text and heard.node == "after"
+    assert "What is your address?" not in heard.text and "general answer" not in heard.text
+    heard = caller.press("2")  # another question: a new one asks for its own address again
+    heard = caller.say("what day is my trash day")
+    if heard.node == "confirm":
+        heard = caller.say("yes")
+    assert "What is your address?" in heard.text
+
+
+def test_the_answer_by_text_is_the_one_for_the_address(app, settings, redis, twilio_api):
+    caller = Caller(app, "+13125550168")
+    caller.dial()
+    caller.press("1")
+    heard = caller.say("what day is my trash day")
+    if heard.node == "confirm":
+        heard = caller.say("yes")
+    if heard.node == "address_remembered":  # never the case for this number; kept honest if it were
+        heard = caller.press("2")
+    caller.say("five twenty south washington street")
+    heard = caller.say("yes")
+    assert heard.node == "address_remember_offer"
+    heard = caller.press("2")  # don't remember it
+    assert heard.node == "after"
+    heard = caller.press("3")  # get this answer by text
+    assert heard.says[0] == ("en-US", "I'm sending that answer by text message to the phone you're calling from.")
+    run_jobs(settings, redis)
+    [sent] = twilio_api.messages()
+    assert sent["To"] == "+13125550168"
+    assert ("At 520 South Washington Street, trash is picked up every Thursday; recycling every other Thursday, "
+            "next on Thursday, November 19.") in sent["Body"]
+    assert "onecall311.example/trashday" not in sent["Body"]  # not the article's general text
+
+
+def test_olvidar_direccion_by_text_forgets_the_address_in_spanish(app, redis):
+    texter = Texter(app, "+13125550169")
+    assert "¿Cuál es su dirección?" in texter.send("¿Quién es mi concejal?")
+    texter.send("546 S Pine St")
+    reply = texter.send("sí")
+    assert "Priya Raman" in reply and "¿Quiere que recordemos esta dirección para la próxima vez?" in reply
+    assert "Escriba OLVIDAR DIRECCION para que la olvidemos." in texter.send("sí")
+    assert len(redis.keys("places:remembered:*")) == 1
+    assert "Ya olvidé esa dirección." in Texter(app, "+13125550169").send("OLVIDAR DIRECCION")
+    assert redis.keys("places:remembered:*") == []
+    assert "¿Cuál es su dirección?" in Texter(app, "+13125550169").send("¿Quién es mi concejal?")  # not offered
