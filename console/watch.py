@@ -43,8 +43,8 @@ def evaluate(ctx: JobContext, connection) -> int:
     now = ctx.now()
     settings = ctx.settings.alerts
     figures = gather_figures(ctx, now)
-    contacts, history = in_session(ctx.engine, gather_contacts, ctx=ctx, now=now)
-    firings = rules.firing(figures, settings) + spikes.detect(contacts, history, settings, now)
+    contacts, history, open_hours = in_session(ctx.engine, gather_contacts, ctx=ctx, now=now)
+    firings = rules.firing(figures, settings) + spikes.detect(contacts, history, settings, now, open_hours=open_hours)
     changes = in_session(ctx.engine, service.reconcile, firings=firings, now=now)
     city = ctx.settings.city_name
     for row in changes.started:
@@ -96,8 +96,11 @@ def street(address_key: str) -> str:
     return _HOUSE_NUMBER.sub("", address_key).strip()
 
 
-def gather_contacts(session: Session, *, ctx: JobContext, now: dt.datetime) -> tuple[list[Contact], dict[str, int]]:
-    """Contacts in the detection window per key, and each key's count over the 24 hours before it.
+def gather_contacts(
+    session: Session, *, ctx: JobContext, now: dt.datetime
+) -> tuple[list[Contact], dict[str, int], int]:
+    """Contacts in the detection window per key, each key's count over the 24 hours before it, and how many of those
+    hours had any contact (the line's open hours, which the usual rates are per).
 
     A call counts on the topic of the article it was answered with, a text on its article, a request on its service
     type and its street; one contact counts once per key.
@@ -127,13 +130,14 @@ def gather_contacts(session: Session, *, ctx: JobContext, now: dt.datetime) -> t
         add(number, Contact(f"service:{code}", kind.label(default) if kind else code, at, address))
         if street(key):
             add(number, Contact(f"street:{street(key)}", f"reports on {street(key)}", at, address))
-    contacts, history = [], {}
+    contacts, history, hours = [], {}, set()
     for contact in seen.values():
         if contact.at > window_start:
             contacts.append(contact)
         else:
             history[contact.key] = history.get(contact.key, 0) + 1
-    return contacts, history
+            hours.add((window_start - contact.at) // dt.timedelta(hours=1))
+    return contacts, history, len(hours)
 
 
 def open_alerts(session: Session) -> list[AlertEpisode]:

@@ -381,12 +381,17 @@ class AlertSettings:
     )
     on_call: rule(tuple, _on_call) = Field(default=(), description="supervisors' numbers texted once per episode")
     surge_window_minutes: whole(2, 120) = Field(default=10, description="the longest window a spike is looked for in")
-    surge_min_count: whole(2, 10_000) = Field(default=4, description="contacts on one key before a spike is named")
+    surge_min_count: whole(2, 10_000) = Field(
+        default=3, description="contacts on one key before a spike is named (in a window of at most 2 minutes)"
+    )
     surge_usual_per_hour: number(0.01, 10_000) = Field(
         default=1.0, description="a key's usual contacts per hour until a day of history says more"
     )
     surge_p_value: number(1e-12, 0.01) = Field(
         default=1e-6, description="how unlikely the count must be at the usual rate (Poisson upper tail)"
+    )
+    surge_short_p_value: number(1e-12, 0.01) = Field(
+        default=1.3e-5, description="the same for a count of exactly surge_min_count, in windows of 1-2 minutes only"
     )
 
 def _link_template(value: Any) -> str:

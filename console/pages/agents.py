@@ -29,6 +29,13 @@ async def agents_page(request: Request) -> Response:
 
 
 @requires("supervisor")
+async def agents_table(request: Request) -> Response:
+    """The agents table alone, for agents.js to swap in every few seconds."""
+    rows = await agents_view.rows(request.app.state.ctx)
+    return page(request, "_agents_table.html", rows=rows, duration=duration)
+
+
+@requires("supervisor")
 async def sign_out(request: Request) -> Response:
     """Sign an agent out of the agent line (audited)."""
     posted = await checked_form(request)
@@ -43,5 +50,6 @@ async def sign_out(request: Request) -> Response:
 
 routes = [
     Route("/agents", agents_page, methods=["GET"]),
+    Route("/agents/table", agents_table, methods=["GET"]),
     Route("/agents/sign-out", sign_out, methods=["POST"]),
 ]

@@ -27,6 +27,8 @@ ASKS = {
 }
 # A real break: calls come fast at first, then keep coming (14 in 10 minutes, where about 1 an hour is usual).
 STORM_OFFSETS = [10, 25, 45, 60, 80, 100, 130, 170, 220, 280, 350, 420, 500, 580]
+# The example at its hardest: 14 callers spread evenly over 10 minutes (only 3 in the first 2 minutes).
+EVEN_STORM_OFFSETS = [round(600 * i / 14) for i in range(14)]
 
 
 def ask(phones, number: int, words: str) -> None:

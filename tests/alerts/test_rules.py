@@ -47,7 +47,7 @@ def test_the_alerts_section_is_checked_and_a_bad_key_is_named(tmp_path):
     assert load(tmp_path, GOOD).alerts.on_call == ()
     for old, new, key in (("service_level_below = 0.8", "service_level_below = 80", "alerts.service_level_below"),
                           ("on_call = []", 'on_call = ["not a number"]', "alerts.on_call"),
-                          ("surge_min_count = 4", "surge_min_count = 1", "alerts.surge_min_count"),
+                          ("surge_min_count = 3", "surge_min_count = 1", "alerts.surge_min_count"),
                           ("min_calls = 5", "min_call = 5", "alerts.min_call")):
         with pytest.raises(ConfigError) as bad:
             load(tmp_path, GOOD.replace(old, new))

@@ -38,8 +38,19 @@ def test_a_busy_key_needs_more_than_a_quiet_one():
     five = [Contact("topic:library-hours", "Library hours", ago(20 * i)) for i in range(5)]
     assert detect(five, {}, settings, NOW)  # usually 1 an hour: 5 in 2 minutes is a spike
     assert detect(five, {"topic:library-hours": 24 * 6}, settings, NOW) == []  # usually 6 an hour: not yet
-    three = five[:3]
-    assert detect(three, {}, settings, NOW) == []  # under surge_min_count, however rare
+    assert detect(five[:2], {}, settings, NOW) == []  # under surge_min_count, however rare
+
+
+def test_three_contacts_are_a_spike_only_within_two_minutes_and_against_a_quiet_key():
+    settings = shipped().alerts
+    assert settings.surge_min_count == 3
+    quick = [Contact("topic:pothole", "Pothole", ago(45 * i)) for i in range(3)]  # 3 in 90 s, usually 1 an hour
+    [found] = detect(quick, {}, settings, NOW)
+    assert found.count == 3 and found.title.endswith("3 contacts in 2 min (usually 1.0 an hour)")
+    slow = [Contact("topic:pothole", "Pothole", ago(100 * i)) for i in range(3)]  # 3 in 200 s: a count of 3 is
+    assert detect(slow, {}, settings, NOW) == []  # judged in the 1-2 minute windows only
+    assert detect(quick, {"topic:pothole": 24}, settings, NOW, open_hours=12) == []  # usually 2 an hour: not yet
+    assert detect(quick, {"topic:pothole": 24}, settings, NOW)  # the same day over 24 h reads as 1 an hour
 
 
 def test_a_street_is_the_address_without_its_house_number():

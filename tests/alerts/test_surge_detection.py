@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from alerts.models import AlertEpisode, AlertKind
 from core.audit import AuditEntry
-from tests.alerts.storms import ASKS, STORM_OFFSETS, ordinary_day, replay
+from tests.alerts.storms import ASKS, EVEN_STORM_OFFSETS, STORM_OFFSETS, ordinary_day, replay
 from tests.conftest import run_jobs
 from tests.simulator.phones import Phones
 
@@ -30,6 +30,16 @@ def test_a_storm_of_callers_on_one_topic_raises_one_alert_within_two_minutes(app
     assert row.kind is AlertKind.SURGE and row.title.startswith("Surge: Water main break or leak: ")
     assert row.count == 14  # named at its largest: every caller of the storm
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "alert.start")).one()
+
+
+def test_a_storm_spread_evenly_over_ten_minutes_is_raised_within_two_minutes(app, settings, redis, clock, session):
+    phones = Phones(app, settings, clock)
+    storm = [(615.0 + s, ASKS["water-main-break"]) for s in EVEN_STORM_OFFSETS]  # mid-way between two evaluations
+    raised = replay(phones, settings, redis, clock, storm, until=1500)
+    assert [key.split(":", 1)[1] for _, key in raised] == ["topic:water-main-break"]
+    delay = raised[0][0] - 615
+    assert 0 < delay <= 120, f"raised {delay} s after the storm started"
+    assert session.exec(select(AlertEpisode)).one().count == 14
 
 
 def test_an_ordinary_stretch_of_calls_raises_no_alert(app, settings, redis, clock):

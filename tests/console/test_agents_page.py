@@ -70,3 +70,20 @@ def test_only_supervisors_see_agents_and_signing_out_needs_csrf(app):
     assert app.post("/console/agents/sign-out", data={"agent": "Ana"}).status_code == 403
     page = app.get("/console/agents").text
     assert app.post("/console/agents/sign-out", data={"csrf": csrf_of(page), "agent": "Zed"}).status_code == 404
+
+
+def test_the_table_refreshes_itself_from_a_fragment_only_supervisors_read(app, clock):
+    signed_in(app, Role.CONTENT_EDITOR, name="writer")
+    assert app.get("/console/agents/table").status_code == 403
+    signed_in(app, Role.SUPERVISOR, name="chief")
+    page = app.get("/console/agents").text
+    assert '<script src="/console/static/agents.js" defer></script>' in page and "Reload for the latest" not in page
+    assert 'id="agents-now" data-refresh="/console/agents/table"' in page
+    assert "signed out" in _cell(app.get("/console/agents/table").text, "Ana", "state")
+    agent_dials_in(app, ANA)  # what the next poll brings without a reload
+    clock.now += dt.timedelta(seconds=5)
+    fragment = app.get("/console/agents/table").text
+    assert "<html" not in fragment and 'id="agents-now"' in fragment
+    assert ">waiting<" in _cell(fragment, "Ana", "state") and 'aria-label="Sign Ana out"' in fragment
+    assert csrf_of(page) in fragment  # its Sign out form still posts
+    assert app.get("/console/static/agents.js").status_code == 200
