@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from core import test_traffic
 from flows.session import Session
 
 
@@ -17,8 +18,8 @@ class SessionStore:
         self._ttl = ttl
 
     def key(self, session_id: str) -> str:
-        """The Redis key of one session."""
-        return f"session:{self._prefix}:{session_id}"
+        """The Redis key of one session; a test run's are its own, so a number a scenario reuses starts afresh."""
+        return test_traffic.scoped(f"session:{self._prefix}:{session_id}")
 
     async def load(self, session_id: str) -> Session | None:
         """The saved session, or None (never saved, expired, or unreadable)."""

@@ -8,6 +8,7 @@ import hashlib
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
+from core import test_traffic
 from core.phones import mask
 from sms.models import SmsInbound, SmsOpenReport
 
@@ -30,8 +31,9 @@ def record_inbound(
 
 
 def phone_key(phone: str) -> str:
-    """What a report in progress is filed under: a SHA-256 of the number, never the number itself."""
-    return hashlib.sha256(phone.encode()).hexdigest()
+    """What a report in progress is filed under: a SHA-256 of the number, never the number itself (a test run's
+    apart, so a number a scenario reuses is never told of a report an earlier run left)."""
+    return hashlib.sha256(test_traffic.scoped(phone).encode()).hexdigest()
 
 
 def _open_report(session: Session, phone: str) -> SmsOpenReport | None:

@@ -63,3 +63,21 @@ def test_the_mark_reads_back_only_with_the_token_and_signature_it_was_made_for()
     assert test_traffic.read(AUTH_TOKEN, "sig", value.replace("scenarios-1", "scenarios-2")) is None
     real_time = test_traffic.header_value(AUTH_TOKEN, "sig", TrafficMark("r"))
     assert test_traffic.read(AUTH_TOKEN, "sig", real_time) == TrafficMark("r", None)
+
+
+def text(app, body: str, sid: str, run: str | None):
+    form = {"MessageSid": sid, "AccountSid": "AC" + "1" * 32, "From": "+13125550147", "To": "+15555550311",
+            "Body": body, "NumMedia": "0"}
+    signature = sign("/sms/incoming", form)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+    if run is not None:
+        headers[test_traffic.HEADER] = test_traffic.header_value(AUTH_TOKEN, signature, TrafficMark(run, SUNDAY))
+    return app.post("/sms/incoming", content=urlencode(form), headers=headers).text
+
+
+def test_a_number_a_new_run_reuses_starts_afresh_not_in_the_last_runs_language(app):
+    assert "en español" in text(app, "ESPAÑOL", "SM" + "1" * 32, "scenarios-one")
+    assert "¿Qué tipo de problema?" in text(app, "REPORTE", "SM" + "2" * 32, "scenarios-one")
+    # The next run's resident with the same number texts in English and is answered in English, from the start.
+    assert "What kind of problem?" in text(app, "REPORT", "SM" + "3" * 32, "scenarios-two")
+    assert "What kind of problem?" in text(app, "REPORT", "SM" + "4" * 32, None)  # nor does a resident inherit it
