@@ -8,7 +8,6 @@ process the agent line's webhook reached, and never blocks the event loop.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import time
 from dataclasses import dataclass, field
@@ -25,16 +24,14 @@ from console.desk import DeskError
 from console.pages.forms import checked_form, text
 from console.pages.live import _still_signed_in
 from console.pages.render import page, templates
-from console.pages.voicemails import _required_details as required_details
+from console.pages.request_form import ASAP, callback_time, intake_problem, required_details
 from core.defaults import CONSOLE_LIVE_HEARTBEAT_SECONDS, CONSOLE_SESSION_RECHECK_SECONDS
 from crm_bridge.service import IntakeError
 from crm_bridge.ticket_numbers import printed
 from queueing.agent_desk import AgentDesks
 
 HERE = "/console/desk"
-ASAP = "asap"
 POLL_SECONDS = 0.25  # how often the stream looks at the desk: a caller shows well within a second
-INTAKE_FIELDS = {"service_code": "service_code", "address_string": "address", "description": "description"}
 DONE = {  # fixed words: nothing typed is reflected
     "ticket": "The request is open: read its number and due date to the caller (under “Done on this call”).",
     "text": "The text is on its way (under “Done on this call”: whether it went).",
@@ -158,8 +155,8 @@ async def _acted(request: Request, forms: DeskForms, action) -> Response:
         forms.errors[exc.field] = str(exc)
         return await _render(request, forms, status_code=422)
     except IntakeError as exc:
-        name = INTAKE_FIELDS.get(exc.code) or f"attr-{exc.code.removeprefix('attribute[').rstrip(']')}"
-        forms.errors[name] = str(exc).replace("address_string", "the address").replace("attribute ", "")
+        name, why = intake_problem(exc)
+        forms.errors[name] = why
         return await _render(request, forms, status_code=422)
     return RedirectResponse(f"{HERE}?{urlencode({'done': done})}#done", status_code=303)
 
@@ -211,15 +208,11 @@ async def book_callback(request: Request) -> Response:
     """Book a call-back to the caller at a free time, or as soon as an agent is free."""
     posted, ctx, agent = await checked_form(request), request.app.state.ctx, _need_agent(request)
     forms = DeskForms(when=text(posted, "when") or ASAP)
-    when = None
-    if forms.when != ASAP:
-        try:
-            when = dt.datetime.fromisoformat(forms.when)
-        except ValueError:
-            when = None
-        if when is None or when.tzinfo is None:
-            forms.errors["when"] = "choose one of the times offered, or as soon as an agent is free"
-            return await _render(request, forms, status_code=422)
+    try:
+        when = callback_time(forms.when)
+    except ValueError as exc:
+        forms.errors["when"] = str(exc)
+        return await _render(request, forms, status_code=422)
 
     async def action() -> str:
         _, updated = await desk.book_callback(ctx, agent=agent, call_sid=text(posted, "call"), when=when,

@@ -19,16 +19,13 @@ from console import recordings, tickets, voicemails
 from console.pages.forms import checked_form, text
 from console.pages.recording import play
 from console.pages.render import page
+from console.pages.request_form import ASAP, callback_time, intake_problem, required_details
 from console.pages.tickets import page_number
 from console.voicemails import PAGE_SIZE, VoicemailError
 from core.phones import mask
-from crm_bridge import catalogue
 from crm_bridge.service import IntakeError
 
 HERE = "/console/voicemails"
-ASAP = "asap"
-# crm_bridge's Open311-style field names, as this page's form names them.
-INTAKE_FIELDS = {"service_code": "service_code", "address_string": "address", "description": "description"}
 
 
 def age(created: dt.datetime, now: dt.datetime) -> str:
@@ -87,21 +84,6 @@ class AnswerForm:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _required_details(ctx) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
-    """The details some types cannot be opened without (type name, code, question, choices), in English."""
-    return [
-        (
-            service.label("en-US"),
-            attribute.code,
-            attribute.prompt.get("en-US", attribute.code),
-            [(choice.key, choice.name.get("en-US", choice.key)) for choice in attribute.values],
-        )
-        for service in catalogue.of(ctx).services
-        for attribute in service.attributes
-        if attribute.required
-    ]
-
-
 async def _detail(request: Request, form: AnswerForm, *, status_code: int = 200) -> Response:
     ctx = request.app.state.ctx
     row = await voicemails.one(ctx, voicemail_id=request.path_params["id"])
@@ -119,7 +101,7 @@ async def _detail(request: Request, form: AnswerForm, *, status_code: int = 200)
         caller=mask(row.caller or ""),
         language=_language_names(request).get(row.language, row.language),
         types=tickets.type_names(ctx),
-        asked=_required_details(ctx),
+        asked=required_details(ctx),
         asap=ASAP,
         times=[(t.isoformat(), t) for t in times],
         playable=recordings.playable(ctx.settings, row.recording_url),
@@ -155,7 +137,7 @@ async def open_ticket(request: Request) -> Response:
         service_code=text(posted, "service_code"),
         address=text(posted, "address"),
         description=text(posted, "description"),
-        attributes={code: text(posted, f"attr-{code}") for _, code, _, _ in _required_details(ctx)},
+        attributes={code: text(posted, f"attr-{code}") for _, code, _, _ in required_details(ctx)},
     )
     if form.service_code not in tickets.type_names(ctx):
         form.errors["service_code"] = "choose the type of problem"
@@ -173,8 +155,8 @@ async def open_ticket(request: Request) -> Response:
     except LookupError:
         raise HTTPException(404, "There is no such voice message.") from None
     except IntakeError as exc:
-        name = INTAKE_FIELDS.get(exc.code) or f"attr-{exc.code.removeprefix('attribute[').rstrip(']')}"
-        form.errors[name] = str(exc).replace("address_string", "the address").replace("attribute ", "")
+        name, why = intake_problem(exc)
+        form.errors[name] = why
         return await _detail(request, form, status_code=422)
     return RedirectResponse(f"/console/tickets/{ticket.number}?{urlencode({'done': 'opened'})}#done", status_code=303)
 
@@ -184,15 +166,11 @@ async def book_callback(request: Request) -> Response:
     """Book a call-back to the caller at a free time, or as soon as an agent is free."""
     posted, ctx = await checked_form(request), request.app.state.ctx
     form = AnswerForm(when=text(posted, "when") or ASAP)
-    when = None
-    if form.when != ASAP:
-        try:
-            when = dt.datetime.fromisoformat(form.when)
-        except ValueError:
-            when = None
-        if when is None or when.tzinfo is None:
-            form.errors["when"] = "choose one of the times offered, or as soon as an agent is free"
-            return await _detail(request, form, status_code=422)
+    try:
+        when = callback_time(form.when)
+    except ValueError as exc:
+        form.errors["when"] = str(exc)
+        return await _detail(request, form, status_code=422)
     try:
         _, updated = await voicemails.book_callback(
             ctx, voicemail_id=request.path_params["id"], when=when, actor=request.user.actor
