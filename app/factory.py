@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app import health, home, metrics, test_runs
-from app.fresh_hours import FreshHours
+from app.fresh_state import FreshState
 from console import pages as console_pages
 from console import routes as console_routes
 from core import clock as clocks
@@ -120,7 +120,7 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None, listeni
             Middleware(HostCheck, hosts=allowed_hosts(settings.public_base_url, settings.allowed_hosts, listening)),
             Middleware(SecurityHeaders),
             Middleware(BodyLimit, default=OTHER_BODY_LIMIT, limits=BODY_LIMITS),
-            Middleware(FreshHours),
+            Middleware(FreshState),
         ],
         exception_handlers={HTTPException: _http_error, 500: _crash},
     )

@@ -24,11 +24,15 @@ def make_engine(url: str) -> Engine:
     """An engine for SQLite (default, under var/) or PostgreSQL."""
     if url.startswith("sqlite"):
         create_owner_only(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A pool as large as PostgreSQL's: a connection opened afresh for each request past the pool (SQLAlchemy's
+        # default keeps 5) costs more than the query it runs.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10,
+                               max_overflow=20)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", _owner_only(engine.url.database))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No ping on every checkout (a round trip per request): a connection found dead is retried once, see in_session.
+    return create_engine(url, pool_size=10, max_overflow=20)
 
 
 def create_owner_only(url: str) -> None:
@@ -67,14 +71,45 @@ def _owner_only(database: str | None):
     return restrict
 
 
+def _retried_once(work: Callable[[], T]) -> T:
+    # A pooled connection the database dropped (it restarted, or failed over) fails its first statement; SQLAlchemy
+    # then discards every connection of that age, so the same work, whose transaction never happened, is run again
+    # once on a fresh one. A database still away fails the second time too: that is the caller's outage.
+    try:
+        return work()
+    except sa_exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return work()
+
+
 def in_session(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:
     """Run fn(session, **kwargs) in one transaction, committed when fn returns."""
-    with Session(engine, expire_on_commit=False) as session:
-        result = fn(session, **kwargs)
-        session.commit()
-        return result
+
+    def work() -> T:
+        with Session(engine, expire_on_commit=False) as session:
+            result = fn(session, **kwargs)
+            session.commit()
+            return result
+
+    return _retried_once(work)
+
+
+def on_connection(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:
+    """Run fn(connection, **kwargs) on a bare connection, no ORM session: for a read on every request."""
+
+    def work() -> T:
+        with engine.connect() as connection:
+            return fn(connection, **kwargs)
+
+    return _retried_once(work)
 
 
 async def run_db(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:
     """Run fn(session, **kwargs) in a worker thread and one transaction."""
     return await anyio.to_thread.run_sync(lambda: in_session(engine, fn, **kwargs))
+
+
+async def read_db(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:
+    """Run fn(connection, **kwargs) in a worker thread on a bare connection (on_connection)."""
+    return await anyio.to_thread.run_sync(lambda: on_connection(engine, fn, **kwargs))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, delete, select
 
@@ -32,6 +33,13 @@ class ProcessedDelivery(SQLModel, table=True):
     created_at: dt.datetime = stamped(index=True)
 
 
+_SEEN = (
+    select(ProcessedDelivery.__table__.c.id)
+    .where(ProcessedDelivery.__table__.c.key == bindparam("key"))
+    .limit(1)
+)
+
+
 def sms_key(message_sid: str) -> str:
     """The key of one inbound text: Twilio gives every message its own MessageSid."""
     return f"sms:{message_sid}"[:KEY_LENGTH]
@@ -45,10 +53,10 @@ def voice_key(call_sid: str, path_and_query: str, params: dict[str, str]) -> str
     return f"voice:{call_sid[:34]}:{digest.hexdigest()[:32]}"
 
 
-def seen(session: Session, *, key: str) -> bool:
-    """Whether this delivery's effects already ran (here or in another process)."""
-    found = session.exec(select(ProcessedDelivery.id).where(ProcessedDelivery.key == key[:KEY_LENGTH])).first()
-    return found is not None
+def seen(connection: Connection, *, key: str) -> bool:
+    """Whether this delivery's effects already ran (here or in another process): asked on every webhook, so on a bare
+    connection (core.db.read_db) with a statement compiled once."""
+    return connection.execute(_SEEN, {"key": key[:KEY_LENGTH]}).first() is not None
 
 
 def seen_among(session: Session, *, keys: list[str]) -> set[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import prefetch
 from core.calendar import BusinessCalendar
 
 KEY = "dev:agents-on-duty-until"
@@ -28,16 +29,18 @@ async def put_on_duty(redis, *, until: dt.datetime, now: dt.datetime) -> None:
     """Agents answer until `until` by the injected clock (the key itself is forgotten as long after `now`)."""
     seconds = max(1, int((until - now).total_seconds()) + 1)
     await redis.set(KEY, until.astimezone(dt.UTC).isoformat(), ex=seconds)
+    prefetch.forget(KEY)
 
 
 async def back_to_hours(redis) -> None:
     """Agents answer by config.toml's [hours] again."""
     await redis.delete(KEY)
+    prefetch.forget(KEY)
 
 
 async def refresh(calendar: BusinessCalendar, redis, *, dev_mode: bool) -> None:
     """Read the override into this process's calendar (development mode only)."""
-    calendar.on_duty_until = _parse(await redis.get(KEY)) if dev_mode else None
+    calendar.on_duty_until = _parse(await prefetch.get(redis, KEY)) if dev_mode else None
 
 
 def refresh_sync(calendar: BusinessCalendar, connection, *, dev_mode: bool) -> None:

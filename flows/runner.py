@@ -16,11 +16,14 @@ from flows.spoken_time import agent_hours_sentence
 from flows.turns import Input, Turn
 from flows.wording import Wording
 from knowledge.base import VERSION_KEY as KNOWLEDGE_VERSION
+from places.cache import VERSION_KEY as PLACES_VERSION
 from places.cache import PlaceCache
 from surge.cache import VERSION_KEY as SURGE_VERSION
 from surge.cache import texts
 
 STAMPS = [KNOWLEDGE_VERSION, MENUS_VERSION, SURGE_VERSION]
+# Every Redis value conversation() reads, fetched by a webhook in one round trip before its route (core.prefetch).
+EVERY_CONVERSATION_READS = [*STAMPS, PLACES_VERSION, duty.KEY]
 
 
 def menus_for(settings, wording: Wording) -> Menus:

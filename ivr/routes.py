@@ -41,7 +41,8 @@ async def _once(request: Request, form: dict[str, str], produce, *, already: str
 
 
 async def _twiml_once(request: Request, form: dict[str, str], produce, *, loop: bool = False) -> Response:
-    already = _already_handled(request.app.state.ctx)
+    ctx = request.app.state.ctx
+    already = ctx.memo("ivr.already_handled", lambda: _already_handled(ctx))  # the same words on every request
     return Response(await _once(request, form, produce, already=already, loop=loop), media_type=TWIML)
 
 

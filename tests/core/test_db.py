@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
-from core.db import make_engine
+from core.db import in_session, make_engine, on_connection
 from settings import ROOT
 
 WRITER = """
@@ -39,3 +41,18 @@ def test_several_processes_write_to_one_sqlite_file_at_once(tmp_path):
         rows = connection.execute(text("SELECT writer, count(*) FROM steps GROUP BY writer")).all()
     engine.dispose()
     assert sorted(rows) == [("a", 150), ("b", 150), ("c", 150)]
+
+
+def test_a_connection_the_database_dropped_is_replaced_and_the_work_done(engine):
+    # PostgreSQL restarted or failed over: the pool's connections are dead, and no ping checks them out first.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("an embedded SQLite file has no server to drop a connection")
+    fresh = make_engine(engine.url.render_as_string(hide_password=False))
+    pid = in_session(fresh, lambda session: session.execute(text("select pg_backend_pid()")).scalar())
+    killer = create_engine(engine.url.render_as_string(hide_password=False), poolclass=NullPool)
+    with killer.begin() as connection:
+        assert connection.execute(text("select pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    assert in_session(fresh, lambda session: session.execute(text("select pg_backend_pid()")).scalar()) != pid
+    assert on_connection(fresh, lambda connection: connection.execute(text("select 1")).scalar()) == 1
+    fresh.dispose()
+    killer.dispose()
