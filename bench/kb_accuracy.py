@@ -119,18 +119,21 @@ def leave_one_out(docs: list[Doc], language: str) -> tuple[int, int, int]:
     return confirmed, ranked, total
 
 
-def timings(docs: list[Doc], queries: list[tuple[str, str]]) -> tuple[float, float]:
-    """(build seconds, mean match milliseconds)."""
+def timings(docs: list[Doc], queries: list[tuple[str, str]]) -> tuple[float, float, float]:
+    """(build seconds, mean match milliseconds for a question new to the index, and for one asked again)."""
     start = time.perf_counter()
     matcher = Matcher.build(docs)
     build = time.perf_counter() - start
-    rounds = 20
+    distinct = list(dict.fromkeys(queries))
     start = time.perf_counter()
-    for _ in range(rounds):
-        for text, language in queries:
-            matcher.match(text, language)
-    per_match = (time.perf_counter() - start) / max(1, rounds * len(queries))
-    return build, per_match * 1000
+    for text, language in distinct:  # the index remembers recent questions: only a first asking does the work
+        matcher.match(text, language)
+    first = (time.perf_counter() - start) / max(1, len(distinct))
+    start = time.perf_counter()
+    for text, language in distinct:
+        matcher.match(text, language)
+    again = (time.perf_counter() - start) / max(1, len(distinct))
+    return build, first * 1000, again * 1000
 
 
 def report_set(matcher: Matcher, label: str, cases: dict[str, list[tuple[str, str]]]) -> None:
@@ -185,8 +188,9 @@ def main(argv: list[str] | None = None) -> int:
             f"leave-one-out {language}: top-1 {pct(confirmed, total)}, ranked first at any confidence "
             f"{pct(ranked, total)}"
         )
-    build, per_match = timings(docs, queries)
-    print(f"build {len(docs)} articles: {build * 1000:.1f} ms; mean match: {per_match:.3f} ms")
+    build, first, again = timings(docs, queries)
+    print(f"build {len(docs)} articles: {build * 1000:.1f} ms; mean match: {first:.3f} ms "
+          f"(asked again: {again:.3f} ms)")
     return 0
 
 

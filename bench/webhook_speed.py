@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
+import itertools
 import math
 import os
 import platform
@@ -56,6 +57,10 @@ STEPS = (
     ("/voice/step speech", {"SpeechResult": "when does the library close", "Confidence": "0.92", "msg": "Gather End"}),
     ("/voice/step key 9", {"Digits": "9", "FinishedOnKey": "", "msg": "Gather End"}),
 )
+# The unique question run asks these in turn, each with the request's own number after it (a number is no content
+# to the matcher, but it makes every text new to the index's memory of recent questions: the work is done each time).
+QUESTIONS = ("when does the library close", "there is a pothole on my street", "when is trash pickup",
+             "how do I pay my water bill", "the streetlight is out", "where do I vote")
 CONFIRM = ("/voice/step key 1 (yes)", {"Digits": "1", "FinishedOnKey": "", "msg": "Gather End"})
 SERVER = """
 import sys
@@ -181,10 +186,14 @@ async def greeted(client: httpx.AsyncClient) -> tuple[str, str]:
 def one_question(waiting: list[tuple[str, str]]):
     """A spoken question at a call's welcome prompt, each to a call greeted beforehand (unique deliveries)."""
 
+    asked = itertools.count()
+
     async def ask(client: httpx.AsyncClient, record) -> None:
         sid, path = waiting.pop() if waiting else await greeted(client)  # ran out: greet one in the window
+        n = next(asked)
+        form = {**STEPS[1][1], "SpeechResult": f"{QUESTIONS[n % len(QUESTIONS)]} {n}"}
         started = time.perf_counter()
-        text, error, elapsed = await post(client, sid, path, STEPS[1][1])
+        text, error, elapsed = await post(client, sid, path, form)
         record(STEPS[1][0], started, elapsed, error or ("" if next_path(text) else f"unexpected {text[:200]!r}"))
 
     return ask

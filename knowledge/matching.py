@@ -67,6 +67,7 @@ _LANGS: dict[str, tuple[str, int, tuple[str, ...], tuple[str, ...]]] = {
 _MAX_CHARS = 600  # a spoken or texted question is far shorter; bounds the work done on junk
 _MAX_WORDS = 30
 _STEM_CACHE = 50_000
+_MATCH_CACHE = 1024  # questions remembered per language, with their matches (texts are at most 1,600 characters)
 _WORD = re.compile(r"\w+")
 
 # Tuned by leave-one-out on the knowledge files' own phrasings plus invented out-of-scope questions.
@@ -170,6 +171,9 @@ class _Index:
                 self.verbatim[unit].add(a)
         self.bm25 = bm25s.BM25(k1=_K1, b=_B)
         self.bm25.index([self._bag(d) for d in docs], show_progress=False)
+        # A question is matched several times in one turn (language detection, then the answer) and a storm day's
+        # callers ask the same few; the index is rebuilt when the knowledge base changes, and its cache with it.
+        self.match = functools.lru_cache(maxsize=_MATCH_CACHE)(self._match)
 
     def _units(self, doc: Doc) -> list[str]:
         return [doc.title, *doc.phrasings, " ".join(doc.keywords)]
@@ -266,8 +270,8 @@ class _Index:
         logit = _BIAS + sum(_COEF[k] * f[k] for k in _COEF)
         return float(np.interp(logit, _LOGIT_ANCHORS, _CONF_ANCHORS))
 
-    def match(self, text: str) -> Match:
-        """Best articles for `text` with calibrated confidences."""
+    def _match(self, text: str) -> Match:
+        """Best articles for `text` with calibrated confidences (`match`: the same, remembered)."""
         terms = self.query_terms(text)
         known = [t for t, trust in terms.items() if trust > 0]
         if not known:
@@ -332,14 +336,16 @@ class Matcher:
         known = {lang: self._known_words(lang, text) for lang in self.languages}
         shared = set.intersection(*known.values()) if len(known) > 1 else set()
         votes = {lang: len(words - shared) for lang, words in known.items()}
-        ranked = sorted(self.languages, key=lambda lang: (-votes[lang], -self.match(text, lang).confidence))
-        best = ranked[0]
-        if votes[best] == 0:
+        most = max(votes.values())
+        if most == 0:
             return None
-        if len(ranked) > 1 and votes[best] == votes[ranked[1]]:
-            gap = self.match(text, best).confidence - self.match(text, ranked[1]).confidence
-            return best if gap >= 0.15 else None
-        return best
+        tied = [lang for lang in self.languages if votes[lang] == most]
+        if len(tied) == 1:  # the words decide: no language's articles need searching
+            return tied[0]
+        # As many words of each: the language whose articles answer it better, by a clear margin.
+        ranked = sorted(tied, key=lambda lang: -self.match(text, lang).confidence)
+        gap = self.match(text, ranked[0]).confidence - self.match(text, ranked[1]).confidence
+        return ranked[0] if gap >= 0.15 else None
 
     def _known_words(self, language: str, text: str) -> set[str]:
         index = self._indexes[language]
