@@ -12,7 +12,7 @@ from functools import cached_property
 
 import anyio.to_thread
 from redis.exceptions import LockError
-from rq import Queue, Retry, Worker, get_current_job
+from rq import Queue, Retry, SimpleWorker, get_current_job
 from rq.exceptions import DuplicateJobError, NoSuchJobError, StopRequested
 from rq.job import Job, JobStatus
 from sqlalchemy.engine import Engine
@@ -82,8 +82,14 @@ def retry() -> Retry:
     return Retry(max=len(JOB_RETRY_INTERVALS), interval=JOB_RETRY_INTERVALS)
 
 
-class BeatingWorker(Worker):
-    """An rq worker that writes the worker role's heartbeat (core.heartbeats) whenever rq renews its own."""
+class BeatingWorker(SimpleWorker):
+    """An rq worker that writes the worker role's heartbeat (core.heartbeats) whenever rq renews its own.
+
+    It runs each job in its own process instead of forking one per job: a fork per job threw away the job context
+    (the database engine and its pool, Twilio's client, every package's cache) and built it again for each text sent
+    and each batch written behind, which cost more than the jobs. A job that kills the process is run again after the
+    supervisor restarts it (rq's abandoned-job handling); timeouts still stop a job that hangs (a signal, as before).
+    """
 
     asked_to_stop = False  # SIGTERM/SIGINT, as opposed to rq giving up on a Redis error
 
