@@ -6,10 +6,12 @@ Starlette endpoint measured in the same run.
 Residents arrive at random (Poisson) at a rate that makes the asked-for webhook requests a second; each plays one of
 the scenarios in scenarios/ (questions by speech and by key, a pothole report, ticket status, texts...) with the
 simulator's TwiML driver, pausing `--think` seconds on average before each step, and every answer is checked as
-`run.py scenarios run` checks it: a wrong answer counts as an error. Without --url it starts `run.py --web N` itself
-(PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, else the embedded defaults) in a temporary folder; it
-only ever sends to this machine. Prints a table per step (p50/p95/p99 per webhook kind, errors), the memory of each
-server process at the start and the end, and writes load.csv and load.svg to --out.
+`run.py scenarios run` checks it: a wrong answer counts as an error. Each resident has their own number and is marked
+as a test run of their own (so reports at the scenarios' real addresses are never one another's duplicates; their
+tickets stay out of the CRM outbox and the figures, as test traffic does). Without --url it starts `run.py --web N`
+itself (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, else the embedded defaults) in a temporary
+folder; it only ever sends to this machine. Prints a table per step (p50/p95/p99 per webhook kind, errors), the
+memory of each server process at the start and the end, and writes load.csv and load.svg to --out.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load_report  # noqa: E402
 
+from core import test_traffic  # noqa: E402
 from simulator.scenarios import LiveStage, Scenario, Service, load, run_one  # noqa: E402
 from simulator.target import signing_base, url_problem  # noqa: E402
 from simulator.transport import IDEMPOTENCY_HEADER, DriverError  # noqa: E402
@@ -201,17 +204,31 @@ class Pool:
         self.idle.clear()
 
 
+@dataclass
+class ResidentTransport:
+    """One resident's share of the measured transport: every webhook marked as their own test run."""
+
+    shared: MeasuredTransport
+    run: str
+
+    async def post(self, url_or_path: str, form: dict[str, str]) -> tuple[int, str]:
+        """Send as the shared transport does, with this resident's mark."""
+        return await self.shared.post(url_or_path, form, self.run)
+
+
 class MeasuredTransport:
     """The simulator's Transport: each form signed as Twilio signs it, sent on the pool, timed by webhook kind."""
 
     def __init__(self, pool: Pool, auth_token: str, public_base_url: str, stats: Stats):
         self.pool = pool
+        self.auth_token = auth_token
         self.validator = RequestValidator(auth_token)
         self.public = public_base_url.rstrip("/")
         self.stats = stats
 
-    async def post(self, url_or_path: str, form: dict[str, str]) -> tuple[int, str]:
-        """Sign, send and time one webhook; an HTTP error or a lost connection counts as that kind's error."""
+    async def post(self, url_or_path: str, form: dict[str, str], run: str | None = None) -> tuple[int, str]:
+        """Sign, send and time one webhook (marked as test run `run`'s, if given); an HTTP error or a lost connection
+        counts as that kind's error."""
         parts = urlsplit(url_or_path)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = {
@@ -219,6 +236,10 @@ class MeasuredTransport:
             "X-Twilio-Signature": self.validator.compute_signature(f"{self.public}{path}", form),
             IDEMPOTENCY_HEADER: secrets.token_hex(16),
         }
+        if run is not None:
+            mark = test_traffic.TrafficMark(run)  # the real time: only the run is the resident's own
+            headers[test_traffic.HEADER] = test_traffic.header_value(self.auth_token, headers["X-Twilio-Signature"],
+                                                                     mark)
         kind, started = kind_of(path, form), time.monotonic()
         try:
             status, text = await self.pool.post(path, urlencode(form).encode(), headers)
@@ -273,7 +294,6 @@ def weight(scenario: Scenario) -> float:
 
 AREA_CODES = (312, 773, 872, 630, 708, 847, 224, 331, 779)  # Illinois; with 555 numbers, 90,000 residents
 _numbers = itertools.count(random.randrange(len(AREA_CODES) * 10**4))
-_houses = itertools.count(random.randrange(1, 90000))  # five digits: a house number a resident might say
 
 
 def resident() -> str:
@@ -282,39 +302,28 @@ def resident() -> str:
     return f"+1{AREA_CODES[n // 10**4]}555{n % 10**4:04d}"  # loopback only: nothing is ever dialled or texted
 
 
-ADDRESS = re.compile(r"^(\d{1,5}) (\D.*)$")
-INTERSECTION = re.compile(r"^(Calle )?[A-Z]\w+( Street)? (and|y) [A-Z]\w+$")
 # Scenarios are written for a Tuesday in November on the test clock; a live run hears today's dates instead.
 DATED = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|enero|"
                    r"febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b", re.I)
 
 
 def personal(scenario: Scenario) -> Scenario:
-    """The scenario for one resident: their own number and house number (so no report is a duplicate of another's),
-    without expectations of the test clock's dates."""
-    house = str(next(_houses))
-    swaps = {}
-    for step in scenario.steps:
-        if step.action in ("say", "text") and (found := ADDRESS.match(step.value)):
-            swaps[step.value] = f"{house} {found.group(2)}"
-        elif step.action in ("say", "text") and INTERSECTION.search(step.value):
-            swaps[step.value] = f"{house} Elm Street"  # a street corner is shared by every resident: an address
-
-    def mine(text: str) -> str:
-        for old, new in swaps.items():
-            text = text.replace(old, new)
-        return text
-
-    steps = [dataclasses.replace(step, value=mine(step.value),
-                                 hears=[mine(h) for h in step.hears if not DATED.search(h)],
-                                 not_hears=[mine(h) for h in step.not_hears]) for step in scenario.steps]
+    """The scenario for one resident: their own number, without expectations of the test clock's dates."""
+    steps = [dataclasses.replace(step, hears=[h for h in step.hears if not DATED.search(h)])
+             for step in scenario.steps]
     return dataclasses.replace(scenario, caller=resident(), steps=steps)
+
+
+def run_name() -> str:
+    """A test run of one resident's own. Every resident reports at the scenario's real address on the city's map, so
+    each is marked as a run of its own: a run's report is a duplicate only of its own run's (core.test_traffic)."""
+    return f"load-{secrets.token_hex(8)}"
 
 
 async def play(scenario: Scenario, transport: MeasuredTransport, stage: LoadStage, stats: Stats) -> bool:
     """One resident's whole call or texts; False (the first failure kept) when a step failed."""
     mine = personal(scenario)
-    result = await run_one(mine, Service(transport, NUMBER, ACCOUNT_SID), stage)
+    result = await run_one(mine, Service(ResidentTransport(transport, run_name()), NUMBER, ACCOUNT_SID), stage)
     stats.sessions[scenario.name] += 1
     if result.status == "failed":
         stats.failed_sessions[scenario.name] += 1

@@ -96,10 +96,13 @@ def in_session(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:
 
 
 def on_connection(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:
-    """Run fn(connection, **kwargs) on a bare connection, no ORM session: for a read on every request."""
+    """Run fn(connection, **kwargs) on a bare connection, no ORM session nor transaction: for a read on every
+    request."""
 
     def work() -> T:
-        with engine.connect() as connection:
+        # Autocommit: a read needs no transaction, and PostgreSQL is then spared the BEGIN and ROLLBACK round trips
+        # that would wrap its one statement.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return fn(connection, **kwargs)
 
     return _retried_once(work)

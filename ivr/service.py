@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -13,14 +14,28 @@ from ivr.models import Call, CallCreate, CallStep
 from knowledge.base import record_unanswered
 
 
-def get_or_create_call(session: Session, *, call: CallCreate, at: dt.datetime | None = None) -> Call:
-    """The call's record, created on its first webhook (`at`: when that came, if it is written behind)."""
-    row = session.exec(select(Call).where(Call.call_sid == call.call_sid)).first()
-    if row is None:
-        row = Call.model_validate(call, update={"started_at": at} if at else {})
-        session.add(row)
-        session.flush()
-    return row
+@dataclass
+class _KnownCall:
+    call: Call
+    last_step: int
+
+
+def _call_and_last_step(session: Session, *, call: CallCreate, at: dt.datetime) -> _KnownCall:
+    # The drain writes many webhooks' records in one transaction, several of them often of one call: each call is
+    # looked up once (its row and last step number kept on the session), and nothing is flushed to look it up, so
+    # the batch's rows go to the database together at the commit.
+    known = session.info.setdefault("ivr.calls", {})
+    if call.call_sid not in known:
+        with session.no_autoflush:
+            row = session.exec(select(Call).where(Call.call_sid == call.call_sid)).first()
+            if row is None:
+                row, last = Call.model_validate(call, update={"started_at": at}), 0
+                session.add(row)
+            else:
+                statement = select(func.max(CallStep.seq)).where(CallStep.call_sid == call.call_sid)
+                last = session.exec(statement).one() or 0
+        known[call.call_sid] = _KnownCall(row, last)
+    return known[call.call_sid]
 
 
 def record_steps(
@@ -28,10 +43,11 @@ def record_steps(
 ) -> Call:
     """Append this turn's steps to the call, update its summary, and keep questions we could not answer."""
     at = at or clock.now()
-    row = get_or_create_call(session, call=call, at=at)
-    seq = session.exec(select(func.max(CallStep.seq)).where(CallStep.call_sid == call.call_sid)).one() or 0
+    known = _call_and_last_step(session, call=call, at=at)
+    row, seq = known.call, known.last_step
     for step in steps:
         seq += 1
+        known.last_step = seq
         session.add(
             CallStep(
                 call_sid=call.call_sid,
@@ -66,7 +82,7 @@ def complete_call(
 ) -> Call:
     """Mark the call finished; it resolved by self-service if it got an answer and never asked for a person."""
     at = at or clock.now()
-    row = get_or_create_call(session, call=call, at=at)
+    row = _call_and_last_step(session, call=call, at=at).call
     row.status = status[:20]
     row.ended_at = row.ended_at or at
     if duration is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
 from sqlmodel import Session, select
 
 from core import clock
@@ -17,7 +18,7 @@ def set_opt_out(session: Session, *, phone: str, opted_out: bool, source: str) -
     session.add(row)
 
 
-def is_opted_out(session: Session, *, phone: str) -> bool:
-    """Whether the number has said STOP and not START since."""
-    row = session.exec(select(SmsOptOut).where(SmsOptOut.phone == phone)).first()
+def is_opted_out(session: Session | Connection, *, phone: str) -> bool:
+    """Whether the number has said STOP and not START since (in a session, or on a bare connection: core.db.read_db)."""
+    row = session.execute(select(SmsOptOut.opted_out).where(SmsOptOut.phone == phone)).first()
     return bool(row and row.opted_out)

@@ -45,15 +45,17 @@ def note_report(
 ) -> None:
     """Remember that this number has a text report in progress, or forget it once it ended; reports left quiet
     longer than keep_seconds (their conversations expired) are forgotten too, so the table holds only live ones."""
-    cutoff = now - dt.timedelta(seconds=keep_seconds)
-    session.exec(delete(SmsOpenReport).where(SmsOpenReport.updated_at < cutoff))
     row = _open_report(session, phone)
     if not in_progress:
         if row is not None:
             session.delete(row)
         return
-    row = row or SmsOpenReport(phone_hash=phone_key(phone), language=language)
-    row.language, row.updated_at = language, now
+    if row is not None:
+        row.language, row.updated_at = language, now
+        return
+    # A report begins: the quiet ones are forgotten now, not on every text.
+    session.exec(delete(SmsOpenReport).where(SmsOpenReport.updated_at < now - dt.timedelta(seconds=keep_seconds)))
+    row = SmsOpenReport(phone_hash=phone_key(phone), language=language, updated_at=now)
     try:
         with session.begin_nested():
             session.add(row)
