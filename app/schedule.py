@@ -23,6 +23,7 @@ from core.worker import QUEUE_NAMES, queue
 from crm_bridge.jobs import poll_updates, reconcile_outbox
 from ivr import records  # noqa: F401  (registers the call records the drain writes)
 from outreach import callback_dispatch, on_callback_failed, on_ticket_closed
+from sms import records as text_records  # noqa: F401  (and the texts')
 
 
 def register(cron) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -21,9 +20,8 @@ from flows.session import Session
 from flows.sessions import SessionStore
 from flows.spoken_time import agent_hours_sentence
 from flows.turns import Input, InputKind, Outcome, Step, Turn
-from knowledge.base import record_unanswered
 from messaging import consent
-from sms import held, limits, render, service
+from sms import held, limits, records, render, service
 from sms.keywords import Keyword, classify
 
 log = logging.getLogger("onecall.sms")
@@ -51,42 +49,24 @@ async def handle(ctx: FlowContext, form: dict[str, str]) -> str | None:
     saved = await store.load(phone)
     session = saved or Session(lang=ctx.settings.default_language.code)
     session.channel, session.phone, session.can_text = "sms", phone, True
+    was_reporting = runner.flow_of(session.node) == "report"
     try:
         handled = await _handle(ctx, session, phone, form, fresh=saved is None)
-        await run_db(ctx.engine, _record, form=form, phone=phone, language=session.lang, handled=handled,
-                     reporting=runner.flow_of(session.node) == "report", now=ctx.now())
+        reporting = runner.flow_of(session.node) == "report"
+        if reporting or was_reporting:  # only a report's texts touch the record that outlives Redis (lost_report)
+            await run_db(ctx.engine, service.note_report, phone=phone, language=session.lang, in_progress=reporting,
+                         now=ctx.now(), keep_seconds=TEXT_SESSION_TTL)
     except UNAVAILABLE as exc:
         # The apology calls hear, in the resident's language. The session is not saved: the same text sent again
         # after the outage is taken where the conversation was. Logged without its body or the number in clear.
         log.warning("text %s from %s not handled, the database is unavailable: %s", form["MessageSid"], mask(phone),
                     type(exc).__name__)
         return ctx.wording(session.lang, "sms_sorry_trouble")
+    await records.add_inbound(ctx.redis, message_sid=form["MessageSid"], from_masked=mask(phone),
+                              language=session.lang, kind=handled.kind, article_id=handled.article_id,
+                              confidence=handled.confidence, unanswered=handled.unanswered)
     await store.save(phone, session)
     return handled.reply
-
-
-def _record(db, *, form: dict[str, str], phone: str, language: str, handled: Handled, reporting: bool,
-            now: dt.datetime) -> None:
-    service.note_report(db, phone=phone, language=language, in_progress=reporting, now=now,
-                        keep_seconds=TEXT_SESSION_TTL)
-    fresh = service.record_inbound(
-        db,
-        message_sid=form["MessageSid"],
-        phone=phone,
-        language=language,
-        kind=handled.kind,
-        article_id=handled.article_id,
-        confidence=handled.confidence,
-    )
-    if fresh and handled.unanswered:
-        record_unanswered(
-            db,
-            text=handled.unanswered,
-            language=language,
-            channel="sms",
-            best_guess=handled.article_id,
-            confidence=handled.confidence,
-        )
 
 
 async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str, str], *, fresh: bool) -> Handled:

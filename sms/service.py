@@ -9,19 +9,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
 from core import test_traffic
-from core.phones import mask
 from sms.models import SmsInbound, SmsOpenReport
 
 
 def record_inbound(
-    session: Session, *, message_sid: str, phone: str, language: str, kind: str, article_id: str | None = None,
-    confidence: float | None = None,
+    session: Session, *, message_sid: str, from_masked: str, language: str, kind: str, article_id: str | None = None,
+    confidence: float | None = None, at: dt.datetime | None = None,
 ) -> bool:
-    """Store one inbound text; False when this MessageSid was stored already (a duplicate delivery)."""
+    """Store one inbound text (`at`: when it came); False when this MessageSid was stored already (a duplicate)."""
     if session.exec(select(SmsInbound.id).where(SmsInbound.message_sid == message_sid)).first() is not None:
         return False
-    session.add(SmsInbound(message_sid=message_sid, from_masked=mask(phone), language=language, kind=kind,
-                           article_id=article_id, confidence=confidence))
+    row = SmsInbound(message_sid=message_sid, from_masked=from_masked, language=language, kind=kind,
+                     article_id=article_id, confidence=confidence)
+    if at is not None:
+        row.created_at = at
+    session.add(row)
     try:
         session.flush()
     except IntegrityError:  # the same delivery stored by another process a moment ago

@@ -18,7 +18,7 @@ from knowledge.base import record_unanswered
 from knowledge.models import Article, Unanswered
 from tests.console.browser_session import csrf_of, signed_in
 from tests.console.test_messages_page import ATTRIBUTE_BREAKOUT
-from tests.helpers import Caller, Texter
+from tests.helpers import Caller, Texter, drain_records
 
 LIBRARY = "/console/knowledge/en-US/library-hours"
 STREETLIGHT = "/console/knowledge/en-US/streetlight-out"
@@ -276,6 +276,7 @@ def test_an_unanswered_question_added_as_a_phrasing_is_answered_next_time(app, s
     question = "is there somewhere to drop off my overdue novels at night"
     assert texter.send(question).startswith("Sorry, I don't have an answer")
     Texter(app, "+13125550199").send("tell me a joke about penguins")
+    drain_records(app)  # texts' questions reach the queue through the drain, a second later
     signed_in(app, Role.CONTENT_EDITOR, name="cleo")
     queue = app.get("/console/knowledge/unanswered")
     assert queue.status_code == 200 and "2 waiting" in queue.text
@@ -325,6 +326,7 @@ def test_dismissed_questions_leave_the_queue_with_their_twins(app, session):
     for phone in ("+13125550101", "+13125550102"):
         Texter(app, phone).send("Tell me a joke about penguins")
     Texter(app, "+13125550103").send("what is the meaning of life")
+    drain_records(app)
     signed_in(app, Role.CONTENT_EDITOR, name="cleo")
     queue = app.get("/console/knowledge/unanswered")
     first = session.exec(select(Unanswered).order_by(Unanswered.id)).first()
@@ -368,6 +370,7 @@ def test_forms_need_their_csrf_token(app):
 
 def test_hostile_article_text_and_resident_questions_are_shown_as_text(app, session):
     Texter(app).send(f"{SCRIPT} where is the {ATTRIBUTE_BREAKOUT} bookshop")  # kept for the team, as asked
+    drain_records(app)
     signed_in(app, Role.CONTENT_EDITOR)
     hostile = f"{SCRIPT} {ATTRIBUTE_BREAKOUT}"
     published = edit(

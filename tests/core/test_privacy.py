@@ -48,8 +48,9 @@ def test_keyed_numbers_addresses_and_details_are_not_kept_in_step_records(app, s
     assert values.count("[private]") >= 3
 
 
-def test_the_daily_report_masks_what_residents_said(app, clock):
+def test_the_daily_report_masks_what_residents_said(app, clock, drain):
     Texter(app).send("penguin jokes for the kids at 1200 N Main St, call 312-555-0147")
+    drain()
     report = app.get("/api/reports/daily", headers=auth(api_token(app))).json()
     texts = [q["text"] for q in report["unanswered_questions"]]
     assert texts and not any("555" in t or "Main St" in t for t in texts)
