@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from core import test_traffic
 from core.phones import number_key
 
 PREFIX = "places:remembered:"
@@ -23,8 +24,9 @@ class Remembered:
 
 
 def _key(secret: str, phone: str | None) -> str | None:
+    # A test run's are its own: a number a later scenario run reuses is asked afresh, and no resident inherits them.
     digest = number_key(secret, phone)
-    return f"{PREFIX}{digest}" if digest else None
+    return test_traffic.scoped(f"{PREFIX}{digest}") if digest else None
 
 
 async def recall(redis, *, secret: str, phone: str | None) -> Remembered | None:
