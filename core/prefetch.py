@@ -18,6 +18,14 @@ async def fetch(redis, keys: list[str]) -> None:
     _fetched.set(dict(zip(keys, await redis.mget(keys), strict=True)))
 
 
+def keep(values: dict[str, str | None]) -> None:
+    """Keep values read some other way (with a webhook's replay claim, say) for the rest of this request; outside a
+    request that fetched its reads (a job, a test calling a handler) nothing is kept, so nothing outlives it."""
+    fetched = _fetched.get()
+    if fetched is not None:
+        fetched.update(values)
+
+
 async def get(redis, key: str) -> str | None:
     """The key's value: this request's copy when it was fetched, else one GET."""
     fetched = _fetched.get()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from sqlalchemy.engine import Engine
 
-from core import deliveries, write_behind
+from core import deliveries, prefetch, write_behind
 from core.db import UNAVAILABLE, read_db
 from core.defaults import REPLAY_CLAIM_SECONDS, REPLAY_POLL_SECONDS, REPLAY_TTL, REPLAY_WAIT_SECONDS
 
@@ -73,11 +73,17 @@ def alongside(write: Callable[[object], None]) -> bool:
 
 @dataclass(frozen=True)
 class Durable:
-    """The database's memory of one delivery (core.deliveries): its key, and the answer to a re-send it remembers."""
+    """The database's memory of one delivery (core.deliveries): its key, and the answer to a re-send it remembers.
+
+    `reads` are Redis keys fetched with the claim, in its round trip, and kept for the request (core.prefetch);
+    `new_if(values)` may tell from them that the delivery cannot have been handled, so the database is not asked.
+    """
 
     engine: Engine
     key: str
     already: str
+    reads: tuple[str, ...] = ()
+    new_if: Callable[[list[str | None]], bool] | None = None
 
 
 async def _seen(durable: Durable) -> bool:
@@ -96,10 +102,13 @@ async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]], *,
     """
     claim = CLAIMED + secrets.token_hex(8)
     deadline = time.monotonic() + REPLAY_WAIT_SECONDS
+    reads = list(durable.reads) if durable is not None else []
     while True:
-        found = await redis.register_script(_CLAIM_OR_ANSWER)(keys=[key], args=[claim, REPLAY_CLAIM_SECONDS])
+        found, values = await _claim(redis, key, claim, reads)
         if found is None:
-            return await _produce(redis, key, claim, produce, durable)
+            prefetch.keep(dict(zip(reads, values, strict=True)))
+            known_new = durable is not None and durable.new_if is not None and durable.new_if(values)
+            return await _produce(redis, key, claim, produce, None if known_new else durable, durable)
         if not found.startswith(CLAIMED):
             return found
         # A twin is being handled right now (here or in another process): wait for its answer, or for its claim
@@ -109,11 +118,22 @@ async def once(redis: Redis, key: str, produce: Callable[[], Awaitable[str]], *,
         await asyncio.sleep(REPLAY_POLL_SECONDS)
 
 
+async def _claim(redis: Redis, key: str, claim: str, reads: list[str]) -> tuple[str | None, list[str | None]]:
+    # The claim and the reads in one round trip; the reads follow the claim, so they see what the first delivery left.
+    if not reads:
+        return await redis.eval(_CLAIM_OR_ANSWER, 1, key, claim, REPLAY_CLAIM_SECONDS), []
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.eval(_CLAIM_OR_ANSWER, 1, key, claim, REPLAY_CLAIM_SECONDS)
+        pipe.mget(reads)
+        found, values = await pipe.execute()
+    return found, values
+
+
 async def _produce(redis: Redis, key: str, claim: str, produce: Callable[[], Awaitable[str]],
-                   durable: Durable | None) -> str:
+                   check: Durable | None, durable: Durable | None) -> str:
     batch, writes = None, []
     try:
-        if durable is not None and await _seen(durable):
+        if check is not None and await _seen(check):
             result = durable.already
         else:
             token = _alongside.set(writes)
@@ -134,6 +154,6 @@ async def _produce(redis: Redis, key: str, claim: str, produce: Callable[[], Awa
     except BaseException:
         # Twilio retries a failed webhook: the retry (or a waiting twin) must be processed, not find a dead claim.
         with contextlib.suppress(Exception):  # Redis itself may be the failure; the claim then expires by itself
-            await redis.register_script(_RELEASE)(keys=[key], args=[claim])
+            await redis.eval(_RELEASE, 1, key, claim)
         raise
     return result

@@ -91,6 +91,7 @@ class Session(BaseModel):
     can_text: bool = False
     call_sid: str = ""
     seq: int = 0  # voice: the turn number, part of each action URL so Twilio's retries are told apart
+    from_greeting: bool = False  # voice: begun at the call's greeting, never lost and re-made (ivr.calls.unhandled)
     article: str | None = None  # the article last answered
     pending: str | None = None  # the article we asked the resident to confirm
     retries: dict[str, int] = Field(default_factory=dict)  # silences per node

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from core import test_traffic
+from core import prefetch, test_traffic
 from flows.session import Session
 
 
@@ -23,7 +23,7 @@ class SessionStore:
 
     async def load(self, session_id: str) -> Session | None:
         """The saved session, or None (never saved, expired, or unreadable)."""
-        raw = await self._redis.get(self.key(session_id))
+        raw = await prefetch.get(self._redis, self.key(session_id))  # read with the webhook's claim, if it was
         if not raw:
             return None
         try:
@@ -33,12 +33,15 @@ class SessionStore:
 
     async def save(self, session_id: str, session: Session) -> None:
         """Save the session and restart its expiry."""
+        prefetch.forget(self.key(session_id))
         await self._redis.set(self.key(session_id), session.model_dump_json(exclude_defaults=True), ex=self._ttl)
 
     def save_on(self, pipeline, session_id: str, session: Session) -> None:
         """save() as one command of a pipeline the caller sends (with a webhook's answer, core.replay.alongside)."""
+        prefetch.forget(self.key(session_id))
         pipeline.set(self.key(session_id), session.model_dump_json(exclude_defaults=True), ex=self._ttl)
 
     async def delete(self, session_id: str) -> None:
         """Forget the session."""
+        prefetch.forget(self.key(session_id))
         await self._redis.delete(self.key(session_id))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pydantic import ValidationError
+
 from core import replay
 from core.defaults import CALL_SESSION_TTL
 from core.phones import mask, normalize, number_key
@@ -68,9 +70,24 @@ def new_session(ctx: FlowContext, form: dict[str, str]) -> Session:
     )
 
 
+def unhandled(saved: str | None, seq: str) -> bool:
+    """Whether a step numbered `seq` cannot have been handled yet, by the call's saved session (its JSON): the session
+    waits for that step and has seen every step since the greeting. It moves on in the MULTI that stores a step's
+    answer, so a handled step is always behind it; a session lost and made again (from_greeting unset) proves nothing.
+    """
+    if not saved or not seq.isascii() or not seq.isdigit():
+        return False
+    try:
+        session = Session.model_validate_json(saved)
+    except ValidationError:
+        return False
+    return session.from_greeting and session.seq == int(seq)
+
+
 async def incoming(ctx: FlowContext, form: dict[str, str]) -> str:
     """A new call: greet, record it, and wait for a language or a question."""
     session = new_session(ctx, form)
+    session.from_greeting = True
     turn = await runner.start(ctx, session, VOICE)
     return await _finish(ctx, form, session, turn, welcome=True)
 

@@ -24,7 +24,8 @@ async def _form(request: Request) -> dict[str, str]:
     return form
 
 
-async def _once(request: Request, form: dict[str, str], produce, *, already: str, loop: bool = False) -> str:
+async def _once(request: Request, form: dict[str, str], produce, *, already: str, loop: bool = False,
+                session_read: bool = False) -> str:
     # Only a retry of one delivery is a replay. Every URL this service writes into TwiML for a step that can come round
     # again carries a step number, so the signed URL and fields name one delivery: a retry gets the first answer from
     # Redis for an hour, and the database remembers the step for good, so a signed re-send later acts no more. The
@@ -32,7 +33,12 @@ async def _once(request: Request, form: dict[str, str], produce, *, already: str
     ctx = request.app.state.ctx
     signed = f"{request.url.path}?{request.url.query}"
     if not loop:
-        durable = replay.Durable(ctx.engine, deliveries.voice_key(form["CallSid"], signed, form), already)
+        key = deliveries.voice_key(form["CallSid"], signed, form)
+        durable = replay.Durable(ctx.engine, key, already)
+        if session_read:  # the call's session comes with the claim, and may show the step is new (calls.unhandled)
+            seq = request.query_params.get("seq", "")
+            durable = replay.Durable(ctx.engine, key, already, reads=(calls.store(ctx).key(form["CallSid"]),),
+                                     new_if=lambda values: calls.unhandled(values[0], seq))
         return await replay.once(ctx.redis, replay.request_key(signed, form), produce, durable=durable)
     token = request.headers.get(replay.TOKEN_HEADER, "")
     if not token and "seq" not in request.query_params:
@@ -40,10 +46,12 @@ async def _once(request: Request, form: dict[str, str], produce, *, already: str
     return await replay.once(ctx.redis, replay.request_key(signed, form, token), produce)
 
 
-async def _twiml_once(request: Request, form: dict[str, str], produce, *, loop: bool = False) -> Response:
+async def _twiml_once(request: Request, form: dict[str, str], produce, *, loop: bool = False,
+                      session_read: bool = False) -> Response:
     ctx = request.app.state.ctx
     already = ctx.memo("ivr.already_handled", lambda: _already_handled(ctx))  # the same words on every request
-    return Response(await _once(request, form, produce, already=already, loop=loop), media_type=TWIML)
+    answer = await _once(request, form, produce, already=already, loop=loop, session_read=session_read)
+    return Response(answer, media_type=TWIML)
 
 
 def _already_handled(ctx) -> str:
@@ -74,7 +82,8 @@ async def step(request: Request) -> Response:
     form = await _form(request)
     node = request.query_params.get("node", "main")[:80]
     language = request.query_params.get("lang")  # only to apologise in it if the session was lost; checked there
-    return await _twiml_once(request, form, lambda: calls.step(request.app.state.ctx, form, node, language))
+    return await _twiml_once(request, form, lambda: calls.step(request.app.state.ctx, form, node, language),
+                             session_read=True)
 
 
 async def status(request: Request) -> Response:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from anyio import to_thread
 
 from callbacks.models import CallbackSource
+from core import replay
 from core.db import UNAVAILABLE, read_db, run_db
 from core.defaults import TEXT_SESSION_TTL
 from core.phones import display, mask, normalize
@@ -42,10 +43,20 @@ class Handled:
     unanswered: str | None = None
 
 
+def texter(form: dict[str, str]) -> str:
+    """The number a text came from, as its conversation is filed: E.164 when it is a real number."""
+    return normalize(form.get("From", "")) or form.get("From", "")[:20]
+
+
+def sessions(ctx: FlowContext) -> SessionStore:
+    """Where texters' conversations live."""
+    return SessionStore(ctx.redis, "sms", TEXT_SESSION_TTL)
+
+
 async def handle(ctx: FlowContext, form: dict[str, str]) -> str | None:
     """Answer one inbound text; returns the reply body, or None for no reply."""
-    phone = normalize(form.get("From", "")) or form.get("From", "")[:20]
-    store = SessionStore(ctx.redis, "sms", TEXT_SESSION_TTL)
+    phone = texter(form)
+    store = sessions(ctx)
     saved = await store.load(phone)
     session = saved or Session(lang=ctx.settings.default_language.code)
     session.channel, session.phone, session.can_text = "sms", phone, True
@@ -65,7 +76,9 @@ async def handle(ctx: FlowContext, form: dict[str, str]) -> str | None:
     await records.add_inbound(ctx.redis, message_sid=form["MessageSid"], from_masked=mask(phone),
                               language=session.lang, kind=handled.kind, article_id=handled.article_id,
                               confidence=handled.confidence, unanswered=handled.unanswered)
-    await store.save(phone, session)
+    final = session.model_copy()  # saved with the reply, in one round trip (core.replay.alongside)
+    if not replay.alongside(lambda pipeline: store.save_on(pipeline, phone, final)):
+        await store.save(phone, session)
     return handled.reply
 
 

@@ -33,7 +33,9 @@ async def incoming(request: Request) -> Response:
     # Twilio may deliver one message twice: the same MessageSid gets one reply and one record. Redis keeps the reply
     # for an hour; the database keeps the MessageSid for good, so a signed re-send later (a STOP, START, REPORT, CALL
     # ME...) is answered with silence and changes nothing.
-    durable = replay.Durable(ctx.engine, deliveries.sms_key(form["MessageSid"]), EMPTY)
+    # The texter's conversation is read with the claim, in its round trip.
+    conversation = messages.sessions(ctx).key(messages.texter(form))
+    durable = replay.Durable(ctx.engine, deliveries.sms_key(form["MessageSid"]), EMPTY, reads=(conversation,))
     twiml = await replay.once(ctx.redis, f"replay:sms:{form['MessageSid']}", answer, durable=durable)
     return Response(twiml, media_type="application/xml")
 

@@ -52,3 +52,20 @@ def test_without_a_fetch_every_read_goes_to_redis():
         assert redis.trips == 2
 
     asyncio.run(request(CountingRedis({"kb:version": "7"})))
+
+
+def test_values_read_with_a_claim_are_kept_only_inside_a_request():
+    async def request(redis):
+        await prefetch.fetch(redis, ["kb:version"])
+        prefetch.keep({"session:call:CA1": "{}"})
+        assert await prefetch.get(redis, "session:call:CA1") == "{}"
+        assert redis.trips == 1
+        prefetch.forget("session:call:CA1")  # saved by this request: read afresh
+        assert await prefetch.get(redis, "session:call:CA1") == "saved"
+
+    async def job(redis):
+        prefetch.keep({"session:call:CA1": "{}"})  # a job or a handler called by a test keeps nothing
+        assert await prefetch.get(redis, "session:call:CA1") == "saved"
+
+    asyncio.run(request(CountingRedis({"kb:version": "7", "session:call:CA1": "saved"})))
+    asyncio.run(job(CountingRedis({"session:call:CA1": "saved"})))

@@ -226,3 +226,32 @@ def test_a_delivery_killed_half_way_is_acted_on_by_twilios_retry(engine, setting
     redis.delete(redis_key)  # Redis forgot it (an hour later, or a restart): the database still remembers
     assert asyncio.run(deliver()) == "<Response/>"
     assert runs == [1]
+
+
+def test_keys_read_with_the_claim_can_show_a_delivery_is_new_without_the_database(engine, redis_url, redis, drain):
+    runs, shown = [], []
+
+    async def produce() -> str:
+        runs.append(1)
+        return "<Response>acted</Response>"
+
+    def new_if(values):
+        shown.append(values)
+        return values == ["at this step"]
+
+    async def deliver() -> str:
+        client = async_client(redis_url)
+        try:
+            durable = replay.Durable(engine, "voice:CAnew:1", "<Response/>", reads=("where:CAnew",), new_if=new_if)
+            return await replay.once(client, "replay:CAnew:1", produce, durable=durable)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(deliver()) == "<Response>acted</Response>"
+    drain()
+    redis.delete("replay:CAnew:1")
+    assert asyncio.run(deliver()) == "<Response/>"  # the database remembers it, and nothing read says otherwise
+    redis.delete("replay:CAnew:1")
+    redis.set("where:CAnew", "at this step")
+    assert asyncio.run(deliver()) == "<Response>acted</Response>"  # trusted: the database was not asked
+    assert shown == [[None], [None], ["at this step"]] and runs == [1, 1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from ivr.models import Call, CallStep
@@ -217,3 +218,62 @@ def test_twilio_retry_gets_the_same_twiml_and_no_duplicate_records(app, session,
     steps = session.exec(select(CallStep).where(CallStep.call_sid == caller.sid)).all()
     assert len(steps) == 2
     assert len(session.exec(select(Call)).all()) == 1
+
+
+def _replay_window_passes(redis) -> None:
+    for key in redis.scan_iter("replay:*"):  # an hour later, Twilio's retries are no longer answered from Redis
+        redis.delete(key)
+
+
+def _processed_delivery_reads(app) -> list[str]:
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "processed_delivery" in statement:
+            statements.append(statement)
+
+    event.listen(app.app.state.ctx.engine, "before_cursor_execute", seen)
+    return statements
+
+
+def test_a_step_re_sent_after_the_replay_window_is_not_acted_on_again(app, session, redis, drain):
+    caller = Caller(app)
+    welcome = caller.dial()
+    caller.say("when is the library open")
+    caller.press("1")
+    drain()
+    steps = len(session.exec(select(CallStep).where(CallStep.call_sid == caller.sid)).all())
+    _replay_window_passes(redis)
+    caller.last = welcome  # someone re-sends the first signed step later
+    again = caller.say("when is the library open")
+    assert again.hangup and "library" not in again.text.lower()  # a goodbye: nothing answered or recorded again
+    drain()
+    assert len(session.exec(select(CallStep).where(CallStep.call_sid == caller.sid)).all()) == steps
+
+
+def test_a_step_re_sent_after_the_call_was_lost_and_taken_up_again_is_not_acted_on(app, session, redis, drain):
+    # Redis lost the call's session; the caller goes on and the call starts over at step 1 again. An old request for
+    # step 1, re-sent now, carries the same step number as the new session's: the database still knows it.
+    caller = Caller(app)
+    welcome = caller.dial()
+    caller.say("when is the library open")
+    drain()
+    redis.delete(*redis.scan_iter("*session:call:*"))
+    _replay_window_passes(redis)
+    caller.press("1")  # the session was lost: told so, and the call starts over
+    steps = len(session.exec(select(CallStep).where(CallStep.call_sid == caller.sid)).all())
+    caller.last = welcome
+    again = caller.say("when is the library open")
+    assert again.hangup and "library" not in again.text.lower()
+    drain()
+    assert len(session.exec(select(CallStep).where(CallStep.call_sid == caller.sid)).all()) == steps + 1
+
+
+def test_a_step_the_call_is_waiting_for_is_handled_without_asking_the_database(app):
+    reads = _processed_delivery_reads(app)
+    caller = Caller(app)
+    caller.dial()
+    assert len(reads) == 1  # a new call: the database is asked whether its greeting was handled long ago
+    assert "library" in caller.say("when is the library open").text.lower()
+    caller.press("1")
+    assert len(reads) == 1  # its steps: the session, read with the replay claim, shows each one is new
