@@ -43,10 +43,12 @@ log = logging.getLogger("onecall.write_behind")
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of record: its name in the stream and how the drain writes it (session, payload, time of the event)."""
+    """One kind of record: its name in the stream and how the drain writes it (session, payload, time of the event);
+    `prepare`, given a batch's payloads of this kind before any is written, may look up what they share at once."""
 
     name: str
     write: Callable[[Session, dict[str, Any], dt.datetime], None]
+    prepare: Callable[[Session, list[dict[str, Any]]], None] | None = None
 
     def __post_init__(self) -> None:
         if KINDS.setdefault(self.name, self) is not self:
@@ -126,14 +128,27 @@ def consumer_name() -> str:
 def _write_entries(session: Session, *, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
     keys = [fields[b"key"].decode()[: deliveries.KEY_LENGTH] for _, fields in entries]
     written = deliveries.seen_among(session, keys=keys)  # drained before (committed, then the drainer died)
+    todo: dict[str, list] = {}
     for key, (_, fields) in zip(keys, entries, strict=True):
         if key not in written:  # else a twin's copy, or written before
-            _write_entry(session, key, fields)
+            todo[key] = json.loads(fields[b"records"])
             written.add(key)
+    _prepare(session, [record for records in todo.values() for record in records])
+    for key, records in todo.items():
+        _write_entry(session, key, records)
 
 
-def _write_entry(session: Session, key: str, fields: dict[bytes, bytes]) -> None:
-    for name, payload, at, *run in json.loads(fields[b"records"]):  # entries written before test runs have no run
+def _prepare(session: Session, records: list[list]) -> None:
+    payloads: dict[str, list[dict[str, Any]]] = {}
+    for name, payload, *_ in records:
+        payloads.setdefault(name, []).append(payload)
+    for name, found in payloads.items():
+        if KINDS[name].prepare is not None:
+            KINDS[name].prepare(session, found)
+
+
+def _write_entry(session: Session, key: str, records: list[list]) -> None:
+    for name, payload, at, *run in records:  # entries written before test runs have no run
         with test_traffic.as_run(run[0] if run else None):
             KINDS[name].write(session, payload, dt.datetime.fromisoformat(at))
     session.add(deliveries.ProcessedDelivery(key=key))

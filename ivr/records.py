@@ -24,8 +24,12 @@ def _ended(session: Session, payload: dict[str, Any], at: dt.datetime) -> None:
                           duration=payload["duration"], at=at)
 
 
-STEPS = write_behind.Kind("ivr.steps", _steps)
-ENDED = write_behind.Kind("ivr.ended", _ended)
+def _calls(session: Session, payloads: list[dict[str, Any]]) -> None:
+    service.look_up_calls(session, call_sids={payload["call"]["call_sid"] for payload in payloads})
+
+
+STEPS = write_behind.Kind("ivr.steps", _steps, _calls)
+ENDED = write_behind.Kind("ivr.ended", _ended, _calls)
 
 
 async def add_steps(redis, *, call: CallCreate, language: str, steps: list[Step]) -> None:

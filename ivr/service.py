@@ -20,14 +20,34 @@ class _KnownCall:
     last_step: int
 
 
+KNOWN, ABSENT = "ivr.calls", "ivr.calls.absent"  # what a session has looked up (Session.info)
+
+
+def look_up_calls(session: Session, *, call_sids: set[str]) -> None:
+    """Look up these calls at once, rows and last step numbers, for the records about to be written (the drain)."""
+    known, absent = session.info.setdefault(KNOWN, {}), session.info.setdefault(ABSENT, set())
+    wanted = sorted(call_sids - known.keys() - absent)
+    if not wanted:
+        return
+    with session.no_autoflush:
+        rows = session.exec(select(Call).where(Call.call_sid.in_(wanted))).all()
+        statement = (select(CallStep.call_sid, func.max(CallStep.seq))
+                     .where(CallStep.call_sid.in_([row.call_sid for row in rows])).group_by(CallStep.call_sid))
+        last = dict(session.exec(statement).all()) if rows else {}
+    for row in rows:
+        known[row.call_sid] = _KnownCall(row, last.get(row.call_sid) or 0)
+    absent.update(set(wanted) - known.keys())
+
+
 def _call_and_last_step(session: Session, *, call: CallCreate, at: dt.datetime) -> _KnownCall:
     # The drain writes many webhooks' records in one transaction, several of them often of one call: each call is
-    # looked up once (its row and last step number kept on the session), and nothing is flushed to look it up, so
-    # the batch's rows go to the database together at the commit.
-    known = session.info.setdefault("ivr.calls", {})
+    # looked up once (its row and last step number kept on the session, all of a batch's at once by look_up_calls),
+    # and nothing is flushed to look it up, so the batch's rows go to the database together at the commit.
+    known, absent = session.info.setdefault(KNOWN, {}), session.info.setdefault(ABSENT, set())
     if call.call_sid not in known:
         with session.no_autoflush:
-            row = session.exec(select(Call).where(Call.call_sid == call.call_sid)).first()
+            row = None if call.call_sid in absent else (
+                session.exec(select(Call).where(Call.call_sid == call.call_sid)).first())
             if row is None:
                 row, last = Call.model_validate(call, update={"started_at": at}), 0
                 session.add(row)

@@ -14,10 +14,10 @@ from sms import service
 
 
 def _inbound(session: Session, payload: dict[str, Any], at: dt.datetime) -> None:
-    fresh = service.record_inbound(session, message_sid=payload["message_sid"], from_masked=payload["from_masked"],
+    service.record_inbound(session, message_sid=payload["message_sid"], from_masked=payload["from_masked"],
                                    language=payload["language"], kind=payload["kind"],
                                    article_id=payload["article_id"], confidence=payload["confidence"], at=at)
-    if fresh and payload["unanswered"]:
+    if payload["unanswered"]:
         record_unanswered(session, text=payload["unanswered"], language=payload["language"], channel="sms",
                           best_guess=payload["article_id"], confidence=payload["confidence"], at=at)
 

@@ -15,21 +15,14 @@ from sms.models import SmsInbound, SmsOpenReport
 def record_inbound(
     session: Session, *, message_sid: str, from_masked: str, language: str, kind: str, article_id: str | None = None,
     confidence: float | None = None, at: dt.datetime | None = None,
-) -> bool:
-    """Store one inbound text (`at`: when it came); False when this MessageSid was stored already (a duplicate)."""
-    if session.exec(select(SmsInbound.id).where(SmsInbound.message_sid == message_sid)).first() is not None:
-        return False
+) -> None:
+    """Store one inbound text (`at`: when it came). Written by the drain, which writes each delivery once (it skips
+    one whose key is in processed_delivery), so nothing is looked up or flushed here: the batch goes in together."""
     row = SmsInbound(message_sid=message_sid, from_masked=from_masked, language=language, kind=kind,
                      article_id=article_id, confidence=confidence)
     if at is not None:
         row.created_at = at
     session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:  # the same delivery stored by another process a moment ago
-        session.rollback()
-        return False
-    return True
 
 
 def phone_key(phone: str) -> str:
