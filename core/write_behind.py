@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis.exceptions import ResponseError
+from sqlalchemy import Table, insert
 from sqlmodel import Session
 
 from core import clock, deliveries, test_traffic
@@ -105,6 +106,20 @@ async def add(redis, kind: Kind, payload: dict[str, Any]) -> None:
     await redis.xadd(STREAM, Batch(fresh_key(), [record]).fields())
 
 
+_ROWS = "write_behind.rows"  # Session.info: the plain rows a batch inserts at its end
+
+
+def insert_later(session: Session, table: Table, row: dict[str, Any]) -> None:
+    """Insert a plain row (every column given) with the rest of the drain's batch, one statement per table at its end:
+    a record nothing reads back in the batch needs no ORM object, which costs more to build than to insert."""
+    session.info.setdefault(_ROWS, {}).setdefault(table, []).append(row)
+
+
+def _insert_rows(session: Session) -> None:
+    for table, rows in session.info.pop(_ROWS, {}).items():
+        session.execute(insert(table), rows)
+
+
 def as_json(value) -> Any:
     """A dataclass (or list of them) as plain JSON values for a payload."""
     if isinstance(value, list):
@@ -136,6 +151,7 @@ def _write_entries(session: Session, *, entries: list[tuple[bytes, dict[bytes, b
     _prepare(session, [record for records in todo.values() for record in records])
     for key, records in todo.items():
         _write_entry(session, key, records)
+    _insert_rows(session)
 
 
 def _prepare(session: Session, records: list[list]) -> None:
@@ -151,7 +167,7 @@ def _write_entry(session: Session, key: str, records: list[list]) -> None:
     for name, payload, at, *run in records:  # entries written before test runs have no run
         with test_traffic.as_run(run[0] if run else None):
             KINDS[name].write(session, payload, dt.datetime.fromisoformat(at))
-    session.add(deliveries.ProcessedDelivery(key=key))
+    insert_later(session, deliveries.ProcessedDelivery.__table__, {"key": key, "created_at": clock.now()})
 
 
 def _write_batch(engine, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> list[tuple[bytes, dict]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core import clock
+from core import clock, test_traffic, write_behind
 from flows.turns import Outcome, Step
 from ivr.models import Call, CallCreate, CallStep
 from knowledge.base import record_unanswered
@@ -61,27 +61,20 @@ def _call_and_last_step(session: Session, *, call: CallCreate, at: dt.datetime) 
 def record_steps(
     session: Session, *, call: CallCreate, language: str, steps: list[Step], at: dt.datetime | None = None
 ) -> Call:
-    """Append this turn's steps to the call, update its summary, and keep questions we could not answer."""
+    """Append this turn's steps to the call (inserted at the end of the drain's batch), update its summary, and keep
+    questions we could not answer."""
     at = at or clock.now()
     known = _call_and_last_step(session, call=call, at=at)
     row, seq = known.call, known.last_step
     for step in steps:
         seq += 1
         known.last_step = seq
-        session.add(
-            CallStep(
-                call_sid=call.call_sid,
-                seq=seq,
-                node=step.node,
-                outcome=step.outcome,
-                input_kind=step.input_kind,
-                input_value=step.input_value,
-                language=language,
-                article_id=step.article_id,
-                confidence=step.confidence,
-                created_at=at,
-            )
-        )
+        write_behind.insert_later(session, CallStep.__table__, {
+            "call_sid": call.call_sid, "seq": seq, "node": step.node, "outcome": step.outcome,
+            "input_kind": step.input_kind, "input_value": step.input_value, "language": language,
+            "article_id": step.article_id, "confidence": step.confidence, "created_at": at,
+            "test_run": test_traffic.current_run(),
+        })
         if step.outcome is Outcome.ANSWERED:
             row.article_id = step.article_id
         if step.outcome is Outcome.AGENT:
