@@ -33,12 +33,12 @@ async def _once(request: Request, form: dict[str, str], produce, *, already: str
     ctx = request.app.state.ctx
     signed = f"{request.url.path}?{request.url.query}"
     if not loop:
-        key = deliveries.voice_key(form["CallSid"], signed, form)
-        durable = replay.Durable(ctx.engine, key, already)
+        reads, new_if = (), None
         if session_read:  # the call's session comes with the claim, and may show the step is new (calls.unhandled)
             seq = request.query_params.get("seq", "")
-            durable = replay.Durable(ctx.engine, key, already, reads=(calls.store(ctx).key(form["CallSid"]),),
-                                     new_if=lambda values: calls.unhandled(values[0], seq))
+            reads, new_if = (calls.store(ctx).key(form["CallSid"]),), lambda values: calls.unhandled(values[0], seq)
+        key = deliveries.voice_key(form["CallSid"], signed, form)
+        durable = replay.Durable(ctx.engine, key, already, reads=reads, new_if=new_if)
         return await replay.once(ctx.redis, replay.request_key(signed, form), produce, durable=durable)
     token = request.headers.get(replay.TOKEN_HEADER, "")
     if not token and "seq" not in request.query_params:
