@@ -43,18 +43,13 @@ def _call_and_last_step(session: Session, *, call: CallCreate, at: dt.datetime) 
     # The drain writes many webhooks' records in one transaction, several of them often of one call: each call is
     # looked up once (its row and last step number kept on the session, all of a batch's at once by look_up_calls),
     # and nothing is flushed to look it up, so the batch's rows go to the database together at the commit.
-    known, absent = session.info.setdefault(KNOWN, {}), session.info.setdefault(ABSENT, set())
+    known = session.info.setdefault(KNOWN, {})
     if call.call_sid not in known:
-        with session.no_autoflush:
-            row = None if call.call_sid in absent else (
-                session.exec(select(Call).where(Call.call_sid == call.call_sid)).first())
-            if row is None:
-                row, last = Call.model_validate(call, update={"started_at": at}), 0
-                session.add(row)
-            else:
-                statement = select(func.max(CallStep.seq)).where(CallStep.call_sid == call.call_sid)
-                last = session.exec(statement).one() or 0
-        known[call.call_sid] = _KnownCall(row, last)
+        look_up_calls(session, call_sids={call.call_sid})
+    if call.call_sid not in known:  # a call the database does not hold yet
+        row = Call.model_validate(call, update={"started_at": at})
+        session.add(row)
+        known[call.call_sid] = _KnownCall(row, 0)
     return known[call.call_sid]
 
 
