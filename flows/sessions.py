@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from core import prefetch, test_traffic
+from core import prefetch, replay, test_traffic
 from flows.session import Session
 
 
@@ -40,6 +40,13 @@ class SessionStore:
         """save() as one command of a pipeline the caller sends (with a webhook's answer, core.replay.alongside)."""
         prefetch.forget(self.key(session_id))
         pipeline.set(self.key(session_id), session.model_dump_json(exclude_defaults=True), ex=self._ttl)
+
+    async def save_with_answer(self, session_id: str, session: Session) -> None:
+        """Save the session in the MULTI that stores the webhook's answer (core.replay.alongside), so a retry finds
+        both or neither; outside a delivery, now. The session must not change after this."""
+        final = session.model_copy()
+        if not replay.alongside(lambda pipeline: self.save_on(pipeline, session_id, final)):
+            await self.save(session_id, session)
 
     async def delete(self, session_id: str) -> None:
         """Forget the session."""

@@ -6,7 +6,6 @@ import re
 
 from pydantic import ValidationError
 
-from core import replay
 from core.defaults import CALL_SESSION_TTL
 from core.phones import mask, normalize, number_key
 from core.twilio_fields import fraction, seconds
@@ -107,11 +106,7 @@ async def step(ctx: FlowContext, form: dict[str, str], node: str, language: str 
 async def _finish(ctx: FlowContext, form, session: Session, turn: Turn, welcome: bool) -> str:
     await records.add_steps(ctx.redis, call=_call(ctx, form), language=turn.language, steps=turn.steps)
     session.seq += 1
-    sessions, sid = store(ctx), form["CallSid"]
-    # Saved with the answer, in one round trip (the dump is taken now: the session is not changed after this).
-    saved = session.model_copy()
-    if not replay.alongside(lambda pipeline: sessions.save_on(pipeline, sid, saved)):
-        await sessions.save(sid, session)
+    await store(ctx).save_with_answer(form["CallSid"], session)  # the session is not changed after this
     return twiml.render(turn, ctx.settings, ctx.wording, seq=session.seq, welcome=welcome)
 
 

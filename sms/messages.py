@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from anyio import to_thread
 
 from callbacks.models import CallbackSource
-from core import replay
 from core.db import UNAVAILABLE, read_db, run_db
 from core.defaults import TEXT_SESSION_TTL
 from core.phones import display, mask, normalize
@@ -76,9 +75,7 @@ async def handle(ctx: FlowContext, form: dict[str, str]) -> str | None:
     await records.add_inbound(ctx.redis, message_sid=form["MessageSid"], from_masked=mask(phone),
                               language=session.lang, kind=handled.kind, article_id=handled.article_id,
                               confidence=handled.confidence, unanswered=handled.unanswered)
-    final = session.model_copy()  # saved with the reply, in one round trip (core.replay.alongside)
-    if not replay.alongside(lambda pipeline: store.save_on(pipeline, phone, final)):
-        await store.save(phone, session)
+    await store.save_with_answer(phone, session)
     return handled.reply
 
 
