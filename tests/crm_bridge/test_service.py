@@ -25,7 +25,8 @@ def test_ticket_numbers_are_nine_digits_with_a_check_digit_that_catches_typos():
     typo = number[:3] + str((int(number[3]) + 1) % 10) + number[4:]
     assert not numbers.is_valid(typo)
     swapped = number[:4] + number[5] + number[4] + number[6:]
-    assert number[4] == number[5] or not numbers.is_valid(swapped)
+    # Luhn catches every swap of neighbouring digits but two equal ones and 0 with 9 (its one known blind spot)
+    assert {number[4], number[5]} in ({number[4]}, {"0", "9"}) or not numbers.is_valid(swapped)
     assert numbers.spoken("123456789") == "1 2 3, 4 5 6, 7 8 9"
 
 
