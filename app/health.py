@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import anyio.to_thread
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from core import threads
 from core.db import in_session
 from core.heartbeats import AsyncHeartbeats, required_roles
 
@@ -30,7 +30,7 @@ def _ping_db(session) -> None:
 
 async def _check_db(engine) -> None:
     # abandon_on_cancel: a connect stuck on a dead host must not keep the answer waiting.
-    await anyio.to_thread.run_sync(lambda: in_session(engine, _ping_db), abandon_on_cancel=True)
+    await threads.run(lambda: in_session(engine, _ping_db), abandon_on_cancel=True)
 
 
 def stamp(at: float | None) -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import anyio
 from sqlmodel import Session
 
 from callbacks import service as callbacks
@@ -21,7 +20,7 @@ from callbacks.service import CallbackError
 from console import contacts
 from console.contacts import CallSummary, StepLine
 from console.tickets import audit_ticket
-from core import audit, text_rules, write_behind
+from core import audit, text_rules, threads, write_behind
 from core.db import run_db
 from core.defaults import CALLBACK_MIN_NOTICE_MINUTES
 from core.phones import mask, number_key, outbound_refusal
@@ -78,7 +77,7 @@ async def screen_pop(ctx: FlowContext, *, agent: str) -> ScreenPop:
     if caller is None:
         return ScreenPop(desk=desk, caller=None)
     # The caller's steps are written behind (about a second after each webhook): write what is waiting now.
-    await anyio.to_thread.run_sync(write_behind.catch_up, ctx.engine, ctx.settings.redis_url)
+    await threads.run(write_behind.catch_up, ctx.engine, ctx.settings.redis_url)
     kb = await ctx.knowledge.get()
     staff = ctx.settings.default_language.code
     titles = _titles(kb, staff) | {k: v for k, v in _titles(kb, caller.language).items() if k not in _titles(kb, staff)}
@@ -137,7 +136,7 @@ async def _text(ctx: FlowContext, *, to: str, body: str, kind: str, ticket_numbe
     refused = await run_db(ctx.engine, lambda session: outbound.refusal(session, ctx.settings, to))
     if refused:
         return refused
-    hit = await anyio.to_thread.run_sync(caps.TextCounters(ctx.sync_redis, ctx.settings.outbound).reserve, to,
+    hit = await threads.run(caps.TextCounters(ctx.sync_redis, ctx.settings.outbound).reserve, to,
                                          ctx.now())
     if hit is not None:
         return hit.value

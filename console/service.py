@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from anyio import to_thread
-
 from callbacks import service as callbacks
 from callbacks.models import Callback
 from console import live_callbacks, live_today, metrics, report_figures, tickets, tokens
 from console.tickets import TicketChangeError
-from core import audit, dev_outbox
+from core import audit, dev_outbox, threads
 from core.context import AppContext
 from core.db import run_db
 from core.worker import enqueue_once
@@ -184,7 +182,7 @@ async def cancel_callback(ctx: FlowContext, callback_id: int, actor: str) -> dic
 
     found = await run_db(ctx.engine, cancel, callback_id=callback_id, actor=actor, now=ctx.now())
     if found is not None:  # the resident is told by text (consent and caps apply), from a job as every text
-        await to_thread.run_sync(lambda: enqueue_once(
+        await threads.run(lambda: enqueue_once(
             ctx.sync_redis, on_callback_cancelled.notify_cancelled,
             job_id=on_callback_cancelled.notice_job_id(callback_id), callback_id=callback_id,
         ))
@@ -213,13 +211,13 @@ async def record_audit(ctx: AppContext, *, actor: str, action: str, subject: str
 
 async def outbox_to(ctx: AppContext, *, number: str, after_id: int) -> list[dev_outbox.DevOutboxItem]:
     """What development mode kept instead of sending to this number since after_id, oldest first (at most 50)."""
-    items = await to_thread.run_sync(lambda: dev_outbox.recent(ctx.engine, to=number, after_id=after_id, limit=50))
+    items = await threads.run(lambda: dev_outbox.recent(ctx.engine, to=number, after_id=after_id, limit=50))
     return list(reversed(items))
 
 
 async def latest_outbox_id(ctx: AppContext) -> int:
     """The id of the newest item development mode kept (0 when there is none): a new phone hears only what follows."""
-    items = await to_thread.run_sync(lambda: dev_outbox.recent(ctx.engine, limit=1))
+    items = await threads.run(lambda: dev_outbox.recent(ctx.engine, limit=1))
     return items[0].id if items else 0
 
 

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+from core import threads
 
 T = TypeVar("T")
 
@@ -110,9 +111,9 @@ def on_connection(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:
 
 async def run_db(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:
     """Run fn(session, **kwargs) in a worker thread and one transaction."""
-    return await anyio.to_thread.run_sync(lambda: in_session(engine, fn, **kwargs))
+    return await threads.run(lambda: in_session(engine, fn, **kwargs))
 
 
 async def read_db(engine: Engine, fn: Callable[..., T], /, **kwargs) -> T:
     """Run fn(connection, **kwargs) in a worker thread on a bare connection (on_connection)."""
-    return await anyio.to_thread.run_sync(lambda: on_connection(engine, fn, **kwargs))
+    return await threads.run(lambda: on_connection(engine, fn, **kwargs))

@@ -21,6 +21,10 @@ REPLAY_CLAIM_SECONDS = 30  # a claim outlives the slowest webhook; one left by a
 PROCESSED_DELIVERY_KEEP_DAYS = 30
 PROCESSED_DELIVERY_PRUNE_SECONDS = 3600
 
+# Threads for blocking work started from the event loop (core.threads): as many as anyio's default, more than the
+# database pool (10 + 20 overflow), so a wait for a connection, not for a thread, is what a burst meets.
+BLOCKING_THREADS = 40
+
 # Records written behind (core.write_behind): drained every second, up to a batch per transaction; a run writes until
 # the stream is empty or its time is up (so it never holds the worker long); its lock outlives any run.
 WRITE_BEHIND_DRAIN_SECONDS = 1

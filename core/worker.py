@@ -10,14 +10,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-import anyio.to_thread
 from redis.exceptions import LockError
 from rq import Queue, Retry, SimpleWorker, get_current_job
 from rq.exceptions import DuplicateJobError, NoSuchJobError, StopRequested
 from rq.job import Job, JobStatus
 from sqlalchemy.engine import Engine
 
-from core import clock
+from core import clock, threads
 from core.calendar import BusinessCalendar
 from core.db import make_engine
 from core.defaults import JOB_RETRY_INTERVALS, WORKER_MONITOR_SECONDS, WORKER_TTL_SECONDS
@@ -169,7 +168,7 @@ async def enqueue(connection, fn, /, **kwargs):
     def put():
         return queue(connection).enqueue_call(fn, kwargs=kwargs, retry=retry(), description=describe(fn))
 
-    return await anyio.to_thread.run_sync(put)
+    return await threads.run(put)
 
 
 LIVE_JOB = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import anyio.to_thread
-
 from callbacks import service as callbacks
 from callbacks import slots
 from callbacks.limits import RequestCounters
 from callbacks.models import CallbackKind, CallbackRequest, CallbackSource
 from callbacks.service import CallbackError, Refusal
+from core import threads
 from core.db import run_db
 from core.defaults import CALLBACK_MIN_NOTICE_MINUTES, CALLBACK_SLOTS_OFFERED
 from core.phones import mask, outbound_refusal
@@ -87,7 +86,7 @@ async def _send_text(ctx: FlowContext, s: Session, effect: SendText) -> TextOutc
     if refused:
         return TextOutcome(TextResult(refused), effect)
     counters = caps.TextCounters(ctx.sync_redis, ctx.settings.outbound)
-    hit = await anyio.to_thread.run_sync(counters.reserve, to, ctx.now())
+    hit = await threads.run(counters.reserve, to, ctx.now())
     if hit is not None:
         return TextOutcome(TextResult(hit), effect)
     await enqueue(ctx.sync_redis, outbound.send_text, to=to, body=effect.body, kind=effect.kind,
@@ -140,7 +139,7 @@ async def _book_callback(ctx: FlowContext, s: Session, draft: CallbackDraft, *, 
     # Counted against the asking line (its own number, else the call), never against a number keyed for someone else.
     asker = callback_owner.requester(s.phone, s.call_sid)
     counters = RequestCounters(ctx.sync_redis, ctx.settings.callbacks)
-    hit = await anyio.to_thread.run_sync(lambda: counters.reserve(draft.phone, ctx.now(), requester=asker))
+    hit = await threads.run(lambda: counters.reserve(draft.phone, ctx.now(), requester=asker))
     if hit is not None:
         return CallbackBooking(BookingResult(hit))
     data = CallbackRequest(

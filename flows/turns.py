@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -112,9 +113,23 @@ class Turn:
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation-free text for comparing what people say."""
+    # The menus' and keywords' own words are folded on every turn that compares with them: short texts are kept.
+    return _kept_fold(text) if len(text) <= LONGEST_KEPT_FOLD else _fold(text)
+
+
+LONGEST_KEPT_FOLD = 40
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_fold(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
 
 
 @dataclass(frozen=True)

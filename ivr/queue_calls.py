@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import anyio
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from callbacks.limits import RequestCounters
 from callbacks.models import CallbackKind, CallbackSource
-from core import text_rules
+from core import text_rules, threads
 from core.defaults import SPOKEN_FEW_SECONDS
 from core.phones import normalize
 from core.twilio_fields import queue_figure, seconds
@@ -109,7 +108,7 @@ async def keys(ctx: FlowContext, form: dict[str, str], *, queue: str, language: 
 
 async def _callbacks_full(ctx: FlowContext, form: dict[str, str]) -> str | None:
     counters = RequestCounters(ctx.sync_redis, ctx.settings.callbacks)
-    return await anyio.to_thread.run_sync(counters.full, normalize(form.get("From", "")) or "", ctx.now())
+    return await threads.run(counters.full, normalize(form.get("From", "")) or "", ctx.now())
 
 
 async def result(ctx: FlowContext, form: dict[str, str], *, queue: str, language: str) -> str:

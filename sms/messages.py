@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from anyio import to_thread
-
 from callbacks.models import CallbackSource
+from core import threads
 from core.db import UNAVAILABLE, read_db, run_db
 from core.defaults import TEXT_SESSION_TTL
 from core.phones import display, mask, normalize
@@ -90,7 +89,7 @@ async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str
         await held.hold(ctx.redis, phone=phone, body=body[:MAX_BODY], language=lang)
         if not inbound.first_refusal:
             return Handled(None, "limited")
-        await to_thread.run_sync(lambda: held.schedule(ctx.sync_redis, phone=phone, now=now, opens_at=inbound.opens_at))
+        await threads.run(lambda: held.schedule(ctx.sync_redis, phone=phone, now=now, opens_at=inbound.opens_at))
         return Handled(w(lang, "sms_wait_a_moment"), "limited")
     if len(body) > MAX_BODY or _media(form):
         return Handled(w(lang, "sms_too_long", phone=_phone(ctx)), "too_long")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.phones import Refusal, display, mask, outbound_refusal
+from core.phones import Refusal, display, e164, mask, normalize, outbound_refusal
 
 US = frozenset({"US"})
 
@@ -36,3 +36,11 @@ def test_a_city_may_allow_more_countries_but_never_their_premium_lines():
 def test_numbers_are_shown_and_masked():
     assert display("+15555550311") == "555-555-0311"
     assert mask("+13125550147") == "+*******0147"
+
+
+def test_a_number_reads_the_same_every_time_and_junk_of_any_length_is_refused():
+    for _ in range(2):  # the second answer comes from the numbers kept
+        assert normalize("(555) 555-0123") is None and e164("(555) 555-0123") == "+15555550123"
+        assert normalize("+1 202 555 0100".replace(" 555 ", " 456 ")) == "+12024560100"
+        assert normalize("+1" + "2" * 5000) is None and e164("1" * 41) is None
+    assert e164("+15555550123", "US") == e164("555-555-0123", "US")
