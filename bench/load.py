@@ -41,8 +41,9 @@ from urllib.parse import urlencode, urlsplit
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(BENCH))
 
 import load_report  # noqa: E402
 
@@ -61,26 +62,6 @@ DRAIN_SECONDS = 60  # after a step, sessions still playing get this long to fini
 WEIGHTS = {"question-by-speech": 6, "question-by-key": 3, "texts": 2, "report-a-problem": 2, "ticket-status": 1,
            "emergency": 1, "callback-keep-my-place": 1}
 SPANISH_SHARE = 0.25
-BARE = """
-import sys
-from starlette.applications import Starlette
-from starlette.responses import Response
-from starlette.routing import Route
-import uvicorn
-TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say>'
-         '<Gather action="/voice/step?node=main&amp;seq=1" input="dtmf speech" method="POST"/></Response>')
-async def hook(request):
-    await request.form()
-    return Response(TWIML, media_type="application/xml")
-app = Starlette(routes=[Route("/voice/{name}", hook, methods=["POST"])])
-options = {"loop": "uvloop", "http": "httptools"}
-for name, module in (("loop", "uvloop"), ("http", "httptools")):
-    try:
-        __import__(module)
-    except ImportError:
-        options[name] = "auto"
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", limit_concurrency=200, **options)
-"""
 
 
 # ----- measuring
@@ -454,7 +435,7 @@ def start_bare(tmp: Path, procs: list[subprocess.Popen]) -> tuple[str, int]:
     """The bare Starlette endpoint (uvicorn, uvloop, httptools), one process; its URL and pid."""
     port, log = free_port(), tmp / "bare.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", BARE, str(port)], cwd=ROOT, stdout=out,
+        proc = subprocess.Popen([sys.executable, str(BENCH / "bare_endpoint.py"), str(port)], cwd=ROOT, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     procs.append(proc)
     url = f"http://127.0.0.1:{port}"

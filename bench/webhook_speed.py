@@ -74,17 +74,8 @@ configure()
 serve(app, load_settings().web, listen("127.0.0.1", int(sys.argv[1])))
 """
 OURS = "from app import create_app\nfrom settings import load_settings\napp = create_app(load_settings())"
-BASELINE = """
-from starlette.applications import Starlette
-from starlette.responses import Response
-from starlette.routing import Route
-TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say>'
-         '<Gather action="/voice/step?node=main&amp;seq=1" input="dtmf speech" method="POST"/></Response>')
-async def hook(request):
-    await request.form()
-    return Response(TWIML, media_type="application/xml")
-app = Starlette(routes=[Route("/voice/{name}", hook, methods=["POST"])])
-"""
+# The bare endpoint, served the same way as ours (core.web.serve, our logging) for a like-for-like figure.
+BASELINE = 'sys.path.insert(0, sys.argv[2] + "/bench")\nfrom bare_endpoint import app'
 
 
 @dataclass
