@@ -477,6 +477,22 @@ def cpu_seconds(pid: int | None, role: str | None = None) -> float:
     return total
 
 
+def database_cpu(database_url: str) -> float:
+    """CPU time (user and system) the PostgreSQL server on this machine has used so far, all its processes; nan when
+    the database is SQLite (its work is inside our processes, already counted) or on another machine."""
+    host = urlsplit(database_url).hostname if database_url.startswith("postgresql") else None
+    if host not in ("127.0.0.1", "localhost", "::1", ""):
+        return math.nan
+    import psutil
+
+    total, found = 0.0, False
+    for proc in psutil.process_iter(["name", "cpu_times"]):
+        times = proc.info["cpu_times"]
+        if proc.info["name"] in ("postgres", "postmaster") and times is not None:
+            total, found = total + times.user + times.system, True
+    return total if found else math.nan
+
+
 def per_request(cpu: float, stats: Stats) -> float:
     """Server CPU milliseconds per request answered in a step."""
     return cpu * 1e3 / stats.answered if stats.answered else math.nan
@@ -563,6 +579,7 @@ async def measure(args, ours: str, bare: str, token: str, pids: dict[str, int | 
     """Calibrate, then each step against ours and the bare endpoint; memory at the start and the end."""
     limit, parts = args.connections, urlsplit(ours)
     pool = Pool(parts.hostname, parts.port, limit)
+    database_url = os.environ.get("DATABASE_URL", "")  # the server's, started here or --url on this machine
     public = signing_base(ours) if args.url else ours
     scenarios = load([ROOT / "scenarios"])
     mix, dropped = await calibrate(scenarios, pool, token, public)
@@ -581,18 +598,21 @@ async def measure(args, ours: str, bare: str, token: str, pids: dict[str, int | 
             print(f"stopped: --max-minutes {args.max_minutes:g} reached before {rate:g} req/s")
             break
         cpu0, server0, web0 = time.process_time(), cpu_seconds(pids["ours"]), cpu_seconds(pids["ours"], "web")
+        database0 = database_cpu(database_url)
         stats = await step(mix, rate, args.seconds, pool, token, public, args.think,
                            bar.show(number, rate, args.seconds, "ours"), args.max_playing)
-        client_cpu = (time.process_time() - cpu0) / args.seconds
+        client = time.process_time() - cpu0
         server, web = cpu_seconds(pids["ours"]) - server0, cpu_seconds(pids["ours"], "web") - web0
+        database = database_cpu(database_url) - database0
         bare0 = cpu_seconds(pids["bare"])
         bare_stats = await step(None, rate, args.bare_seconds, bare_pool, token, public, 0,
                                 bar.show(number, rate, args.bare_seconds, "bare"), args.max_playing)
         bare_cpu = cpu_seconds(pids["bare"]) - bare0
         bar.done()
-        result = load_report.StepResult(rate, stats, bare_stats, client_cpu, memory(pids["ours"]),
+        result = load_report.StepResult(rate, stats, bare_stats, client / args.seconds, memory(pids["ours"]),
                                         server_ms=per_request(server, stats), web_ms=per_request(web, stats),
-                                        bare_ms=per_request(bare_cpu, bare_stats))
+                                        bare_ms=per_request(bare_cpu, bare_stats),
+                                        database_ms=per_request(database, stats), client_ms=per_request(client, stats))
         run.steps.append(result)
         load_report.print_step(result)
         achieved = stats.requests / (stats.window[1] - stats.window[0])

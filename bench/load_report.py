@@ -32,6 +32,17 @@ class StepResult:
     server_ms: float = math.nan  # server CPU per request (all our processes; PostgreSQL's own not counted)
     web_ms: float = math.nan  # of which the web processes'
     bare_ms: float = math.nan
+    database_ms: float = math.nan  # PostgreSQL's on this machine per request (nan: SQLite, inside ours, or elsewhere)
+    client_ms: float = math.nan  # the load generator's per request: it shares the cores
+
+    @property
+    def box_ms(self) -> float:
+        """CPU per request of everything the run needs on this machine: ours, PostgreSQL's here, the generator's."""
+        return self.server_ms + _or_zero(self.database_ms) + _or_zero(self.client_ms)
+
+
+def _or_zero(value: float) -> float:
+    return 0.0 if math.isnan(value) else value
 
 
 @dataclass
@@ -145,10 +156,12 @@ def print_step(result: StepResult) -> None:
         print(f"  ours/bare at this rate: p50 {ours[3] / bare[3]:.1f}x, p99 {ours[5] / bare[5]:.1f}x")
     if not math.isnan(result.server_ms):
         cores = os.cpu_count() or 1
+        database = "" if math.isnan(result.database_ms) else f", PostgreSQL {result.database_ms:.1f} ms"
         print(f"  server CPU per webhook: ours {result.server_ms:.1f} ms (web processes {result.web_ms:.1f}, the rest "
-              f"worker, cron, Redis), bare "
-              f"{result.bare_ms:.2f} ms; on {cores} idle cores that is at most {cores * 1e3 / result.server_ms:.0f} "
-              f"webhooks a second for ours, {cores * 1e3 / result.bare_ms:.0f} for bare")
+              f"worker, cron, Redis){database}, the load generator {result.client_ms:.1f} ms, bare "
+              f"{result.bare_ms:.2f} ms; on {cores} idle cores all of ours together is at most "
+              f"{cores * 1e3 / result.box_ms:.0f} webhooks a second (our processes alone "
+              f"{cores * 1e3 / result.server_ms:.0f}), {cores * 1e3 / result.bare_ms:.0f} for bare")
     sessions, failed = sum(result.ours.sessions.values()), sum(result.ours.failed_sessions.values())
     print(f"  residents: {sessions} played, {failed} failed" + (f" (first: {result.ours.first_failure})"
                                                                if failed else ""))
@@ -180,10 +193,12 @@ def write_csv(run: Run, path: Path) -> None:
                                  f"{p99:.2f}", errors])
         writer.writerow([])
         writer.writerow(["offered_req_s", "server_cpu_ms_per_request", "web_cpu_ms_per_request",
-                         "bare_cpu_ms_per_request", "client_cpu_share"])
+                         "bare_cpu_ms_per_request", "client_cpu_share", "database_cpu_ms_per_request",
+                         "client_cpu_ms_per_request"])
         for result in run.steps:
             writer.writerow([f"{result.rate:g}", f"{result.server_ms:.2f}", f"{result.web_ms:.2f}",
-                             f"{result.bare_ms:.3f}", f"{result.client_cpu:.2f}"])
+                             f"{result.bare_ms:.3f}", f"{result.client_cpu:.2f}", f"{result.database_ms:.2f}",
+                             f"{result.client_ms:.2f}"])
         writer.writerow([])
         writer.writerow(["process", "rss_mb_start", "rss_mb_end"])
         for name in sorted(set(run.memory_start) | set(run.memory_end)):

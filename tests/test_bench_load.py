@@ -7,6 +7,7 @@ come out); it measures nothing: timing belongs to the benchmark itself, never to
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -25,6 +26,12 @@ def test_quick_load_plays_checked_calls_and_texts_and_writes_its_report(tmp_path
     assert len(played) == 2 and sum(played) > 0
     assert all(line.strip().endswith(" 0 failed") for line in out.splitlines() if line.strip().startswith("residents:"))
     assert "memory (RSS MB)" in out and "web 1" in out
+    # The sizing counts all that shares the cores: the load generator, and PostgreSQL when it runs on this machine.
+    sizing = [line for line in out.splitlines() if "server CPU per webhook" in line]
+    assert len(sizing) == 2 and all("the load generator" in line and "all of ours together" in line for line in sizing)
+    local_postgres = os.environ.get("DATABASE_URL", "").startswith("postgresql") and "127.0.0.1" in os.environ.get(
+        "DATABASE_URL", "")
+    assert all((", PostgreSQL " in line) == local_postgres for line in sizing)
     with (tmp_path / "load.csv").open() as rows:
         table = [row for row in csv.reader(rows) if row]
     steps = {(row[0], row[1]): row for row in table[1:] if row[0] in ("20", "40")}
