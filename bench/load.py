@@ -477,20 +477,28 @@ def cpu_seconds(pid: int | None, role: str | None = None) -> float:
     return total
 
 
-def database_cpu(database_url: str) -> float:
-    """CPU time (user and system) the PostgreSQL server on this machine has used so far, all its processes; nan when
+def database_cpu(database_url: str) -> dict[int, float] | None:
+    """CPU time (user and system) each process of the PostgreSQL server on this machine has used so far; None when
     the database is SQLite (its work is inside our processes, already counted) or on another machine."""
     host = urlsplit(database_url).hostname if database_url.startswith("postgresql") else None
     if host not in ("127.0.0.1", "localhost", "::1", ""):
-        return math.nan
+        return None
     import psutil
 
-    total, found = 0.0, False
+    used = {}
     for proc in psutil.process_iter(["name", "cpu_times"]):
         times = proc.info["cpu_times"]
         if proc.info["name"] in ("postgres", "postmaster") and times is not None:
-            total, found = total + times.user + times.system, True
-    return total if found else math.nan
+            used[proc.pid] = times.user + times.system
+    return used or None
+
+
+def used_since(before: dict[int, float] | None, after: dict[int, float] | None) -> float:
+    """CPU seconds the processes of `after` used since `before` (one started since counts from zero; one that ended
+    in between is not seen, so a connection closed mid-step makes this a little low); nan without both."""
+    if before is None or after is None:
+        return math.nan
+    return sum(max(0.0, used - before.get(pid, 0.0)) for pid, used in after.items())
 
 
 def per_request(cpu: float, stats: Stats) -> float:
@@ -603,7 +611,7 @@ async def measure(args, ours: str, bare: str, token: str, pids: dict[str, int | 
                            bar.show(number, rate, args.seconds, "ours"), args.max_playing)
         client = time.process_time() - cpu0
         server, web = cpu_seconds(pids["ours"]) - server0, cpu_seconds(pids["ours"], "web") - web0
-        database = database_cpu(database_url) - database0
+        database = used_since(database0, database_cpu(database_url))
         bare0 = cpu_seconds(pids["bare"])
         bare_stats = await step(None, rate, args.bare_seconds, bare_pool, token, public, 0,
                                 bar.show(number, rate, args.bare_seconds, "bare"), args.max_playing)
