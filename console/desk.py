@@ -136,8 +136,7 @@ async def _text(ctx: FlowContext, *, to: str, body: str, kind: str, ticket_numbe
     refused = await run_db(ctx.engine, lambda session: outbound.refusal(session, ctx.settings, to))
     if refused:
         return refused
-    hit = await threads.run(caps.TextCounters(ctx.sync_redis, ctx.settings.outbound).reserve, to,
-                                         ctx.now())
+    hit = await threads.run(caps.TextCounters(ctx.sync_redis, ctx.settings.outbound).reserve, to, ctx.now())
     if hit is not None:
         return hit.value
     await enqueue(ctx.sync_redis, outbound.send_text, to=to, body=body, kind=kind, ticket_number=ticket_number,
