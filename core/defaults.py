@@ -9,8 +9,11 @@ JOB_RETRY_INTERVALS = [10, 30, 60, 300, 900]
 CALL_SESSION_TTL = 4 * 3600
 TEXT_SESSION_TTL = 30 * 60
 
-# Webhook replay protection: Twilio retries within seconds; an hour covers any retry.
-REPLAY_TTL = 3600
+# Webhook replay protection: all of Twilio's retries of one webhook end within 15 s (its connection overrides cap the
+# total time, retries included, at 15,000 ms), so ten minutes covers any retry forty times over; the database
+# remembers every delivery beyond that (core.deliveries). Redis holds about a webhook rate times this many answers of
+# 1.3 KB on average (a storm day at 300 a second: about 250 MB; an hour would be 1.4 GB).
+REPLAY_TTL = 600
 REPLAY_WAIT_SECONDS = 10.0  # how long a twin delivery waits for the first one's answer
 REPLAY_POLL_SECONDS = 0.05
 REPLAY_CLAIM_SECONDS = 30  # a claim outlives the slowest webhook; one left by a killed process frees itself

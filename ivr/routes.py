@@ -28,7 +28,7 @@ async def _once(request: Request, form: dict[str, str], produce, *, already: str
                 session_read: bool = False) -> str:
     # Only a retry of one delivery is a replay. Every URL this service writes into TwiML for a step that can come round
     # again carries a step number, so the signed URL and fields name one delivery: a retry gets the first answer from
-    # Redis for an hour, and the database remembers the step for good, so a signed re-send later acts no more. The
+    # Redis for ten minutes, and the database remembers the step for good, so a signed re-send later acts no more. The
     # agent line's loop (the same URL, the same fields every 20 s) is also told apart by Twilio's idempotency token.
     ctx = request.app.state.ctx
     signed = f"{request.url.path}?{request.url.query}"

@@ -24,6 +24,8 @@ from ivr.models import Call, CallStep
 from settings import ROOT
 from tests.helpers import sign
 
+TWILIO_RETRIES_END_WITHIN = 15  # seconds: the connection overrides' most total time, retries included
+
 
 def test_twins_in_flight_get_the_first_answer_and_produce_runs_once(redis_url, redis):
     calls = []
@@ -42,6 +44,23 @@ def test_twins_in_flight_get_the_first_answer_and_produce_runs_once(redis_url, r
 
     assert asyncio.run(main()) == ["answer 1"] * 4
     assert calls == [1]
+
+
+def test_an_answer_is_kept_through_twilios_retries_and_then_let_go(redis_url, redis):
+    async def produce() -> str:
+        return "<Response/>"
+
+    async def main() -> None:
+        client = async_client(redis_url)
+        try:
+            await replay.once(client, "replay:kept", produce)
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+    # Twilio's retries of one webhook all end within 15 s; the answers of a storm day's every webhook must not pile up
+    # in Redis for an hour (the database remembers a delivery after that).
+    assert TWILIO_RETRIES_END_WITHIN * 10 <= redis.ttl("replay:kept") <= 600
 
 
 def test_a_crashed_first_attempt_frees_the_claim_so_the_retry_is_processed(redis_url, redis):
