@@ -31,8 +31,8 @@ async def incoming(request: Request) -> Response:
         return text_rules.xml_document(response)
 
     # Twilio may deliver one message twice: the same MessageSid gets one reply and one record. Redis keeps the reply
-    # for ten minutes (REPLAY_TTL); the database keeps the MessageSid for good, so a signed re-send later (a STOP, START, REPORT, CALL
-    # ME...) is answered with silence and changes nothing.
+    # for ten minutes (REPLAY_TTL); the database keeps the MessageSid for good, so a signed re-send later (a STOP,
+    # START, REPORT, CALL ME...) is answered with silence and changes nothing.
     # The texter's conversation is read with the claim, in its round trip.
     conversation = messages.sessions(ctx).key(messages.texter(form))
     durable = replay.Durable(ctx.engine, deliveries.sms_key(form["MessageSid"]), EMPTY, reads=(conversation,))
