@@ -28,8 +28,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +44,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 import load_report  # noqa: E402
+from load_usage import cpu_seconds, database_cpu, memory, used_since  # noqa: E402
+from servers import start_bare, start_ours, stop  # noqa: E402
 
 from core import test_traffic  # noqa: E402
 from simulator.scenarios import LiveStage, Scenario, Service, load, run_one  # noqa: E402
@@ -380,156 +380,9 @@ async def step(mix: Mix | None, rate: float, seconds: float, pool: Pool, token: 
     return stats
 
 
-# ----- the servers
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_answering(url: str, proc: subprocess.Popen | None, log: Path | None, seconds: float = 120) -> None:
-    """Return once url answers 200, or raise RuntimeError with the end of the server's log."""
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and (proc is None or proc.poll() is None):
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        time.sleep(0.2)
-    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-    raise RuntimeError(f"{url} did not answer:\n{tail}")
-
-
-def storm_day_config(tmp: Path) -> Path:
-    """config.toml as a city sets it for a storm day: the service-wide texts-an-hour cap (a cost guard, 500) raised,
-    so the run's own residents do not use it up and read "I can't send a text right now"."""
-    text = re.sub(r"(?m)^texts_per_hour = \d+", "texts_per_hour = 1000000", (ROOT / "config.toml").read_text())
-    path = tmp / "config.toml"
-    path.write_text(text)
-    return path
-
-
-def start_ours(tmp: Path, web: int | None, procs: list[subprocess.Popen]) -> tuple[str, str, int]:
-    """`run.py --web N` in its own var/ folder (development mode: nothing is sent), configured for a storm day; its
-    URL, auth token and pid."""
-    port, var = free_port(), tmp / "var"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "PUBLIC_BASE_URL", "ONECALL_"))}
-    env.update(ONECALL_VAR_DIR=str(var), PYTHONUNBUFFERED="1")
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        command = [sys.executable, str(ROOT / "run.py"), "--config", str(storm_day_config(tmp)), "--port", str(port),
-                   *(["--web", str(web)] if web else [])]
-        proc = subprocess.Popen(command,
-                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    procs.append(proc)
-    url = f"http://127.0.0.1:{port}"
-    wait_answering(f"{url}/healthz", proc, log)
-    return url, (var / "dev-auth-token").read_text().strip(), proc.pid
-
-
-def start_bare(tmp: Path, procs: list[subprocess.Popen]) -> tuple[str, int]:
-    """The bare Starlette endpoint (uvicorn, uvloop, httptools), one process; its URL and pid."""
-    port, log = free_port(), tmp / "bare.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, str(BENCH / "bare_endpoint.py"), str(port)], cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    procs.append(proc)
-    url = f"http://127.0.0.1:{port}"
-    wait_answering(f"{url}/", proc, log, seconds=60)  # 404 at / answers: it is up
-    return url, proc.pid
-
-
-def stop(procs: list[subprocess.Popen]) -> None:
-    """SIGTERM each server (run.py stops its children), SIGKILL after 20 s."""
-    for proc in procs:
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def cpu_seconds(pid: int | None, role: str | None = None) -> float:
-    """CPU time (user and system) a server and all its processes have used, those that ended included (nan: none);
-    with role ("web"...), only that role's processes and their helpers."""
-    if pid is None:
-        return math.nan
-    import psutil
-
-    total = 0.0
-    try:
-        top = psutil.Process(pid)
-        family = [top, *top.children(recursive=True)] if role is None else [
-            proc for child in top.children() if role in child.cmdline()[-3:]
-            for proc in (child, *child.children(recursive=True))]
-    except psutil.Error:
-        return math.nan
-    for proc in family:
-        with contextlib.suppress(psutil.Error):
-            times = proc.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-    return total
-
-
-def database_cpu(database_url: str) -> dict[int, float] | None:
-    """CPU time (user and system) each process of the PostgreSQL server on this machine has used so far; None when
-    the database is SQLite (its work is inside our processes, already counted) or on another machine."""
-    host = urlsplit(database_url).hostname if database_url.startswith("postgresql") else None
-    if host not in ("127.0.0.1", "localhost", "::1", ""):
-        return None
-    import psutil
-
-    used = {}
-    for proc in psutil.process_iter(["name", "cpu_times"]):
-        times = proc.info["cpu_times"]
-        if proc.info["name"] in ("postgres", "postmaster") and times is not None:
-            used[proc.pid] = times.user + times.system
-    return used or None
-
-
-def used_since(before: dict[int, float] | None, after: dict[int, float] | None) -> float:
-    """CPU seconds the processes of `after` used since `before` (one started since counts from zero; one that ended
-    in between is not seen, so a connection closed mid-step makes this a little low); nan without both."""
-    if before is None or after is None:
-        return math.nan
-    return sum(max(0.0, used - before.get(pid, 0.0)) for pid, used in after.items())
-
-
 def per_request(cpu: float, stats: Stats) -> float:
     """Server CPU milliseconds per request answered in a step."""
     return cpu * 1e3 / stats.answered if stats.answered else math.nan
-
-
-def memory(pid: int | None) -> dict[str, float]:
-    """Resident memory (MB) of a server and each of its processes, by role ("web 1", "worker", "redis"...); the
-    helpers a process starts (rq's scheduler, a job's work horse) are counted with it."""
-    if pid is None:
-        return {}
-    import psutil
-
-    found: dict[str, float] = {}
-    try:
-        top = psutil.Process(pid)
-        found["supervisor"] = top.memory_info().rss / 2**20
-        children = top.children()
-    except psutil.Error:
-        return found
-    roles: Counter = Counter()
-    for child in children:
-        with contextlib.suppress(psutil.Error):
-            line = child.cmdline()
-            role = "redis" if "redis" in line[0] else next((r for r in ("web", "worker", "cron") if r in line[-3:]),
-                                                           "other")
-            roles[role] += 1
-            rss = child.memory_info().rss + sum(helper.memory_info().rss for helper in child.children(recursive=True))
-            found[f"{role} {roles[role]}"] = rss / 2**20
-    return found
 
 
 # ----- the run

@@ -41,6 +41,8 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from servers import stop  # noqa: E402  (bench/servers.py: this script's folder is on the path)
+
 from core.redis import start_embedded  # noqa: E402
 from run import migrate  # noqa: E402
 from settings import load_settings  # noqa: E402
@@ -310,17 +312,6 @@ def launch(body: str, env: dict[str, str], log: Path, procs: list[subprocess.Pop
         except httpx.TransportError:
             time.sleep(0.1)
     raise RuntimeError(f"server on port {port} did not start:\n{log.read_text()[-3000:]}")
-
-
-def stop(procs: list[subprocess.Popen]) -> None:
-    """Stop the servers: SIGTERM, then SIGKILL after 10 seconds."""
-    for proc in procs:
-        proc.terminate()  # nothing happens once it has exited
-    for proc in procs:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def describe(env: dict[str, str], embedded) -> None:
