@@ -1,7 +1,9 @@
-"""Per-process values a higher package builds once and keeps on the one context it is given (web or worker)."""
+"""Values worked out once and kept in this process: per-context values a higher package builds (`ProcessMemo`), and
+the answers of pure functions of a short string (`keep_short_answers`: a phone number, a menu's word)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,3 +19,19 @@ class ProcessMemo:
         if key not in values:
             values[key] = factory()
         return values[key]
+
+
+def keep_short_answers(*, longest: int, most: int):
+    """Decorator: keep `most` recent answers of fn(text, *args) for texts of up to `longest` characters; a longer text
+    (junk, or a resident's whole sentence) is worked out each time and never crowds the kept ones out."""
+
+    def decorate(fn):
+        kept = functools.lru_cache(maxsize=most)(fn)
+
+        @functools.wraps(fn)
+        def answer(text, *args):
+            return kept(text, *args) if len(text or "") <= longest else fn(text, *args)
+
+        return answer
+
+    return decorate

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 from enum import Enum
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
+
+from core.memo import keep_short_answers
 
 # Numbers we text or call back: ordinary lines only. Premium-rate, shared-cost, toll-free, personal, pager, UAN and
 # voicemail numbers are how toll fraud turns a city's outbound texts and calls into someone else's revenue.
@@ -50,23 +51,9 @@ def e164(number: str, region: str = "US") -> str | None:
     return _e164(number, region, phonenumbers.is_possible_number)
 
 
+# Every webhook of a call names the same two numbers and parses them two or three times, at 15 to 40 us each.
+@keep_short_answers(longest=40, most=8192)
 def _e164(number: str, region: str, acceptable) -> str | None:
-    # Every webhook of a call names the same two numbers and parses them two or three times, at 15 to 40 us each: the
-    # answers for recent numbers are kept (a string longer than any number is junk, not let crowd them out).
-    if len(number or "") > LONGEST_KEPT:
-        return _parsed_e164(number, region, acceptable)
-    return _kept_e164(number, region, acceptable)
-
-
-LONGEST_KEPT = 40
-
-
-@functools.lru_cache(maxsize=8192)
-def _kept_e164(number: str, region: str, acceptable) -> str | None:
-    return _parsed_e164(number, region, acceptable)
-
-
-def _parsed_e164(number: str, region: str, acceptable) -> str | None:
     try:
         parsed = phonenumbers.parse(number or "", region)
     except phonenumbers.NumberParseException:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from core.memo import keep_short_answers
 from flows.session import CallbackDraft, ReportDraft
 
 Line = tuple[str, str]  # (language, sentence)
@@ -111,22 +111,12 @@ class Turn:
     effect: Effect | None = None  # carried out by flows.effects, then Conversation.resume()
 
 
-def fold(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free text for comparing what people say."""
-    # The menus' and keywords' own words are folded on every turn that compares with them: short texts are kept.
-    return _kept_fold(text) if len(text) <= LONGEST_KEPT_FOLD else _fold(text)
-
-
-LONGEST_KEPT_FOLD = 40
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
 
-@functools.lru_cache(maxsize=4096)
-def _kept_fold(text: str) -> str:
-    return _fold(text)
-
-
-def _fold(text: str) -> str:
+@keep_short_answers(longest=40, most=4096)  # the menus' and keywords' own words are folded on every turn
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free text for comparing what people say."""
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(_PUNCTUATION.sub(" ", text).split())
