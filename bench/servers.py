@@ -24,14 +24,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_answering(url: str, proc: subprocess.Popen | None, log: Path | None, seconds: float = 120) -> None:
-    """Return once url answers 200, or raise RuntimeError with the end of the server's log."""
+def wait_answering(url: str, proc: subprocess.Popen | None, log: Path | None, seconds: float = 120, *,
+                   any_status: bool = False) -> None:
+    """Return once url answers below 500 (with `any_status`, at all: a web process alone says 503 at /healthz, no
+    worker beating), or raise RuntimeError with the end of the server's log."""
     import httpx
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and (proc is None or proc.poll() is None):
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code < 500:
+            if httpx.get(url, timeout=2).status_code < 500 or any_status:
                 return
         time.sleep(0.2)
     tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""

@@ -23,7 +23,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from servers import stop  # noqa: E402  (bench/servers.py: this script's folder is on the path)
+from servers import free_port, stop, wait_answering  # noqa: E402  (bench/servers.py: this script's folder is on the path)
 
 from core.redis import start_embedded  # noqa: E402
 from run import migrate  # noqa: E402
@@ -296,22 +295,15 @@ def report_kinds(bare: list[Stats], greetings: Stats, questions: Stats) -> None:
 
 def launch(body: str, env: dict[str, str], log: Path, procs: list[subprocess.Popen]) -> tuple[str, int]:
     """Start one uvicorn server (one worker process) on a free port; return its URL and pid once it answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     with log.open("wb") as out:
         command = [sys.executable, "-c", SERVER.format(body=body), str(port), str(ROOT)]
         proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # Ctrl-C reaches only us; we stop the servers
     procs.append(proc)
-    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            httpx.get(f"{url}/healthz", timeout=2)
-            return url, proc.pid
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server on port {port} did not start:\n{log.read_text()[-3000:]}")
+    url = f"http://127.0.0.1:{port}"
+    wait_answering(f"{url}/healthz", proc, log, seconds=60, any_status=True)
+    return url, proc.pid
 
 
 def describe(env: dict[str, str], embedded) -> None:
