@@ -29,7 +29,7 @@ class StepResult:
     bare: object
     client_cpu: float
     memory: dict[str, float]
-    server_ms: float = math.nan  # server CPU per request (all our processes; PostgreSQL's own not counted)
+    server_ms: float = math.nan  # server CPU per request, all our processes (PostgreSQL's is database_ms)
     web_ms: float = math.nan  # of which the web processes'
     bare_ms: float = math.nan
     database_ms: float = math.nan  # PostgreSQL's on this machine per request (nan: SQLite, inside ours, or elsewhere)
