@@ -14,6 +14,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 
 from core.processes import die_with_parent
+from core.redis_wire import QuickRedis
 
 
 class EmbeddedRedis:
@@ -90,7 +91,8 @@ def start_embedded(var_dir: Path) -> tuple[EmbeddedRedis, str]:
 
 def async_client(url: str) -> aredis.Redis:
     """A Redis client for the web process's event loop, quick to fail during an outage and to recover after it."""
-    return aredis.Redis.from_url(
+    # Plain commands and pipelines share one pipelined connection (core.redis_wire); the pool below carries the rest.
+    return QuickRedis.from_url(
         url,
         decode_responses=True,
         # A webhook must answer within Twilio's 15 s: give up on a dead server in a few seconds, not minutes.
