@@ -7,8 +7,9 @@ import asyncio
 import time
 
 import pytest
+import redis as redis_lib
 import redis.asyncio as aredis
-from redis.exceptions import ConnectionError, ResponseError
+from redis.exceptions import AuthenticationError, ConnectionError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.redis import EmbeddedRedis, async_client
@@ -231,3 +232,40 @@ def test_a_server_that_stops_answering_times_out_and_the_next_command_reconnects
 
     waited, connections, still_waiting = asyncio.run(main())
     assert 0.25 < waited < 2 and connections == 2 and still_waiting == 0
+
+
+def test_tls_keeps_redis_pys_own_connections_and_a_unix_socket_is_reached_by_its_path():
+    assert QuickRedis.from_url("rediss://redis.example:6380/0").wire is None
+    wire = QuickRedis.from_url("unix:///run/redis/redis.sock?db=2", password="s3cret").wire
+    assert (wire.path, wire.db, wire.password) == ("/run/redis/redis.sock", 2, "s3cret")
+
+
+def test_a_server_with_a_password_is_reached_with_it_and_a_wrong_one_is_refused_by_name(tmp_path):
+    server = EmbeddedRedis(tmp_path / "var")
+    server.start()
+    admin = redis_lib.Redis(unix_socket_path=str(server.socket))
+    admin.acl_setuser("clerk", enabled=True, passwords=["+clerk-pass"], keys=["*"], commands=["+@all"])
+    admin.config_set("requirepass", "s3cret")
+
+    async def main():
+        answers = []
+        for options in ({"password": "s3cret"}, {"username": "clerk", "password": "clerk-pass"}):
+            client = QuickRedis(unix_socket_path=str(server.socket), decode_responses=True, **options)
+            try:
+                await client.set("who", options.get("username", "default"))
+                answers.append(await client.get("who"))
+            finally:
+                await client.aclose()
+        wrong = QuickRedis(unix_socket_path=str(server.socket), password="guess")
+        try:
+            with pytest.raises(AuthenticationError):
+                await wrong.get("who")
+        finally:
+            await wrong.aclose()
+        return answers
+
+    try:
+        assert asyncio.run(main()) == ["default", "clerk"]
+    finally:
+        admin.close()
+        server.stop()
