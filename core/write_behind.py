@@ -117,7 +117,25 @@ def insert_later(session: Session, table: Table, row: dict[str, Any]) -> None:
 
 def _insert_rows(session: Session) -> None:
     for table, rows in session.info.pop(_ROWS, {}).items():
-        session.execute(insert(table), rows)
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            _copy_rows(connection, table, rows)
+        else:
+            session.execute(insert(table), rows)
+
+
+def _copy_rows(connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    # PostgreSQL's COPY takes the batch's rows as one stream: a fraction of the CPU an INSERT per row costs the
+    # drain (docs/performance.md). Each value goes through its column type's bind processing, as an INSERT's would.
+    names = list(rows[0])
+    processors = [table.c[name].type.bind_processor(connection.dialect) for name in names]
+    quote = connection.dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in names)
+    statement = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([value if process is None else process(value)
+                            for value, process in zip((row[name] for name in names), processors, strict=True)])
 
 
 def as_json(value) -> Any:

@@ -38,6 +38,19 @@ def test_a_call_is_answered_before_its_records_are_written_and_they_appear_after
     assert write_behind.waiting(redis) == 0 and drain() == 0
 
 
+def test_what_a_caller_said_reads_back_exactly_after_the_drain_backslashes_and_all(app, engine, redis, drain):
+    # On PostgreSQL the drain streams its rows with COPY, whose text format gives backslashes and "\\." a meaning.
+    said = 'is 12\\N Main St. \\. closed «café» 🚧 "really"? \\\\'
+    caller = Caller(app)
+    caller.dial()
+    caller.say(said)
+    drain()
+    step = next(step for step in rows(engine, CallStep) if step.input_kind == "speech")
+    assert step.input_value == said and step.created_at.tzinfo is not None
+    deliveries = rows(engine, ProcessedDelivery)
+    assert len(deliveries) == 2 and all(d.created_at.tzinfo is not None for d in deliveries)
+
+
 def test_a_retry_before_the_drain_is_answered_from_the_replay_cache_and_recorded_once(app, engine, redis, drain):
     caller = Caller(app)
     welcome = caller.dial()
