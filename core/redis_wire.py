@@ -1,5 +1,5 @@
 """One pipelined connection to Redis for the event loop's plain commands: redis-py's asyncio client spends about
-100 us of CPU a round trip (pool, retry, a timeout task per read, observability hooks), this about 20.
+100 us of CPU a round trip (pool, retry, a timeout task per read, observability hooks), this about 30.
 
 `QuickRedis` is redis-py's client with its commands, scripts and reply parsing kept; only how a plain command or
 pipeline reaches the server changes. Every round trip is written whole in one call from the event loop, so round
@@ -29,6 +29,7 @@ _OWN_CONNECTION = frozenset(
     """BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP XREAD XREADGROUP WAIT WAITAOF SUBSCRIBE PSUBSCRIBE
     SSUBSCRIBE MONITOR SELECT AUTH HELLO QUIT RESET CLIENT WATCH UNWATCH MULTI EXEC DISCARD SHUTDOWN""".split()
 )
+_PUSH = getattr(hiredis, "PushNotification", ())  # hiredis < 3.2 has no such type
 
 
 class _Trip:
@@ -66,6 +67,8 @@ class _Line(asyncio.Protocol):
                 reply = self.reader.gets()
                 if reply is False:
                     return
+                if isinstance(reply, _PUSH):  # RESP3 sends these only to a client that asked (tracking): not a reply
+                    continue
                 trip = trips[0]
                 trip.replies.append(reply)
                 if len(trip.replies) == trip.expected:
