@@ -19,6 +19,7 @@ from app.fresh_state import FreshState
 from console import pages as console_pages
 from console import routes as console_routes
 from core import clock as clocks
+from core import event_loop_reads
 from core.body_limit import BodyLimit, Limit
 from core.calendar import BusinessCalendar
 from core.db import make_engine
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, clock: clocks.Clock | None = None, listeni
             beating.cancel()
             await app.state.ctx.redis.aclose()
             app.state.ctx.sync_redis.close()
+            event_loop_reads.close(app.state.ctx.engine)
             app.state.ctx.engine.dispose()
 
     routes = [

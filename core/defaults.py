@@ -27,6 +27,10 @@ PROCESSED_DELIVERY_PRUNE_SECONDS = 3600
 # Threads for blocking work started from the event loop (core.threads): as many as anyio's default, more than the
 # database pool (10 + 20 overflow), so a wait for a connection, not for a thread, is what a burst meets.
 BLOCKING_THREADS = 40
+# Per web process and database: the connections its event loop reads from on every request (core.event_loop_reads),
+# and how long opening one may take before the read counts as the database being away.
+EVENT_LOOP_READ_CONNECTIONS = 4
+EVENT_LOOP_READ_CONNECT_SECONDS = 5
 
 # Records written behind (core.write_behind): drained every second, up to a batch per transaction; a run writes until
 # the stream is empty or its time is up (so it never holds the worker long); its lock outlives any run.

@@ -12,9 +12,11 @@ import datetime as dt
 import hashlib
 
 from sqlalchemy import Connection, bindparam
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, delete, select
 
+from core import event_loop_reads
 from core.db import in_session
 from core.defaults import PROCESSED_DELIVERY_KEEP_DAYS
 from core.timestamps import stamped
@@ -57,6 +59,11 @@ def seen(connection: Connection, *, key: str) -> bool:
     """Whether this delivery's effects already ran (here or in another process): asked on every webhook, so on a bare
     connection (core.db.read_db) with a statement compiled once."""
     return connection.execute(_SEEN, {"key": key[:KEY_LENGTH]}).first() is not None
+
+
+async def seen_now(engine: Engine, *, key: str) -> bool:
+    """seen() for a webhook: asked from the event loop (core.event_loop_reads), with no worker thread on PostgreSQL."""
+    return await event_loop_reads.first_row(engine, _SEEN, key=key[:KEY_LENGTH]) is not None
 
 
 def seen_among(session: Session, *, keys: list[str]) -> set[str]:

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import Engine
 
 from core import deliveries, prefetch, write_behind
-from core.db import UNAVAILABLE, read_db
+from core.db import UNAVAILABLE
 from core.defaults import REPLAY_CLAIM_SECONDS, REPLAY_POLL_SECONDS, REPLAY_TTL, REPLAY_WAIT_SECONDS
 
 # Twilio names each webhook delivery with this header: a fresh token per request, the same one on a retry of it.
@@ -88,7 +88,7 @@ class Durable:
 
 async def _seen(durable: Durable) -> bool:
     try:
-        return await read_db(durable.engine, deliveries.seen, key=durable.key)
+        return await deliveries.seen_now(durable.engine, key=durable.key)
     except UNAVAILABLE:  # the database is away: the effects need it too, and their own outage answer is the reply
         return False
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from callbacks.models import CallbackSource
 from core import threads
-from core.db import UNAVAILABLE, read_db, run_db
+from core.db import UNAVAILABLE, run_db
 from core.defaults import TEXT_SESSION_TTL
 from core.phones import display, mask, normalize
 from core.twilio_fields import whole
@@ -100,7 +100,7 @@ async def _handle(ctx: FlowContext, session: Session, phone: str, form: dict[str
         await callback_owner.decline(ctx, phone=phone)  # what another line asked for this number is dropped
         session.node = None
         return Handled(None if twilio_replied else w(lang, "sms_stopped", city=ctx.settings.city_name), "stop")
-    opted_out = await read_db(ctx.engine, consent.is_opted_out, phone=phone)
+    opted_out = await consent.opted_out_now(ctx.engine, phone=phone)
     if not opted_out and callback_owner.is_yes(ctx, body):  # YES means "call me" only while a request awaits it
         reply = await callback_owner.confirm(ctx, phone=phone)
         if reply is not None:
