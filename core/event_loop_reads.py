@@ -29,7 +29,7 @@ class _Reads:
         self.idle: list[psycopg.AsyncConnection] = []
         self.loop: asyncio.AbstractEventLoop | None = None
         self.slots: asyncio.Semaphore | None = None
-        self.compiled: dict[int, tuple[str, dict[str, Any]]] = {}
+        self.compiled: dict[int, tuple[Executable, str, dict[str, Any]]] = {}
 
     def _for_this_loop(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -89,11 +89,12 @@ def _reads_for(engine: Engine) -> _Reads:
 
 
 def _compiled(engine: Engine, reads: _Reads, statement: Executable) -> tuple[str, dict[str, Any]]:
+    # Kept with the statement itself: an id alone could be reused by another statement once the first is freed.
     found = reads.compiled.get(id(statement))
-    if found is None:
+    if found is None or found[0] is not statement:
         compiled = statement.compile(dialect=engine.dialect)
-        found = reads.compiled[id(statement)] = (compiled.string, dict(compiled.params))
-    return found
+        found = reads.compiled[id(statement)] = (statement, compiled.string, dict(compiled.params))
+    return found[1], found[2]
 
 
 async def first_row(engine: Engine, statement: Executable, /, **params: Any) -> tuple | None:
@@ -102,8 +103,7 @@ async def first_row(engine: Engine, statement: Executable, /, **params: Any) -> 
         return await read_db(engine, lambda connection: connection.execute(statement, params).first())
     reads = _reads_for(engine)
     sql, defaults = _compiled(engine, reads, statement)
-    row = await reads.first(sql, {**defaults, **params})
-    return row
+    return await reads.first(sql, {**defaults, **params})
 
 
 def close(engine: Engine) -> None:
